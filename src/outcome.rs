@@ -1,0 +1,156 @@
+//! What a run produced: Run > Collection > Step > expectation results.
+//!
+//! A *failure* (an expectation that did not hold) and an *error* (a step that
+//! could not run) are kept apart end to end. Every string in here has already
+//! been through `redact`: reporters print these values as they are.
+
+use std::time::{Duration, SystemTime};
+
+/// The part of a collection a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Setup,
+    Steps,
+    Teardown,
+}
+
+/// How one step run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    Passed,
+    /// An expectation did not hold.
+    Failed,
+    /// The step could not run: refused, timed out, a template error, ...
+    Errored,
+    Skipped,
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectationFailure {
+    /// What was checked: `status`, `header Content-Type`, `json $.token`, `body`, ...
+    pub subject: String,
+    /// The predicate that failed: `equals`, `contains`, `type`, ...
+    pub predicate: String,
+    /// The expected value, as a person reads it.
+    pub expected: String,
+    /// The actual value, as a person reads it (`no match` when a path selected nothing).
+    pub actual: String,
+    /// A unified diff of expected and actual, for long strings and JSON documents.
+    pub diff: Option<String>,
+    /// The YAML line of the expectation.
+    pub line: usize,
+}
+
+/// The request as it was sent (redacted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSummary {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// The body as text, cut to a few KiB; `None` when there was none.
+    pub body_excerpt: Option<String>,
+    /// A `curl` command that sends the same request.
+    pub curl: String,
+}
+
+/// What came back (redacted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseSummary {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8), cut to a few KiB.
+    pub body_excerpt: String,
+    /// The decoded body size in bytes.
+    pub size: u64,
+}
+
+/// One step run: one request (with its retries), or one skipped step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    /// `step name`, `group name / step name`, `step name [3]` for loop items.
+    pub name: String,
+    pub phase: Phase,
+    /// The step's line in its file.
+    pub line: usize,
+    /// The file the step is written in (differs from the collection's inside includes).
+    pub file: String,
+    pub status: StepStatus,
+    /// Why the step was skipped, or why it could not run (for `Errored`).
+    pub message: Option<String>,
+    pub failures: Vec<ExpectationFailure>,
+    pub request: Option<RequestSummary>,
+    pub response: Option<ResponseSummary>,
+    /// Every attempt included.
+    pub duration: Duration,
+    pub attempts: u32,
+    /// Captured names and their values as text (secrets masked).
+    pub captures: Vec<(String, String)>,
+}
+
+/// One collection run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionOutcome {
+    pub name: String,
+    /// The collection path as given on the command line (or found in a folder).
+    pub path: String,
+    pub tags: Vec<String>,
+    pub steps: Vec<StepOutcome>,
+    pub started: SystemTime,
+    pub duration: Duration,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub collections: Vec<CollectionOutcome>,
+    pub duration: Duration,
+    /// True when the run was interrupted (Ctrl-C, SIGTERM) or stopped by `--fail-fast`.
+    pub interrupted: bool,
+}
+
+/// Counts of step statuses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(steps: impl IntoIterator<Item = &'a StepOutcome>) -> Self {
+        let mut counts = Counts::default();
+        for step in steps {
+            match step.status {
+                StepStatus::Passed => counts.passed += 1,
+                StepStatus::Failed => counts.failed += 1,
+                StepStatus::Errored => counts.errored += 1,
+                StepStatus::Skipped => counts.skipped += 1,
+            }
+        }
+        counts
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.errored + self.skipped
+    }
+}
+
+impl CollectionOutcome {
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.steps)
+    }
+}
+
+impl RunOutcome {
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.collections.iter().flat_map(|c| &c.steps))
+    }
+
+    /// True when no step failed or errored.
+    pub fn success(&self) -> bool {
+        let counts = self.counts();
+        counts.failed == 0 && counts.errored == 0
+    }
+}
