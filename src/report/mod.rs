@@ -1,0 +1,315 @@
+//! Reporters: everything a person or a CI system reads about a run, fed by events.
+//!
+//! Reporters never touch HTTP (STYLE habit 7): they see [`Event`]s, in
+//! declaration order, and turn them into text or files. A new format is one
+//! file implementing [`Reporter`]; [`Reporters`] fans every event out.
+
+pub mod console;
+pub mod junit;
+pub mod write;
+
+use crate::event::Event;
+
+pub use console::{ConsoleOptions, ConsoleReporter};
+pub use junit::{JunitReporter, render_junit};
+pub use write::write_atomic;
+
+/// Something that turns run events into output.
+///
+/// Events arrive in declaration order: for each collection `CollectionStarted`,
+/// its `StepFinished` events, then `CollectionFinished`; `RunFinished` comes once,
+/// last. File reporters write their file on `RunFinished`.
+pub trait Reporter {
+    /// Handle one event; an error means the output could not be written.
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()>;
+}
+
+/// Every reporter of a run, fed the same events.
+#[derive(Default)]
+pub struct Reporters(Vec<Box<dyn Reporter + Send>>);
+
+impl Reporters {
+    /// No reporters yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a reporter; reporters are fed in the order they were added.
+    pub fn push(&mut self, reporter: Box<dyn Reporter + Send>) {
+        self.0.push(reporter);
+    }
+
+    /// True when no reporter was added.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<Box<dyn Reporter + Send>>> for Reporters {
+    fn from(reporters: Vec<Box<dyn Reporter + Send>>) -> Self {
+        Self(reporters)
+    }
+}
+
+impl Reporter for Reporters {
+    /// Feed the event to every reporter, even after one fails — a console that
+    /// cannot write must not stop the JUnit file from being written — and
+    /// return the first error.
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        let mut first_error = None;
+        for reporter in &mut self.0 {
+            if let Err(error) = reporter.event(event) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Hand-built outcomes shared by the reporters' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::event::Event;
+    use crate::outcome::{
+        CollectionOutcome, ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome,
+        StepOutcome, StepStatus,
+    };
+    use std::time::{Duration, SystemTime};
+
+    pub(crate) const FILE: &str = "collections/pets.yaml";
+
+    /// A step with nothing in it: adjust the fields a test cares about.
+    pub(crate) fn step(name: &str, line: usize, status: StepStatus) -> StepOutcome {
+        StepOutcome {
+            name: name.to_owned(),
+            phase: Phase::Steps,
+            line,
+            file: FILE.to_owned(),
+            status,
+            message: None,
+            failures: Vec::new(),
+            request: None,
+            response: None,
+            duration: Duration::from_millis(12),
+            attempts: 1,
+            captures: Vec::new(),
+        }
+    }
+
+    pub(crate) fn request(method: &str, url: &str, body: Option<&str>) -> RequestSummary {
+        let data = body.map_or(String::new(), |body| format!(" --data-raw '{body}'"));
+        RequestSummary {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: vec![
+                ("accept".to_owned(), "application/json".to_owned()),
+                ("authorization".to_owned(), "***".to_owned()),
+            ],
+            body_excerpt: body.map(str::to_owned),
+            curl: format!("curl -X {method} '{url}' -H 'authorization: ***'{data}"),
+        }
+    }
+
+    pub(crate) fn response(status: u16, body: &str) -> ResponseSummary {
+        ResponseSummary {
+            status,
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+            body_excerpt: body.to_owned(),
+            size: body.len() as u64,
+        }
+    }
+
+    pub(crate) fn passed(
+        name: &str,
+        line: usize,
+        method: &str,
+        path: &str,
+        code: u16,
+    ) -> StepOutcome {
+        let url = format!("http://127.0.0.1:8080{path}");
+        StepOutcome {
+            request: Some(request(method, &url, None)),
+            response: Some(response(code, r#"{"ok":true}"#)),
+            ..step(name, line, StepStatus::Passed)
+        }
+    }
+
+    /// `POST /pets` answered 400: a wrong status and a wrong body, with a diff.
+    pub(crate) fn failed() -> StepOutcome {
+        let body = r#"{"error":"name is required"}"#;
+        StepOutcome {
+            request: Some(request(
+                "POST",
+                "http://127.0.0.1:8080/pets",
+                Some(r#"{"nme":"Rex"}"#),
+            )),
+            response: Some(response(400, body)),
+            failures: vec![
+                ExpectationFailure {
+                    subject: "status".to_owned(),
+                    predicate: "equals".to_owned(),
+                    expected: "201".to_owned(),
+                    actual: "400".to_owned(),
+                    diff: None,
+                    line: 14,
+                },
+                ExpectationFailure {
+                    subject: "json $".to_owned(),
+                    predicate: "contains".to_owned(),
+                    expected: r#"{"name":"Rex"}"#.to_owned(),
+                    actual: body.to_owned(),
+                    diff: Some(
+                        "--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n {\n-  \"name\": \"Rex\"\n+  \"error\": \"name is required\"\n }\n"
+                            .to_owned(),
+                    ),
+                    line: 15,
+                },
+            ],
+            duration: Duration::from_millis(34),
+            ..step("Create pet", 12, StepStatus::Failed)
+        }
+    }
+
+    /// `GET /pets/1` could not connect.
+    pub(crate) fn errored() -> StepOutcome {
+        StepOutcome {
+            message: Some("connection refused: http://127.0.0.1:8080/pets/1".to_owned()),
+            request: Some(request("GET", "http://127.0.0.1:8080/pets/1", None)),
+            duration: Duration::from_millis(3),
+            ..step("Get pet", 20, StepStatus::Errored)
+        }
+    }
+
+    pub(crate) fn skipped() -> StepOutcome {
+        StepOutcome {
+            message: Some("`Create pet` did not capture `pet_id`".to_owned()),
+            duration: Duration::ZERO,
+            ..step("Delete pet", 26, StepStatus::Skipped)
+        }
+    }
+
+    /// A collection whose steps are all written in its own file.
+    pub(crate) fn collection(
+        name: &str,
+        path: &str,
+        mut steps: Vec<StepOutcome>,
+    ) -> CollectionOutcome {
+        for step in &mut steps {
+            path.clone_into(&mut step.file);
+        }
+        let duration = steps.iter().map(|step| step.duration).sum();
+        CollectionOutcome {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            tags: Vec::new(),
+            steps,
+            started: SystemTime::UNIX_EPOCH + Duration::from_millis(1_763_000_000_250),
+            duration,
+        }
+    }
+
+    /// Two collections: one that passes, one with a step of every other kind.
+    pub(crate) fn run() -> RunOutcome {
+        let auth = collection(
+            "Auth",
+            "collections/auth.yaml",
+            vec![
+                passed("Log in", 5, "POST", "/login", 200),
+                StepOutcome {
+                    duration: Duration::from_millis(1240),
+                    ..passed("Refresh token", 11, "POST", "/refresh", 200)
+                },
+            ],
+        );
+        let pets = collection(
+            "Pets",
+            FILE,
+            vec![
+                passed("List pets", 6, "GET", "/pets", 200),
+                failed(),
+                errored(),
+                skipped(),
+            ],
+        );
+        RunOutcome {
+            collections: vec![auth, pets],
+            duration: Duration::from_millis(1320),
+            interrupted: false,
+        }
+    }
+
+    /// The events an executor emits for `run`, in declaration order.
+    pub(crate) fn events(run: &RunOutcome) -> Vec<Event<'_>> {
+        let mut events = Vec::new();
+        for collection in &run.collections {
+            events.push(Event::CollectionStarted {
+                name: &collection.name,
+                path: &collection.path,
+            });
+            for step in &collection.steps {
+                events.push(Event::StepFinished {
+                    collection: &collection.name,
+                    step,
+                });
+            }
+            events.push(Event::CollectionFinished(collection));
+        }
+        events.push(Event::RunFinished(run));
+        events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::RunOutcome;
+    use std::io;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    struct Recorder {
+        seen: Arc<Mutex<Vec<String>>>,
+        label: &'static str,
+        fail: bool,
+    }
+
+    impl Reporter for Recorder {
+        fn event(&mut self, _event: &Event<'_>) -> io::Result<()> {
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.push(self.label.to_owned());
+            }
+            if self.fail {
+                Err(io::Error::other(self.label))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn fans_out_to_all_and_returns_the_first_error() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorder = |label, fail| -> Box<dyn Reporter + Send> {
+            Box::new(Recorder {
+                seen: Arc::clone(&seen),
+                label,
+                fail,
+            })
+        };
+        let mut reporters = Reporters::new();
+        reporters.push(recorder("a", false));
+        reporters.push(recorder("b", true));
+        reporters.push(recorder("c", true));
+        reporters.push(recorder("d", false));
+        let run = RunOutcome {
+            collections: Vec::new(),
+            duration: Duration::ZERO,
+            interrupted: false,
+        };
+        let error = reporters
+            .event(&Event::RunFinished(&run))
+            .expect_err("two reporters failed");
+        assert_eq!(error.to_string(), "b");
+        assert_eq!(*seen.lock().expect("not poisoned"), ["a", "b", "c", "d"]);
+    }
+}
