@@ -4,4 +4,5 @@
 
 pub mod event;
 pub mod outcome;
+pub mod render;
 pub mod report;
