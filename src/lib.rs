@@ -2,5 +2,9 @@
 //!
 //! The pipeline: load → validate → render → send → check → report.
 
+mod cli_stub;
+pub mod demo;
 pub mod event;
 pub mod outcome;
+
+pub use cli_stub::cli_main;
