@@ -108,9 +108,10 @@ fn run(args: Vec<OsString>) -> ExitCode {
     let mut argv = vec![OsString::from("sortie")];
     // `sortie-demo run collections/` must mean `sortie run collections/`, yet
     // the other subcommands stay reachable.
-    let explicit = args.first().and_then(|a| a.to_str()).is_some_and(|first| {
-        SORTIE_SUBCOMMANDS.contains(&first)
-    });
+    let explicit = args
+        .first()
+        .and_then(|a| a.to_str())
+        .is_some_and(|first| SORTIE_SUBCOMMANDS.contains(&first));
     if !explicit {
         argv.push(OsString::from("run"));
     }

@@ -4,16 +4,15 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{
-    Db, MAX_KEYS, Session, Shared, error, lock, query_param, random_token,
-};
+use super::{Db, MAX_KEYS, Session, Shared, error, lock, query_param, random_token};
 
 /// How long a token from `/login` stays valid, in seconds.
 const TOKEN_LIFETIME_SECS: u64 = 3600;
@@ -109,30 +108,18 @@ pub(super) async fn login(State(state): State<Shared>, body: Bytes) -> Response 
 }
 
 /// `GET /me` (bearer): the logged-in account.
-pub(super) async fn me(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let account = match authenticate(&state, &headers) {
-        Ok(account) => account,
-        Err(refusal) => return refusal,
-    };
+pub(super) async fn me(Bearer(account): Bearer) -> Json<Value> {
     Json(json!({
         "id": account.id,
         "name": account.name,
         "email": account.email,
         "roles": account.roles,
     }))
-    .into_response()
 }
 
 /// `GET /users?limit=N&name=x` (bearer): the users by id; `name` keeps those
 /// whose name contains it (case-insensitive), `limit` keeps the first N.
-pub(super) async fn list_users(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    if let Err(refusal) = authenticate(&state, &headers) {
-        return refusal;
-    }
+pub(super) async fn list_users(State(state): State<Shared>, _: Bearer, uri: Uri) -> Response {
     let limit = match query_param(&uri, "limit").map(|l| l.parse::<usize>()) {
         None => usize::MAX,
         Some(Ok(limit)) => limit,
@@ -161,16 +148,9 @@ pub(super) async fn list_users(
 /// `Location` header and a `last_created` cookie; 422 with `fields` errors.
 pub(super) async fn create_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
+    _: Bearer,
+    UserInput { name, email }: UserInput,
 ) -> Response {
-    if let Err(refusal) = authenticate(&state, &headers) {
-        return refusal;
-    }
-    let (name, email) = match validate(&body) {
-        Ok(valid) => valid,
-        Err(refusal) => return refusal,
-    };
     let user = {
         let mut db = lock(&state);
         let id = db.next_user_id;
@@ -183,7 +163,10 @@ pub(super) async fn create_user(
         StatusCode::CREATED,
         [
             (header::LOCATION, format!("/users/{}", user.id)),
-            (header::SET_COOKIE, format!("last_created={}; Path=/", user.id)),
+            (
+                header::SET_COOKIE,
+                format!("last_created={}; Path=/", user.id),
+            ),
             (header::ETAG, etag(&user)),
         ],
         Json(json!(user)),
@@ -195,12 +178,10 @@ pub(super) async fn create_user(
 /// `If-None-Match` holds that tag; 404 when absent.
 pub(super) async fn get_user(
     State(state): State<Shared>,
+    _: Bearer,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refusal) = authenticate(&state, &headers) {
-        return refusal;
-    }
     let Some(user) = find(&lock(&state), &id) else {
         return no_such_user(&id);
     };
@@ -218,17 +199,11 @@ pub(super) async fn get_user(
 /// when `If-Match` is sent and is not the current tag; 404 when absent.
 pub(super) async fn update_user(
     State(state): State<Shared>,
+    _: Bearer,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    UserInput { name, email }: UserInput,
 ) -> Response {
-    if let Err(refusal) = authenticate(&state, &headers) {
-        return refusal;
-    }
-    let (name, email) = match validate(&body) {
-        Ok(valid) => valid,
-        Err(refusal) => return refusal,
-    };
     let mut db = lock(&state);
     let Some(current) = find(&db, &id) else {
         return no_such_user(&id);
@@ -250,12 +225,9 @@ pub(super) async fn update_user(
 /// `DELETE /users/{id}` (bearer): 204, or 404 when absent.
 pub(super) async fn delete_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    _: Bearer,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refusal) = authenticate(&state, &headers) {
-        return refusal;
-    }
     let mut db = lock(&state);
     match find(&db, &id) {
         Some(user) => {
@@ -266,31 +238,37 @@ pub(super) async fn delete_user(
     }
 }
 
-/// The account behind `Authorization: Bearer <token>`, or the 401 to send.
-fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<&'static Account, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        // The scheme is case-insensitive (RFC 9110, section 11.1).
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token else {
-        return Err(unauthorized("Bearer", "missing bearer token"));
-    };
-    let account_id = lock(state)
-        .sessions
-        .get(token)
-        .filter(|s| !expired(s))
-        .map(|s| s.account_id);
-    account_id
-        .and_then(|id| ACCOUNTS.iter().find(|a| a.id == id))
-        .ok_or_else(|| {
-            unauthorized(
-                "Bearer error=\"invalid_token\"",
-                "invalid or expired token",
-            )
-        })
+/// The account behind `Authorization: Bearer <token>`; a handler that takes
+/// it answers 401 with `WWW-Authenticate` when there is none.
+pub(super) struct Bearer(&'static Account);
+
+impl FromRequestParts<Shared> for Bearer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            // The scheme is case-insensitive (RFC 9110, section 11.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        let Some(token) = token else {
+            return Err(unauthorized("Bearer", "missing bearer token"));
+        };
+        let account_id = lock(state)
+            .sessions
+            .get(token)
+            .filter(|s| !expired(s))
+            .map(|s| s.account_id);
+        account_id
+            .and_then(|id| ACCOUNTS.iter().find(|a| a.id == id))
+            .map(Bearer)
+            .ok_or_else(|| {
+                unauthorized("Bearer error=\"invalid_token\"", "invalid or expired token")
+            })
+    }
 }
 
 fn unauthorized(challenge: &'static str, message: &str) -> Response {
@@ -306,48 +284,62 @@ fn expired(session: &Session) -> bool {
     session.issued.elapsed() > Duration::from_secs(TOKEN_LIFETIME_SECS)
 }
 
-/// The name and email of a user body, or a 400 / 422 naming what is wrong.
-fn validate(body: &[u8]) -> Result<(String, String), Response> {
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "expected a JSON object with name and email",
-        ));
-    };
-    let mut problems = Map::new();
-    let name = match fields.get("name") {
-        None | Some(Value::Null) => {
-            problems.insert("name".into(), "is required".into());
-            None
+/// A user body `{"name", "email"}`, both required; a handler that takes it
+/// answers 400 for a body that is not a JSON object and 422 with `fields`
+/// naming each problem.
+pub(super) struct UserInput {
+    name: String,
+    email: String,
+}
+
+impl FromRequest<Shared> for UserInput {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Shared) -> Result<Self, Response> {
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "expected a JSON object with name and email",
+            ));
+        };
+        let mut problems = Map::new();
+        let name = match fields.get("name") {
+            None | Some(Value::Null) => {
+                problems.insert("name".into(), "is required".into());
+                None
+            }
+            Some(Value::String(name)) if name.trim().is_empty() => {
+                problems.insert("name".into(), "must not be empty".into());
+                None
+            }
+            Some(Value::String(name)) => Some(name.clone()),
+            Some(_) => {
+                problems.insert("name".into(), "must be a string".into());
+                None
+            }
+        };
+        let email = match fields.get("email") {
+            None | Some(Value::Null) => {
+                problems.insert("email".into(), "is required".into());
+                None
+            }
+            Some(Value::String(email)) if email.contains('@') => Some(email.clone()),
+            Some(_) => {
+                problems.insert("email".into(), "must be an email address".into());
+                None
+            }
+        };
+        match (name, email) {
+            (Some(name), Some(email)) => Ok(Self { name, email }),
+            _ => Err((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "error": "validation failed", "fields": problems })),
+            )
+                .into_response()),
         }
-        Some(Value::String(name)) if name.trim().is_empty() => {
-            problems.insert("name".into(), "must not be empty".into());
-            None
-        }
-        Some(Value::String(name)) => Some(name.clone()),
-        Some(_) => {
-            problems.insert("name".into(), "must be a string".into());
-            None
-        }
-    };
-    let email = match fields.get("email") {
-        None | Some(Value::Null) => {
-            problems.insert("email".into(), "is required".into());
-            None
-        }
-        Some(Value::String(email)) if email.contains('@') => Some(email.clone()),
-        Some(_) => {
-            problems.insert("email".into(), "must be an email address".into());
-            None
-        }
-    };
-    match (name, email) {
-        (Some(name), Some(email)) => Ok((name, email)),
-        _ => Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": "validation failed", "fields": problems })),
-        )
-            .into_response()),
     }
 }
 

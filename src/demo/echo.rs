@@ -48,7 +48,11 @@ pub(super) async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Byt
                 .to_ascii_lowercase()
                 .starts_with("application/x-www-form-urlencoded")
         });
-    let form = if is_form { parse_form(&body) } else { Value::Null };
+    let form = if is_form {
+        parse_form(&body)
+    } else {
+        Value::Null
+    };
 
     Json(json!({
         "method": method.as_str(),

@@ -39,7 +39,10 @@ pub(super) async fn flaky(State(state): State<Shared>, uri: Uri) -> Response {
         None => 1,
         Some(Ok(fail)) => fail,
         Some(Err(_)) => {
-            return error(StatusCode::BAD_REQUEST, "fail must be a non-negative integer");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "fail must be a non-negative integer",
+            );
         }
     };
     let attempt = {
@@ -92,7 +95,10 @@ pub(super) async fn redirect(uri: Uri) -> Response {
         Some("307") => StatusCode::TEMPORARY_REDIRECT,
         Some("308") => StatusCode::PERMANENT_REDIRECT,
         Some(_) => {
-            return error(StatusCode::BAD_REQUEST, "status must be 301, 302, 303, 307 or 308");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "status must be 301, 302, 303, 307 or 308",
+            );
         }
     };
     let Ok(location) = HeaderValue::from_str(&to) else {
@@ -103,7 +109,10 @@ pub(super) async fn redirect(uri: Uri) -> Response {
 
 /// `GET /redirect/loop`: a 302 to itself, forever.
 pub(super) async fn redirect_loop() -> Response {
-    redirect_to(StatusCode::FOUND, HeaderValue::from_static("/redirect/loop"))
+    redirect_to(
+        StatusCode::FOUND,
+        HeaderValue::from_static("/redirect/loop"),
+    )
 }
 
 fn redirect_to(status: StatusCode, location: HeaderValue) -> Response {
@@ -120,13 +129,20 @@ pub(super) async fn status(Path(code): Path<String>) -> Response {
         .filter(|c| (200..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok());
     let Some(status) = status else {
-        return error(StatusCode::BAD_REQUEST, "code must be a number from 200 to 599");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "code must be a number from 200 to 599",
+        );
     };
     if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return status.into_response();
     }
     let reason = status.canonical_reason().unwrap_or("");
-    (status, Json(json!({ "status": status.as_u16(), "reason": reason }))).into_response()
+    (
+        status,
+        Json(json!({ "status": status.as_u16(), "reason": reason })),
+    )
+        .into_response()
 }
 
 /// `GET /gzip`: a JSON body sent gzip-compressed (`Content-Encoding: gzip`)

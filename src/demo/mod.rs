@@ -127,7 +127,10 @@ fn router() -> Router {
         .route("/health", get(health))
         .route("/login", post(accounts::login))
         .route("/me", get(accounts::me))
-        .route("/users", get(accounts::list_users).post(accounts::create_user))
+        .route(
+            "/users",
+            get(accounts::list_users).post(accounts::create_user),
+        )
         .route(
             "/users/{id}",
             get(accounts::get_user)
@@ -199,7 +202,9 @@ const MAX_KEYS: usize = 10_000;
 /// Locks the state; a handler that panicked mid-update cannot leave anything
 /// half-done that matters for a demo, so a poisoned lock is simply reused.
 fn lock(state: &Shared) -> MutexGuard<'_, Db> {
-    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A JSON error body, `{"error": message}`, with `status`.
