@@ -2,7 +2,11 @@
 //!
 //! The pipeline: load → validate → render → send → check → report.
 
+mod cli_stub;
+pub mod demo;
 pub mod event;
 pub mod outcome;
 pub mod render;
 pub mod report;
+
+pub use cli_stub::cli_main;
