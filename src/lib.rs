@@ -2,5 +2,7 @@
 //!
 //! The pipeline: load → validate → render → send → check → report.
 
+pub mod check;
 pub mod event;
+pub mod jsonpath;
 pub mod outcome;
