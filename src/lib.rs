@@ -2,9 +2,11 @@
 //!
 //! The pipeline: load → validate → render → send → check → report.
 
+pub mod check;
 mod cli_stub;
 pub mod demo;
 pub mod event;
+pub mod jsonpath;
 pub mod outcome;
 pub mod render;
 pub mod report;

@@ -1,0 +1,435 @@
+//! Tests of every predicate: what holds, what fails, and the texts a person reads.
+
+use super::*;
+use crate::jsonpath::JsonPath;
+use serde_json::json;
+
+fn ok(p: &Predicate, actual: Value) {
+    if let Err(m) = check(p, Some(&actual)) {
+        panic!("{p:?} on {actual}: {m}");
+    }
+}
+
+fn fails(p: &Predicate, actual: Value) -> Mismatch {
+    match check(p, Some(&actual)) {
+        Ok(()) => panic!("{p:?} held on {actual}"),
+        Err(m) => m,
+    }
+}
+
+fn text(p: &Predicate, actual: Value) -> String {
+    fails(p, actual).to_string()
+}
+
+fn re(src: &str) -> Predicate {
+    Predicate::Matches(Arc::new(Regex::new(src).unwrap()))
+}
+
+fn all_kinds() -> Vec<Predicate> {
+    vec![
+        Predicate::Equals(json!(1)),
+        Predicate::NotEquals(json!(1)),
+        Predicate::Gt(json!(1)),
+        Predicate::Ge(json!(1)),
+        Predicate::Lt(json!(1)),
+        Predicate::Le(json!(1)),
+        Predicate::Contains(json!("a")),
+        Predicate::NotContains(json!("a")),
+        Predicate::StartsWith("a".into()),
+        Predicate::EndsWith("a".into()),
+        re("a"),
+        Predicate::Exists(true),
+        Predicate::Exists(false),
+        Predicate::Type(JsonType::Null),
+        Predicate::Length(vec![Predicate::Equals(json!(0))]),
+        Predicate::OneOf(vec![json!(1)]),
+        Predicate::Empty(true),
+        Predicate::Empty(false),
+    ]
+}
+
+#[test]
+fn no_match_fails_everything_but_exists_false() {
+    for p in all_kinds() {
+        let result = check(&p, None);
+        if p == Predicate::Exists(false) {
+            assert_eq!(result, Ok(()));
+        } else {
+            let m = result.expect_err(p.name());
+            assert_eq!(m.actual, "no match", "{p:?}");
+            assert_eq!(m.predicate, p.name());
+            assert_eq!(m.diff, None);
+        }
+    }
+    assert_eq!(
+        check(&Predicate::Exists(true), None)
+            .unwrap_err()
+            .to_string(),
+        "exists: expected a match, actual no match"
+    );
+}
+
+#[test]
+fn every_predicate_name_is_listed() {
+    for p in all_kinds() {
+        assert!(predicate_names().contains(&p.name()), "{}", p.name());
+    }
+    assert_eq!(predicate_names().len(), 16);
+}
+
+#[test]
+fn equals() {
+    ok(&Predicate::Equals(json!(1)), json!(1.0));
+    ok(
+        &Predicate::Equals(json!({"a": [1, "x"]})),
+        json!({"a": [1.0, "x"]}),
+    );
+    ok(&Predicate::Equals(json!(null)), json!(null));
+    assert_eq!(
+        text(&Predicate::Equals(json!("alice")), json!("bob")),
+        r#"equals: expected "alice", actual "bob""#
+    );
+    let m = fails(&Predicate::Equals(json!(1)), json!("1"));
+    assert_eq!(
+        (m.expected.as_str(), m.actual.as_str(), m.diff),
+        ("1", r#""1""#, None)
+    );
+}
+
+#[test]
+fn equals_on_documents_carries_a_diff() {
+    let m = fails(
+        &Predicate::Equals(json!({"roles": ["admin", "dev"]})),
+        json!({"roles": ["admin"]}),
+    );
+    assert_eq!(m.expected, r#"{"roles":["admin","dev"]}"#);
+    assert_eq!(m.actual, r#"{"roles":["admin"]}"#);
+    insta::assert_snapshot!(m.diff.unwrap(), @r#"
+    --- expected
+    +++ actual
+    @@ -1,6 +1,5 @@
+     {
+       "roles": [
+    -    "admin",
+    -    "dev"
+    +    "admin"
+       ]
+     }
+    "#);
+}
+
+#[test]
+fn long_values_are_cut_and_kept_whole_in_diff() {
+    let long = "x".repeat(500);
+    let m = fails(&Predicate::Equals(json!("short")), json!(long));
+    assert_eq!(m.actual.chars().count(), SHORT_TEXT + 1);
+    assert!(m.actual.starts_with("\"xxx") && m.actual.ends_with('…'));
+    assert!(m.diff.unwrap().contains(&format!("+{long}\n")));
+
+    let m = fails(&Predicate::Contains(json!("needle")), json!(long));
+    assert_eq!(m.expected, r#"contains "needle""#);
+    assert_eq!(m.diff.unwrap(), format!("actual:\n\"{long}\"\n"));
+
+    let huge = json!("y".repeat(200_000));
+    let m = fails(&Predicate::StartsWith("z".into()), huge);
+    let full = m.diff.unwrap();
+    assert!(full.len() < 70_000, "{}", full.len());
+    assert!(full.ends_with("… (cut)\n"));
+}
+
+#[test]
+fn not_equals() {
+    ok(&Predicate::NotEquals(json!(1)), json!(2));
+    ok(&Predicate::NotEquals(json!(1)), json!("1"));
+    assert_eq!(
+        text(&Predicate::NotEquals(json!(1)), json!(1.0)),
+        "not_equals: expected not 1, actual 1.0"
+    );
+}
+
+#[test]
+fn comparisons() {
+    ok(&Predicate::Gt(json!(1)), json!(2));
+    ok(&Predicate::Ge(json!(2)), json!(2.0));
+    ok(&Predicate::Lt(json!(2.5)), json!(2));
+    ok(&Predicate::Le(json!(2)), json!(2));
+    ok(
+        &Predicate::Gt(json!(9007199254740992_u64)),
+        json!(9007199254740993_u64),
+    );
+    fails(&Predicate::Gt(json!(2)), json!(2));
+    fails(&Predicate::Ge(json!(2)), json!(1.5));
+    fails(&Predicate::Lt(json!(2)), json!(2));
+    fails(&Predicate::Le(json!(2)), json!(3));
+    assert_eq!(
+        text(&Predicate::Gt(json!(10)), json!(3)),
+        "gt: expected > 10, actual 3"
+    );
+    assert_eq!(
+        text(&Predicate::Le(json!(1)), json!(1.5)),
+        "le: expected <= 1, actual 1.5"
+    );
+}
+
+#[test]
+fn comparisons_need_numbers() {
+    assert_eq!(
+        text(&Predicate::Lt(json!(500)), json!("12")),
+        r#"lt: expected < 500, actual "12" (not a number)"#
+    );
+    assert_eq!(
+        text(&Predicate::Ge(json!(0)), json!(null)),
+        "ge: expected >= 0, actual null (not a number)"
+    );
+    assert_eq!(
+        text(&Predicate::Gt(json!("a")), json!(1)),
+        r#"gt: expected > "a", actual 1 (the bound is not a number)"#
+    );
+}
+
+#[test]
+fn contains() {
+    ok(&Predicate::Contains(json!("come")), json!("welcome"));
+    ok(&Predicate::Contains(json!(200)), json!("HTTP 200 OK"));
+    ok(&Predicate::Contains(json!(true)), json!("is true"));
+    ok(&Predicate::Contains(json!(2)), json!([1, 2.0, 3]));
+    ok(&Predicate::Contains(json!({"id": 1})), json!([{"id": 1.0}]));
+    ok(&Predicate::Contains(json!("a")), json!({"a": null}));
+    fails(&Predicate::Contains(json!("z")), json!("abc"));
+    fails(&Predicate::Contains(json!(null)), json!("null"));
+    fails(&Predicate::Contains(json!(4)), json!([1, 2]));
+    fails(&Predicate::Contains(json!("b")), json!({"a": 1}));
+    fails(&Predicate::Contains(json!(1)), json!({"1": 1}));
+    assert_eq!(
+        text(&Predicate::Contains(json!("admin")), json!(["dev"])),
+        r#"contains: expected contains "admin", actual ["dev"]"#
+    );
+    assert_eq!(
+        text(&Predicate::Contains(json!("1")), json!(1)),
+        r#"contains: expected contains "1", actual 1 (not a string, list or map)"#
+    );
+}
+
+#[test]
+fn not_contains() {
+    ok(&Predicate::NotContains(json!("z")), json!("abc"));
+    ok(&Predicate::NotContains(json!(4)), json!([1, 2]));
+    ok(&Predicate::NotContains(json!("b")), json!({"a": 1}));
+    fails(&Predicate::NotContains(json!("b")), json!("abc"));
+    fails(&Predicate::NotContains(json!(1)), json!([1.0]));
+    assert_eq!(
+        text(&Predicate::NotContains(json!("a")), json!({"a": 1})),
+        r#"not_contains: expected not contains "a", actual {"a":1}"#
+    );
+    // A wrong type is a failure, not "nothing contained".
+    let m = fails(&Predicate::NotContains(json!("a")), json!(true));
+    assert_eq!(m.actual, "true (not a string, list or map)");
+}
+
+#[test]
+fn starts_and_ends_with() {
+    ok(
+        &Predicate::StartsWith("appl".into()),
+        json!("application/json"),
+    );
+    ok(
+        &Predicate::EndsWith("json".into()),
+        json!("application/json"),
+    );
+    ok(&Predicate::StartsWith(String::new()), json!(""));
+    assert_eq!(
+        text(
+            &Predicate::StartsWith("text/".into()),
+            json!("application/json")
+        ),
+        r#"starts_with: expected starts with "text/", actual "application/json""#
+    );
+    assert_eq!(
+        text(&Predicate::EndsWith("x".into()), json!("abc")),
+        r#"ends_with: expected ends with "x", actual "abc""#
+    );
+    assert_eq!(
+        fails(&Predicate::StartsWith("1".into()), json!(12)).actual,
+        "12 (not a string)"
+    );
+    assert_eq!(
+        fails(&Predicate::EndsWith("2".into()), json!(12)).actual,
+        "12 (not a string)"
+    );
+}
+
+#[test]
+fn matches() {
+    ok(&re(r"^\d{3}-\d{4}$"), json!("555-1234"));
+    ok(&re("b"), json!("abc")); // a search, not a full match
+    fails(&re(r"^\d+$"), json!("12a"));
+    assert_eq!(
+        text(&re(r"^\d+$"), json!("x")),
+        r#"matches: expected matches /^\d+$/, actual "x""#
+    );
+    assert_eq!(
+        text(&re(r"^\d+$"), json!(42)),
+        r#"matches: expected matches /^\d+$/, actual 42 (not a string)"#
+    );
+}
+
+#[test]
+fn exists() {
+    ok(&Predicate::Exists(true), json!(null));
+    ok(&Predicate::Exists(true), json!(false));
+    assert_eq!(check(&Predicate::Exists(false), None), Ok(()));
+    assert_eq!(
+        text(&Predicate::Exists(false), json!("tok")),
+        r#"exists: expected no match, actual "tok""#
+    );
+}
+
+#[test]
+fn types() {
+    let cases = [
+        (JsonType::String, json!("x"), json!(1)),
+        (JsonType::Number, json!(1.5), json!("1.5")),
+        (JsonType::Number, json!(1), json!(null)),
+        (JsonType::Integer, json!(3), json!(3.5)),
+        (JsonType::Integer, json!(3.0), json!("3")),
+        (JsonType::Integer, json!(1e20), json!(true)),
+        (JsonType::Boolean, json!(false), json!(0)),
+        (JsonType::Array, json!([]), json!({})),
+        (JsonType::Object, json!({}), json!([])),
+        (JsonType::Null, json!(null), json!(0)),
+    ];
+    for (t, good, bad) in cases {
+        ok(&Predicate::Type(t), good);
+        fails(&Predicate::Type(t), bad);
+    }
+    assert_eq!(
+        text(&Predicate::Type(JsonType::Integer), json!(3.5)),
+        "type: expected integer, actual number 3.5"
+    );
+    assert_eq!(
+        text(&Predicate::Type(JsonType::String), json!({"a": 1})),
+        r#"type: expected string, actual object {"a":1}"#
+    );
+}
+
+#[test]
+fn json_type_names() {
+    for t in JsonType::ALL {
+        assert_eq!(t.to_string().parse::<JsonType>(), Ok(t));
+    }
+    assert_eq!(
+        "int".parse::<JsonType>(),
+        Err("unknown type `int`: expected one of string, number, integer, boolean, array, object, null".into())
+    );
+}
+
+#[test]
+fn length() {
+    let eq = |n: i32| Predicate::Length(vec![Predicate::Equals(json!(n))]);
+    ok(&eq(3), json!("abc"));
+    ok(&eq(2), json!("é✓")); // characters, not bytes
+    ok(&eq(2), json!([1, 2]));
+    ok(&eq(1), json!({"a": 1}));
+    ok(&eq(0), json!(""));
+    let range = Predicate::Length(vec![Predicate::Gt(json!(1)), Predicate::Le(json!(3))]);
+    ok(&range, json!([1, 2, 3]));
+    assert_eq!(
+        text(&range, json!([1])),
+        "length.gt: expected > 1, actual 1"
+    );
+    assert_eq!(
+        text(&range, json!("abcd")),
+        "length.le: expected <= 3, actual 4"
+    );
+    assert_eq!(
+        text(&eq(3), json!("ab")),
+        "length.equals: expected 3, actual 2"
+    );
+    assert_eq!(
+        text(&range, json!(12)),
+        "length: expected length > 1 and <= 3, actual 12 (not a string, list or map)"
+    );
+    assert_eq!(
+        check(&eq(3), None).unwrap_err().to_string(),
+        "length: expected length 3, actual no match"
+    );
+}
+
+#[test]
+fn one_of() {
+    let p = Predicate::OneOf(vec![json!("a"), json!(2), json!({"k": [1]})]);
+    ok(&p, json!("a"));
+    ok(&p, json!(2.0));
+    ok(&p, json!({"k": [1.0]}));
+    assert_eq!(
+        text(&p, json!("b")),
+        r#"one_of: expected one of ["a", 2, {"k":[1]}], actual "b""#
+    );
+}
+
+#[test]
+fn empty() {
+    for v in [json!(""), json!([]), json!({})] {
+        ok(&Predicate::Empty(true), v.clone());
+        fails(&Predicate::Empty(false), v);
+    }
+    for v in [json!(" "), json!([null]), json!({"a": 1})] {
+        ok(&Predicate::Empty(false), v.clone());
+        fails(&Predicate::Empty(true), v);
+    }
+    assert_eq!(
+        text(&Predicate::Empty(true), json!([1])),
+        "empty: expected empty, actual [1]"
+    );
+    assert_eq!(
+        text(&Predicate::Empty(false), json!("")),
+        r#"empty: expected not empty, actual """#
+    );
+    assert_eq!(
+        text(&Predicate::Empty(true), json!(null)),
+        "empty: expected empty, actual null (not a string, list or map)"
+    );
+}
+
+#[test]
+fn selections_feed_predicates() {
+    let doc = json!({"items": [{"id": 1}, {"id": 2}], "token": "abcdefghijkl"});
+    let select = |path: &str| JsonPath::parse(path).unwrap().select(&doc).to_value();
+    let ids = select("$.items[*].id");
+    assert_eq!(
+        check(&Predicate::Equals(json!([1, 2])), ids.as_ref()),
+        Ok(())
+    );
+    assert_eq!(check(&Predicate::Contains(json!(2)), ids.as_ref()), Ok(()));
+    let token = select("$.token");
+    let p = Predicate::Length(vec![Predicate::Gt(json!(10))]);
+    assert_eq!(check(&p, token.as_ref()), Ok(()));
+    let missing = select("$.nope");
+    assert_eq!(check(&Predicate::Exists(false), missing.as_ref()), Ok(()));
+    insta::assert_snapshot!(
+        check(&Predicate::Type(JsonType::String), missing.as_ref()).unwrap_err(),
+        @"type: expected string, actual no match"
+    );
+}
+
+#[test]
+fn check_all_reports_each_failure() {
+    let ps = [
+        Predicate::Type(JsonType::String),
+        Predicate::Length(vec![Predicate::Gt(json!(10))]),
+        Predicate::StartsWith("ey".into()),
+    ];
+    let out = crate::check::check_all(&ps, Some(&json!("abc")));
+    let lines: Vec<String> = out.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(lines.join("\n"), @r#"
+    length.gt: expected > 10, actual 3
+    starts_with: expected starts with "ey", actual "abc"
+    "#);
+}
+
+#[test]
+fn predicates_compare_regexes_by_source() {
+    assert_eq!(re("a+"), re("a+"));
+    assert_ne!(re("a+"), re("a*"));
+    assert_ne!(Predicate::Exists(true), Predicate::Empty(true));
+}

@@ -1,0 +1,221 @@
+//! `expect.schema`: a JSON Schema compiled once, then checked against bodies.
+//!
+//! `jsonschema` is built with its default features off, so a `$ref` to
+//! `http://…` or `file://…` is a compile error rather than a fetch: a
+//! collection must not reach the network or read files outside its root
+//! through a schema.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+/// At most this many errors are listed for one document.
+pub const MAX_ERRORS: usize = 10;
+
+/// Past this many, the remaining errors are not counted exactly.
+const COUNT_LIMIT: usize = 10_000;
+
+/// One error message is cut to this many characters: a message can quote
+/// the whole failing instance.
+const MESSAGE_CHARS: usize = 200;
+
+/// A compiled JSON Schema. Cloning is cheap.
+#[derive(Clone)]
+pub struct Schema {
+    validator: Arc<jsonschema::Validator>,
+}
+
+impl Schema {
+    /// Compiles a schema: draft 2020-12 unless its `$schema` names another
+    /// draft. A `$ref` that is not inside the schema itself is an error.
+    pub fn compile(schema: &Value) -> Result<Schema, String> {
+        // Default options: the draft comes from `$schema`, 2020-12 without
+        // one; the retriever of a build without `resolve-*` features
+        // refuses every external URI.
+        match jsonschema::options().build(schema) {
+            Ok(validator) => Ok(Schema {
+                validator: Arc::new(validator),
+            }),
+            Err(err) => Err(format!(
+                "invalid JSON Schema: {}",
+                cut(&err.to_string(), 2 * MESSAGE_CHARS)
+            )),
+        }
+    }
+
+    /// Checks a document. Each error reads "`/instance/path`: message"
+    /// (`(root)` for the document itself); at most [`MAX_ERRORS`] are listed,
+    /// and a last line says how many more there were. Empty when valid.
+    pub fn validate(&self, doc: &Value) -> Vec<String> {
+        let mut errors = self.validator.iter_errors(doc);
+        let mut out: Vec<String> = errors
+            .by_ref()
+            .take(MAX_ERRORS)
+            .map(|err| {
+                let path = err.instance_path().as_str();
+                let message = cut(&err.to_string(), MESSAGE_CHARS);
+                if path.is_empty() {
+                    format!("(root): {message}")
+                } else {
+                    format!("`{path}`: {message}")
+                }
+            })
+            .collect();
+        let more = errors.take(COUNT_LIMIT).count();
+        if more == COUNT_LIMIT {
+            out.push(format!("… and {COUNT_LIMIT} or more errors not shown"));
+        } else if more > 0 {
+            let plural = if more == 1 { "error" } else { "errors" };
+            out.push(format!("… and {more} more {plural} not shown"));
+        }
+        out
+    }
+
+    /// True when the document is valid.
+    pub fn is_valid(&self, doc: &Value) -> bool {
+        self.validator.is_valid(doc)
+    }
+}
+
+impl fmt::Debug for Schema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Schema")
+            .field("draft", &self.validator.draft())
+            .finish_non_exhaustive()
+    }
+}
+
+fn cut(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::io::ErrorKind;
+    use std::net::TcpListener;
+
+    fn user_schema() -> Schema {
+        Schema::compile(&json!({
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string", "minLength": 1},
+                "tags": {"type": "array", "items": {"type": "string"}}
+            }
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_valid_document_has_no_errors() {
+        let schema = user_schema();
+        let doc = json!({"id": 1, "name": "alice", "tags": ["a"]});
+        assert!(schema.validate(&doc).is_empty());
+        assert!(schema.is_valid(&doc));
+    }
+
+    #[test]
+    fn errors_name_the_instance_path() {
+        let errors = user_schema().validate(&json!({"id": "x", "name": "", "tags": ["a", 2]}));
+        insta::assert_snapshot!(errors.join("\n"), @r#"
+        `/id`: "x" is not of type "integer"
+        `/name`: "" is shorter than 1 character
+        `/tags/1`: 2 is not of type "string"
+        "#);
+        let errors = user_schema().validate(&json!([]));
+        assert_eq!(errors, vec![r#"(root): [] is not of type "object""#]);
+    }
+
+    #[test]
+    fn at_most_ten_errors_then_a_count() {
+        let schema = Schema::compile(&json!({"items": {"type": "string"}})).unwrap();
+        let doc = Value::Array((0..25).map(Value::from).collect());
+        let errors = schema.validate(&doc);
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        assert_eq!(errors[0], r#"`/0`: 0 is not of type "string""#);
+        assert_eq!(errors[10], "… and 15 more errors not shown");
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let schema = Schema::compile(&json!({"type": "string"})).unwrap();
+        let big = json!({"a": "x".repeat(5000)});
+        let errors = schema.validate(&big);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].chars().count() < 250, "{}", errors[0]);
+        assert!(errors[0].ends_with('…'));
+    }
+
+    #[test]
+    fn draft_2020_12_by_default() {
+        // `prefixItems` exists only from 2020-12 on.
+        let schema = Schema::compile(&json!({"prefixItems": [{"type": "integer"}]})).unwrap();
+        assert!(!schema.is_valid(&json!(["x"])));
+        assert_eq!(format!("{schema:?}"), "Schema { draft: Draft202012, .. }");
+    }
+
+    #[test]
+    fn honours_dollar_schema() {
+        let schema = Schema::compile(&json!({
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "prefixItems": [{"type": "integer"}]
+        }))
+        .unwrap();
+        // Draft 4 ignores `prefixItems`.
+        assert!(schema.is_valid(&json!(["x"])));
+    }
+
+    #[test]
+    fn local_refs_resolve() {
+        let schema = Schema::compile(&json!({
+            "$defs": {"id": {"type": "integer"}},
+            "properties": {"id": {"$ref": "#/$defs/id"}}
+        }))
+        .unwrap();
+        assert!(schema.is_valid(&json!({"id": 1})));
+        assert!(!schema.is_valid(&json!({"id": "1"})));
+    }
+
+    #[test]
+    fn a_remote_ref_is_refused_without_a_fetch() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let err = Schema::compile(&json!({
+            "properties": {"a": {"$ref": format!("http://127.0.0.1:{port}/a.json")}}
+        }))
+        .unwrap_err();
+        assert!(err.starts_with("invalid JSON Schema: "), "{err}");
+        assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+        listener.set_nonblocking(true).unwrap();
+        match listener.accept() {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            other => panic!("the schema compiler connected: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_ref_is_refused_without_a_read() {
+        let err = Schema::compile(&json!({"$ref": "file:///etc/passwd"})).unwrap_err();
+        assert!(err.starts_with("invalid JSON Schema: "), "{err}");
+        assert!(!err.contains("root:"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.json");
+        std::fs::write(&file, r#"{"type": "integer"}"#).unwrap();
+        let url = format!("file://{}", file.display());
+        assert!(Schema::compile(&json!({"$ref": url})).is_err());
+    }
+
+    #[test]
+    fn an_invalid_schema_is_an_error() {
+        let err = Schema::compile(&json!({"type": "no-such-type"})).unwrap_err();
+        assert!(err.starts_with("invalid JSON Schema: "), "{err}");
+        assert!(Schema::compile(&json!({"minLength": -1})).is_err());
+    }
+}
