@@ -8,10 +8,7 @@ use std::process::ExitCode;
 /// and returns its exit status. Stub: says it is not wired in and exits 2.
 #[must_use]
 pub fn cli_main(args: Vec<OsString>) -> ExitCode {
-    let shown: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let shown: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     eprintln!(
         "sortie: the command line is not wired in yet (args: {})",
         shown.join(" ")

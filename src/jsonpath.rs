@@ -93,9 +93,7 @@ impl Selection<'_> {
         match self {
             Selection::None => None,
             Selection::One(value) => Some((*value).clone()),
-            Selection::Many(values) => {
-                Some(Value::Array(values.iter().map(|v| (*v).clone()).collect()))
-            }
+            Selection::Many(values) => Some(Value::Array(values.iter().map(|v| (*v).clone()).collect())),
         }
     }
 
@@ -140,10 +138,7 @@ struct Nesting {
 fn nesting(src: &str) -> Nesting {
     let mut open: Vec<char> = Vec::new();
     let mut brackets = 0usize;
-    let mut max = Nesting {
-        brackets: 0,
-        total: 0,
-    };
+    let mut max = Nesting { brackets: 0, total: 0 };
     let mut quote: Option<char> = None;
     let mut escaped = false;
     for c in src.chars() {
@@ -272,14 +267,8 @@ mod tests {
         assert_eq!(select("$.items[?@.x > 1].id"), Some(json!([2, 3])));
         assert_eq!(select("$.items[?@.x > 4].name"), Some(json!("b")));
         assert_eq!(select("$.items[?@.x > 100]"), None);
-        assert_eq!(
-            select("$.items[?@.name == 'a' || @.id == 3].id"),
-            Some(json!([1, 3]))
-        );
-        assert_eq!(
-            select("$.items[?length(@.name) == 1].id"),
-            Some(json!([1, 2, 3]))
-        );
+        assert_eq!(select("$.items[?@.name == 'a' || @.id == 3].id"), Some(json!([1, 3])));
+        assert_eq!(select("$.items[?length(@.name) == 1].id"), Some(json!([1, 2, 3])));
     }
 
     #[test]

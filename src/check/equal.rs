@@ -13,9 +13,7 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => compare_numbers(x, y) == Ordering::Equal,
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y)),
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
                 && x.iter()
@@ -34,16 +32,12 @@ pub fn compare_numbers(a: &Number, b: &Number) -> Ordering {
         (Some(x), None) => int_vs_float(x, as_float(b)),
         (None, Some(y)) => int_vs_float(y, as_float(a)).reverse(),
         // JSON has no NaN, so the fallback never decides anything.
-        (None, None) => as_float(a)
-            .partial_cmp(&as_float(b))
-            .unwrap_or(Ordering::Equal),
+        (None, None) => as_float(a).partial_cmp(&as_float(b)).unwrap_or(Ordering::Equal),
     }
 }
 
 fn as_int(n: &Number) -> Option<i128> {
-    n.as_i64()
-        .map(i128::from)
-        .or_else(|| n.as_u64().map(i128::from))
+    n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
 }
 
 fn as_float(n: &Number) -> f64 {
@@ -100,24 +94,12 @@ mod tests {
         let a = num("9007199254740993"); // 2^53 + 1: not a float
         let b = num("9007199254740992");
         assert_eq!(compare_numbers(&a, &b), Ordering::Greater);
-        assert_eq!(
-            compare_numbers(&a, &num("9007199254740992.0")),
-            Ordering::Greater
-        );
-        assert_eq!(
-            compare_numbers(&b, &num("9007199254740992.0")),
-            Ordering::Equal
-        );
+        assert_eq!(compare_numbers(&a, &num("9007199254740992.0")), Ordering::Greater);
+        assert_eq!(compare_numbers(&b, &num("9007199254740992.0")), Ordering::Equal);
         let max = num("18446744073709551615");
         assert_eq!(compare_numbers(&max, &num("-1")), Ordering::Greater);
-        assert_eq!(
-            compare_numbers(&max, &num("18446744073709551614")),
-            Ordering::Greater
-        );
-        assert_eq!(
-            compare_numbers(&num("-9223372036854775808"), &num("0")),
-            Ordering::Less
-        );
+        assert_eq!(compare_numbers(&max, &num("18446744073709551614")), Ordering::Greater);
+        assert_eq!(compare_numbers(&num("-9223372036854775808"), &num("0")), Ordering::Less);
         assert_eq!(compare_numbers(&max, &num("1e300")), Ordering::Less);
         assert_eq!(compare_numbers(&max, &num("-1e300")), Ordering::Greater);
     }
@@ -136,15 +118,9 @@ mod tests {
     fn arrays_are_ordered_objects_are_not() {
         assert!(!json_equal(&json!([1, 2]), &json!([2, 1])));
         assert!(!json_equal(&json!([1, 2]), &json!([1, 2, 3])));
-        assert!(json_equal(
-            &json!({"a": 1, "b": 2}),
-            &json!({"b": 2, "a": 1})
-        ));
+        assert!(json_equal(&json!({"a": 1, "b": 2}), &json!({"b": 2, "a": 1})));
         assert!(!json_equal(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
-        assert!(!json_equal(
-            &json!({"a": 1, "b": 2}),
-            &json!({"a": 1, "c": 2})
-        ));
+        assert!(!json_equal(&json!({"a": 1, "b": 2}), &json!({"a": 1, "c": 2})));
         assert!(json_equal(&json!(null), &json!(null)));
         assert!(!json_equal(&json!(null), &json!(false)));
         assert!(!json_equal(&json!({}), &json!([])));

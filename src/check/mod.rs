@@ -16,8 +16,5 @@ use serde_json::Value;
 /// Checks every predicate of one expectation (all must hold) and returns the
 /// ones that did not, in order: a report shows each failing predicate.
 pub fn check_all(predicates: &[Predicate], actual: Option<&Value>) -> Vec<Mismatch> {
-    predicates
-        .iter()
-        .filter_map(|p| check(p, actual).err())
-        .collect()
+    predicates.iter().filter_map(|p| check(p, actual).err()).collect()
 }

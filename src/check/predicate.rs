@@ -253,13 +253,10 @@ impl FromStr for JsonType {
 
     /// Parses a type name; the error lists the accepted names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        JsonType::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = JsonType::ALL.iter().map(|t| t.name()).collect();
-                format!("unknown type `{s}`: expected one of {}", names.join(", "))
-            })
+        JsonType::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = JsonType::ALL.iter().map(|t| t.name()).collect();
+            format!("unknown type `{s}`: expected one of {}", names.join(", "))
+        })
     }
 }
 
@@ -276,12 +273,7 @@ impl fmt::Display for Mismatch {
 impl Mismatch {
     /// Builds a mismatch from full texts: cuts them for display and keeps
     /// what was cut in `diff` (unless a diff is given).
-    fn new(
-        predicate: &'static str,
-        expected: String,
-        actual: String,
-        diff: Option<String>,
-    ) -> Self {
+    fn new(predicate: &'static str, expected: String, actual: String, diff: Option<String>) -> Self {
         let (short_expected, expected_cut) = shorten(&expected);
         let (short_actual, actual_cut) = shorten(&actual);
         let diff = diff.or_else(|| {
@@ -313,22 +305,10 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
     let Some(actual) = actual else {
         return match p {
             Predicate::Exists(false) => Ok(()),
-            _ => Err(Mismatch::new(
-                p.name(),
-                p.expected_text(),
-                "no match".to_owned(),
-                None,
-            )),
+            _ => Err(Mismatch::new(p.name(), p.expected_text(), "no match".to_owned(), None)),
         };
     };
-    let fail = |actual_text: String| {
-        Err(Mismatch::new(
-            p.name(),
-            p.expected_text(),
-            actual_text,
-            None,
-        ))
-    };
+    let fail = |actual_text: String| Err(Mismatch::new(p.name(), p.expected_text(), actual_text, None));
     let holds = |ok: bool| if ok { Ok(()) } else { fail(json_text(actual)) };
     match p {
         Predicate::Equals(expected) => {
@@ -349,18 +329,14 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
         Predicate::Lt(bound) => compare(actual, bound, Ordering::is_lt).map_or_else(fail, holds),
         Predicate::Le(bound) => compare(actual, bound, Ordering::is_le).map_or_else(fail, holds),
         Predicate::Contains(needle) => contains(actual, needle).map_or_else(fail, holds),
-        Predicate::NotContains(needle) => contains(actual, needle)
-            .map(|c| !c)
-            .map_or_else(fail, holds),
+        Predicate::NotContains(needle) => contains(actual, needle).map(|c| !c).map_or_else(fail, holds),
         Predicate::StartsWith(prefix) => string(actual)
             .map(|s| s.starts_with(prefix.as_str()))
             .map_or_else(fail, holds),
         Predicate::EndsWith(suffix) => string(actual)
             .map(|s| s.ends_with(suffix.as_str()))
             .map_or_else(fail, holds),
-        Predicate::Matches(re) => string(actual)
-            .map(|s| re.is_match(s))
-            .map_or_else(fail, holds),
+        Predicate::Matches(re) => string(actual).map(|s| re.is_match(s)).map_or_else(fail, holds),
         Predicate::Exists(wanted) => holds(*wanted),
         Predicate::Type(t) => {
             if t.holds(actual) {
@@ -370,8 +346,7 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
             }
         }
         Predicate::Length(inner) => {
-            let len = length(actual)
-                .map_err(|text| Mismatch::new(p.name(), p.expected_text(), text, None))?;
+            let len = length(actual).map_err(|text| Mismatch::new(p.name(), p.expected_text(), text, None))?;
             let len = Value::from(len);
             for q in inner {
                 check(q, Some(&len)).map_err(|m| Mismatch {
@@ -382,9 +357,7 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
             Ok(())
         }
         Predicate::OneOf(values) => holds(values.iter().any(|v| json_equal(v, actual))),
-        Predicate::Empty(wanted) => length(actual)
-            .map(|n| (n == 0) == *wanted)
-            .map_or_else(fail, holds),
+        Predicate::Empty(wanted) => length(actual).map(|n| (n == 0) == *wanted).map_or_else(fail, holds),
     }
 }
 
@@ -401,17 +374,12 @@ fn compare(actual: &Value, bound: &Value, test: fn(Ordering) -> bool) -> Result<
 fn contains(haystack: &Value, needle: &Value) -> Result<bool, String> {
     match (haystack, needle) {
         (Value::String(s), Value::String(n)) => Ok(s.contains(n.as_str())),
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) => {
-            Ok(s.contains(&needle.to_string()))
-        }
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => Ok(s.contains(&needle.to_string())),
         (Value::String(_), _) => Ok(false),
         (Value::Array(items), _) => Ok(items.iter().any(|item| json_equal(item, needle))),
         (Value::Object(map), Value::String(key)) => Ok(map.contains_key(key)),
         (Value::Object(_), _) => Ok(false),
-        _ => Err(format!(
-            "{} (not a string, list or map)",
-            json_text(haystack)
-        )),
+        _ => Err(format!("{} (not a string, list or map)", json_text(haystack))),
     }
 }
 

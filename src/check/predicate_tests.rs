@@ -62,9 +62,7 @@ fn no_match_fails_everything_but_exists_false() {
         }
     }
     assert_eq!(
-        check(&Predicate::Exists(true), None)
-            .unwrap_err()
-            .to_string(),
+        check(&Predicate::Exists(true), None).unwrap_err().to_string(),
         "exists: expected a match, actual no match"
     );
 }
@@ -80,20 +78,14 @@ fn every_predicate_name_is_listed() {
 #[test]
 fn equals() {
     ok(&Predicate::Equals(json!(1)), json!(1.0));
-    ok(
-        &Predicate::Equals(json!({"a": [1, "x"]})),
-        json!({"a": [1.0, "x"]}),
-    );
+    ok(&Predicate::Equals(json!({"a": [1, "x"]})), json!({"a": [1.0, "x"]}));
     ok(&Predicate::Equals(json!(null)), json!(null));
     assert_eq!(
         text(&Predicate::Equals(json!("alice")), json!("bob")),
         r#"equals: expected "alice", actual "bob""#
     );
     let m = fails(&Predicate::Equals(json!(1)), json!("1"));
-    assert_eq!(
-        (m.expected.as_str(), m.actual.as_str(), m.diff),
-        ("1", r#""1""#, None)
-    );
+    assert_eq!((m.expected.as_str(), m.actual.as_str(), m.diff), ("1", r#""1""#, None));
 }
 
 #[test]
@@ -153,18 +145,12 @@ fn comparisons() {
     ok(&Predicate::Ge(json!(2)), json!(2.0));
     ok(&Predicate::Lt(json!(2.5)), json!(2));
     ok(&Predicate::Le(json!(2)), json!(2));
-    ok(
-        &Predicate::Gt(json!(9007199254740992_u64)),
-        json!(9007199254740993_u64),
-    );
+    ok(&Predicate::Gt(json!(9007199254740992_u64)), json!(9007199254740993_u64));
     fails(&Predicate::Gt(json!(2)), json!(2));
     fails(&Predicate::Ge(json!(2)), json!(1.5));
     fails(&Predicate::Lt(json!(2)), json!(2));
     fails(&Predicate::Le(json!(2)), json!(3));
-    assert_eq!(
-        text(&Predicate::Gt(json!(10)), json!(3)),
-        "gt: expected > 10, actual 3"
-    );
+    assert_eq!(text(&Predicate::Gt(json!(10)), json!(3)), "gt: expected > 10, actual 3");
     assert_eq!(
         text(&Predicate::Le(json!(1)), json!(1.5)),
         "le: expected <= 1, actual 1.5"
@@ -228,20 +214,11 @@ fn not_contains() {
 
 #[test]
 fn starts_and_ends_with() {
-    ok(
-        &Predicate::StartsWith("appl".into()),
-        json!("application/json"),
-    );
-    ok(
-        &Predicate::EndsWith("json".into()),
-        json!("application/json"),
-    );
+    ok(&Predicate::StartsWith("appl".into()), json!("application/json"));
+    ok(&Predicate::EndsWith("json".into()), json!("application/json"));
     ok(&Predicate::StartsWith(String::new()), json!(""));
     assert_eq!(
-        text(
-            &Predicate::StartsWith("text/".into()),
-            json!("application/json")
-        ),
+        text(&Predicate::StartsWith("text/".into()), json!("application/json")),
         r#"starts_with: expected starts with "text/", actual "application/json""#
     );
     assert_eq!(
@@ -333,18 +310,9 @@ fn length() {
     ok(&eq(0), json!(""));
     let range = Predicate::Length(vec![Predicate::Gt(json!(1)), Predicate::Le(json!(3))]);
     ok(&range, json!([1, 2, 3]));
-    assert_eq!(
-        text(&range, json!([1])),
-        "length.gt: expected > 1, actual 1"
-    );
-    assert_eq!(
-        text(&range, json!("abcd")),
-        "length.le: expected <= 3, actual 4"
-    );
-    assert_eq!(
-        text(&eq(3), json!("ab")),
-        "length.equals: expected 3, actual 2"
-    );
+    assert_eq!(text(&range, json!([1])), "length.gt: expected > 1, actual 1");
+    assert_eq!(text(&range, json!("abcd")), "length.le: expected <= 3, actual 4");
+    assert_eq!(text(&eq(3), json!("ab")), "length.equals: expected 3, actual 2");
     assert_eq!(
         text(&range, json!(12)),
         "length: expected length > 1 and <= 3, actual 12 (not a string, list or map)"
@@ -396,10 +364,7 @@ fn selections_feed_predicates() {
     let doc = json!({"items": [{"id": 1}, {"id": 2}], "token": "abcdefghijkl"});
     let select = |path: &str| JsonPath::parse(path).unwrap().select(&doc).to_value();
     let ids = select("$.items[*].id");
-    assert_eq!(
-        check(&Predicate::Equals(json!([1, 2])), ids.as_ref()),
-        Ok(())
-    );
+    assert_eq!(check(&Predicate::Equals(json!([1, 2])), ids.as_ref()), Ok(()));
     assert_eq!(check(&Predicate::Contains(json!(2)), ids.as_ref()), Ok(()));
     let token = select("$.token");
     let p = Predicate::Length(vec![Predicate::Gt(json!(10))]);

@@ -124,10 +124,7 @@ pub(super) async fn list_users(State(state): State<Shared>, _: Bearer, uri: Uri)
         None => usize::MAX,
         Some(Ok(limit)) => limit,
         Some(Err(_)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "limit must be a non-negative integer",
-            );
+            return error(StatusCode::BAD_REQUEST, "limit must be a non-negative integer");
         }
     };
     let name = query_param(&uri, "name").map(|n| n.to_lowercase());
@@ -135,10 +132,7 @@ pub(super) async fn list_users(State(state): State<Shared>, _: Bearer, uri: Uri)
     let users: Vec<&User> = db
         .users
         .values()
-        .filter(|u| {
-            name.as_ref()
-                .is_none_or(|n| u.name.to_lowercase().contains(n.as_str()))
-        })
+        .filter(|u| name.as_ref().is_none_or(|n| u.name.to_lowercase().contains(n.as_str())))
         .take(limit)
         .collect();
     Json(json!(users)).into_response()
@@ -163,10 +157,7 @@ pub(super) async fn create_user(
         StatusCode::CREATED,
         [
             (header::LOCATION, format!("/users/{}", user.id)),
-            (
-                header::SET_COOKIE,
-                format!("last_created={}; Path=/", user.id),
-            ),
+            (header::SET_COOKIE, format!("last_created={}; Path=/", user.id)),
             (header::ETAG, etag(&user)),
         ],
         Json(json!(user)),
@@ -223,11 +214,7 @@ pub(super) async fn update_user(
 }
 
 /// `DELETE /users/{id}` (bearer): 204, or 404 when absent.
-pub(super) async fn delete_user(
-    State(state): State<Shared>,
-    _: Bearer,
-    Path(id): Path<String>,
-) -> Response {
+pub(super) async fn delete_user(State(state): State<Shared>, _: Bearer, Path(id): Path<String>) -> Response {
     let mut db = lock(&state);
     match find(&db, &id) {
         Some(user) => {
@@ -265,18 +252,15 @@ impl FromRequestParts<Shared> for Bearer {
         account_id
             .and_then(|id| ACCOUNTS.iter().find(|a| a.id == id))
             .map(Bearer)
-            .ok_or_else(|| {
-                unauthorized("Bearer error=\"invalid_token\"", "invalid or expired token")
-            })
+            .ok_or_else(|| unauthorized("Bearer error=\"invalid_token\"", "invalid or expired token"))
     }
 }
 
 fn unauthorized(challenge: &'static str, message: &str) -> Response {
     let mut response = error(StatusCode::UNAUTHORIZED, message);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
     response
 }
 

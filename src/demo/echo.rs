@@ -48,11 +48,7 @@ pub(super) async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Byt
                 .to_ascii_lowercase()
                 .starts_with("application/x-www-form-urlencoded")
         });
-    let form = if is_form {
-        parse_form(&body)
-    } else {
-        Value::Null
-    };
+    let form = if is_form { parse_form(&body) } else { Value::Null };
 
     Json(json!({
         "method": method.as_str(),
@@ -110,12 +106,7 @@ pub(super) async fn set_cookies(uri: Uri, headers: HeaderMap) -> Response {
 /// RFC 6265: a name is a token, a value is cookie-octets.
 fn valid_cookie(name: &str, value: &str) -> bool {
     const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={} \t";
-    let name_ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b));
-    let value_ok = value
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !b"\",;\\".contains(&b));
+    let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b));
+    let value_ok = value.bytes().all(|b| b.is_ascii_graphic() && !b"\",;\\".contains(&b));
     name_ok && value_ok
 }

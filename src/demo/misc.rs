@@ -39,10 +39,7 @@ pub(super) async fn flaky(State(state): State<Shared>, uri: Uri) -> Response {
         None => 1,
         Some(Ok(fail)) => fail,
         Some(Err(_)) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "fail must be a non-negative integer",
-            );
+            return error(StatusCode::BAD_REQUEST, "fail must be a non-negative integer");
         }
     };
     let attempt = {
@@ -74,12 +71,7 @@ pub(super) async fn limited(State(state): State<Shared>, uri: Uri) -> Response {
     };
     if first {
         let body = json!({ "error": "rate limited, retry in 1 second" });
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, "1")],
-            Json(body),
-        )
-            .into_response();
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], Json(body)).into_response();
     }
     Json(json!({ "ok": true })).into_response()
 }
@@ -95,10 +87,7 @@ pub(super) async fn redirect(uri: Uri) -> Response {
         Some("307") => StatusCode::TEMPORARY_REDIRECT,
         Some("308") => StatusCode::PERMANENT_REDIRECT,
         Some(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "status must be 301, 302, 303, 307 or 308",
-            );
+            return error(StatusCode::BAD_REQUEST, "status must be 301, 302, 303, 307 or 308");
         }
     };
     let Ok(location) = HeaderValue::from_str(&to) else {
@@ -109,10 +98,7 @@ pub(super) async fn redirect(uri: Uri) -> Response {
 
 /// `GET /redirect/loop`: a 302 to itself, forever.
 pub(super) async fn redirect_loop() -> Response {
-    redirect_to(
-        StatusCode::FOUND,
-        HeaderValue::from_static("/redirect/loop"),
-    )
+    redirect_to(StatusCode::FOUND, HeaderValue::from_static("/redirect/loop"))
 }
 
 fn redirect_to(status: StatusCode, location: HeaderValue) -> Response {
@@ -129,20 +115,13 @@ pub(super) async fn status(Path(code): Path<String>) -> Response {
         .filter(|c| (200..=599).contains(c))
         .and_then(|c| StatusCode::from_u16(c).ok());
     let Some(status) = status else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "code must be a number from 200 to 599",
-        );
+        return error(StatusCode::BAD_REQUEST, "code must be a number from 200 to 599");
     };
     if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return status.into_response();
     }
     let reason = status.canonical_reason().unwrap_or("");
-    (
-        status,
-        Json(json!({ "status": status.as_u16(), "reason": reason })),
-    )
-        .into_response()
+    (status, Json(json!({ "status": status.as_u16(), "reason": reason }))).into_response()
 }
 
 /// `GET /gzip`: a JSON body sent gzip-compressed (`Content-Encoding: gzip`)

@@ -59,9 +59,7 @@ impl DemoServer {
     pub fn start(listener: std::net::TcpListener) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         listener.set_nonblocking(true)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         // Registering the socket needs a runtime context; doing it here lets
         // every error reach the caller instead of dying on the server thread.
         let listener = {
@@ -127,10 +125,7 @@ fn router() -> Router {
         .route("/health", get(health))
         .route("/login", post(accounts::login))
         .route("/me", get(accounts::me))
-        .route(
-            "/users",
-            get(accounts::list_users).post(accounts::create_user),
-        )
+        .route("/users", get(accounts::list_users).post(accounts::create_user))
         .route(
             "/users/{id}",
             get(accounts::get_user)
@@ -173,10 +168,8 @@ struct Db {
 
 impl Default for Db {
     fn default() -> Self {
-        let users: BTreeMap<u64, accounts::User> = accounts::seed_users()
-            .into_iter()
-            .map(|user| (user.id, user))
-            .collect();
+        let users: BTreeMap<u64, accounts::User> =
+            accounts::seed_users().into_iter().map(|user| (user.id, user)).collect();
         let next_user_id = users.keys().max().map_or(1, |id| id + 1);
         Self {
             sessions: HashMap::new(),
@@ -202,9 +195,7 @@ const MAX_KEYS: usize = 10_000;
 /// Locks the state; a handler that panicked mid-update cannot leave anything
 /// half-done that matters for a demo, so a poisoned lock is simply reused.
 fn lock(state: &Shared) -> MutexGuard<'_, Db> {
-    state
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A JSON error body, `{"error": message}`, with `status`.

@@ -4,8 +4,7 @@ use std::io::Read;
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, RETRY_AFTER, SET_COOKIE,
-    WWW_AUTHENTICATE,
+    CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, RETRY_AFTER, SET_COOKIE, WWW_AUTHENTICATE,
 };
 use serde_json::{Value, json};
 
@@ -32,9 +31,7 @@ async fn json_of(response: reqwest::Response) -> Value {
 
 /// `request` with `body` as JSON (reqwest's `json` feature is off).
 fn with_json(request: reqwest::RequestBuilder, body: &Value) -> reqwest::RequestBuilder {
-    request
-        .header(CONTENT_TYPE, "application/json")
-        .body(body.to_string())
+    request.header(CONTENT_TYPE, "application/json").body(body.to_string())
 }
 
 async fn login(client: &reqwest::Client, server: &DemoServer) -> String {
@@ -61,10 +58,7 @@ async fn serves_on_loopback_and_stops_when_dropped() {
 
     let addr = server.addr;
     drop(server);
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "port still open"
-    );
+    assert!(std::net::TcpStream::connect(addr).is_err(), "port still open");
 }
 
 #[tokio::test]
@@ -98,10 +92,7 @@ async fn login_with_a_wrong_password_is_401() {
     .await
     .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        json_of(response).await,
-        json!({ "error": "invalid credentials" })
-    );
+    assert_eq!(json_of(response).await, json!({ "error": "invalid credentials" }));
 }
 
 #[tokio::test]
@@ -165,12 +156,7 @@ async fn users_can_be_created_read_and_deleted() {
         .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
 
-    let deleted = client
-        .delete(&one)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let deleted = client.delete(&one).bearer_auth(&token).send().await.unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     let gone = client.get(&one).bearer_auth(&token).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
@@ -220,10 +206,7 @@ async fn echo_keeps_repeated_query_keys_and_parses_bodies() {
     let server = server();
     let client = client();
     let response = client
-        .put(format!(
-            "{}/echo/deep/path?tag=a&tag=b&q=x%20y",
-            server.url()
-        ))
+        .put(format!("{}/echo/deep/path?tag=a&tag=b&q=x%20y", server.url()))
         .header("X-Trace", "t-1")
         .header("Cookie", "sid=42; theme=dark")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -235,23 +218,17 @@ async fn echo_keeps_repeated_query_keys_and_parses_bodies() {
     let echo = json_of(response).await;
     assert_eq!(echo["method"], "PUT");
     assert_eq!(echo["path"], "/echo/deep/path");
-    assert_eq!(
-        echo["query"],
-        json!([["tag", "a"], ["tag", "b"], ["q", "x y"]])
-    );
+    assert_eq!(echo["query"], json!([["tag", "a"], ["tag", "b"], ["q", "x y"]]));
     assert_eq!(echo["headers"]["x-trace"], "t-1");
     assert_eq!(echo["cookies"], json!({ "sid": "42", "theme": "dark" }));
     assert_eq!(echo["body"], "u=1&u=2&v=hi+there");
     assert_eq!(echo["json"], Value::Null);
     assert_eq!(echo["form"], json!({ "u": ["1", "2"], "v": "hi there" }));
 
-    let posted = with_json(
-        client.post(format!("{}/echo", server.url())),
-        &json!({ "a": [1, 2.5] }),
-    )
-    .send()
-    .await
-    .unwrap();
+    let posted = with_json(client.post(format!("{}/echo", server.url())), &json!({ "a": [1, 2.5] }))
+        .send()
+        .await
+        .unwrap();
     let echo = json_of(posted).await;
     assert_eq!(echo["json"], json!({ "a": [1, 2.5] }));
     assert_eq!(echo["form"], Value::Null);
@@ -260,11 +237,7 @@ async fn echo_keeps_repeated_query_keys_and_parses_bodies() {
 #[tokio::test]
 async fn gzip_is_sent_compressed() {
     let server = server();
-    let response = client()
-        .get(format!("{}/gzip", server.url()))
-        .send()
-        .await
-        .unwrap();
+    let response = client().get(format!("{}/gzip", server.url())).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
     let compressed = response.bytes().await.unwrap();
@@ -295,11 +268,7 @@ async fn redirects_status_codes_and_html() {
         .unwrap();
     assert_eq!(looping.headers()[LOCATION], "/redirect/loop");
 
-    let teapot = client
-        .get(format!("{}/status/418", server.url()))
-        .send()
-        .await
-        .unwrap();
+    let teapot = client.get(format!("{}/status/418", server.url())).send().await.unwrap();
     assert_eq!(teapot.status().as_u16(), 418);
     assert_eq!(json_of(teapot).await["status"], 418);
 

@@ -61,12 +61,7 @@ impl Context {
 
     /// The front layer of one `for_each` iteration: the item under `name`, and `loop` with
     /// `index` (1-based), `index0`, `first`, `last` and `length`.
-    pub fn iteration(
-        name: &str,
-        item: Value,
-        index0: usize,
-        length: usize,
-    ) -> IndexMap<String, Value> {
+    pub fn iteration(name: &str, item: Value, index0: usize, length: usize) -> IndexMap<String, Value> {
         let info = Value::from_pairs([
             ("index", Value::from(index0 + 1)),
             ("index0", Value::from(index0)),
@@ -90,11 +85,7 @@ impl Context {
 
     /// Every top-level name, `env` first (duplicates across layers included).
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        std::iter::once("env").chain(
-            self.layers
-                .iter()
-                .flat_map(|l| l.keys().map(String::as_str)),
-        )
+        std::iter::once("env").chain(self.layers.iter().flat_map(|l| l.keys().map(String::as_str)))
     }
 
     pub(super) fn to_value(&self) -> Value {

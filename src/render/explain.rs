@@ -33,12 +33,7 @@ impl Renderer {
     ///
     /// Candidates are the template's variable paths (`user`, `user.name`, `env.KEY`), those inside
     /// the error's range first, each resolved against the context until one step is missing.
-    pub(super) fn undefined(
-        &self,
-        template: &Template,
-        ctx: &Context,
-        range: Option<Range<usize>>,
-    ) -> RenderError {
+    pub(super) fn undefined(&self, template: &Template, ctx: &Context, range: Option<Range<usize>>) -> RenderError {
         let source = template.source();
         let paths = by_position(source, template.nested_variables());
         let in_range = |p: &String| {
@@ -124,9 +119,7 @@ impl Template {
             let first = blocks.next()?;
             blocks.next().is_none().then_some(first)
         };
-        let text = only("{{", "}}")
-            .or_else(|| only("{%", "%}"))
-            .unwrap_or(text);
+        let text = only("{{", "}}").or_else(|| only("{%", "%}")).unwrap_or(text);
         snippet(text, 0..text.len()).unwrap_or_else(|| "a value".to_string())
     }
 
@@ -146,10 +139,7 @@ impl Template {
 /// is off (see the module doc). Without it an error still knows its line: the range is that
 /// line, narrowed to the very end for "unexpected end of input" (where minijinja points).
 pub(super) fn error_range(err: &Error, compiled: &str) -> Option<Range<usize>> {
-    if err
-        .detail()
-        .is_some_and(|d| d.starts_with("unexpected end of input"))
-    {
+    if err.detail().is_some_and(|d| d.starts_with("unexpected end of input")) {
         return Some(compiled.len()..compiled.len());
     }
     let line = err.line()?;

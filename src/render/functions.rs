@@ -54,8 +54,8 @@ pub(super) fn register(env: &mut Environment<'static>, root: Arc<Path>) {
         let resolved = resolve(state, &r, "read_json", &path)?;
         let text = read_text(&resolved, "read_json", &path)?;
         // serde_json's messages give a line and column, never the offending text.
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| invalid(format!("read_json: `{path}` is not valid JSON: {e}")))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid(format!("read_json: `{path}` is not valid JSON: {e}")))?;
         Ok(super::to_mj(&json))
     });
     env.add_function("read_csv", move |state: &State, path: String| {
@@ -67,9 +67,7 @@ pub(super) fn register(env: &mut Environment<'static>, root: Arc<Path>) {
         base64::engine::general_purpose::STANDARD.encode(value)
     });
     env.add_filter("b64decode", b64decode);
-    env.add_filter("sha256", |value: String| {
-        hex::encode(Sha256::digest(value.as_bytes()))
-    });
+    env.add_filter("sha256", |value: String| hex::encode(Sha256::digest(value.as_bytes())));
     env.add_filter("hmac_sha256", hmac_sha256);
     // `urlencode` is minijinja's own (feature `urlencode`): strings and maps of query pairs.
 }
@@ -110,8 +108,7 @@ fn random_string(n: usize) -> Result<String, Error> {
 
 fn b64decode(value: String) -> Result<String, Error> {
     // Accept what people paste: padded or not, standard or URL-safe alphabet.
-    let config =
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
     let url_safe = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
     let input = value.trim();
@@ -119,8 +116,7 @@ fn b64decode(value: String) -> Result<String, Error> {
         .decode(input)
         .or_else(|_| url_safe.decode(input))
         .map_err(|_| invalid("b64decode: the input is not valid base64".into()))?;
-    String::from_utf8(bytes)
-        .map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text".into()))
+    String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text".into()))
 }
 
 fn hmac_sha256(value: String, key: String) -> Result<String, Error> {
@@ -144,10 +140,7 @@ fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             _ => e.to_string(),
         };
-        invalid(format!(
-            "{func}: cannot read `{path}` ({}): {why}",
-            joined.display()
-        ))
+        invalid(format!("{func}: cannot read `{path}` ({}): {why}", joined.display()))
     })?;
     if !resolved.starts_with(root) {
         return Err(invalid(format!(

@@ -83,10 +83,7 @@ impl Renderer {
             .template_from_str(leaked)
             .map_err(|e| TemplateError::new(&e, source, 0..source.len()))?;
         let variables = by_position(source, template.undeclared_variables(false));
-        Ok(Template::Text(Arc::new(TextTemplate {
-            template,
-            variables,
-        })))
+        Ok(Template::Text(Arc::new(TextTemplate { template, variables })))
     }
 }
 
@@ -152,20 +149,14 @@ impl Template {
     }
 
     /// Renders to JSON: an expression keeps its type, everything else is a string.
-    pub fn render(
-        &self,
-        renderer: &Renderer,
-        ctx: &Context,
-    ) -> Result<serde_json::Value, RenderError> {
+    pub fn render(&self, renderer: &Renderer, ctx: &Context) -> Result<serde_json::Value, RenderError> {
         match self {
             Template::Literal(s) => Ok(serde_json::Value::String(s.to_string())),
             Template::Expression(e) => {
                 let value = self.eval(e, renderer, ctx)?;
                 to_json(&value).map_err(|e| self.named(renderer, ctx, e))
             }
-            Template::Text(_) => self
-                .render_string(renderer, ctx)
-                .map(serde_json::Value::String),
+            Template::Text(_) => self.render_string(renderer, ctx).map(serde_json::Value::String),
         }
     }
 
@@ -185,12 +176,7 @@ impl Template {
         }
     }
 
-    fn eval(
-        &self,
-        e: &ExpressionTemplate,
-        renderer: &Renderer,
-        ctx: &Context,
-    ) -> Result<Value, RenderError> {
+    fn eval(&self, e: &ExpressionTemplate, renderer: &Renderer, ctx: &Context) -> Result<Value, RenderError> {
         let value = e
             .expr
             .eval(ctx.to_value())
@@ -227,9 +213,7 @@ impl TemplateError {
     fn new(err: &Error, source: &str, compiled: Range<usize>) -> TemplateError {
         let start = compiled.start;
         TemplateError {
-            message: err
-                .detail()
-                .map_or_else(|| err.kind().to_string(), str::to_string),
+            message: err.detail().map_or_else(|| err.kind().to_string(), str::to_string),
             range: source
                 .get(compiled)
                 .and_then(|text| error_range(err, text))
@@ -301,12 +285,9 @@ fn find_word(haystack: &str, word: &str) -> Option<usize> {
 /// preceded by a dot: `x.user` is not `user`).
 fn words<'a>(haystack: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    haystack
-        .match_indices(word)
-        .map(|(i, _)| i)
-        .filter(move |&i| {
-            let before = haystack[..i].chars().next_back();
-            let after = haystack[i + word.len()..].chars().next();
-            !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident)
-        })
+    haystack.match_indices(word).map(|(i, _)| i).filter(move |&i| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + word.len()..].chars().next();
+        !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident)
+    })
 }

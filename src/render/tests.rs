@@ -57,34 +57,16 @@ fn compile_picks_the_kind() {
     let r = renderer();
     assert!(r.compile("plain /users?x=1").unwrap().is_literal());
     assert!(r.compile("").unwrap().is_literal());
-    assert!(matches!(
-        r.compile("{{ n }}").unwrap(),
-        Template::Expression(_)
-    ));
-    assert!(matches!(
-        r.compile("  {{n}}\n").unwrap(),
-        Template::Expression(_)
-    ));
-    assert!(matches!(
-        r.compile("{{- n -}}").unwrap(),
-        Template::Expression(_)
-    ));
-    assert!(matches!(
-        r.compile("{{ a }}{{ b }}").unwrap(),
-        Template::Text(_)
-    ));
-    assert!(matches!(
-        r.compile("id-{{ n }}").unwrap(),
-        Template::Text(_)
-    ));
+    assert!(matches!(r.compile("{{ n }}").unwrap(), Template::Expression(_)));
+    assert!(matches!(r.compile("  {{n}}\n").unwrap(), Template::Expression(_)));
+    assert!(matches!(r.compile("{{- n -}}").unwrap(), Template::Expression(_)));
+    assert!(matches!(r.compile("{{ a }}{{ b }}").unwrap(), Template::Text(_)));
+    assert!(matches!(r.compile("id-{{ n }}").unwrap(), Template::Text(_)));
     assert!(matches!(
         r.compile("{% if a %}x{% endif %}").unwrap(),
         Template::Text(_)
     ));
-    assert!(matches!(
-        r.compile("{{ '}}' }}").unwrap(),
-        Template::Text(_)
-    ));
+    assert!(matches!(r.compile("{{ '}}' }}").unwrap(), Template::Text(_)));
     assert_eq!(r.compile(" {{ n }} ").unwrap().source(), " {{ n }} ");
 }
 
@@ -96,7 +78,8 @@ fn literal_fast_path() {
 
 #[test]
 fn one_expression_keeps_its_type() {
-    let vars = json!({"n": 3, "f": 1.5, "flag": true, "list": [1, "a"], "map": {"b": 1, "a": [2]}, "s": "x", "nil": null});
+    let vars =
+        json!({"n": 3, "f": 1.5, "flag": true, "list": [1, "a"], "map": {"b": 1, "a": [2]}, "s": "x", "nil": null});
     assert_eq!(render("{{ n }}", vars.clone()).unwrap(), json!(3));
     assert_eq!(render("{{ f }}", vars.clone()).unwrap(), json!(1.5));
     assert_eq!(render("{{ flag }}", vars.clone()).unwrap(), json!(true));
@@ -107,23 +90,10 @@ fn one_expression_keeps_its_type() {
     assert_eq!(render("{{ s }}", vars.clone()).unwrap(), json!("x"));
     assert_eq!(render("{{ nil }}", vars.clone()).unwrap(), json!(null));
     assert_eq!(render("{{ n + 1 }}", vars.clone()).unwrap(), json!(4));
-    assert_eq!(
-        render("{{ range(1, 4) }}", vars.clone()).unwrap(),
-        json!([1, 2, 3])
-    );
+    assert_eq!(render("{{ range(1, 4) }}", vars.clone()).unwrap(), json!([1, 2, 3]));
     assert_eq!(render("{{ n > 2 }}", vars.clone()).unwrap(), json!(true));
-    for spaced in [
-        "{{n}}",
-        "  {{ n }}  ",
-        "\n{{\n  n\n}}\n",
-        "{{- n -}}",
-        "{{+ n +}}",
-    ] {
-        assert_eq!(
-            render(spaced, vars.clone()).unwrap(),
-            json!(3),
-            "{spaced:?}"
-        );
+    for spaced in ["{{n}}", "  {{ n }}  ", "\n{{\n  n\n}}\n", "{{- n -}}", "{{+ n +}}"] {
+        assert_eq!(render(spaced, vars.clone()).unwrap(), json!(3), "{spaced:?}");
     }
 }
 
@@ -132,10 +102,7 @@ fn anything_else_is_text() {
     let vars = json!({"n": 3, "a": 1, "b": 2, "list": [1, 2], "map": {"k": "v"}, "nil": null, "flag": false});
     assert_eq!(render("id-{{ n }}", vars.clone()).unwrap(), json!("id-3"));
     assert_eq!(render("{{ a }}{{ b }}", vars.clone()).unwrap(), json!("12"));
-    assert_eq!(
-        render("{% if a %}yes{% endif %}", vars.clone()).unwrap(),
-        json!("yes")
-    );
+    assert_eq!(render("{% if a %}yes{% endif %}", vars.clone()).unwrap(), json!("yes"));
     // Lists, maps and none print as JSON inside text, like render_string prints them.
     assert_eq!(
         render("l={{ list }} m={{ map }} n={{ nil }} f={{ flag }}", vars).unwrap(),
@@ -150,10 +117,7 @@ fn render_string_formats_native_values() {
     assert_eq!(render_str("{{ f }}", vars.clone()).unwrap(), "2.5");
     assert_eq!(render_str("{{ flag }}", vars.clone()).unwrap(), "true");
     assert_eq!(render_str("{{ s }}", vars.clone()).unwrap(), "a b");
-    assert_eq!(
-        render_str("{{ list }}", vars.clone()).unwrap(),
-        r#"[1,"x"]"#
-    );
+    assert_eq!(render_str("{{ list }}", vars.clone()).unwrap(), r#"[1,"x"]"#);
     assert_eq!(render_str("{{ map }}", vars.clone()).unwrap(), r#"{"k":1}"#);
     assert_eq!(render_str("{{ nil }}", vars.clone()).unwrap(), "null");
     assert_eq!(render_str("/users/{{ n }}", vars).unwrap(), "/users/3");
@@ -164,19 +128,14 @@ fn layers_first_wins_and_env_is_a_map() {
     let r = renderer();
     let mut c = ctx(json!({"user": "capture", "only_low": 1}));
     c.layers.insert(0, layer(json!({"user": "front"})));
-    let t = r
-        .compile("{{ user }}-{{ only_low }}-{{ env.HOME_URL }}")
-        .unwrap();
+    let t = r.compile("{{ user }}-{{ only_low }}-{{ env.HOME_URL }}").unwrap();
     assert_eq!(t.render(&r, &c).unwrap(), json!("front-1-http://h"));
     let t = r.compile("{{ env.MISSING | default('y') }}").unwrap();
     assert_eq!(t.render(&r, &c).unwrap(), json!("y"));
     let t = r.compile("{{ env.HOME_URL | default('y') }}").unwrap();
     assert_eq!(t.render(&r, &c).unwrap(), json!("http://h"));
     let t = r.compile("{{ env.MISSING }}").unwrap();
-    assert_eq!(
-        t.render(&r, &c).unwrap_err(),
-        undefined("env.MISSING", None)
-    );
+    assert_eq!(t.render(&r, &c).unwrap_err(), undefined("env.MISSING", None));
     let t = r.compile("url={{ env.HOME_UR }}").unwrap();
     assert_eq!(
         t.render(&r, &c).unwrap_err(),
@@ -188,21 +147,13 @@ fn layers_first_wins_and_env_is_a_map() {
 fn iteration_layer_gives_item_and_loop() {
     let r = renderer();
     let c = ctx(json!({"base": "b"}));
-    let c = c.with_front_layer(Arc::new(Context::iteration(
-        "user",
-        Value::from("ann"),
-        2,
-        3,
-    )));
+    let c = c.with_front_layer(Arc::new(Context::iteration("user", Value::from("ann"), 2, 3)));
     let t = r
         .compile("{{ base }}/{{ user }}/{{ loop.index }}/{{ loop.last }}")
         .unwrap();
     assert_eq!(t.render(&r, &c).unwrap(), json!("b/ann/3/true"));
     assert_eq!(
-        r.compile("{{ loop.index0 }}")
-            .unwrap()
-            .render(&r, &c)
-            .unwrap(),
+        r.compile("{{ loop.index0 }}").unwrap().render(&r, &c).unwrap(),
         json!(2)
     );
 }
@@ -290,30 +241,20 @@ fn undefined_attributes_are_named_too() {
 #[test]
 fn functions_and_globals_are_not_undefined_names() {
     let r = renderer();
-    let t = r
-        .compile("{{ uuid() }} {{ range(2) | length }} {{ missing }}")
-        .unwrap();
+    let t = r.compile("{{ uuid() }} {{ range(2) | length }} {{ missing }}").unwrap();
     assert_eq!(t.variables(), ["uuid", "range", "missing"]);
-    assert_eq!(
-        t.render(&r, &ctx(json!({}))).unwrap_err(),
-        undefined("missing", None)
-    );
+    assert_eq!(t.render(&r, &ctx(json!({}))).unwrap_err(), undefined("missing", None));
 }
 
 #[test]
 fn variables_in_order_of_appearance() {
     let r = renderer();
-    assert_eq!(
-        r.compile("{{ b }}{{ a }}{{ b }}").unwrap().variables(),
-        ["b", "a"]
-    );
+    assert_eq!(r.compile("{{ b }}{{ a }}{{ b }}").unwrap().variables(), ["b", "a"]);
     assert_eq!(
         r.compile("{{ user.name ~ env.X }}").unwrap().variables(),
         ["user", "env"]
     );
-    let t = r
-        .compile("{% for x in items %}{{ x }}{{ y }}{% endfor %}")
-        .unwrap();
+    let t = r.compile("{% for x in items %}{{ x }}{{ y }}{% endfor %}").unwrap();
     assert_eq!(t.variables(), ["items", "y"]);
     assert!(r.compile("plain").unwrap().variables().is_empty());
 }
@@ -321,8 +262,7 @@ fn variables_in_order_of_appearance() {
 #[test]
 fn secrets_never_reach_error_messages() {
     const SECRET: &str = "s3cr3t-VALUE-123";
-    let vars =
-        json!({"password": SECRET, "count": 9_223_372_036_854_775_807_i64, "obj": {"k": SECRET}});
+    let vars = json!({"password": SECRET, "count": 9_223_372_036_854_775_807_i64, "obj": {"k": SECRET}});
     let texts = [
         "{{ pasword }}",
         "{{ password }}{{ pasword }}",
@@ -373,20 +313,14 @@ fn time_and_random_functions() {
         seen.insert(n);
     }
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(
-        render("{{ random_int(5, 5) }}", json!({})).unwrap(),
-        json!(5)
-    );
+    assert_eq!(render("{{ random_int(5, 5) }}", json!({})).unwrap(), json!(5));
     assert!(other_message(render("{{ random_int(2, 1) }}", json!({}))).contains("random_int"));
 
     let s = render("{{ random_string(24) }}", json!({})).unwrap();
     let s = s.as_str().unwrap();
     assert_eq!(s.len(), 24);
     assert!(s.chars().all(|c| c.is_ascii_alphanumeric()));
-    assert_eq!(
-        render("{{ random_string(0) }}", json!({})).unwrap(),
-        json!("")
-    );
+    assert_eq!(render("{{ random_string(0) }}", json!({})).unwrap(), json!(""));
     assert!(other_message(render("{{ random_string(100000000) }}", json!({}))).contains("at most"));
 }
 
@@ -411,25 +345,15 @@ fn filters() {
             message: "b64decode: the decoded bytes are not UTF-8 text".into()
         }
     );
-    assert!(
-        other_message(render("{{ 'not base64!' | b64decode }}", v.clone()))
-            .contains("not valid base64")
-    );
-    assert_eq!(
-        render("{{ empty | b64encode }}", v.clone()).unwrap(),
-        json!("")
-    );
+    assert!(other_message(render("{{ 'not base64!' | b64decode }}", v.clone())).contains("not valid base64"));
+    assert_eq!(render("{{ empty | b64encode }}", v.clone()).unwrap(), json!(""));
     assert_eq!(
         render("{{ 'abc' | sha256 }}", v.clone()).unwrap(),
         json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     );
     // RFC 4231, test case 2.
     assert_eq!(
-        render(
-            "{{ 'what do ya want for nothing?' | hmac_sha256('Jefe') }}",
-            v.clone()
-        )
-        .unwrap(),
+        render("{{ 'what do ya want for nothing?' | hmac_sha256('Jefe') }}", v.clone()).unwrap(),
         json!("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     );
     assert_eq!(
@@ -440,19 +364,10 @@ fn filters() {
         render("{{ {'a': 'x y', 'b': 1} | urlencode }}", v.clone()).unwrap(),
         json!("a=x%20y&b=1")
     );
-    assert_eq!(
-        render("{{ s | upper }}", v.clone()).unwrap(),
-        json!("HELLO WORLD")
-    );
+    assert_eq!(render("{{ s | upper }}", v.clone()).unwrap(), json!("HELLO WORLD"));
     assert_eq!(render("{{ s | length }}", v.clone()).unwrap(), json!(11));
-    assert_eq!(
-        render("{{ nope | default('d') }}", v.clone()).unwrap(),
-        json!("d")
-    );
-    assert_eq!(
-        render("{{ {'a': 1} | tojson }}", v).unwrap(),
-        json!(r#"{"a": 1}"#)
-    );
+    assert_eq!(render("{{ nope | default('d') }}", v.clone()).unwrap(), json!("d"));
+    assert_eq!(render("{{ {'a': 1} | tojson }}", v).unwrap(), json!(r#"{"a": 1}"#));
 }
 
 /// A file root with `data/` inside it, and a file outside it.
@@ -491,10 +406,7 @@ fn file_functions_resolve_against_the_template_folder() {
     let r = Renderer::new(f.root.path().to_path_buf());
     let c = ctx_in(json!({}), &f.root.path().join("data"));
     let run = |s: &str| r.compile(s).unwrap().render(&r, &c);
-    assert_eq!(
-        run("{{ read_file('note.txt') }}").unwrap(),
-        json!("hi there\n")
-    );
+    assert_eq!(run("{{ read_file('note.txt') }}").unwrap(), json!("hi there\n"));
     assert_eq!(run("{{ read_file('../top.txt') }}").unwrap(), json!("top"));
     assert_eq!(
         run("{% for f in ['note.txt'] %}{{ read_file(f) | trim }}{% endfor %}").unwrap(),
@@ -505,10 +417,7 @@ fn file_functions_resolve_against_the_template_folder() {
         serde_json::to_string(&user).unwrap(),
         r#"{"name":"ann","ids":[1,2],"z":0,"a":1}"#
     );
-    assert_eq!(
-        run("{{ read_json('user.json').ids[1] }}").unwrap(),
-        json!(2)
-    );
+    assert_eq!(run("{{ read_json('user.json').ids[1] }}").unwrap(), json!(2));
     assert_eq!(
         run("{{ read_csv('users.csv') }}").unwrap(),
         json!([{"name": "ann", "age": "31"}, {"name": "bob", "age": "27"}])
@@ -560,11 +469,7 @@ fn file_functions_stay_inside_the_file_root() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(&f.outside_file, f.root.path().join("data/link.txt")).unwrap();
-        let message = other_message(
-            r.compile("{{ read_file('link.txt') }}")
-                .unwrap()
-                .render(&r, &c),
-        );
+        let message = other_message(r.compile("{{ read_file('link.txt') }}").unwrap().render(&r, &c));
         assert!(
             message.contains("`link.txt`") && message.contains("outside the file root"),
             "{message}"
@@ -576,20 +481,12 @@ fn file_functions_stay_inside_the_file_root() {
 fn syntax_errors_point_into_the_source() {
     let r = renderer();
     let err = r.compile("{{ user").unwrap_err();
-    assert!(
-        err.message.starts_with("unexpected end of input"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.starts_with("unexpected end of input"), "{}", err.message);
     assert_eq!(err.range, Some(7..7));
 
     // In the one-expression case the range is shifted back onto the original string.
     let err = r.compile("  {{ a | }}").unwrap_err();
-    assert!(
-        err.message.starts_with("unexpected end of input"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.starts_with("unexpected end of input"), "{}", err.message);
     assert_eq!(err.range, Some(9..9));
 
     let source = "line one\n{% if x %}\n{{ a b }}\n{% endif %}";
@@ -609,10 +506,7 @@ fn syntax_errors_point_into_the_source() {
 fn to_json_and_to_mj_round_trip() {
     let doc = json!({"b": [1, 2.5, "x", null, true, {"n": -3}], "a": 18446744073709551615_u64});
     assert_eq!(to_json(&to_mj(&doc)).unwrap(), doc);
-    assert!(matches!(
-        to_json(&Value::UNDEFINED),
-        Err(RenderError::Undefined { .. })
-    ));
+    assert!(matches!(to_json(&Value::UNDEFINED), Err(RenderError::Undefined { .. })));
     assert!(matches!(
         to_json(&Value::from_function(|| 1)),
         Err(RenderError::Other { .. })
@@ -636,10 +530,7 @@ fn measure() {
     let c = ctx(json!({"user": "alice", "n": 42}));
     let cases = [
         ("literal", r.compile("/users/all").unwrap()),
-        (
-            "text, one variable",
-            r.compile("/users/{{ user }}").unwrap(),
-        ),
+        ("text, one variable", r.compile("/users/{{ user }}").unwrap()),
         ("expression", r.compile("{{ n }}").unwrap()),
     ];
     for (name, t) in cases {

@@ -50,13 +50,9 @@ fn to_json_at(v: &Value, depth: usize) -> Result<serde_json::Value, RenderError>
             .map(J::Number)
             .ok_or_else(|| other("a number is not finite (NaN or infinity)"))?,
         ValueKind::String => J::String(v.as_str().unwrap_or_default().to_string()),
-        ValueKind::Bytes => {
-            J::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
-        }
+        ValueKind::Bytes => J::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
         ValueKind::Seq | ValueKind::Iterable => {
-            let items = v
-                .try_iter()
-                .map_err(|_| other("a list cannot be iterated"))?;
+            let items = v.try_iter().map_err(|_| other("a list cannot be iterated"))?;
             J::Array(
                 items
                     .map(|item| to_json_at(&item, depth + 1))
@@ -84,26 +80,16 @@ pub(super) fn native_string(v: &Value) -> Result<String, RenderError> {
     match v.kind() {
         // minijinja prints `True`; JSON (and every API) says `true`.
         ValueKind::Bool => Ok(v.is_true().to_string()),
-        ValueKind::None | ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => {
-            Ok(to_json(v)?.to_string())
-        }
+        ValueKind::None | ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => Ok(to_json(v)?.to_string()),
         _ => Ok(v.to_string()),
     }
 }
 
 /// The Environment's formatter: bools, lists, maps and `none` print as JSON, the rest as
 /// minijinja does.
-pub(super) fn format_value(
-    out: &mut Output,
-    state: &mut State,
-    value: &Value,
-) -> Result<(), Error> {
+pub(super) fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
     match value.kind() {
-        ValueKind::Bool
-        | ValueKind::None
-        | ValueKind::Seq
-        | ValueKind::Iterable
-        | ValueKind::Map => {
+        ValueKind::Bool | ValueKind::None | ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => {
             let text = native_string(value).map_err(|e| match e {
                 RenderError::Undefined { .. } => Error::from(ErrorKind::UndefinedError),
                 RenderError::Other { message } => Error::new(ErrorKind::InvalidOperation, message),

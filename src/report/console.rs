@@ -15,9 +15,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::Reporter;
 use crate::event::Event;
-use crate::outcome::{
-    ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus,
-};
+use crate::outcome::{ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus};
 
 const GREEN: Style = AnsiColor::Green.on_default();
 const RED: Style = AnsiColor::Red.on_default();
@@ -132,11 +130,7 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
     }
 
     let (mark, mark_style) = mark(step.status);
-    let name_style = if step.status == StepStatus::Skipped {
-        DIM
-    } else {
-        PLAIN
-    };
+    let name_style = if step.status == StepStatus::Skipped { DIM } else { PLAIN };
     out.push_str("  ");
     paint(&mut out, color, mark_style, mark);
     out.push(' ');
@@ -155,19 +149,9 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
             if let Some(response) = &step.response {
                 let _ = write!(out, "  {}", response.status);
             }
-            paint(
-                &mut out,
-                color,
-                DIM,
-                &format!("  {}", format_duration(step.duration)),
-            );
+            paint(&mut out, color, DIM, &format!("  {}", format_duration(step.duration)));
             if step.attempts > 1 {
-                paint(
-                    &mut out,
-                    color,
-                    DIM,
-                    &format!("  ({} attempts)", step.attempts),
-                );
+                paint(&mut out, color, DIM, &format!("  ({} attempts)", step.attempts));
             }
         }
         StepStatus::Skipped => {
@@ -245,12 +229,7 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
             out.push_str(", ");
         }
         let text = format!("{count} {word}");
-        paint(
-            &mut out,
-            color,
-            if count > 0 { style } else { PLAIN },
-            &text,
-        );
+        paint(&mut out, color, if count > 0 { style } else { PLAIN }, &text);
     }
     let _ = writeln!(out, " in {}", format_duration(run.duration));
 
@@ -298,12 +277,7 @@ pub(crate) fn describe_expectation(failure: &ExpectationFailure) -> String {
 }
 
 /// Every failed expectation, each followed by its diff, at `indent`.
-pub(crate) fn push_failures(
-    out: &mut String,
-    color: bool,
-    indent: &str,
-    failures: &[ExpectationFailure],
-) {
+pub(crate) fn push_failures(out: &mut String, color: bool, indent: &str, failures: &[ExpectationFailure]) {
     let diff_indent = format!("{indent}  ");
     for failure in failures {
         let mut sentence = String::new();
@@ -361,12 +335,7 @@ fn push_exchange(out: &mut String, step: &StepOutcome, options: &ConsoleOptions)
         ..
     }) = &step.request
     {
-        push_arrow(
-            out,
-            color,
-            '>',
-            &format!("{} {}", clean(method), clean(url)),
-        );
+        push_arrow(out, color, '>', &format!("{} {}", clean(method), clean(url)));
         push_headers(out, color, '>', headers);
         if let Some(body) = body_excerpt.as_deref().filter(|_| bodies) {
             push_arrow(out, color, '>', "");
@@ -380,12 +349,7 @@ fn push_exchange(out: &mut String, step: &StepOutcome, options: &ConsoleOptions)
         size,
     }) = &step.response
     {
-        push_arrow(
-            out,
-            color,
-            '<',
-            &format!("{status} ({})", plural_bytes(*size)),
-        );
+        push_arrow(out, color, '<', &format!("{status} ({})", plural_bytes(*size)));
         push_headers(out, color, '<', headers);
         if bodies && !body_excerpt.is_empty() {
             push_arrow(out, color, '<', "");
@@ -411,12 +375,7 @@ fn push_arrow(out: &mut String, color: bool, arrow: char, text: &str) {
 
 fn push_headers(out: &mut String, color: bool, arrow: char, headers: &[(String, String)]) {
     for (name, value) in headers {
-        push_arrow(
-            out,
-            color,
-            arrow,
-            &format!("{}: {}", clean(name), clean(value)),
-        );
+        push_arrow(out, color, arrow, &format!("{}: {}", clean(name), clean(value)));
     }
 }
 

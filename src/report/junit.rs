@@ -10,10 +10,7 @@ use std::mem;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use quick_junit::{
-    NonSuccessKind, Property, Report, SerializeError, TestCase, TestCaseStatus, TestSuite,
-    XmlString,
-};
+use quick_junit::{NonSuccessKind, Property, Report, SerializeError, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use super::Reporter;
 use super::console::{clean, describe_expectation, push_failures};
@@ -178,16 +175,8 @@ fn push_location_and_exchange(text: &mut String, step: &StepOutcome) {
         let _ = writeln!(text, "\n{} {}", clean(&request.method), clean(&request.url));
     }
     if let Some(response) = &step.response {
-        let _ = writeln!(
-            text,
-            "response: {} ({} bytes)",
-            response.status, response.size
-        );
-        let body = excerpt(
-            &response.body_excerpt,
-            FAILURE_BODY_LINES,
-            FAILURE_BODY_CHARS,
-        );
+        let _ = writeln!(text, "response: {} ({} bytes)", response.status, response.size);
+        let body = excerpt(&response.body_excerpt, FAILURE_BODY_LINES, FAILURE_BODY_CHARS);
         if !body.is_empty() {
             text.push_str(&body);
         }

@@ -71,8 +71,8 @@ impl Reporter for Reporters {
 pub(crate) mod fixtures {
     use crate::event::Event;
     use crate::outcome::{
-        CollectionOutcome, ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome,
-        StepOutcome, StepStatus,
+        CollectionOutcome, ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome,
+        StepStatus,
     };
     use std::time::{Duration, SystemTime};
 
@@ -119,13 +119,7 @@ pub(crate) mod fixtures {
         }
     }
 
-    pub(crate) fn passed(
-        name: &str,
-        line: usize,
-        method: &str,
-        path: &str,
-        code: u16,
-    ) -> StepOutcome {
+    pub(crate) fn passed(name: &str, line: usize, method: &str, path: &str, code: u16) -> StepOutcome {
         let url = format!("http://127.0.0.1:8080{path}");
         StepOutcome {
             request: Some(request(method, &url, None)),
@@ -189,11 +183,7 @@ pub(crate) mod fixtures {
     }
 
     /// A collection whose steps are all written in its own file.
-    pub(crate) fn collection(
-        name: &str,
-        path: &str,
-        mut steps: Vec<StepOutcome>,
-    ) -> CollectionOutcome {
+    pub(crate) fn collection(name: &str, path: &str, mut steps: Vec<StepOutcome>) -> CollectionOutcome {
         for step in &mut steps {
             path.clone_into(&mut step.file);
         }

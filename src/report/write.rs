@@ -57,13 +57,7 @@ mod tests {
     fn entries(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .expect("read dir")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
         names
@@ -77,10 +71,7 @@ mod tests {
 
         let staged = stage(&path, b"new report").expect("stage");
         assert_eq!(fs::read_to_string(&path).expect("read"), "old report");
-        assert_eq!(
-            fs::read_to_string(staged.path()).expect("read staged"),
-            "new report"
-        );
+        assert_eq!(fs::read_to_string(staged.path()).expect("read staged"), "new report");
         assert_eq!(staged.path().parent(), Some(dir.path()));
 
         staged.persist(&path).expect("persist");

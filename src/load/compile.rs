@@ -1,0 +1,119 @@
+//! Shared compiling helpers: templates with their spans, value trees, file
+//! paths that must stay inside the file root.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::load::read::Errors;
+use crate::load::yaml::{Node, NodeKind};
+use crate::plan::{TValue, Tpl};
+use crate::render::Renderer;
+use crate::source::{Span, Spanned};
+
+/// What every compile step needs.
+pub struct Compiler<'a> {
+    pub renderer: &'a Renderer,
+    /// Canonical; files read by a collection must resolve inside it.
+    pub file_root: PathBuf,
+}
+
+impl Compiler<'_> {
+    /// Compiles a template, pointing a syntax error at its exact character.
+    pub fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
+        match self.renderer.compile(text) {
+            Ok(template) => Some(Tpl { template, span }),
+            Err(e) => {
+                let at = match e.range {
+                    Some(r) if span.start.line == span.end.line => {
+                        let start = text.get(..r.start).map_or(0, |s| s.chars().count());
+                        let len = text.get(r.clone()).map_or(1, |s| s.chars().count());
+                        span.sub(start + usize::from(quoted), len)
+                    }
+                    _ => span,
+                };
+                errs.push(Diagnostic::at(format!("invalid template: {}", e.message), at));
+                None
+            }
+        }
+    }
+
+    pub fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {
+        self.tpl(errs, &s.value, s.span, false)
+    }
+
+    /// Compiles a string node, knowing whether it was quoted.
+    pub fn node_tpl(&self, errs: &mut Errors, node: &Node) -> Option<Tpl> {
+        match &node.kind {
+            NodeKind::Str { value, plain } => self.tpl(errs, value, node.span, !plain),
+            _ => self.tpl(errs, &node.key_text(), node.span, false),
+        }
+    }
+
+    /// A literal text as a template (no compile errors possible for plain text).
+    pub fn literal(&self, text: &str, span: Span) -> Tpl {
+        let template = self
+            .renderer
+            .compile(text)
+            .unwrap_or_else(|_| self.renderer.compile("").expect("the empty template compiles"));
+        Tpl { template, span }
+    }
+
+    /// A value tree; subtrees without templates become one constant.
+    pub fn tvalue(&self, errs: &mut Errors, node: &Node) -> Option<TValue> {
+        let value = match &node.kind {
+            NodeKind::Str { value, .. } if has_template(value) => TValue::Str(self.node_tpl(errs, node)?),
+            NodeKind::Seq(items) => {
+                let items: Vec<TValue> = items.iter().filter_map(|n| self.tvalue(errs, n)).collect();
+                if items.iter().all(|v| matches!(v, TValue::Const(_))) {
+                    TValue::Const(node.to_json())
+                } else {
+                    TValue::Seq(items)
+                }
+            }
+            NodeKind::Map(entries) => {
+                let items: Vec<(String, TValue)> = entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.key_text(), self.tvalue(errs, v)?)))
+                    .collect();
+                if items.iter().all(|(_, v)| matches!(v, TValue::Const(_))) {
+                    TValue::Const(node.to_json())
+                } else {
+                    TValue::Map(items)
+                }
+            }
+            _ => TValue::Const(node.to_json()),
+        };
+        Some(value)
+    }
+
+    /// Resolves a relative path against `dir`; it must exist and stay inside the file root.
+    pub fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
+        match resolve(&self.file_root, dir, &path.value) {
+            Ok(p) => Some(p),
+            Err(message) => {
+                errs.push(Diagnostic::at(message, path.span));
+                None
+            }
+        }
+    }
+}
+
+/// Resolves `path` against `dir`, following symlinks, and checks it lies inside `root`.
+pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, String> {
+    let joined = dir.join(path);
+    let canonical = std::fs::canonicalize(&joined).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
+        _ => format!("cannot read `{path}`: {e}"),
+    })?;
+    if !canonical.starts_with(root) {
+        return Err(format!(
+            "`{path}` is outside the file root `{}` (set --file-root to allow it)",
+            root.display()
+        ));
+    }
+    Ok(canonical)
+}
+
+pub fn has_template(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}

@@ -1,0 +1,290 @@
+//! Collections and their steps → the [`Plan`]: includes loaded and checked
+//! for cycles, step ids checked for duplicates, concurrent captures checked.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::collection;
+use crate::load::compile::Compiler;
+use crate::load::read::Errors;
+use crate::load::request::{RequestDefaults, request};
+use crate::load::yaml::{self, NodeKind};
+use crate::model::{Collection, Map, Parallel, Step};
+use crate::plan::{CollectionPlan, GroupPlan, IncludePlan, SessionPlan, StepKind, StepPlan, TValue};
+use crate::source::{FileId, Sources, Spanned};
+
+/// Compiles one parsed collection.
+pub struct Planner<'a> {
+    pub compiler: Compiler<'a>,
+    pub sources: &'a mut Sources,
+    pub timeout_override: Option<Duration>,
+    /// Canonical paths of the files being included, outermost first.
+    include_stack: Vec<PathBuf>,
+    ids: HashMap<String, Spanned<String>>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(compiler: Compiler<'a>, sources: &'a mut Sources, timeout_override: Option<Duration>) -> Self {
+        Planner {
+            compiler,
+            sources,
+            timeout_override,
+            include_stack: Vec::new(),
+            ids: HashMap::new(),
+        }
+    }
+
+    /// Compiles a collection read from `file`.
+    pub fn collection(&mut self, errs: &mut Errors, file: FileId, path: &str, model: &Collection) -> CollectionPlan {
+        self.ids.clear();
+        self.include_stack = vec![self.sources.get(file).path.clone()];
+        let dir: Arc<Path> = Arc::from(self.sources.get(file).dir());
+        let c = &self.compiler;
+        let name = model.name.as_ref().map_or_else(
+            || {
+                Path::new(path)
+                    .file_stem()
+                    .map_or_else(|| path.to_owned(), |s| s.to_string_lossy().into_owned())
+            },
+            |n| n.value.clone(),
+        );
+        let base_url = model.base_url.as_ref().and_then(|u| c.spanned(errs, u));
+        let vars = vars(c, errs, model.vars.as_ref());
+        let defaults = RequestDefaults::new(c, errs, model.defaults.as_ref(), self.timeout_override);
+        let session = session(c, errs, &dir, model);
+        let setup = self.steps(errs, file, &dir, model.setup.as_deref(), &defaults);
+        let steps = self.steps(errs, file, &dir, model.steps.as_deref(), &defaults);
+        let teardown = self.steps(errs, file, &dir, model.teardown.as_deref(), &defaults);
+        CollectionPlan {
+            name,
+            path: path.to_owned(),
+            file,
+            dir,
+            tags: strings(model.tags.as_ref()),
+            base_url,
+            vars,
+            secrets: strings(model.secrets.as_ref()),
+            session,
+            setup,
+            steps,
+            teardown,
+        }
+    }
+
+    fn steps(
+        &mut self,
+        errs: &mut Errors,
+        file: FileId,
+        dir: &Arc<Path>,
+        steps: Option<&[Step]>,
+        d: &RequestDefaults,
+    ) -> Vec<StepPlan> {
+        steps
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| self.step(errs, file, dir, s, d))
+            .collect()
+    }
+
+    fn step(
+        &mut self,
+        errs: &mut Errors,
+        file: FileId,
+        dir: &Arc<Path>,
+        s: &Step,
+        d: &RequestDefaults,
+    ) -> Option<StepPlan> {
+        if let Some(id) = &s.id {
+            if let Some(first) = self.ids.get(&id.value) {
+                errs.push(
+                    Diagnostic::at(format!("duplicate step id `{}`", id.value), id.span).with_help(format!(
+                        "`{}` is already used at {}",
+                        id.value,
+                        self.sources.location(first.span)
+                    )),
+                );
+            } else {
+                self.ids.insert(id.value.clone(), id.clone());
+            }
+        }
+        let c = &self.compiler;
+        let condition = s.if_.as_ref().and_then(|n| c.node_tpl(errs, n));
+        let for_each = s.for_each.as_ref().and_then(|n| {
+            if !matches!(n.kind, NodeKind::Seq(_) | NodeKind::Str { .. }) {
+                errs.expected("a list or a template giving one", "for_each", n);
+                return None;
+            }
+            c.tvalue(errs, n)
+        });
+        let kind = if let Some(r) = &s.request {
+            StepKind::Request(Box::new(request(c, errs, dir, s, r, d)?))
+        } else if s.group.is_some() {
+            let parallel = match s.parallel.as_ref().map(|p| p.value) {
+                None | Some(Parallel::Enabled(false)) => 1,
+                Some(Parallel::Enabled(true)) => usize::MAX,
+                Some(Parallel::Max(n)) => n as usize,
+            };
+            let steps = self.steps(errs, file, dir, s.steps.as_deref(), d);
+            if parallel > 1 && s.for_each.is_none() {
+                check_concurrent_captures(errs, &steps);
+            }
+            StepKind::Group(GroupPlan { parallel, steps })
+        } else if let Some(inc) = &s.include {
+            StepKind::Include(self.include(errs, dir, inc, s.vars.as_ref(), d)?)
+        } else {
+            return None;
+        };
+        if let (StepKind::Request(_), Some(p)) = (&kind, &s.parallel) {
+            errs.push(Diagnostic::at("`parallel` on a request step needs `for_each`", p.span));
+        }
+        let c = &self.compiler;
+        let name = match (&s.name, &s.group, &s.request, &s.include) {
+            (Some(n), _, _, _) => c.spanned(errs, n)?,
+            (None, Some(g), _, _) => c.spanned(errs, g)?,
+            (None, None, Some(r), _) => {
+                let method = r.method.as_ref().map_or("GET", |m| m.value.as_str());
+                let text = format!("{method} {}", r.url.value);
+                c.tpl(&mut Errors::default(), &text, r.url.span, false)
+                    .unwrap_or_else(|| c.literal(&text, r.url.span))
+            }
+            (None, None, None, Some(i)) => c.literal(&format!("include {}", i.value), i.span),
+            _ => return None,
+        };
+        Some(StepPlan {
+            name,
+            id: s.id.as_ref().map(|i| i.value.clone()),
+            tags: strings(s.tags.as_ref()),
+            span: s.span,
+            file,
+            dir: dir.clone(),
+            condition,
+            for_each,
+            item_name: s.as_.as_ref().map_or_else(|| "item".to_owned(), |a| a.value.clone()),
+            delay: s.delay.as_ref().map(|d| d.value.0),
+            kind,
+        })
+    }
+
+    fn include(
+        &mut self,
+        errs: &mut Errors,
+        dir: &Path,
+        inc: &Spanned<String>,
+        args: Option<&Map<crate::load::yaml::Node>>,
+        d: &RequestDefaults,
+    ) -> Option<IncludePlan> {
+        let path = self.compiler.path(errs, dir, inc)?;
+        if let Some(pos) = self.include_stack.iter().position(|p| p == &path) {
+            let cycle: Vec<String> = self.include_stack[pos..]
+                .iter()
+                .chain(std::iter::once(&path))
+                .map(|p| display_path(p))
+                .collect();
+            errs.push(Diagnostic::at(
+                format!("include cycle: {}", cycle.join(" → ")),
+                inc.span,
+            ));
+            return None;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", inc.value), inc.span));
+                return None;
+            }
+        };
+        let file = self
+            .sources
+            .add(display_path(&path), path.clone(), Arc::from(text.as_str()));
+        let root = match yaml::parse(file, &text) {
+            Ok(root) => root,
+            Err(d) => {
+                errs.push(d);
+                return None;
+            }
+        };
+        let model = collection::fragment(errs, &root)?;
+        let inc_dir: Arc<Path> = Arc::from(path.parent().unwrap_or(Path::new(".")));
+        self.include_stack.push(path);
+        let c = &self.compiler;
+        let args = vars(c, errs, args);
+        let file_vars = vars(c, errs, model.vars.as_ref());
+        let mut steps = self.steps(errs, file, &inc_dir, model.setup.as_deref(), d);
+        steps.extend(self.steps(errs, file, &inc_dir, model.steps.as_deref(), d));
+        steps.extend(self.steps(errs, file, &inc_dir, model.teardown.as_deref(), d));
+        self.include_stack.pop();
+        Some(IncludePlan { args, file_vars, steps })
+    }
+}
+
+fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
+    vars.map(|m| {
+        m.iter()
+            .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn strings(list: Option<&Vec<Spanned<String>>>) -> Vec<String> {
+    list.map(|l| l.iter().map(|s| s.value.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn session(c: &Compiler, errs: &mut Errors, dir: &Path, model: &Collection) -> SessionPlan {
+    let mut s = SessionPlan::default();
+    let Some(d) = &model.defaults else { return s };
+    s.http2_prior_knowledge = d.http2.unwrap_or(false);
+    if let Some(tls) = &d.tls {
+        s.insecure = tls.insecure.unwrap_or(false);
+        s.cacert = tls.cacert.as_ref().and_then(|p| c.path(errs, dir, p));
+        if let (Some(cert), Some(key)) = (&tls.cert, &tls.key) {
+            s.client_cert = c.path(errs, dir, cert).zip(c.path(errs, dir, key));
+        }
+    }
+    s
+}
+
+/// Two concurrent steps of one group may not capture the same name.
+fn check_concurrent_captures(errs: &mut Errors, steps: &[StepPlan]) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        let mut names = HashSet::new();
+        captures_of(step, &mut names);
+        for name in names {
+            if let Some(&first) = seen.get(name) {
+                if first != i {
+                    errs.push(
+                        Diagnostic::at(
+                            format!("two concurrent steps of this group capture `{name}`"),
+                            step.span,
+                        )
+                        .with_help("the result would depend on timing: capture different names, or drop `parallel`"),
+                    );
+                }
+            } else {
+                seen.insert(name, i);
+            }
+        }
+    }
+}
+
+fn captures_of<'a>(step: &'a StepPlan, names: &mut HashSet<&'a str>) {
+    match &step.kind {
+        StepKind::Request(r) => names.extend(r.extract.iter().map(|x| x.name.as_str())),
+        StepKind::Group(g) => g.steps.iter().for_each(|s| captures_of(s, names)),
+        StepKind::Include(i) => i.steps.iter().for_each(|s| captures_of(s, names)),
+    }
+}
+
+/// A path as a person reads it: relative to the current directory when inside it.
+pub fn display_path(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+    match cwd.as_ref().and_then(|cwd| p.strip_prefix(cwd).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => p.display().to_string(),
+    }
+}

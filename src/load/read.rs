@@ -1,0 +1,239 @@
+//! Small readers that turn YAML nodes into model values, collecting every
+//! error (with its span and what was expected) instead of stopping at the first.
+
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::{DurationValue, Map};
+use crate::source::{Span, Spanned};
+
+/// The errors found so far in one file.
+#[derive(Debug, Default)]
+pub struct Errors(pub Vec<Diagnostic>);
+
+impl Errors {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    /// "expected X for `key`, found Y".
+    pub fn expected(&mut self, what: &str, key: &str, node: &Node) {
+        self.push(Diagnostic::at(
+            format!("expected {what} for `{key}`, found {}", node.describe()),
+            node.span,
+        ));
+    }
+}
+
+/// The fields of a YAML map, read by name; what is left are unknown keys.
+pub struct Fields<'a> {
+    pub span: Span,
+    entries: &'a [(Node, Node)],
+    used: Vec<bool>,
+    known: &'static [&'static str],
+    /// "a step", "the request" — for messages.
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads `node` as a map of the `known` keys. Reports and returns None when it is not a map.
+    pub fn of(
+        errs: &mut Errors,
+        node: &'a Node,
+        key: &str,
+        what: &'static str,
+        known: &'static [&'static str],
+    ) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Map(entries) => Some(Fields {
+                span: node.span,
+                entries,
+                used: vec![false; entries.len()],
+                known,
+                what,
+            }),
+            _ => {
+                errs.expected("a map", key, node);
+                None
+            }
+        }
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&mut self, key: &str) -> Option<&'a Node> {
+        debug_assert!(self.known.contains(&key), "{key} is not a known key");
+        let entries = self.entries;
+        let i = entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
+        self.used[i] = true;
+        Some(&entries[i].1)
+    }
+
+    /// Reports `key`, when present, as belonging elsewhere (`retry` on a step belongs in `request`).
+    pub fn misplaced(&mut self, errs: &mut Errors, key: &str, place: &str) {
+        let entries = self.entries;
+        if let Some(i) = entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
+            self.used[i] = true;
+            errs.push(
+                Diagnostic::at(format!("unknown key `{key}` in {}", self.what), entries[i].0.span)
+                    .with_help(format!("`{key}` belongs {place}")),
+            );
+        }
+    }
+
+    /// The span of `key` itself, if present.
+    pub fn key_span(&self, key: &str) -> Option<Span> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, _)| k.span)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
+    }
+
+    /// Reports each key that was not read as unknown, with a suggestion.
+    pub fn finish(self, errs: &mut Errors) {
+        for ((key, _), used) in self.entries.iter().zip(&self.used) {
+            if *used {
+                continue;
+            }
+            let name = key.key_text();
+            if self.known.contains(&name.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::at(format!("unknown key `{name}` in {}", self.what), key.span);
+            d = match did_you_mean(&name, self.known.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("expected one of: {}", self.known.join(", "))),
+            };
+            errs.push(d);
+        }
+    }
+}
+
+pub fn string(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<String>> {
+    match &node.kind {
+        NodeKind::Str { value, .. } => Some(Spanned::new(value.clone(), node.span)),
+        // Numbers and booleans where text is expected are taken as written.
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => Some(Spanned::new(node.key_text(), node.span)),
+        _ => {
+            errs.expected("a string", key, node);
+            None
+        }
+    }
+}
+
+pub fn boolean(errs: &mut Errors, key: &str, node: &Node) -> Option<bool> {
+    match node.kind {
+        NodeKind::Bool(b) => Some(b),
+        _ => {
+            errs.expected("`true` or `false`", key, node);
+            None
+        }
+    }
+}
+
+pub fn uint<T: TryFrom<i64>>(errs: &mut Errors, key: &str, node: &Node, max: i64) -> Option<Spanned<T>> {
+    if let NodeKind::Int(i) = node.kind
+        && (0..=max).contains(&i)
+        && let Ok(v) = T::try_from(i)
+    {
+        return Some(Spanned::new(v, node.span));
+    }
+    errs.expected(&format!("a whole number from 0 to {max}"), key, node);
+    None
+}
+
+/// `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<u64>() {
+        return Some(Duration::from_millis(ms));
+    }
+    humantime::parse_duration(text).ok()
+}
+
+pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<DurationValue>> {
+    let parsed = match &node.kind {
+        NodeKind::Int(ms) if *ms >= 0 => Some(Duration::from_millis(*ms as u64)),
+        NodeKind::Str { value, .. } => parse_duration(value),
+        _ => None,
+    };
+    match parsed {
+        Some(d) => Some(Spanned::new(DurationValue(d), node.span)),
+        None => {
+            errs.push(
+                Diagnostic::at(format!("invalid duration for `{key}`"), node.span)
+                    .with_help("write a duration such as `250ms`, `5s`, `1m30s`, or a whole number of milliseconds"),
+            );
+            None
+        }
+    }
+}
+
+pub fn list<'a, T>(
+    errs: &mut Errors,
+    key: &str,
+    node: &'a Node,
+    mut item: impl FnMut(&mut Errors, &'a Node) -> Option<T>,
+) -> Option<Vec<T>> {
+    match &node.kind {
+        NodeKind::Seq(items) => Some(items.iter().filter_map(|n| item(errs, n)).collect()),
+        NodeKind::Null => Some(Vec::new()),
+        _ => {
+            errs.expected("a list", key, node);
+            None
+        }
+    }
+}
+
+pub fn strings(errs: &mut Errors, key: &str, node: &Node) -> Option<Vec<Spanned<String>>> {
+    list(errs, key, node, |errs, n| string(errs, key, n))
+}
+
+/// A map with free keys: headers, query, vars, json paths.
+pub fn map<'a, V>(
+    errs: &mut Errors,
+    key: &str,
+    node: &'a Node,
+    mut value: impl FnMut(&mut Errors, &Spanned<String>, &'a Node) -> Option<V>,
+) -> Option<Map<V>> {
+    match &node.kind {
+        NodeKind::Map(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let name = Spanned::new(k.key_text(), k.span);
+                if let Some(v) = value(errs, &name, v) {
+                    out.push((name, v));
+                }
+            }
+            Some(Map(out))
+        }
+        NodeKind::Null => Some(Map(Vec::new())),
+        _ => {
+            errs.expected("a map", key, node);
+            None
+        }
+    }
+}
+
+/// A map whose values may be any YAML value.
+pub fn any_map(errs: &mut Errors, key: &str, node: &Node) -> Option<Map<Node>> {
+    map(errs, key, node, |_, _, v| Some(v.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_units_and_bare_milliseconds() {
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1500"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

@@ -1,0 +1,508 @@
+//! A request step's model → its compiled plan, with the collection's
+//! defaults merged in.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::check::{Predicate, Schema};
+use crate::diagnostic::Diagnostic;
+use crate::jsonpath::JsonPath;
+use crate::load::compile::{Compiler, has_template};
+use crate::load::expect::{build_predicate, regex_error};
+use crate::load::read::{Errors, parse_duration};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::{
+    Auth, Body, Defaults, Expect, ExpectValue, Extract, Map, Redirects, Request, Retry, StatusExpect, StatusItem, Step,
+    Timeout,
+};
+use crate::plan::{
+    AuthPlan, BodyPlan, CheckPlan, ExpectPlan, ExtractPlan, ExtractSource, PartPlan, RequestPlan, RetryPlan,
+    StatusClass, Subject, TValue, Timeouts,
+};
+use crate::source::Spanned;
+
+/// The built-in safe defaults (FORMAT.md, "Safe defaults and limits").
+pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(10),
+    read: Duration::from_secs(30),
+    total: Duration::from_secs(60),
+};
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+
+/// The collection-wide settings every request starts from.
+pub struct RequestDefaults<'a> {
+    pub model: Option<&'a Defaults>,
+    pub auth: Option<AuthPlan>,
+    pub timeouts: Timeouts,
+    pub retry: RetryPlan,
+    pub max_redirects: u32,
+}
+
+impl<'a> RequestDefaults<'a> {
+    pub fn new(c: &Compiler, errs: &mut Errors, model: Option<&'a Defaults>, total_override: Option<Duration>) -> Self {
+        let mut timeouts = DEFAULT_TIMEOUTS;
+        if let Some(t) = total_override {
+            timeouts.total = t;
+        }
+        let mut retry = RetryPlan {
+            attempts: 1,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            on_status: vec![429, 500, 502, 503, 504],
+            on_error: true,
+            non_idempotent: false,
+        };
+        let mut max_redirects = DEFAULT_MAX_REDIRECTS;
+        let mut auth_plan = None;
+        if let Some(d) = model {
+            if let Some(t) = &d.timeout {
+                merge_timeout(&mut timeouts, t);
+            }
+            if let Some(r) = &d.retry {
+                merge_retry(&mut retry, r);
+            }
+            if let Some(r) = d.follow_redirects {
+                max_redirects = redirects(r);
+            }
+            auth_plan = d.auth.as_ref().and_then(|a| auth(c, errs, a));
+        }
+        RequestDefaults {
+            model,
+            auth: auth_plan,
+            timeouts,
+            retry,
+            max_redirects,
+        }
+    }
+}
+
+fn redirects(r: Redirects) -> u32 {
+    match r {
+        Redirects::Enabled(true) => DEFAULT_MAX_REDIRECTS,
+        Redirects::Enabled(false) => 0,
+        Redirects::Max(n) => n,
+    }
+}
+
+fn merge_timeout(t: &mut Timeouts, m: &Timeout) {
+    match m {
+        Timeout::Total(d) => t.total = d.value.0,
+        Timeout::Parts(p) => {
+            if let Some(d) = &p.connect {
+                t.connect = d.value.0;
+            }
+            if let Some(d) = &p.read {
+                t.read = d.value.0;
+            }
+            if let Some(d) = &p.total {
+                t.total = d.value.0;
+            }
+        }
+    }
+}
+
+fn merge_retry(r: &mut RetryPlan, m: &Retry) {
+    if let Some(a) = &m.attempts {
+        r.attempts = a.value.max(1);
+    }
+    if let Some(b) = &m.backoff {
+        r.backoff = b.value.0;
+    }
+    if let Some(b) = &m.max_backoff {
+        r.max_backoff = b.value.0;
+    }
+    if let Some(s) = &m.on_status {
+        r.on_status = s.iter().map(|s| s.value).collect();
+    }
+    if let Some(e) = m.on_error {
+        r.on_error = e;
+    }
+    if let Some(n) = m.non_idempotent {
+        r.non_idempotent = n;
+    }
+}
+
+pub fn auth(c: &Compiler, errs: &mut Errors, a: &Auth) -> Option<AuthPlan> {
+    Some(match a {
+        Auth::None => return None,
+        Auth::Basic(b) => AuthPlan::Basic {
+            username: c.spanned(errs, &b.username)?,
+            password: c.spanned(errs, &b.password)?,
+        },
+        Auth::Digest(b) => AuthPlan::Digest {
+            username: c.spanned(errs, &b.username)?,
+            password: c.spanned(errs, &b.password)?,
+        },
+        Auth::Bearer(t) => AuthPlan::Bearer(c.spanned(errs, t)?),
+        Auth::ApiKey(k) => {
+            let value = c.spanned(errs, &k.value)?;
+            match (&k.header, &k.query) {
+                (Some(h), _) => AuthPlan::ApiKeyHeader {
+                    name: h.value.clone(),
+                    value,
+                },
+                (None, Some(q)) => AuthPlan::ApiKeyQuery {
+                    name: q.value.clone(),
+                    value,
+                },
+                (None, None) => return None,
+            }
+        }
+        Auth::Oauth2(o) => AuthPlan::OAuth2 {
+            token_url: c.spanned(errs, &o.token_url)?,
+            client_id: c.spanned(errs, &o.client_id)?,
+            client_secret: c.spanned(errs, &o.client_secret)?,
+            scope: match &o.scope {
+                Some(s) => Some(c.spanned(errs, s)?),
+                None => None,
+            },
+        },
+    })
+}
+
+fn pairs(c: &Compiler, errs: &mut Errors, map: Option<&Map<Node>>) -> Vec<(String, TValue)> {
+    map.map(|m| {
+        m.iter()
+            .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Compiles a request step.
+pub fn request(
+    c: &Compiler,
+    errs: &mut Errors,
+    dir: &Path,
+    step: &Step,
+    r: &Request,
+    d: &RequestDefaults,
+) -> Option<RequestPlan> {
+    let method = match &r.method {
+        Some(m) => c.spanned(errs, m),
+        None => Some(c.literal("GET", r.url.span)),
+    };
+    let url = c.spanned(errs, &r.url);
+
+    let mut query = pairs(c, errs, d.model.and_then(|m| m.query.as_ref()));
+    query.extend(pairs(c, errs, r.query.as_ref()));
+    let mut headers = pairs(c, errs, d.model.and_then(|m| m.headers.as_ref()));
+    for (name, value) in pairs(c, errs, r.headers.as_ref()) {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        headers.push((name, value));
+    }
+
+    let auth_plan = match &r.auth {
+        Some(a) => auth(c, errs, a),
+        None => d.auth.clone(),
+    };
+
+    let body = r.body().and_then(|b| body(c, errs, dir, b));
+
+    let mut timeouts = d.timeouts;
+    if let Some(t) = &r.timeout {
+        merge_timeout(&mut timeouts, t);
+    }
+    let mut retry = d.retry.clone();
+    if let Some(m) = &r.retry {
+        merge_retry(&mut retry, m);
+    }
+    let max_redirects = r.follow_redirects.map_or(d.max_redirects, redirects);
+
+    let default_expect = Expect::default();
+    let e = step.expect.as_ref().unwrap_or(&default_expect);
+    let (status, status_span) = match &e.status {
+        Some(s) => {
+            let items: Vec<StatusClass> = match &s.value {
+                StatusExpect::One(i) => vec![status_class(*i)],
+                StatusExpect::Any(items) => items.iter().copied().map(status_class).collect(),
+            };
+            (items, Some(s.span))
+        }
+        None => (Vec::new(), None),
+    };
+    let mut expect = Vec::new();
+    for (name, v) in e.headers.iter().flat_map(Map::iter) {
+        expect.extend(expectation(c, errs, Subject::Header(name.value.clone()), name, v));
+    }
+    for (path, v) in e.json.iter().flat_map(Map::iter) {
+        match JsonPath::parse(&path.value) {
+            Ok(p) => expect.extend(expectation(c, errs, Subject::Json(p), path, v)),
+            Err(msg) => errs.push(jsonpath_error(&msg, path)),
+        }
+    }
+    if let Some(v) = &e.body {
+        expect.extend(expectation(
+            c,
+            errs,
+            Subject::Body,
+            &Spanned::new("body".into(), value_span(v)),
+            v,
+        ));
+    }
+    for (name, v) in e.cookies.iter().flat_map(Map::iter) {
+        expect.extend(expectation(c, errs, Subject::Cookie(name.value.clone()), name, v));
+    }
+    if let Some(v) = &e.duration {
+        expect.extend(expectation(
+            c,
+            errs,
+            Subject::Duration,
+            &Spanned::new("duration".into(), value_span(v)),
+            v,
+        ));
+    }
+    let schema = e.schema.as_ref().and_then(|n| schema(c, errs, dir, n));
+
+    let mut extract = Vec::new();
+    for (name, x) in step.extract.iter().flat_map(Map::iter) {
+        if let Some(source) = extract_source(errs, x) {
+            extract.push(ExtractPlan {
+                name: name.value.clone(),
+                source,
+                span: name.span,
+            });
+        }
+    }
+    let retry_until = step.retry_until.as_ref().map(|r| {
+        (
+            r.attempts.value.max(1),
+            r.interval.as_ref().map_or(Duration::from_secs(1), |i| i.value.0),
+        )
+    });
+
+    Some(RequestPlan {
+        method: method?,
+        url: url?,
+        query,
+        headers,
+        auth: auth_plan,
+        body,
+        timeouts,
+        retry,
+        max_redirects,
+        status,
+        status_span,
+        expect,
+        schema,
+        extract,
+        retry_until,
+    })
+}
+
+fn status_class(i: StatusItem) -> StatusClass {
+    match i {
+        StatusItem::Code(c) => StatusClass::Code(c),
+        StatusItem::Class(c) => StatusClass::Class(c),
+    }
+}
+
+fn value_span(v: &ExpectValue) -> crate::source::Span {
+    match v {
+        ExpectValue::Plain(n) => n.span,
+        ExpectValue::Predicates(p) => p.first().map_or_else(Default::default, |(k, _)| k.span),
+    }
+}
+
+fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan> {
+    Some(match b {
+        Body::Json(n) => BodyPlan::Json(c.tvalue(errs, n)?),
+        Body::Form(m) => BodyPlan::Form(pairs(c, errs, Some(m))),
+        Body::Raw(s) => BodyPlan::Raw(c.spanned(errs, s)?),
+        Body::File(p) => BodyPlan::File(c.path(errs, dir, p)?),
+        Body::Multipart(parts) => BodyPlan::Multipart(
+            parts
+                .iter()
+                .filter_map(|p| {
+                    Some(PartPlan {
+                        name: p.name.value.clone(),
+                        value: match &p.value {
+                            Some(v) => Some(c.tvalue(errs, v)?),
+                            None => None,
+                        },
+                        file: match &p.file {
+                            Some(f) => Some(c.path(errs, dir, f)?),
+                            None => None,
+                        },
+                        filename: p.filename.as_ref().map(|f| f.value.clone()),
+                        content_type: p.content_type.as_ref().map(|f| f.value.clone()),
+                    })
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// One subject's expectation: a plain value (equals) or its predicates.
+fn expectation(
+    c: &Compiler,
+    errs: &mut Errors,
+    subject: Subject,
+    key: &Spanned<String>,
+    v: &ExpectValue,
+) -> Option<ExpectPlan> {
+    let is_duration = matches!(subject, Subject::Duration);
+    let mut checks = Vec::new();
+    let mut add = |errs: &mut Errors, name: &str, node: &Node| {
+        let node = if is_duration {
+            duration_ms(errs, node)?
+        } else {
+            node.clone()
+        };
+        match c.tvalue(errs, &node)? {
+            TValue::Const(value) => match build_predicate(name, &value) {
+                Ok(p) => checks.push(CheckPlan::Ready(p)),
+                Err(msg) => errs.push(Diagnostic::at(msg, node.span)),
+            },
+            value => checks.push(CheckPlan::Render {
+                name: name.to_owned(),
+                value,
+            }),
+        }
+        Some(())
+    };
+    match v {
+        ExpectValue::Plain(node) => {
+            add(errs, "equals", node);
+        }
+        ExpectValue::Predicates(preds) => {
+            for (name, node) in preds {
+                add(errs, &name.value, node);
+            }
+        }
+    }
+    if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = subject {
+        // Headers, cookies and bodies are text: compare numbers written in YAML as text.
+        for check in &mut checks {
+            if let CheckPlan::Ready(Predicate::Equals(value) | Predicate::NotEquals(value)) = check
+                && (value.is_number() || value.is_boolean())
+            {
+                *value = serde_json::Value::String(value.to_string());
+            }
+        }
+    }
+    Some(ExpectPlan {
+        subject,
+        checks,
+        span: key.span,
+    })
+}
+
+/// Durations in a `duration` expectation become milliseconds.
+fn duration_ms(errs: &mut Errors, node: &Node) -> Option<Node> {
+    let kind = match &node.kind {
+        NodeKind::Str { value, .. } if !has_template(value) => match parse_duration(value) {
+            Some(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            None => {
+                errs.push(
+                    Diagnostic::at(format!("invalid duration `{value}`"), node.span)
+                        .with_help("write `500ms`, `2s`, or a number of milliseconds"),
+                );
+                return None;
+            }
+        },
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), duration_ms(errs, v)?)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Some(Node { span: node.span, kind })
+}
+
+fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(Arc<Schema>, crate::source::Span)> {
+    let doc = match &node.kind {
+        NodeKind::Str { value, .. } => {
+            let path = c.path(errs, dir, &Spanned::new(value.clone(), node.span))?;
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    errs.push(Diagnostic::at(format!("cannot read schema `{value}`: {e}"), node.span));
+                    return None;
+                }
+            };
+            match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    errs.push(Diagnostic::at(
+                        format!("schema `{value}` is not valid JSON: {e}"),
+                        node.span,
+                    ));
+                    return None;
+                }
+            }
+        }
+        _ => node.to_json(),
+    };
+    match Schema::compile(&doc) {
+        Ok(s) => Some((Arc::new(s), node.span)),
+        Err(msg) => {
+            errs.push(Diagnostic::at(msg, node.span));
+            None
+        }
+    }
+}
+
+fn extract_source(errs: &mut Errors, x: &Extract) -> Option<ExtractSource> {
+    let json = |errs: &mut Errors, p: &Spanned<String>| match JsonPath::parse(&p.value) {
+        Ok(path) => Some(ExtractSource::Json(path)),
+        Err(msg) => {
+            errs.push(jsonpath_error(&msg, p));
+            None
+        }
+    };
+    match x {
+        Extract::Path(p) => json(errs, p),
+        Extract::Spec(s) => {
+            if let Some(p) = &s.json {
+                return json(errs, p);
+            }
+            if let Some(h) = &s.header {
+                return Some(ExtractSource::Header(h.value.clone()));
+            }
+            if let Some(h) = &s.cookie {
+                return Some(ExtractSource::Cookie(h.value.clone()));
+            }
+            if s.status == Some(true) {
+                return Some(ExtractSource::Status);
+            }
+            if let Some(r) = &s.regex {
+                return match regex::Regex::new(&r.value) {
+                    Ok(re) if re.captures_len() >= 2 || r.value.is_empty() => Some(ExtractSource::Regex(Arc::new(re))),
+                    Ok(re) => Some(ExtractSource::Regex(Arc::new(re))),
+                    Err(e) => {
+                        errs.push(Diagnostic::at(regex_error(&e), r.span));
+                        None
+                    }
+                };
+            }
+            None
+        }
+    }
+}
+
+/// A JSONPath error, with a hint for the common `$.a.b-c` mistake.
+fn jsonpath_error(msg: &str, path: &Spanned<String>) -> Diagnostic {
+    let mut d = Diagnostic::at(msg.to_owned(), path.span);
+    if path.value.contains('-') && !path.value.contains('[') {
+        let fixed = path
+            .value
+            .split('.')
+            .enumerate()
+            .map(|(i, part)| {
+                if i > 0 && part.contains('-') {
+                    format!("['{part}']")
+                } else if i > 0 {
+                    format!(".{part}")
+                } else {
+                    part.to_owned()
+                }
+            })
+            .collect::<String>();
+        d = d.with_help(format!("a name with `-` needs brackets: `{fixed}`"));
+    }
+    d
+}

@@ -1,0 +1,409 @@
+//! YAML text → a tree of [`Node`]s, each with its span.
+//!
+//! We read saphyr-parser's event stream ourselves rather than deserialize
+//! with serde: it keeps a span on every node, lets the loader report every
+//! error of a file instead of the first, and gives us control over the YAML
+//! corners that bite test authors: booleans are only `true`/`false` (so `no`
+//! and `on` stay strings), duplicate keys are errors, and aliases are
+//! expanded under a node budget (no billion-laughs).
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span as YSpan};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Pos, Span};
+
+/// Alias expansion may not grow a document past this many nodes.
+const NODE_BUDGET: usize = 1_000_000;
+/// Nesting deeper than this is refused (the tree is walked recursively).
+const MAX_DEPTH: usize = 256;
+
+/// A YAML value with its place in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A string; `plain` is true for an unquoted scalar.
+    Str {
+        value: String,
+        plain: bool,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// What kind of value this is, for "expected X, found Y" messages.
+    pub fn describe(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Bool(_) => "a boolean",
+            NodeKind::Int(_) => "an integer",
+            NodeKind::Float(_) => "a number",
+            NodeKind::Str { .. } => "a string",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a map",
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The span of a string's content, past an opening quote, so template
+    /// error offsets land on the right character.
+    pub fn content_span(&self, offset: usize, len: usize) -> Span {
+        match &self.kind {
+            NodeKind::Str { plain: false, .. } => self.span.sub(offset + 1, len),
+            _ => self.span.sub(offset, len),
+        }
+    }
+
+    /// The node as JSON (for vars, bodies and expected values without templates).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Str { value, .. } => Value::String(value.clone()),
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect()),
+        }
+    }
+
+    /// A map key as text (`1: x` has the key "1").
+    pub fn key_text(&self) -> String {
+        match &self.kind {
+            NodeKind::Str { value, .. } => value.clone(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Float(f) => f.to_string(),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Null => "null".into(),
+            NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),
+        }
+    }
+}
+
+/// Parses one YAML document. An empty file is `Null`.
+pub fn parse(file: FileId, text: &str) -> Result<Node, Diagnostic> {
+    let mut builder = Builder {
+        file,
+        anchors: HashMap::new(),
+        nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut root: Option<Node> = None;
+    loop {
+        let (event, span) = next(&mut parser, file)?;
+        match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                if root.is_some() {
+                    return Err(Diagnostic::at(
+                        "a collection file holds one YAML document; found a second `---`",
+                        builder.span(span),
+                    ));
+                }
+                let (event, span) = next(&mut parser, file)?;
+                root = Some(builder.node(&mut parser, event, span, 0)?);
+            }
+            other => {
+                root = Some(builder.node(&mut parser, other, span, 0)?);
+            }
+        }
+    }
+    Ok(root.unwrap_or(Node {
+        span: Span {
+            file,
+            start: Pos { line: 1, col: 0 },
+            end: Pos { line: 1, col: 0 },
+        },
+        kind: NodeKind::Null,
+    }))
+}
+
+fn next<'a>(
+    parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
+    file: FileId,
+) -> Result<(Event<'a>, YSpan), Diagnostic> {
+    match parser.next_event() {
+        Some(Ok(pair)) => Ok(pair),
+        Some(Err(e)) => Err(Diagnostic::at(
+            format!("invalid YAML: {}", e.info()),
+            point(file, *e.marker()),
+        )),
+        None => Ok((Event::StreamEnd, YSpan::empty(Marker::new(0, 1, 0)))),
+    }
+}
+
+fn point(file: FileId, m: Marker) -> Span {
+    let pos = Pos {
+        line: m.line() as u32,
+        col: m.col() as u32,
+    };
+    Span {
+        file,
+        start: pos,
+        end: Pos {
+            line: pos.line,
+            col: pos.col + 1,
+        },
+    }
+}
+
+struct Builder {
+    file: FileId,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+}
+
+impl Builder {
+    fn span(&self, s: YSpan) -> Span {
+        let pos = |m: Marker| Pos {
+            line: m.line() as u32,
+            col: m.col() as u32,
+        };
+        Span {
+            file: self.file,
+            start: pos(s.start),
+            end: pos(s.end),
+        }
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> Result<(), Diagnostic> {
+        self.nodes += n;
+        if self.nodes > NODE_BUDGET {
+            return Err(Diagnostic::at(
+                format!("this document expands to more than {NODE_BUDGET} nodes (aliases?)"),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn node<'a>(
+        &mut self,
+        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
+        event: Event<'a>,
+        yspan: YSpan,
+        depth: usize,
+    ) -> Result<Node, Diagnostic> {
+        let span = self.span(yspan);
+        if depth > MAX_DEPTH {
+            return Err(Diagnostic::at(format!("nesting deeper than {MAX_DEPTH} levels"), span));
+        }
+        let (node, anchor) = match event {
+            Event::Scalar(value, style, anchor, _tag) => {
+                self.count(1, span)?;
+                (
+                    Node {
+                        span,
+                        kind: scalar(&value, style),
+                    },
+                    anchor,
+                )
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut items = Vec::new();
+                let end = loop {
+                    let (event, s) = next(parser, self.file)?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break s;
+                    }
+                    items.push(self.node(parser, event, s, depth + 1)?);
+                };
+                self.count(1, span)?;
+                let span = Span {
+                    end: self.span(end).end,
+                    ..span
+                };
+                (
+                    Node {
+                        span,
+                        kind: NodeKind::Seq(items),
+                    },
+                    anchor,
+                )
+            }
+            Event::MappingStart(anchor, _) => {
+                let mut entries: Vec<(Node, Node)> = Vec::new();
+                let end = loop {
+                    let (event, s) = next(parser, self.file)?;
+                    if matches!(event, Event::MappingEnd) {
+                        break s;
+                    }
+                    let key = self.node(parser, event, s, depth + 1)?;
+                    let (event, s) = next(parser, self.file)?;
+                    let value = self.node(parser, event, s, depth + 1)?;
+                    if matches!(key.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
+                        return Err(Diagnostic::at("a map key must be a plain value", key.span));
+                    }
+                    let text = key.key_text();
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
+                        return Err(Diagnostic::at(format!("duplicate key `{text}`"), key.span)
+                            .with_help(format!("`{text}` is already set on line {}", first.span.start.line)));
+                    }
+                    entries.push((key, value));
+                };
+                self.count(1, span)?;
+                let span = Span {
+                    end: self.span(end).end,
+                    ..span
+                };
+                (
+                    Node {
+                        span,
+                        kind: NodeKind::Map(entries),
+                    },
+                    anchor,
+                )
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id).cloned() else {
+                    return Err(Diagnostic::at("alias to an unknown anchor", span));
+                };
+                self.count(size(&target), span)?;
+                return Ok(Node { span, ..target });
+            }
+            _ => return Err(Diagnostic::at("unexpected YAML structure", span)),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+}
+
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Resolves a scalar with the YAML 1.2 core schema, booleans strict.
+fn scalar(value: &str, style: ScalarStyle) -> NodeKind {
+    if style != ScalarStyle::Plain {
+        return NodeKind::Str {
+            value: value.to_owned(),
+            plain: false,
+        };
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
+        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" => return NodeKind::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
+        _ => {}
+    }
+    if let Some(hex) = value.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return NodeKind::Int(i);
+    }
+    if let Some(oct) = value.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return NodeKind::Int(i);
+    }
+    let numeric = value
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && value.bytes().any(|b| b.is_ascii_digit());
+    if numeric {
+        if let Ok(i) = value.parse::<i64>() {
+            return NodeKind::Int(i);
+        }
+        if let Ok(f) = value.parse::<f64>() {
+            return NodeKind::Float(f);
+        }
+    }
+    NodeKind::Str {
+        value: value.to_owned(),
+        plain: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Node, Diagnostic> {
+        parse(FileId(0), text)
+    }
+
+    #[test]
+    fn scalars_follow_the_core_schema_with_strict_booleans() {
+        let node = p("a: no\nb: true\nc: 12\nd: 1.5\ne: '12'\nf: ~\ng: on\n").unwrap();
+        let json = node.to_json();
+        assert_eq!(
+            json,
+            serde_json::json!({"a": "no", "b": true, "c": 12, "d": 1.5, "e": "12", "f": null, "g": "on"})
+        );
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let node = p("name: x\nsteps:\n  - request: {url: /a}\n").unwrap();
+        let NodeKind::Map(entries) = &node.kind else { panic!() };
+        let (key, value) = &entries[1];
+        assert_eq!((key.span.start.line, key.span.start.col), (2, 0));
+        let NodeKind::Seq(items) = &value.kind else { panic!() };
+        assert_eq!((items[0].span.start.line, items[0].span.start.col), (3, 4));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = p("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.message, "duplicate key `a`");
+        assert_eq!(err.span.unwrap().start.line, 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let err = p("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.message.starts_with("invalid YAML"), "{}", err.message);
+        assert!(err.span.is_some());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}, *a{j}]\n",
+                j = i - 1
+            ));
+        }
+        let err = p(&text).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+    }
+
+    #[test]
+    fn aliases_expand() {
+        let node = p("a: &h {x: 1}\nb: *h\n").unwrap();
+        assert_eq!(node.to_json(), serde_json::json!({"a": {"x": 1}, "b": {"x": 1}}));
+    }
+
+    #[test]
+    fn second_documents_are_refused() {
+        assert!(p("a: 1\n---\nb: 2\n").is_err());
+    }
+}

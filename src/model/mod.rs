@@ -1,0 +1,57 @@
+//! The collection format as plain data: what a person wrote, with spans,
+//! nothing compiled yet. `sortie schema` is generated from these types.
+//!
+//! The loader (`load/`) builds them from YAML by hand so that every error of
+//! a file is reported with its place; the planner (`load/plan`) compiles them.
+
+mod schema;
+pub mod step;
+
+pub use schema::{DurationValue, Map, strip_null};
+pub use step::{
+    ApiKeyAuth, Auth, BasicAuth, Body, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel, Part,
+    Redirects, Request, Retry, RetryUntil, StatusExpect, StatusItem, Step, Timeout, TimeoutParts, Tls,
+};
+
+use schemars::JsonSchema;
+
+use crate::load::yaml::Node;
+use crate::source::Spanned;
+
+/// One collection file: a named sequence of steps run over one HTTP session.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Collection {
+    /// Default: the file name without extension.
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub tags: Option<Vec<Spanned<String>>>,
+    /// Joined to every relative request URL. A template.
+    pub base_url: Option<Spanned<String>>,
+    /// Evaluated top to bottom; later vars may use earlier ones.
+    pub vars: Option<Map<Node>>,
+    /// Names of variables whose values are shown as `***` in every output.
+    pub secrets: Option<Vec<Spanned<String>>>,
+    /// Applied to every request of this collection.
+    pub defaults: Option<Defaults>,
+    /// Run first; if one fails, `steps` are skipped.
+    pub setup: Option<Vec<Step>>,
+    pub steps: Option<Vec<Step>>,
+    /// Always run, also after a failure, `--fail-fast` or Ctrl-C.
+    pub teardown: Option<Vec<Step>>,
+}
+
+/// Settings merged under every request of the collection.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Defaults {
+    pub headers: Option<Map<Node>>,
+    pub query: Option<Map<Node>>,
+    pub timeout: Option<Timeout>,
+    pub retry: Option<Retry>,
+    pub follow_redirects: Option<Redirects>,
+    /// `true`: HTTP/2 with prior knowledge on cleartext (h2c).
+    pub http2: Option<bool>,
+    pub tls: Option<Tls>,
+    pub auth: Option<Auth>,
+}

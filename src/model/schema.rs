@@ -1,0 +1,162 @@
+//! JSON Schema for the model types whose YAML form differs from their Rust
+//! shape: spans are invisible, maps keep their order, durations are text.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::load::yaml::Node;
+use crate::source::Spanned;
+
+impl<T: JsonSchema> JsonSchema for Spanned<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        T::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+impl JsonSchema for Node {
+    fn schema_name() -> Cow<'static, str> {
+        "AnyValue".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!(true)
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// A YAML map whose keys keep their order and spans.
+#[derive(Debug, Clone, Default)]
+pub struct Map<V>(pub Vec<(Spanned<String>, V)>);
+
+impl<V> Map<V> {
+    pub fn iter(&self) -> impl Iterator<Item = &(Spanned<String>, V)> {
+        self.0.iter()
+    }
+}
+
+impl<V: JsonSchema> JsonSchema for Map<V> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>(),
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// A duration: `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationValue(pub Duration);
+
+impl JsonSchema for DurationValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`250ms`, `5s`, `1m30s`, or a bare integer of milliseconds",
+            "oneOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": "^\\s*[0-9]+(\\.[0-9]+)?\\s*[a-zµ]+(\\s*[0-9]+\\s*[a-zµ]+)*\\s*$" }
+            ]
+        })
+    }
+}
+
+/// Adds "exactly one of request, group, include" to the step schema.
+pub(crate) fn one_step_kind(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([
+            { "required": ["request"] },
+            { "required": ["group"] },
+            { "required": ["include"] },
+        ]),
+    );
+}
+
+/// Adds "exactly one of header, query" to the api_key schema.
+pub(crate) fn header_or_query(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([{ "required": ["header"] }, { "required": ["query"] }]),
+    );
+}
+
+/// An extract map names exactly one source.
+pub(crate) fn one_source(schema: &mut Schema) {
+    schema.insert("minProperties".into(), 1.into());
+    schema.insert("maxProperties".into(), 1.into());
+}
+
+/// The predicate map or a plain value of an expectation.
+pub(crate) fn expect_value_schema(generator: &mut SchemaGenerator) -> Schema {
+    let _ = generator;
+    let mut predicates = serde_json::Map::new();
+    for name in super::step::PREDICATES {
+        predicates.insert((*name).into(), serde_json::json!(true));
+    }
+    json_schema!({
+        "description": "A plain value (must be equal) or a map of predicates, all of which must hold.",
+        "anyOf": [
+            { "type": "object", "properties": predicates, "additionalProperties": false, "minProperties": 1 },
+            true
+        ]
+    })
+}
+
+/// Removes the `null` that schemars allows for every `Option`.
+pub fn strip_null(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(any)) = map.get("anyOf")
+                && any.len() == 2
+                && any[1] == serde_json::json!({ "type": "null" })
+            {
+                let inner = any[0].clone();
+                map.remove("anyOf");
+                if let Value::Object(inner) = inner {
+                    for (k, v) in inner {
+                        map.entry(k).or_insert(v);
+                    }
+                }
+            }
+            map.values_mut().for_each(strip_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_null),
+        _ => {}
+    }
+}

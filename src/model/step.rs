@@ -1,0 +1,307 @@
+//! Steps, requests, expectations and captures as written.
+
+use schemars::JsonSchema;
+
+use super::schema::{DurationValue, Map};
+use crate::load::yaml::Node;
+use crate::source::{Span, Spanned};
+
+/// The predicate names an expectation map may use.
+pub const PREDICATES: &[&str] = &[
+    "equals",
+    "not_equals",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "exists",
+    "type",
+    "length",
+    "one_of",
+    "empty",
+];
+
+/// A step is exactly one of: a request step (`request`), a group (`group`),
+/// or an include (`include`).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = super::schema::one_step_kind)]
+pub struct Step {
+    /// Where the step starts; not a key.
+    #[schemars(skip)]
+    pub span: Span,
+    /// Default: "METHOD url".
+    pub name: Option<Spanned<String>>,
+    /// Unique in the collection.
+    pub id: Option<Spanned<String>>,
+    pub tags: Option<Vec<Spanned<String>>>,
+    /// Skipped (reported as skipped) unless truthy. A template.
+    #[schemars(rename = "if")]
+    pub if_: Option<Node>,
+    /// A list (literal or template); one run per item.
+    pub for_each: Option<Node>,
+    /// The item's variable name; default `item`.
+    #[schemars(rename = "as")]
+    pub as_: Option<Spanned<String>>,
+    /// Wait before sending.
+    pub delay: Option<Spanned<DurationValue>>,
+
+    pub request: Option<Request>,
+    pub expect: Option<Expect>,
+    pub extract: Option<Map<Extract>>,
+    /// Re-send until `expect` holds.
+    pub retry_until: Option<RetryUntil>,
+
+    /// A group's name: its steps run as one unit, in order (or concurrently with `parallel`).
+    pub group: Option<Spanned<String>>,
+    /// `true` = all at once; N = at most N in flight.
+    pub parallel: Option<Spanned<Parallel>>,
+    pub steps: Option<Vec<Step>>,
+
+    /// Another file whose steps run in place, on the same session.
+    pub include: Option<Spanned<String>>,
+    /// The include's arguments.
+    pub vars: Option<Map<Node>>,
+}
+
+/// How many units of a step may run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum Parallel {
+    Enabled(bool),
+    Max(u32),
+}
+
+/// An HTTP request.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Request {
+    /// Default GET; any token, upper-cased.
+    pub method: Option<Spanned<String>>,
+    /// Absolute, or joined to base_url.
+    pub url: Spanned<String>,
+    /// Lists repeat the key.
+    pub query: Option<Map<Node>>,
+    pub headers: Option<Map<Node>>,
+    /// Overrides defaults.auth; `none` removes it.
+    pub auth: Option<Auth>,
+    pub json: Option<Node>,
+    pub form: Option<Map<Node>>,
+    pub multipart: Option<Vec<Part>>,
+    /// Sent as is; set content-type yourself.
+    pub body: Option<Spanned<String>>,
+    pub body_file: Option<Spanned<String>>,
+    pub timeout: Option<Timeout>,
+    pub retry: Option<Retry>,
+    pub follow_redirects: Option<Redirects>,
+}
+
+/// The request body, once the loader has checked there is at most one.
+#[derive(Debug, Clone)]
+pub enum Body<'a> {
+    Json(&'a Node),
+    Form(&'a Map<Node>),
+    Multipart(&'a [Part]),
+    Raw(&'a Spanned<String>),
+    File(&'a Spanned<String>),
+}
+
+impl Request {
+    pub fn body(&self) -> Option<Body<'_>> {
+        if let Some(n) = &self.json {
+            return Some(Body::Json(n));
+        }
+        if let Some(f) = &self.form {
+            return Some(Body::Form(f));
+        }
+        if let Some(m) = &self.multipart {
+            return Some(Body::Multipart(m));
+        }
+        if let Some(b) = &self.body {
+            return Some(Body::Raw(b));
+        }
+        self.body_file.as_ref().map(Body::File)
+    }
+}
+
+/// One part of a multipart body: a `value` or a `file`.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Part {
+    pub name: Spanned<String>,
+    pub value: Option<Node>,
+    pub file: Option<Spanned<String>>,
+    pub filename: Option<Spanned<String>>,
+    pub content_type: Option<Spanned<String>>,
+}
+
+/// Credentials applied to a request.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum Auth {
+    /// Removes the default auth.
+    None,
+    Basic(BasicAuth),
+    Bearer(Spanned<String>),
+    ApiKey(ApiKeyAuth),
+    Digest(BasicAuth),
+    Oauth2(OAuth2Auth),
+}
+
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub username: Spanned<String>,
+    pub password: Spanned<String>,
+}
+
+/// An API key in a header or in the query.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = super::schema::header_or_query)]
+pub struct ApiKeyAuth {
+    pub header: Option<Spanned<String>>,
+    pub query: Option<Spanned<String>>,
+    pub value: Spanned<String>,
+}
+
+/// OAuth2 client credentials.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OAuth2Auth {
+    pub token_url: Spanned<String>,
+    pub client_id: Spanned<String>,
+    pub client_secret: Spanned<String>,
+    pub scope: Option<Spanned<String>>,
+}
+
+/// A total timeout, or its parts.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum Timeout {
+    Total(Spanned<DurationValue>),
+    Parts(TimeoutParts),
+}
+
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TimeoutParts {
+    pub connect: Option<Spanned<DurationValue>>,
+    /// Idle time allowed between two reads.
+    pub read: Option<Spanned<DurationValue>>,
+    pub total: Option<Spanned<DurationValue>>,
+}
+
+/// Retries with exponential backoff.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Retry {
+    /// Every try counts, the first included.
+    pub attempts: Option<Spanned<u32>>,
+    pub backoff: Option<Spanned<DurationValue>>,
+    pub max_backoff: Option<Spanned<DurationValue>>,
+    pub on_status: Option<Vec<Spanned<u16>>>,
+    /// Retry connection errors and timeouts.
+    pub on_error: Option<bool>,
+    /// Also retry connection errors of non-idempotent methods (POST, PATCH).
+    pub non_idempotent: Option<bool>,
+}
+
+/// `true`/`false`, or the most hops to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum Redirects {
+    Enabled(bool),
+    Max(u32),
+}
+
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Tls {
+    pub insecure: Option<bool>,
+    pub cacert: Option<Spanned<String>>,
+    pub cert: Option<Spanned<String>>,
+    pub key: Option<Spanned<String>>,
+}
+
+/// Polling: re-send until `expect` holds.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RetryUntil {
+    pub attempts: Spanned<u32>,
+    pub interval: Option<Spanned<DurationValue>>,
+}
+
+/// What the response must look like.
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Expect {
+    /// `200`, `[200, 201]` or `"2xx"`; default: any 2xx or 3xx.
+    pub status: Option<Spanned<StatusExpect>>,
+    /// Names are case-insensitive.
+    pub headers: Option<Map<ExpectValue>>,
+    /// JSONPath (RFC 9535) → expectation.
+    pub json: Option<Map<ExpectValue>>,
+    /// The body as text.
+    pub body: Option<ExpectValue>,
+    pub cookies: Option<Map<ExpectValue>>,
+    pub duration: Option<ExpectValue>,
+    /// A JSON Schema file, or an inline map.
+    pub schema: Option<Node>,
+}
+
+/// Expected status codes.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum StatusExpect {
+    One(StatusItem),
+    Any(Vec<StatusItem>),
+}
+
+/// A status code, or a class such as `"2xx"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum StatusItem {
+    Code(u16),
+    #[schemars(with = "String")]
+    Class(u8),
+}
+
+/// A plain value (must be equal) or predicates that must all hold.
+#[derive(Debug, Clone)]
+pub enum ExpectValue {
+    Plain(Node),
+    Predicates(Vec<(Spanned<String>, Node)>),
+}
+
+impl schemars::JsonSchema for ExpectValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Expectation".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::schema::expect_value_schema(generator)
+    }
+}
+
+/// A capture: a JSONPath string, or a map naming its source.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub enum Extract {
+    Path(Spanned<String>),
+    Spec(ExtractSpec),
+}
+
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = super::schema::one_source)]
+pub struct ExtractSpec {
+    pub json: Option<Spanned<String>>,
+    pub header: Option<Spanned<String>>,
+    pub cookie: Option<Spanned<String>>,
+    pub status: Option<bool>,
+    /// The first group, on the body text.
+    pub regex: Option<Spanned<String>>,
+}

@@ -1,0 +1,250 @@
+//! The compiled form of collections that the executor runs: templates,
+//! JSONPaths, regexes and schemas compiled once, defaults merged into every
+//! request. Nothing here is parsed again at run time.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::check::{Predicate, Schema};
+use crate::jsonpath::JsonPath;
+use crate::render::Template;
+use crate::source::{FileId, Span};
+
+/// Every collection of a run, in the order they were named.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub collections: Vec<CollectionPlan>,
+}
+
+/// A compiled template and where it was written.
+#[derive(Debug, Clone)]
+pub struct Tpl {
+    pub template: Template,
+    pub span: Span,
+}
+
+/// A value tree whose strings may be templates. Subtrees without any
+/// template are kept as one constant.
+#[derive(Debug, Clone)]
+pub enum TValue {
+    Const(serde_json::Value),
+    Str(Tpl),
+    Seq(Vec<TValue>),
+    Map(Vec<(String, TValue)>),
+}
+
+#[derive(Debug)]
+pub struct CollectionPlan {
+    pub name: String,
+    /// The path as given (or found in a folder).
+    pub path: String,
+    pub file: FileId,
+    pub dir: Arc<Path>,
+    pub tags: Vec<String>,
+    pub base_url: Option<Tpl>,
+    pub vars: Vec<(String, TValue)>,
+    /// Names of variables whose values are secrets.
+    pub secrets: Vec<String>,
+    pub session: SessionPlan,
+    pub setup: Vec<StepPlan>,
+    pub steps: Vec<StepPlan>,
+    pub teardown: Vec<StepPlan>,
+}
+
+/// Settings of the collection's HTTP session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionPlan {
+    pub http2_prior_knowledge: bool,
+    pub insecure: bool,
+    pub cacert: Option<PathBuf>,
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+}
+
+#[derive(Debug)]
+pub struct StepPlan {
+    /// The step's name as written (a template), or "METHOD url".
+    pub name: Tpl,
+    pub id: Option<String>,
+    pub tags: Vec<String>,
+    pub span: Span,
+    pub file: FileId,
+    pub dir: Arc<Path>,
+    pub condition: Option<Tpl>,
+    pub for_each: Option<TValue>,
+    /// The loop item's variable name (default `item`).
+    pub item_name: String,
+    pub delay: Option<Duration>,
+    pub kind: StepKind,
+}
+
+#[derive(Debug)]
+pub enum StepKind {
+    Request(Box<RequestPlan>),
+    Group(GroupPlan),
+    Include(IncludePlan),
+}
+
+#[derive(Debug)]
+pub struct GroupPlan {
+    /// How many units may run at once; 1 = in order.
+    pub parallel: usize,
+    pub steps: Vec<StepPlan>,
+}
+
+#[derive(Debug)]
+pub struct IncludePlan {
+    /// The include's `vars:`, its arguments.
+    pub args: Vec<(String, TValue)>,
+    /// The included file's own `vars`, looked up last.
+    pub file_vars: Vec<(String, TValue)>,
+    pub steps: Vec<StepPlan>,
+}
+
+#[derive(Debug)]
+pub struct RequestPlan {
+    pub method: Tpl,
+    pub url: Tpl,
+    /// Defaults first; a list value repeats the key.
+    pub query: Vec<(String, TValue)>,
+    /// Defaults merged under the step's (names compared case-insensitively).
+    pub headers: Vec<(String, TValue)>,
+    pub auth: Option<AuthPlan>,
+    pub body: Option<BodyPlan>,
+    pub timeouts: Timeouts,
+    pub retry: RetryPlan,
+    /// Most redirects to follow; 0 = none.
+    pub max_redirects: u32,
+    pub status: Vec<StatusClass>,
+    pub status_span: Option<Span>,
+    pub expect: Vec<ExpectPlan>,
+    pub schema: Option<(Arc<Schema>, Span)>,
+    pub extract: Vec<ExtractPlan>,
+    pub retry_until: Option<(u32, Duration)>,
+}
+
+/// An expected status code, or a class (`2xx` is `Class(2)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusClass {
+    Code(u16),
+    Class(u8),
+}
+
+#[derive(Debug, Clone)]
+pub enum AuthPlan {
+    Basic {
+        username: Tpl,
+        password: Tpl,
+    },
+    Bearer(Tpl),
+    ApiKeyHeader {
+        name: String,
+        value: Tpl,
+    },
+    ApiKeyQuery {
+        name: String,
+        value: Tpl,
+    },
+    Digest {
+        username: Tpl,
+        password: Tpl,
+    },
+    OAuth2 {
+        token_url: Tpl,
+        client_id: Tpl,
+        client_secret: Tpl,
+        scope: Option<Tpl>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum BodyPlan {
+    Json(TValue),
+    Form(Vec<(String, TValue)>),
+    Raw(Tpl),
+    File(PathBuf),
+    Multipart(Vec<PartPlan>),
+}
+
+#[derive(Debug, Clone)]
+pub struct PartPlan {
+    pub name: String,
+    pub value: Option<TValue>,
+    pub file: Option<PathBuf>,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Idle time allowed between two reads.
+    pub read: Duration,
+    pub total: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPlan {
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+    pub on_status: Vec<u16>,
+    pub on_error: bool,
+    pub non_idempotent: bool,
+}
+
+/// What an expectation looks at.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Header(String),
+    Json(JsonPath),
+    Body,
+    Cookie(String),
+    /// Milliseconds.
+    Duration,
+}
+
+impl Subject {
+    /// How reports name it: `header Content-Type`, `json $.id`, `body`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            Subject::Header(h) => format!("header {h}"),
+            Subject::Json(p) => format!("json {}", p.as_str()),
+            Subject::Body => "body".into(),
+            Subject::Cookie(c) => format!("cookie {c}"),
+            Subject::Duration => "duration".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ExpectPlan {
+    pub subject: Subject,
+    pub checks: Vec<CheckPlan>,
+    pub span: Span,
+}
+
+/// One predicate whose expected value is rendered at run time.
+#[derive(Debug, Clone)]
+pub enum CheckPlan {
+    /// Fully known at load time.
+    Ready(Predicate),
+    /// Built from the rendered value: `name` is the predicate name.
+    Render { name: String, value: TValue },
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtractPlan {
+    pub name: String,
+    pub source: ExtractSource,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExtractSource {
+    Json(JsonPath),
+    Header(String),
+    Cookie(String),
+    Status,
+    Regex(Arc<regex::Regex>),
+}
