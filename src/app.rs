@@ -1,0 +1,330 @@
+//! The commands: `run`, `validate`, `list`, `schema`. Each returns an exit status.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::cli::{CheckArgs, Command, RunArgs};
+use crate::config::{self, RunConfig};
+use crate::diagnostic::Diagnostic;
+use crate::event::Event;
+use crate::exec::{self, RunContext};
+use crate::exit;
+use crate::load::{self, LoadOptions, Loaded};
+use crate::outcome::RunOutcome;
+use crate::plan::{StepKind, StepPlan};
+use crate::render::{Renderer, to_mj};
+use crate::report::{ConsoleOptions, ConsoleReporter, JunitReporter, Reporter, Reporters};
+use crate::source::Sources;
+
+/// Runs a parsed command line.
+pub fn main(command: Command) -> u8 {
+    match command {
+        Command::Run(args) => run(&args),
+        Command::Validate(args) => validate(&args),
+        Command::List(args) => list(&args),
+        Command::Schema => schema(),
+    }
+}
+
+fn print_errors(errors: &[Diagnostic], sources: &Sources) {
+    let mut err = anstream::stderr();
+    for d in errors {
+        let _ = writeln!(err, "{}", d.render(sources));
+    }
+}
+
+fn invalid(d: &Diagnostic) -> u8 {
+    print_errors(std::slice::from_ref(d), &Sources::default());
+    exit::INVALID
+}
+
+/// Discovers and loads; prints every error and returns None when the input is invalid.
+fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Renderer)> {
+    let files = match load::discover(paths) {
+        Ok(f) => f,
+        Err(d) => {
+            invalid(&d);
+            return None;
+        }
+    };
+    if files.is_empty() {
+        invalid(&Diagnostic::new(
+            "no collection files (*.yaml, *.yml) found in the given paths",
+        ));
+        return None;
+    }
+    let renderer = Renderer::new(options.file_root.clone());
+    let loaded = load::load(&files, &renderer, options);
+    if !loaded.errors.is_empty() {
+        print_errors(&loaded.errors, &loaded.sources);
+        let n = loaded.errors.len();
+        eprintln!(
+            "error: {n} problem{} found in the collections; nothing was sent",
+            if n == 1 { "" } else { "s" }
+        );
+        return None;
+    }
+    Some((loaded, renderer))
+}
+
+fn validate(args: &CheckArgs) -> u8 {
+    let root = match config::file_root(args.file_root.as_deref()) {
+        Ok(r) => r,
+        Err(d) => return invalid(&d),
+    };
+    let options = LoadOptions {
+        file_root: root,
+        timeout: None,
+    };
+    let Some((loaded, _)) = load_all(&args.paths, &options) else {
+        return exit::INVALID;
+    };
+    let steps: usize = loaded
+        .plan
+        .collections
+        .iter()
+        .map(|c| count(&c.setup) + count(&c.steps) + count(&c.teardown))
+        .sum();
+    println!(
+        "ok: {} collection{}, {steps} step{}",
+        loaded.files,
+        if loaded.files == 1 { "" } else { "s" },
+        if steps == 1 { "" } else { "s" }
+    );
+    exit::PASSED
+}
+
+fn count(steps: &[StepPlan]) -> usize {
+    steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Request(_) => 1,
+            StepKind::Group(g) => count(&g.steps),
+            StepKind::Include(i) => count(&i.steps),
+        })
+        .sum()
+}
+
+fn list(args: &CheckArgs) -> u8 {
+    let root = match config::file_root(args.file_root.as_deref()) {
+        Ok(r) => r,
+        Err(d) => return invalid(&d),
+    };
+    let options = LoadOptions {
+        file_root: root,
+        timeout: None,
+    };
+    let Some((loaded, _)) = load_all(&args.paths, &options) else {
+        return exit::INVALID;
+    };
+    let mut out = String::new();
+    for c in &loaded.plan.collections {
+        out.push_str(&format!("{} ({}){}\n", c.name, c.path, tags(&c.tags)));
+        for (label, steps) in [("setup", &c.setup), ("steps", &c.steps), ("teardown", &c.teardown)] {
+            if steps.is_empty() {
+                continue;
+            }
+            if label != "steps" {
+                out.push_str(&format!("  {label}:\n"));
+            }
+            list_steps(&mut out, steps, if label == "steps" { 1 } else { 2 });
+        }
+    }
+    print!("{out}");
+    exit::PASSED
+}
+
+fn list_steps(out: &mut String, steps: &[StepPlan], depth: usize) {
+    for s in steps {
+        let pad = "  ".repeat(depth);
+        let looped = if s.for_each.is_some() { " (for each)" } else { "" };
+        out.push_str(&format!(
+            "{pad}- {}{looped}{}\n",
+            s.name.template.source(),
+            tags(&s.tags)
+        ));
+        match &s.kind {
+            StepKind::Group(g) => list_steps(out, &g.steps, depth + 1),
+            StepKind::Include(i) => list_steps(out, &i.steps, depth + 1),
+            StepKind::Request(_) => {}
+        }
+    }
+}
+
+fn tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", tags.join(", "))
+    }
+}
+
+fn schema() -> u8 {
+    println!("{}", crate::schema_json());
+    exit::PASSED
+}
+
+fn run(args: &RunArgs) -> u8 {
+    let config = match config::run_config(args) {
+        Ok(c) => c,
+        Err(d) => return invalid(&d),
+    };
+    let Some((loaded, renderer)) = load_all(&config.paths, &config.load) else {
+        return exit::INVALID;
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return invalid(&Diagnostic::new(format!("cannot start the async runtime: {e}"))),
+    };
+    runtime.block_on(run_loaded(config, loaded, renderer))
+}
+
+async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    spawn_signal_handler(stop.clone(), interrupted.clone());
+
+    let mut collections: Vec<_> = loaded.plan.collections.iter().collect();
+    if let Some((i, n)) = config.shard {
+        let mut sorted: Vec<_> = collections.clone();
+        sorted.sort_by(|a, b| a.path.cmp(&b.path));
+        collections = sorted
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n + 1 == i)
+            .map(|(_, c)| c)
+            .collect();
+    }
+    // `--tag`: a collection tagged T runs whole; others only their steps tagged T.
+    let rc = RunContext {
+        renderer,
+        env: Arc::new(config.env.clone()),
+        cli_vars: Arc::new(config.vars.iter().map(|(k, v)| (k.clone(), to_mj(v))).collect()),
+        secret_names: config.secrets.clone(),
+        session: config.session.clone(),
+        fail_fast: config.fail_fast,
+        selection: config.selection.clone(),
+        stop: stop.clone(),
+    };
+    let collections: Vec<_> = collections
+        .into_iter()
+        .filter(|c| !c.tags.iter().any(|t| config.selection.skip_tags.contains(t)))
+        .collect();
+
+    let mut reporters = Reporters::new();
+    reporters.push(Box::new(ConsoleReporter::new(
+        anstream::AutoStream::new(
+            std::io::stdout(),
+            if config.color {
+                anstream::ColorChoice::Always
+            } else {
+                anstream::ColorChoice::Never
+            },
+        ),
+        ConsoleOptions {
+            color: config.color,
+            quiet: config.quiet,
+            verbose: config.verbose,
+        },
+    )));
+    if let Some(path) = &config.junit {
+        reporters.push(Box::new(JunitReporter::new(path.clone())));
+    }
+    let mut report_error: Option<std::io::Error> = None;
+    let mut emit = |reporters: &mut Reporters, event: &Event<'_>| {
+        if let Err(e) = reporters.event(event)
+            && report_error.is_none()
+        {
+            report_error = Some(e);
+        }
+    };
+
+    let clock = Instant::now();
+    let mut outcomes = Vec::new();
+    for plan in collections {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        emit(
+            &mut reporters,
+            &Event::CollectionStarted {
+                name: &plan.name,
+                path: &plan.path,
+            },
+        );
+        let name = plan.name.clone();
+        let outcome = {
+            let reporters = &mut reporters;
+            let emit = &mut emit;
+            let mut live = |step: &crate::outcome::StepOutcome| {
+                emit(
+                    reporters,
+                    &Event::StepFinished {
+                        collection: &name,
+                        step,
+                    },
+                )
+            };
+            exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
+        };
+        if outcome.steps.is_empty() {
+            continue;
+        }
+        emit(&mut reporters, &Event::CollectionFinished(&outcome));
+        outcomes.push(outcome);
+    }
+    let run = RunOutcome {
+        collections: outcomes,
+        duration: clock.elapsed(),
+        interrupted: interrupted.load(Ordering::Relaxed),
+    };
+    emit(&mut reporters, &Event::RunFinished(&run));
+    if let Some(e) = report_error {
+        eprintln!("error: cannot write a report: {e}");
+        return exit::INVALID;
+    }
+    if run.interrupted {
+        exit::INTERRUPTED
+    } else if run.success() {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    }
+}
+
+/// The first Ctrl-C or SIGTERM stops new steps (teardown still runs, reports
+/// are written); a second exits at once.
+fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut count = 0;
+        loop {
+            let term_recv = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => { if r.is_err() { return; } }
+                () = term_recv => {}
+            }
+            count += 1;
+            if count > 1 {
+                eprintln!("\ninterrupted again: exiting now");
+                std::process::exit(i32::from(exit::INTERRUPTED));
+            }
+            eprintln!(
+                "\ninterrupted: finishing requests in flight, running teardown, writing reports (Ctrl-C again to exit now)"
+            );
+            interrupted.store(true, Ordering::Relaxed);
+            stop.store(true, Ordering::Relaxed);
+        }
+    });
+}

@@ -1,0 +1,239 @@
+//! Command-line arguments, the environment and vars files → [`RunConfig`].
+//! The only code that sees clap types.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use crate::cli::{ColorChoice, RunArgs};
+use crate::diagnostic::Diagnostic;
+use crate::exec::Selection;
+use crate::load::{LoadOptions, io_reason, read::parse_duration, yaml};
+use crate::session::SessionOptions;
+use crate::source::Sources;
+
+/// The default response body cap: 16 MiB after decompression.
+pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+
+/// Everything a run needs, with no clap type left.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub paths: Vec<PathBuf>,
+    pub load: LoadOptions,
+    pub vars: IndexMap<String, serde_json::Value>,
+    pub env: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
+    pub junit: Option<PathBuf>,
+    pub fail_fast: bool,
+    pub selection: Selection,
+    /// (index 1-based, count)
+    pub shard: Option<(usize, usize)>,
+    pub session: SessionOptions,
+    pub color: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+/// Builds the run's configuration; an error is invalid input (exit 2).
+pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
+    let file_root = file_root(args.file_root.as_deref())?;
+    let timeout = match &args.timeout {
+        Some(t) => Some(parse_duration(t).ok_or_else(|| {
+            Diagnostic::new(format!("invalid value `{t}` for --timeout"))
+                .with_help("write a duration such as `30s` or `1m`")
+        })?),
+        None => None,
+    };
+    let max_body = match &args.max_body {
+        Some(s) => parse_size(s).ok_or_else(|| {
+            Diagnostic::new(format!("invalid value `{s}` for --max-body"))
+                .with_help("write a size such as `64MiB`, `512KiB` or a number of bytes")
+        })?,
+        None => DEFAULT_MAX_BODY,
+    };
+    let mut vars = IndexMap::new();
+    for file in &args.vars_file {
+        vars.extend(vars_file(file)?);
+    }
+    for kv in &args.vars {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Diagnostic::new(format!("invalid --var `{kv}`")).with_help("write --var NAME=VALUE"))?;
+        vars.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
+    }
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    for file in &args.env_file {
+        env.extend(env_file(file)?);
+    }
+    // The real environment wins over env files, as with dotenv.
+    env.extend(std::env::vars());
+    let shard = match &args.shard {
+        Some(s) => Some(parse_shard(s)?),
+        None => None,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+        }
+    };
+    Ok(RunConfig {
+        paths: args.paths.clone(),
+        load: LoadOptions { file_root, timeout },
+        vars,
+        env,
+        secrets: args.secrets.clone(),
+        junit: args.junit.clone(),
+        fail_fast: args.fail_fast,
+        selection: Selection {
+            tags: args.tags.clone(),
+            skip_tags: args.skip_tags.clone(),
+            filter: args.filter.clone(),
+        },
+        shard,
+        session: SessionOptions {
+            insecure: args.insecure,
+            cacert: args.cacert.clone(),
+            client_cert: args.cert.clone().zip(args.key.clone()),
+            proxy: args.proxy.clone(),
+            max_body,
+        },
+        color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+    })
+}
+
+pub fn file_root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+    let root = match given {
+        Some(p) => p.to_path_buf(),
+        None => std::env::current_dir().map_err(|e| Diagnostic::new(format!("cannot read the current folder: {e}")))?,
+    };
+    if !root.is_dir() {
+        return Err(Diagnostic::new(format!(
+            "--file-root `{}` is not a folder",
+            root.display()
+        )));
+    }
+    Ok(root)
+}
+
+/// `16MiB`, `512KiB`, `10MB`, `1GiB`, or a number of bytes.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let total = n * mult as f64;
+    (1.0..1e15).contains(&total).then_some(total as u64)
+}
+
+/// `I/N`, 1-based; `I` outside 1..=N is invalid.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
+    let bad =
+        || Diagnostic::new(format!("invalid --shard `{s}`")).with_help("write I/N with 1 ≤ I ≤ N, e.g. --shard 2/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let i: usize = i.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// A YAML or JSON mapping of variables.
+fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read --vars-file `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    let mut sources = Sources::default();
+    let file = sources.add(path.display().to_string(), path.to_path_buf(), text.as_str().into());
+    let render =
+        |d: Diagnostic| Diagnostic::new(d.render(&sources).trim_start_matches("error: ").trim_end().to_owned());
+    let node = yaml::parse(file, &text).map_err(render)?;
+    match node.to_json() {
+        serde_json::Value::Object(map) => Ok(map.into_iter().collect()),
+        _ => Err(Diagnostic::new(format!(
+            "--vars-file `{}` must hold a mapping of names to values",
+            path.display()
+        ))),
+    }
+}
+
+/// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
+pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read --env-file `{}`: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(Diagnostic::new(format!(
+                "{}:{}: expected NAME=value",
+                path.display(),
+                i + 1
+            )));
+        };
+        let v = v.trim();
+        let v = if v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
+        {
+            &v[1..v.len() - 1]
+        } else {
+            v
+        };
+        out.push((k.trim().to_owned(), v.to_owned()));
+    }
+    Ok(out)
+}
+
+/// The console colors: honours `--color` and NO_COLOR.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("16MiB"), Some(16 * 1024 * 1024));
+        assert_eq!(parse_size("10 KB"), Some(10_000));
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("lots"), None);
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("2/4").unwrap(), (2, 4));
+        assert!(parse_shard("0/4").is_err());
+        assert!(parse_shard("5/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+}

@@ -1,0 +1,53 @@
+//! A `curl` command that sends the same request, for reproducing failures.
+
+use std::fmt::Write as _;
+
+/// Quotes a word for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b))
+    {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The command line; values must already be redacted.
+pub fn command(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, insecure: bool) -> String {
+    let mut out = String::from("curl");
+    if insecure {
+        out.push_str(" --insecure");
+    }
+    if method != "GET" || body.is_some() {
+        let _ = write!(out, " -X {}", shell_quote(method));
+    }
+    let _ = write!(out, " {}", shell_quote(url));
+    for (name, value) in headers {
+        let _ = write!(out, " -H {}", shell_quote(&format!("{name}: {value}")));
+    }
+    if let Some(body) = body {
+        let _ = write!(out, " --data-binary {}", shell_quote(body));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_the_shell_would_split() {
+        let cmd = command(
+            "POST",
+            "http://h/x?a=1&b=2",
+            &[("Content-Type".into(), "application/json".into())],
+            Some(r#"{"it's": 1}"#),
+            false,
+        );
+        assert_eq!(
+            cmd,
+            r#"curl -X POST 'http://h/x?a=1&b=2' -H 'Content-Type: application/json' --data-binary '{"it'\''s": 1}'"#
+        );
+    }
+}

@@ -1,0 +1,437 @@
+//! The flow of a collection: phases, conditions, loops, groups (in order or
+//! concurrent), includes, and the order outcomes are reported in.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use indexmap::IndexMap;
+use minijinja::Value;
+
+use super::RunContext;
+use super::scope::Scope;
+use crate::outcome::{Phase, StepOutcome, StepStatus};
+use crate::plan::{CollectionPlan, StepKind, StepPlan, TValue, Tpl};
+use crate::redact::Redactor;
+use crate::render::{Context, RenderError, Renderer, to_mj};
+use crate::session::Session;
+use crate::source::Sources;
+
+type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Where step outcomes go: straight to the live reporter, or into a buffer
+/// while a concurrent unit runs (its parent forwards them in order).
+pub struct Out<'a> {
+    live: Option<&'a mut dyn FnMut(&StepOutcome)>,
+    steps: Vec<StepOutcome>,
+    /// True once a step of this output failed or errored.
+    pub failed: bool,
+}
+
+impl<'a> Out<'a> {
+    pub fn live(f: &'a mut dyn FnMut(&StepOutcome)) -> Self {
+        Out {
+            live: Some(f),
+            steps: Vec::new(),
+            failed: false,
+        }
+    }
+
+    fn buffer() -> Out<'static> {
+        Out {
+            live: None,
+            steps: Vec::new(),
+            failed: false,
+        }
+    }
+
+    pub fn push(&mut self, step: StepOutcome) {
+        if matches!(step.status, StepStatus::Failed | StepStatus::Errored) {
+            self.failed = true;
+        }
+        if let Some(live) = self.live.as_mut() {
+            live(&step);
+        }
+        self.steps.push(step);
+    }
+
+    fn forward(&mut self, other: Out<'_>) {
+        for step in other.steps {
+            self.push(step);
+        }
+    }
+
+    pub fn into_steps(self) -> Vec<StepOutcome> {
+        self.steps
+    }
+}
+
+/// One collection's running state.
+pub struct Cx<'a> {
+    pub rc: &'a RunContext,
+    pub plan: &'a CollectionPlan,
+    pub sources: &'a Sources,
+    pub session: Session,
+    pub base_url: Option<String>,
+    pub secret_names: Vec<&'a str>,
+    /// Grows as credentials and secret captures become known.
+    pub redactor: Mutex<Redactor>,
+}
+
+/// Where a step sits: its phase and the names of the groups around it.
+#[derive(Clone)]
+pub struct Place {
+    pub phase: Phase,
+    pub prefix: String,
+}
+
+impl Cx<'_> {
+    /// setup, then steps (skipped when setup failed), then teardown, always.
+    pub async fn run_phases(&self, mut scope: Scope, out: &mut Out<'_>) {
+        let selected = |steps: &[StepPlan]| steps.iter().any(|s| self.selected(s, ""));
+        if !selected(&self.plan.steps) && !self.plan.steps.is_empty() {
+            return;
+        }
+        let setup = Place {
+            phase: Phase::Setup,
+            prefix: String::new(),
+        };
+        let before = out.failed;
+        self.steps(&self.plan.setup, &mut scope, &setup, out).await;
+        let setup_failed = out.failed && !before;
+        let main = Place {
+            phase: Phase::Steps,
+            prefix: String::new(),
+        };
+        if setup_failed {
+            for step in self.plan.steps.iter().filter(|s| self.selected(s, "")) {
+                let name = self.name(step, &scope, &main);
+                out.push(self.skipped(step, name, &main, "setup failed"));
+            }
+        } else {
+            self.steps(&self.plan.steps, &mut scope, &main, out).await;
+        }
+        let teardown = Place {
+            phase: Phase::Teardown,
+            prefix: String::new(),
+        };
+        self.steps_always(&self.plan.teardown, &mut scope, &teardown, out).await;
+    }
+
+    fn steps<'s>(
+        &'s self,
+        steps: &'s [StepPlan],
+        scope: &'s mut Scope,
+        place: &'s Place,
+        out: &'s mut Out<'_>,
+    ) -> Fut<'s, ()> {
+        Box::pin(async move {
+            for step in steps {
+                if self.rc.stopped() && place.phase != Phase::Teardown {
+                    break;
+                }
+                self.step(step, scope, place, out).await;
+            }
+        })
+    }
+
+    /// Teardown runs even after `--fail-fast` or Ctrl-C.
+    async fn steps_always(&self, steps: &[StepPlan], scope: &mut Scope, place: &Place, out: &mut Out<'_>) {
+        for step in steps {
+            self.step(step, scope, place, out).await;
+        }
+    }
+
+    /// True when `--tag`, `--skip-tag` and `--filter` keep this step.
+    fn selected(&self, step: &StepPlan, prefix: &str) -> bool {
+        let sel = &self.rc.selection;
+        if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
+            return false;
+        }
+        let collection_tagged = sel.tags.iter().any(|t| self.plan.tags.contains(t));
+        if !sel.tags.is_empty() && !collection_tagged && !sel.tags.iter().any(|t| step.tags.contains(t)) {
+            return false;
+        }
+        if let Some(filter) = &sel.filter {
+            let name = format!("{} / {prefix}{}", self.plan.name, step.name.template.source());
+            if !name.contains(filter.as_str()) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn step<'s>(
+        &'s self,
+        step: &'s StepPlan,
+        scope: &'s mut Scope,
+        place: &'s Place,
+        out: &'s mut Out<'_>,
+    ) -> Fut<'s, ()> {
+        Box::pin(async move {
+            if place.phase == Phase::Steps && !self.selected(step, &place.prefix) {
+                return;
+            }
+            let name = self.name(step, scope, place);
+            if let Some(cond) = &step.condition {
+                match self.truthy(cond, scope, &step.dir) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        out.push(self.skipped(step, name, place, "condition is false"));
+                        return;
+                    }
+                    Err(e) => {
+                        out.push(self.errored(step, name, place, &format!("in `if`: {}", self.where_(e, step))));
+                        return;
+                    }
+                }
+            }
+            let Some(for_each) = &step.for_each else {
+                self.unit(step, scope, place, &name, out).await;
+                return;
+            };
+            let items = match self.items(for_each, scope, &step.dir) {
+                Ok(items) => items,
+                Err(msg) => {
+                    out.push(self.errored(step, name, place, &format!("in `for_each`: {msg}")));
+                    return;
+                }
+            };
+            let parallel = match &step.kind {
+                StepKind::Group(g) => g.parallel,
+                _ => 1,
+            };
+            let len = items.len();
+            let layer = |i: usize, item: Value| crate::render::Context::iteration(&step.item_name, item, i, len);
+            if parallel <= 1 || len <= 1 {
+                for (i, item) in items.into_iter().enumerate() {
+                    if self.rc.stopped() && place.phase != Phase::Teardown {
+                        break;
+                    }
+                    let mut unit_scope = scope.with_layer(layer(i, item));
+                    let unit_name = format!("{name} [{}]", i + 1);
+                    self.unit(step, &mut unit_scope, place, &unit_name, out).await;
+                    scope.layers[0] = unit_scope.layers[0].clone();
+                }
+                return;
+            }
+            // Concurrent iterations: each sees the scope as it was when the step started;
+            // outcomes and captures are taken in item order.
+            let start = scope.clone();
+            let units = items.into_iter().enumerate().map(|(i, item)| {
+                let mut unit_scope = start.child().with_layer(layer(i, item));
+                let unit_name = format!("{name} [{}]", i + 1);
+                async move {
+                    let mut buf = Out::buffer();
+                    self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
+                    (unit_scope, buf)
+                }
+            });
+            let mut results = futures_util::stream::iter(units).buffered(parallel);
+            while let Some((unit_scope, buf)) = results.next().await {
+                scope.merge(&unit_scope);
+                out.forward(buf);
+            }
+        })
+    }
+
+    /// Runs one unit: a request, a whole group, or an include.
+    async fn unit(&self, step: &StepPlan, scope: &mut Scope, place: &Place, name: &str, out: &mut Out<'_>) {
+        if let Some(delay) = step.delay {
+            tokio::time::sleep(delay).await;
+        }
+        match &step.kind {
+            StepKind::Request(r) => {
+                let outcome = self.request(step, r, scope, place, name).await;
+                out.push(outcome);
+            }
+            StepKind::Group(g) => {
+                let inner = Place {
+                    phase: place.phase,
+                    prefix: format!("{name} / "),
+                };
+                if g.parallel <= 1 || step.for_each.is_some() {
+                    self.steps(&g.steps, scope, &inner, out).await;
+                    return;
+                }
+                let start = scope.clone();
+                let units = g.steps.iter().map(|s| {
+                    let mut unit_scope = start.child();
+                    let inner = inner.clone();
+                    async move {
+                        let mut buf = Out::buffer();
+                        if !self.rc.stopped() || inner.phase == Phase::Teardown {
+                            self.step(s, &mut unit_scope, &inner, &mut buf).await;
+                        }
+                        (unit_scope, buf)
+                    }
+                });
+                let mut results = futures_util::stream::iter(units).buffered(g.parallel);
+                while let Some((unit_scope, buf)) = results.next().await {
+                    scope.merge(&unit_scope);
+                    out.forward(buf);
+                }
+            }
+            StepKind::Include(inc) => {
+                let ctx = self.context(scope, &step.dir);
+                let mut args = IndexMap::new();
+                for (k, v) in &inc.args {
+                    match render_value(&self.rc.renderer, v, &ctx) {
+                        Ok(json) => {
+                            args.insert(k.clone(), to_mj(&json));
+                        }
+                        Err(e) => {
+                            out.push(self.errored(
+                                step,
+                                name.to_owned(),
+                                place,
+                                &format!("in `vars.{k}`: {}", self.where_(e, step)),
+                            ));
+                            return;
+                        }
+                    }
+                }
+                // The included file's own vars come last; its args shadow everything.
+                let mut file_vars = IndexMap::new();
+                for (k, v) in &inc.file_vars {
+                    let mut layers = vec![Arc::new(args.clone())];
+                    layers.extend(scope.layers.iter().cloned());
+                    layers.push(Arc::new(file_vars.clone()));
+                    let ctx = Context::new(layers, self.rc.env.clone(), step.dir.clone());
+                    if let Ok(json) = render_value(&self.rc.renderer, v, &ctx) {
+                        file_vars.insert(k.clone(), to_mj(&json));
+                    }
+                }
+                let mut layers = vec![Arc::new(args)];
+                layers.extend(scope.layers.iter().cloned());
+                layers.push(Arc::new(file_vars));
+                let mut inner_scope = Scope::new(layers);
+                self.steps(&inc.steps, &mut inner_scope, place, out).await;
+                scope.merge(&inner_scope);
+            }
+        }
+    }
+
+    pub fn context(&self, scope: &Scope, dir: &Arc<Path>) -> Context {
+        Context::new(scope.layers.clone(), self.rc.env.clone(), dir.clone())
+    }
+
+    /// The display name: the rendered `name`, or its source when it cannot render yet.
+    fn name(&self, step: &StepPlan, scope: &Scope, place: &Place) -> String {
+        let ctx = self.context(scope, &step.dir);
+        let base = step
+            .name
+            .template
+            .render_string(&self.rc.renderer, &ctx)
+            .unwrap_or_else(|_| step.name.template.source().to_owned());
+        let name = format!("{}{base}", place.prefix);
+        self.redactor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .string(&name)
+    }
+
+    fn truthy(&self, t: &Tpl, scope: &Scope, dir: &Arc<Path>) -> Result<bool, RenderError> {
+        let v = t.template.render(&self.rc.renderer, &self.context(scope, dir))?;
+        Ok(match v {
+            serde_json::Value::Null => false,
+            serde_json::Value::Bool(b) => b,
+            serde_json::Value::Number(n) => n.as_f64() != Some(0.0),
+            serde_json::Value::String(s) => {
+                let s = s.trim();
+                !(s.is_empty() || s.eq_ignore_ascii_case("false") || s == "0" || s.eq_ignore_ascii_case("none"))
+            }
+            serde_json::Value::Array(a) => !a.is_empty(),
+            serde_json::Value::Object(o) => !o.is_empty(),
+        })
+    }
+
+    fn items(&self, v: &TValue, scope: &Scope, dir: &Arc<Path>) -> Result<Vec<Value>, String> {
+        let json = render_value(&self.rc.renderer, v, &self.context(scope, dir)).map_err(|e| e.to_string())?;
+        match json {
+            serde_json::Value::Array(items) => Ok(items.iter().map(to_mj).collect()),
+            other => Err(format!("expected a list, got {}", kind(&other))),
+        }
+    }
+
+    /// A render error with the step and file it happened in.
+    pub fn where_(&self, e: RenderError, step: &StepPlan) -> String {
+        format!("{e} (step at {})", self.sources.location(step.span))
+    }
+
+    pub fn base(
+        &self,
+        step: &StepPlan,
+        name: String,
+        place: &Place,
+        status: StepStatus,
+        message: Option<String>,
+    ) -> StepOutcome {
+        StepOutcome {
+            name,
+            phase: place.phase,
+            line: step.span.line(),
+            file: self.sources.get(step.file).display.clone(),
+            status,
+            message,
+            failures: Vec::new(),
+            request: None,
+            response: None,
+            duration: Duration::ZERO,
+            attempts: 0,
+            captures: Vec::new(),
+        }
+    }
+
+    fn skipped(&self, step: &StepPlan, name: String, place: &Place, why: &str) -> StepOutcome {
+        self.base(step, name, place, StepStatus::Skipped, Some(why.to_owned()))
+    }
+
+    pub fn errored(&self, step: &StepPlan, name: String, place: &Place, message: &str) -> StepOutcome {
+        let message = self
+            .redactor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .string(message);
+        if self.rc.fail_fast {
+            self.rc.stop.store(true, Ordering::Relaxed);
+        }
+        self.base(step, name, place, StepStatus::Errored, Some(message))
+    }
+}
+
+/// Renders a value tree to JSON.
+pub fn render_value(renderer: &Renderer, v: &TValue, ctx: &Context) -> Result<serde_json::Value, RenderError> {
+    Ok(match v {
+        TValue::Const(c) => c.clone(),
+        TValue::Str(t) => t.template.render(renderer, ctx)?,
+        TValue::Seq(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|i| render_value(renderer, i, ctx))
+                .collect::<Result<_, _>>()?,
+        ),
+        TValue::Map(entries) => {
+            let mut map = serde_json::Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                map.insert(k.clone(), render_value(renderer, v, ctx)?);
+            }
+            serde_json::Value::Object(map)
+        }
+    })
+}
+
+pub fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a map",
+    }
+}

@@ -1,0 +1,284 @@
+//! Rendering a request plan into a request with no templates left.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::{Method, Url};
+
+use super::flow::{Cx, render_value};
+use super::scope::Scope;
+use crate::plan::{AuthPlan, BodyPlan, RequestPlan, StepPlan, TValue};
+use crate::render::{Context, RenderError};
+use crate::session::Prepared;
+
+/// Why a request could not be prepared; the step errors with this message.
+pub type PrepareError = String;
+
+impl Cx<'_> {
+    /// Renders method, URL, query, headers, auth and body.
+    pub async fn prepare(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope) -> Result<Prepared, PrepareError> {
+        let ctx = self.context(scope, &step.dir);
+        let renderer = &self.rc.renderer;
+        let at = |what: &str, e: RenderError| format!("in `{what}`: {}", self.where_(e, step));
+        let method_text = r
+            .method
+            .template
+            .render_string(renderer, &ctx)
+            .map_err(|e| at("method", e))?;
+        let method = Method::from_bytes(method_text.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
+        let url_text = r.url.template.render_string(renderer, &ctx).map_err(|e| at("url", e))?;
+        let mut url = self.join_url(&url_text)?;
+
+        let mut query: Vec<(String, String)> = Vec::new();
+        for (name, value) in &r.query {
+            let json = render_value(renderer, value, &ctx).map_err(|e| at(&format!("query.{name}"), e))?;
+            match json {
+                serde_json::Value::Array(items) => {
+                    query.extend(items.iter().map(|i| (name.clone(), text(i))));
+                }
+                serde_json::Value::Null => {}
+                other => query.push((name.clone(), text(&other))),
+            }
+        }
+
+        let mut headers: Vec<(String, String)> = Vec::with_capacity(r.headers.len() + 2);
+        for (name, value) in &r.headers {
+            let json = render_value(renderer, value, &ctx).map_err(|e| at(&format!("headers.{name}"), e))?;
+            if !json.is_null() {
+                headers.push((name.clone(), text(&json)));
+            }
+        }
+        let has_header =
+            |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+
+        let mut credential_headers = Vec::new();
+        if let Some(auth) = &r.auth {
+            let render =
+                |t: &crate::plan::Tpl, what: &str| t.template.render_string(renderer, &ctx).map_err(|e| at(what, e));
+            match auth {
+                AuthPlan::Basic { username, password } => {
+                    let u = render(username, "auth.basic.username")?;
+                    let p = render(password, "auth.basic.password")?;
+                    self.secret(&p);
+                    let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                    headers.push(("Authorization".into(), format!("Basic {token}")));
+                }
+                AuthPlan::Bearer(t) => {
+                    let token = render(t, "auth.bearer")?;
+                    self.secret(&token);
+                    headers.push(("Authorization".into(), format!("Bearer {token}")));
+                }
+                AuthPlan::ApiKeyHeader { name, value } => {
+                    let v = render(value, "auth.api_key.value")?;
+                    self.secret(&v);
+                    self.lock().add_header(name);
+                    credential_headers.push(name.to_ascii_lowercase());
+                    headers.push((name.clone(), v));
+                }
+                AuthPlan::ApiKeyQuery { name, value } => {
+                    let v = render(value, "auth.api_key.value")?;
+                    self.secret(&v);
+                    query.push((name.clone(), v));
+                }
+                AuthPlan::Digest { .. } => {
+                    return Err("digest auth is not available in this version of sortie".into());
+                }
+                AuthPlan::OAuth2 { .. } => {
+                    return Err("oauth2 auth is not available in this version of sortie".into());
+                }
+            }
+        }
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in &query {
+                pairs.append_pair(k, v);
+            }
+        }
+
+        let body = match &r.body {
+            None => None,
+            Some(BodyPlan::Json(v)) => {
+                let json = render_value(renderer, v, &ctx).map_err(|e| at("json", e))?;
+                if !has_header(&headers, "content-type") {
+                    headers.push(("Content-Type".into(), "application/json".into()));
+                }
+                Some(Bytes::from(
+                    serde_json::to_vec(&json).map_err(|e| format!("cannot encode the JSON body: {e}"))?,
+                ))
+            }
+            Some(BodyPlan::Form(fields)) => {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                for (name, value) in fields {
+                    match render_value(renderer, value, &ctx).map_err(|e| at(&format!("form.{name}"), e))? {
+                        serde_json::Value::Array(items) => items.iter().for_each(|i| {
+                            form.append_pair(name, &text(i));
+                        }),
+                        other => {
+                            form.append_pair(name, &text(&other));
+                        }
+                    }
+                }
+                if !has_header(&headers, "content-type") {
+                    headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
+                }
+                Some(Bytes::from(form.finish()))
+            }
+            Some(BodyPlan::Raw(t)) => Some(Bytes::from(
+                t.template.render_string(renderer, &ctx).map_err(|e| at("body", e))?,
+            )),
+            Some(BodyPlan::File(path)) => Some(read(path).await?),
+            Some(BodyPlan::Multipart(parts)) => {
+                let boundary = format!("sortie-{}", uuid::Uuid::new_v4().simple());
+                let mut body = Vec::new();
+                for part in parts {
+                    body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+                    let (content, filename, ctype) = match (&part.value, &part.file) {
+                        (Some(v), _) => (
+                            self.part_value(v, &ctx, &part.name)
+                                .map_err(|e| at(&format!("multipart.{}", part.name), e))?,
+                            None,
+                            part.content_type.clone(),
+                        ),
+                        (None, Some(path)) => {
+                            let name = part
+                                .filename
+                                .clone()
+                                .or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()));
+                            let ctype = part.content_type.clone().unwrap_or_else(|| guess_type(path).to_owned());
+                            (read(path).await?.to_vec(), name, Some(ctype))
+                        }
+                        (None, None) => (Vec::new(), None, None),
+                    };
+                    let mut disposition =
+                        format!("Content-Disposition: form-data; name=\"{}\"", escape_quoted(&part.name));
+                    if let Some(f) = filename.or_else(|| part.filename.clone()) {
+                        disposition.push_str(&format!("; filename=\"{}\"", escape_quoted(&f)));
+                    }
+                    body.extend_from_slice(disposition.as_bytes());
+                    body.extend_from_slice(b"\r\n");
+                    if let Some(ct) = ctype {
+                        body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+                    }
+                    body.extend_from_slice(b"\r\n");
+                    body.extend_from_slice(&content);
+                    body.extend_from_slice(b"\r\n");
+                }
+                body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+                headers.push((
+                    "Content-Type".into(),
+                    format!("multipart/form-data; boundary={boundary}"),
+                ));
+                Some(Bytes::from(body))
+            }
+        };
+
+        // A header whose value holds a secret carries a credential: dropped on a cross-origin redirect.
+        {
+            let redactor = self.lock();
+            for (name, value) in &headers {
+                if redactor.text(value) != value.as_str() {
+                    credential_headers.push(name.to_ascii_lowercase());
+                }
+            }
+        }
+        Ok(Prepared {
+            method,
+            url,
+            headers,
+            body,
+            credential_headers,
+        })
+    }
+
+    fn part_value(&self, v: &TValue, ctx: &Context, _name: &str) -> Result<Vec<u8>, RenderError> {
+        Ok(text(&render_value(&self.rc.renderer, v, ctx)?).into_bytes())
+    }
+
+    /// An absolute URL as is; anything else appended to `base_url`.
+    fn join_url(&self, url: &str) -> Result<Url, String> {
+        let url = url.trim();
+        let absolute = url.starts_with("http://") || url.starts_with("https://") || url.contains("://");
+        let full = match (&self.base_url, absolute) {
+            (_, true) => url.to_owned(),
+            (Some(base), false) => {
+                if url.is_empty() {
+                    base.clone()
+                } else if url.starts_with('?') {
+                    format!("{base}{url}")
+                } else {
+                    format!("{}/{}", base.trim_end_matches('/'), url.trim_start_matches('/'))
+                }
+            }
+            (None, false) => {
+                return Err(format!(
+                    "`{url}` is not an absolute URL and the collection has no `base_url`"
+                ));
+            }
+        };
+        let parsed = Url::parse(&full).map_err(|e| format!("invalid URL `{full}`: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!(
+                "unsupported URL scheme `{}` in `{full}`: only http and https",
+                parsed.scheme()
+            ));
+        }
+        Ok(parsed)
+    }
+
+    pub fn secret(&self, value: &str) {
+        self.lock().add(value);
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, crate::redact::Redactor> {
+        self.redactor.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+async fn read(path: &Path) -> Result<Bytes, String> {
+    tokio::fs::read(path)
+        .await
+        .map(Bytes::from)
+        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::load::io_reason(&e)))
+}
+
+fn escape_quoted(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace(['\r', '\n'], " ")
+}
+
+/// A value as text for a URL, header or form: strings as they are, the rest as JSON.
+pub fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The content type of a file, from its extension.
+fn guess_type(path: &Path) -> &'static str {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "json" => "application/json",
+        "txt" | "text" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "xml" => "application/xml",
+        "yaml" | "yml" => "application/yaml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}

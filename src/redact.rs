@@ -1,0 +1,130 @@
+//! The one place secrets are masked. Every text that enters an outcome or an
+//! error message passes through a [`Redactor`] first.
+
+use std::borrow::Cow;
+
+/// Shown instead of a secret.
+pub const MASK: &str = "***";
+
+/// Headers whose values are always masked.
+pub const SENSITIVE_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "set-cookie"];
+
+/// Masks known secret values, also in their URL-encoded and JSON-escaped forms.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Longest first, so a secret that contains another is masked whole.
+    secrets: Vec<String>,
+    /// Header names (lower case) whose values are masked, besides [`SENSITIVE_HEADERS`].
+    headers: Vec<String>,
+}
+
+impl Redactor {
+    /// Adds a secret value (and its encoded forms). Empty values are ignored.
+    pub fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut forms = vec![secret.to_owned()];
+        let encoded: String = url_encode(secret);
+        if encoded != secret {
+            forms.push(encoded);
+        }
+        if let Ok(json) = serde_json::to_string(secret) {
+            let inner = &json[1..json.len() - 1];
+            if inner != secret {
+                forms.push(inner.to_owned());
+            }
+        }
+        for form in forms {
+            if !self.secrets.contains(&form) {
+                self.secrets.push(form);
+            }
+        }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Marks a header name (an api_key header, say) as carrying a credential.
+    pub fn add_header(&mut self, name: &str) {
+        let name = name.to_ascii_lowercase();
+        if !self.headers.contains(&name) {
+            self.headers.push(name);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// The text with every secret replaced by `***`.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), MASK));
+            }
+        }
+        out
+    }
+
+    pub fn string(&self, text: &str) -> String {
+        self.text(text).into_owned()
+    }
+
+    /// True when the header's value is masked whatever it holds.
+    pub fn is_sensitive_header(&self, name: &str) -> bool {
+        SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+            || self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// A header value as it may be shown.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if self.is_sensitive_header(name) {
+            MASK.to_owned()
+        } else {
+            self.string(value)
+        }
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets_and_their_encoded_forms() {
+        let mut r = Redactor::default();
+        r.add("p@ss word");
+        assert_eq!(r.text("x=p@ss word&y=p%40ss%20word"), "x=***&y=***");
+        r.add("a\"b");
+        assert_eq!(r.text(r#"{"k":"a\"b"}"#), r#"{"k":"***"}"#);
+    }
+
+    #[test]
+    fn longer_secrets_win() {
+        let mut r = Redactor::default();
+        r.add("abc");
+        r.add("abcdef");
+        assert_eq!(r.text("abcdef abc"), "*** ***");
+    }
+
+    #[test]
+    fn sensitive_headers_are_masked_whole() {
+        let mut r = Redactor::default();
+        r.add_header("X-API-Key");
+        assert_eq!(r.header("Authorization", "Bearer x"), MASK);
+        assert_eq!(r.header("x-api-key", "k"), MASK);
+        assert_eq!(r.header("Accept", "json"), "json");
+    }
+}

@@ -1,0 +1,385 @@
+//! One HTTP session per collection run: a reqwest client with a cookie jar,
+//! kept-alive connections and TLS settings; Sortie's own redirect handling
+//! (credentials dropped across origins), timeouts and a decoded-body cap.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::cookie::Jar;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+
+use crate::plan::{SessionPlan, Timeouts};
+
+/// What every session of a run shares, from the command line.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub insecure: bool,
+    pub cacert: Option<std::path::PathBuf>,
+    pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    pub proxy: Option<String>,
+    /// The largest decoded response body, in bytes.
+    pub max_body: u64,
+}
+
+/// A request ready to send: everything rendered.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Bytes>,
+    /// Header names (lower case) that carry credentials: dropped on a redirect to another origin.
+    pub credential_headers: Vec<String>,
+}
+
+/// A response with its body read in full (up to the cap).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The URL that answered, after redirects.
+    pub url: Url,
+    pub elapsed: Duration,
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message: String,
+    /// A connection error or timeout: worth a retry when the step allows it.
+    pub retryable: bool,
+}
+
+impl SendError {
+    fn new(message: impl Into<String>, retryable: bool) -> Self {
+        SendError {
+            message: message.into(),
+            retryable,
+        }
+    }
+}
+
+/// One HTTP session: cookies and connections shared by every step.
+pub struct Session {
+    builder_plan: SessionPlan,
+    options: SessionOptions,
+    jar: Arc<Jar>,
+    /// Clients by connect and read timeouts (reqwest sets them per client); they share the jar.
+    clients: Mutex<HashMap<(Duration, Duration), reqwest::Client>>,
+}
+
+impl Session {
+    /// Builds the session; an unreadable certificate file is an error of the input.
+    pub fn new(plan: &SessionPlan, options: &SessionOptions, timeouts: &Timeouts) -> Result<Session, String> {
+        let session = Session {
+            builder_plan: plan.clone(),
+            options: options.clone(),
+            jar: Arc::new(Jar::default()),
+            clients: Mutex::new(HashMap::new()),
+        };
+        session.client(timeouts)?;
+        Ok(session)
+    }
+
+    fn client(&self, t: &Timeouts) -> Result<reqwest::Client, String> {
+        let key = (t.connect, t.read);
+        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
+        }
+        let plan = &self.builder_plan;
+        let mut b = reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(t.connect)
+            .read_timeout(t.read)
+            .user_agent(concat!("sortie/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(256);
+        if plan.http2_prior_knowledge {
+            b = b.http2_prior_knowledge();
+        }
+        if plan.insecure || self.options.insecure {
+            b = b.tls_danger_accept_invalid_certs(true);
+        }
+        for path in [&plan.cacert, &self.options.cacert].into_iter().flatten() {
+            let pem =
+                std::fs::read(path).map_err(|e| format!("cannot read CA certificate `{}`: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("invalid CA certificate `{}`: {e}", path.display()))?;
+            for cert in certs {
+                b = b.add_root_certificate(cert);
+            }
+        }
+        if let Some((cert, key)) = plan.client_cert.as_ref().or(self.options.client_cert.as_ref()) {
+            let mut pem =
+                std::fs::read(cert).map_err(|e| format!("cannot read client certificate `{}`: {e}", cert.display()))?;
+            pem.extend(std::fs::read(key).map_err(|e| format!("cannot read client key `{}`: {e}", key.display()))?);
+            let identity =
+                reqwest::Identity::from_pem(&pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
+            b = b.identity(identity);
+        }
+        if let Some(proxy) = &self.options.proxy {
+            let p = reqwest::Proxy::all(proxy).map_err(|e| format!("invalid proxy `{proxy}`: {e}"))?;
+            b = b.proxy(p);
+        }
+        let client = b
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// The cookies the jar would send to `url`, as `name=value` pairs.
+    pub fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
+        use reqwest::cookie::CookieStore;
+        let Some(header) = self.jar.cookies(url) else {
+            return Vec::new();
+        };
+        header
+            .to_str()
+            .unwrap_or_default()
+            .split("; ")
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    /// Sends one attempt, following redirects, within the total timeout.
+    pub async fn send(&self, req: &Prepared, timeouts: &Timeouts, max_redirects: u32) -> Result<Response, SendError> {
+        let started = Instant::now();
+        match tokio::time::timeout(timeouts.total, self.send_inner(req, timeouts, max_redirects, started)).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::new(
+                format!("timed out after {} (total timeout)", human(timeouts.total)),
+                true,
+            )),
+        }
+    }
+
+    async fn send_inner(
+        &self,
+        req: &Prepared,
+        t: &Timeouts,
+        max_redirects: u32,
+        started: Instant,
+    ) -> Result<Response, SendError> {
+        let client = self.client(t).map_err(|m| SendError::new(m, false))?;
+        let mut method = req.method.clone();
+        let mut url = req.url.clone();
+        let mut headers = header_map(&req.headers)?;
+        let mut body = req.body.clone();
+        let first_origin = origin(&req.url);
+        let mut hops = 0;
+        loop {
+            let mut builder = client.request(method.clone(), url.clone()).headers(headers.clone());
+            if let Some(b) = &body {
+                builder = builder.body(b.clone());
+            }
+            // reqwest's read timeout covers the wait for the response head too.
+            let response = match builder.send().await {
+                Ok(r) => r,
+                Err(e) => return Err(describe(&e, t, &url)),
+            };
+            let status = response.status();
+            if status.is_redirection()
+                && max_redirects > 0
+                && let Some(location) = response.headers().get("location")
+            {
+                hops += 1;
+                if hops > max_redirects {
+                    return Err(SendError::new(
+                        format!("too many redirects: more than {max_redirects} (follow_redirects)"),
+                        false,
+                    ));
+                }
+                let location = location.to_str().unwrap_or_default();
+                let next = url
+                    .join(location)
+                    .map_err(|_| SendError::new(format!("invalid redirect Location `{location}`"), false))?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(SendError::new(
+                        format!(
+                            "refused to follow a redirect to `{}`: only http and https",
+                            next.scheme()
+                        ),
+                        false,
+                    ));
+                }
+                if origin(&next) != first_origin {
+                    for name in ["authorization", "proxy-authorization", "cookie"]
+                        .into_iter()
+                        .chain(req.credential_headers.iter().map(String::as_str))
+                    {
+                        headers.remove(name);
+                    }
+                }
+                let code = status.as_u16();
+                if code == 303 || ((code == 301 || code == 302) && method == Method::POST) {
+                    if method != Method::HEAD {
+                        method = Method::GET;
+                    }
+                    body = None;
+                    headers.remove("content-type");
+                    headers.remove("content-length");
+                }
+                url = next;
+                continue;
+            }
+            let response_url = response.url().clone();
+            let response_headers = response.headers().clone();
+            let body = self.read_body(response, t).await?;
+            return Ok(Response {
+                status: status.as_u16(),
+                headers: response_headers,
+                body,
+                url: response_url,
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+
+    /// Reads the body chunk by chunk: decoded bytes are counted against the
+    /// cap, and each chunk must arrive within the read timeout.
+    async fn read_body(&self, mut response: reqwest::Response, t: &Timeouts) -> Result<Bytes, SendError> {
+        let max = self.options.max_body;
+        if let Some(len) = response.content_length()
+            && len > max
+        {
+            return Err(SendError::new(
+                format!(
+                    "response body of {} is larger than the limit of {} (--max-body)",
+                    size(len),
+                    size(max)
+                ),
+                false,
+            ));
+        }
+        let mut buf = bytes::BytesMut::new();
+        loop {
+            match tokio::time::timeout(t.read, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    if buf.len() as u64 + chunk.len() as u64 > max {
+                        return Err(SendError::new(
+                            format!("response body is larger than the limit of {} (--max-body)", size(max)),
+                            false,
+                        ));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(Ok(None)) => return Ok(buf.freeze()),
+                Ok(Err(e)) => {
+                    return Err(SendError::new(
+                        format!("error reading the response body: {}", chain(&e)),
+                        true,
+                    ));
+                }
+                Err(_) => {
+                    return Err(SendError::new(
+                        format!(
+                            "the server stopped sending the body for {} (read timeout)",
+                            human(t.read)
+                        ),
+                        true,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, SendError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| SendError::new(format!("invalid header name `{name}`"), false))?;
+        let v = HeaderValue::from_str(value)
+            .map_err(|_| SendError::new(format!("invalid value for header `{name}`"), false))?;
+        map.append(n, v);
+    }
+    Ok(map)
+}
+
+fn origin(url: &Url) -> (String, Option<String>, Option<u16>) {
+    (
+        url.scheme().to_owned(),
+        url.host_str().map(str::to_owned),
+        url.port_or_known_default(),
+    )
+}
+
+/// A reqwest error as one line a person understands.
+fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(0);
+    let root = chain(e);
+    if e.is_timeout() && e.is_connect() {
+        return SendError::new(
+            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+            true,
+        );
+    }
+    if e.is_timeout() {
+        return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
+    }
+    if e.is_connect() {
+        let reason = if root.contains("Connection refused") {
+            "connection refused".to_owned()
+        } else if root.contains("dns error") || root.contains("failed to lookup") {
+            format!("cannot resolve host `{host}`")
+        } else {
+            root
+        };
+        return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
+    }
+    SendError::new(format!("request failed: {root}"), true)
+}
+
+/// The innermost useful messages of an error chain, without duplicates.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        // reqwest's own layer repeats the URL; the step already names it.
+        if !text.starts_with("error sending request") && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// `1.5s`, `250ms`.
+pub fn human(d: Duration) -> String {
+    if d.as_millis() < 1000 || d.subsec_millis() != 0 && d.as_secs() < 10 {
+        if d.as_millis() >= 1000 {
+            return format!("{:.1}s", d.as_secs_f64());
+        }
+        return format!("{}ms", d.as_millis());
+    }
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+/// `16 MiB`, `512 KiB`, `100 B`.
+pub fn size(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else if n >= KIB {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} B")
+    }
+}
