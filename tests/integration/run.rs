@@ -1,0 +1,240 @@
+//! Running collections end to end against the demo API.
+
+use crate::support::{Project, demo, normalize};
+
+#[test]
+fn the_onboarding_collections_pass() {
+    let demo = demo();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = assert_cmd::Command::cargo_bin("sortie")
+        .unwrap()
+        .current_dir(root)
+        .env("SORTIE_DEMO_URL", demo.url())
+        .env("NO_COLOR", "1")
+        .args(["run", "collections/"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("0 failed, 0 errored"), "{stdout}");
+}
+
+#[test]
+fn captures_flow_into_later_steps_and_failures_are_explained() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "login.yaml",
+        r#"
+name: Login flow
+base_url: "{{ env.DEMO }}"
+vars:
+  user: alice
+steps:
+  - name: Log in
+    request:
+      method: post
+      url: /login
+      json: { username: "{{ user }}", password: wonderland }
+    expect:
+      status: 200
+      json:
+        $.user.name: "{{ user }}"
+        $.token: { type: string, length: { gt: 10 } }
+    extract:
+      token: $.token
+      uid: $.user.id
+  - name: Who am I
+    request:
+      url: /me
+      auth: { bearer: "{{ token }}" }
+    expect:
+      json:
+        $.id: "{{ uid }}"
+        $.name: bob
+"#,
+    );
+    let run = assert_cmd::Command::cargo_bin("sortie")
+        .unwrap()
+        .current_dir(p.dir.path())
+        .env("DEMO", demo.url())
+        .env("NO_COLOR", "1")
+        .args(["run", "login.yaml"])
+        .output()
+        .unwrap();
+    let stdout = normalize(&String::from_utf8_lossy(&run.stdout));
+    assert_eq!(run.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✓ Log in  200"), "{stdout}");
+    assert!(stdout.contains("✗ Who am I  200"), "{stdout}");
+    assert!(
+        stdout.contains(r#"json $.name: expected "bob", got "alice""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("curl http://127.0.0.1:"), "{stdout}");
+    // The bearer token is a credential: never printed.
+    assert!(stdout.contains("Authorization: ***"), "{stdout}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn setup_failure_skips_steps_but_teardown_runs() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"
+base_url: {}
+setup:
+  - name: broken setup
+    request: {{ url: /status/500 }}
+steps:
+  - name: main step
+    request: {{ url: /health }}
+teardown:
+  - name: cleanup
+    request: {{ url: /health }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("✗ broken setup"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("- main step  skipped: setup failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("✓ cleanup"), "{}", run.stdout);
+}
+
+#[test]
+fn for_each_names_items_and_fail_fast_stops_new_steps() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"
+base_url: {}
+steps:
+  - name: pet
+    for_each: [1, 2, 404]
+    request: {{ url: "/pets/{{{{ item }}}}" }}
+    expect: {{ json: {{ $.id: "{{{{ item }}}}" }} }}
+  - name: never reached
+    request: {{ url: /health }}
+teardown:
+  - name: cleanup
+    request: {{ url: /health }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--fail-fast"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("✓ pet [1]"), "{}", run.stdout);
+    assert!(run.stdout.contains("✓ pet [2]"), "{}", run.stdout);
+    assert!(run.stdout.contains("✗ pet [3]  404"), "{}", run.stdout);
+    assert!(!run.stdout.contains("never reached"), "{}", run.stdout);
+    assert!(run.stdout.contains("✓ cleanup"), "{}", run.stdout);
+}
+
+#[test]
+fn vars_files_env_files_and_cli_vars_take_precedence_in_order() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("vars.yaml", "n: 2\nword: from-file\n");
+    p.file(".env", "# comment\nGREETING=hello\n");
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"
+base_url: {}
+vars:
+  word: from-collection
+  phrase: "{{{{ word }}}}!"
+steps:
+  - request:
+      url: /echo
+      query: {{ n: "{{{{ n }}}}", phrase: "{{{{ phrase }}}}", greet: "{{{{ env.GREETING }}}}" }}
+    expect:
+      json:
+        $.query: [[n, "2"], [phrase, "from-cli!"], [greet, hello]]
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&[
+        "run",
+        "c.yaml",
+        "--vars-file",
+        "vars.yaml",
+        "--env-file",
+        ".env",
+        "--var",
+        "word=from-cli",
+    ]);
+    run.expect_code(0);
+}
+
+#[test]
+fn a_native_template_keeps_its_type_in_json_bodies() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"
+base_url: {}
+vars: {{ id: 7, tags: [a, b], on: true }}
+steps:
+  - request:
+      method: POST
+      url: /echo
+      json: {{ id: "{{{{ id }}}}", label: "id-{{{{ id }}}}", tags: "{{{{ tags }}}}", on: "{{{{ on }}}}" }}
+    expect:
+      json:
+        $.json: {{ equals: {{ id: 7, label: id-7, tags: [a, b], on: true }} }}
+        $.json.id: {{ type: integer }}
+"#,
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
+#[test]
+fn validate_and_list_send_nothing() {
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        "name: Listed\ntags: [smoke]\nbase_url: http://127.0.0.1:9\nsteps:\n  - name: one\n    tags: [fast]\n    request: { url: /a }\n",
+    );
+    let run = p.sortie(&["validate", "c.yaml"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "ok: 1 collection, 1 step\n");
+    let run = p.sortie(&["list", "c.yaml"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "Listed (c.yaml)  [smoke]\n  - one  [fast]\n");
+}
+
+#[test]
+fn the_schema_file_matches_the_types() {
+    let p = Project::new();
+    let run = p.sortie(&["schema"]);
+    run.expect_code(0);
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/collection.schema.json"))
+        .expect("schemas/collection.schema.json");
+    assert_eq!(
+        run.stdout.trim_end(),
+        committed.trim_end(),
+        "schemas/collection.schema.json is stale: run `cargo run -- schema > schemas/collection.schema.json`"
+    );
+}

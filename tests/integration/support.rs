@@ -1,0 +1,189 @@
+//! What every integration test needs: a temporary project folder, the
+//! `sortie` binary, in-process loopback servers, and report parsers.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+
+/// A temporary folder holding collection files; sortie runs inside it.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file (creating folders) and returns its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+
+    /// `sortie ARGS...` run in the project folder, without color.
+    pub fn sortie(&self, args: &[&str]) -> Run {
+        let output = Command::cargo_bin("sortie")
+            .expect("the sortie binary")
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("SORTIE_DEMO_URL")
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("sortie runs");
+        Run::from(output)
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+}
+
+/// A finished `sortie` process.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Fails with the whole output when the exit status is not `code`.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The bundled demo API, on 127.0.0.1 and a free port.
+pub fn demo() -> sortie::demo::DemoServer {
+    sortie::demo::start_background().expect("the demo API starts")
+}
+
+/// A loopback server with routes of a test's own; counts the requests it got.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub hits: Arc<AtomicUsize>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TestServer {
+    pub fn start(router: axum::Router) -> TestServer {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let router = router.layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move { next.run(req).await }
+        }));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        TestServer {
+            addr,
+            hits,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// A raw TCP server: each connection is handed to `handle` on its own thread.
+/// For servers that misbehave below HTTP (resets, stalls, lies about length).
+pub struct RawServer {
+    pub addr: SocketAddr,
+    pub hits: Arc<AtomicUsize>,
+}
+
+impl RawServer {
+    pub fn start(handle: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> RawServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let handle = Arc::new(handle);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let handle = handle.clone();
+                std::thread::spawn(move || handle(stream));
+            }
+        });
+        RawServer { addr, hits }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Reads an HTTP request head from a raw stream (up to the blank line).
+pub fn read_head(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Parses a JUnit file with an independent reader.
+pub fn junit(path: &Path) -> quick_junit::Report {
+    let xml = std::fs::read_to_string(path).expect("the JUnit file exists");
+    quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("well-formed JUnit: {e}\n{xml}"))
+}
+
+/// Lines of console output with timings replaced by `[t]`.
+pub fn normalize(text: &str) -> String {
+    let re = regex::Regex::new(r"\b\d+(\.\d+)?(ms|s)\b").expect("regex");
+    re.replace_all(text, "[t]").into_owned()
+}
