@@ -13,11 +13,13 @@ use crate::event::Event;
 use crate::exec::{self, RunContext};
 use crate::exit;
 use crate::load::{self, LoadOptions, Loaded};
-use crate::outcome::RunOutcome;
+use crate::outcome::{RunOutcome, StepOutcome};
+
 use crate::plan::{StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
 use crate::report::{ConsoleOptions, ConsoleReporter, JunitReporter, Reporter, Reporters};
 use crate::source::Sources;
+use futures_util::StreamExt as _;
 
 /// Runs a parsed command line.
 pub fn main(command: Command) -> u8 {
@@ -245,37 +247,81 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
 
     let clock = Instant::now();
     let mut outcomes = Vec::new();
-    for plan in collections {
-        if stop.load(Ordering::Relaxed) {
-            break;
+    let collections: Vec<_> = collections
+        .into_iter()
+        .filter(|c| exec::has_selected_steps(&rc, c))
+        .collect();
+    if config.jobs <= 1 {
+        for plan in collections {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            emit(
+                &mut reporters,
+                &Event::CollectionStarted {
+                    name: &plan.name,
+                    path: &plan.path,
+                },
+            );
+            let name = plan.name.clone();
+            let outcome = {
+                let reporters = &mut reporters;
+                let emit = &mut emit;
+                let mut live = |step: &StepOutcome| {
+                    emit(
+                        reporters,
+                        &Event::StepFinished {
+                            collection: &name,
+                            step,
+                        },
+                    )
+                };
+                exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
+            };
+            emit(&mut reporters, &Event::CollectionFinished(&outcome));
+            outcomes.push(outcome);
         }
-        emit(
-            &mut reporters,
-            &Event::CollectionStarted {
-                name: &plan.name,
-                path: &plan.path,
-            },
-        );
-        let name = plan.name.clone();
-        let outcome = {
-            let reporters = &mut reporters;
-            let emit = &mut emit;
-            let mut live = |step: &crate::outcome::StepOutcome| {
+    } else {
+        // Collections run concurrently, each on its own session; their events are
+        // replayed whole and in the order given, so output never interleaves.
+        let progress = Progress::new();
+        let runs = collections.iter().map(|plan| {
+            let (rc, sources, progress, stop) = (&rc, &loaded.sources, &progress, &stop);
+            async move {
+                if stop.load(Ordering::Relaxed) {
+                    return None;
+                }
+                progress.started(&plan.path);
+                let outcome = exec::run_collection(rc, plan, sources, &mut |_| {}).await;
+                progress.finished(&plan.path);
+                Some(outcome)
+            }
+        });
+        let mut results = futures_util::stream::iter(runs).buffered(config.jobs);
+        while let Some(result) = results.next().await {
+            let Some(outcome) = result else { continue };
+            progress.clear();
+            emit(
+                &mut reporters,
+                &Event::CollectionStarted {
+                    name: &outcome.name,
+                    path: &outcome.path,
+                },
+            );
+            for step in &outcome.steps {
                 emit(
-                    reporters,
+                    &mut reporters,
                     &Event::StepFinished {
-                        collection: &name,
+                        collection: &outcome.name,
                         step,
                     },
-                )
-            };
-            exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
-        };
-        if outcome.steps.is_empty() {
-            continue;
+                );
+            }
+            emit(&mut reporters, &Event::CollectionFinished(&outcome));
+            progress.redraw();
+            outcomes.push(outcome);
         }
-        emit(&mut reporters, &Event::CollectionFinished(&outcome));
-        outcomes.push(outcome);
+        progress.clear();
     }
     let run = RunOutcome {
         collections: outcomes,
@@ -327,4 +373,50 @@ fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
             stop.store(true, Ordering::Relaxed);
         }
     });
+}
+
+/// A live line on stderr naming the collections running, on a terminal only.
+struct Progress {
+    running: std::sync::Mutex<Vec<String>>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal as _;
+        Progress {
+            running: std::sync::Mutex::new(Vec::new()),
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn started(&self, path: &str) {
+        self.lock().push(path.to_owned());
+        self.redraw();
+    }
+
+    fn finished(&self, path: &str) {
+        self.lock().retain(|p| p != path);
+        self.redraw();
+    }
+
+    fn redraw(&self) {
+        if !self.enabled {
+            return;
+        }
+        let running = self.lock();
+        let mut line = format!("running {}: {}", running.len(), running.join(", "));
+        line.truncate(line.char_indices().nth(100).map_or(line.len(), |(i, _)| i));
+        eprint!("\r\x1b[2K{line}");
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }

@@ -58,6 +58,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
+    /// Run up to N collections at once, each on its own session.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
     /// Stop starting new steps after the first failure (teardown still runs).
     #[arg(long)]
     pub fail_fast: bool,

@@ -27,6 +27,8 @@ pub struct RunConfig {
     pub secrets: Vec<String>,
     pub junit: Option<PathBuf>,
     pub fail_fast: bool,
+    /// Collections run at once.
+    pub jobs: usize,
     pub selection: Selection,
     /// (index 1-based, count)
     pub shard: Option<(usize, usize)>,
@@ -88,6 +90,7 @@ pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         secrets: args.secrets.clone(),
         junit: args.junit.clone(),
         fail_fast: args.fail_fast,
+        jobs: usize::from(args.jobs),
         selection: Selection {
             tags: args.tags.clone(),
             skip_tags: args.skip_tags.clone(),

@@ -75,6 +75,8 @@ pub struct StepPlan {
     /// The loop item's variable name (default `item`).
     pub item_name: String,
     pub delay: Option<Duration>,
+    /// How many units (loop items, or a group's steps) may run at once; 1 = in order.
+    pub parallel: usize,
     pub kind: StepKind,
 }
 

@@ -87,6 +87,8 @@ pub struct Cx<'a> {
 pub struct Place {
     pub phase: Phase,
     pub prefix: String,
+    /// True inside a step that the selection kept whole (by its own tag or name).
+    pub whole: bool,
 }
 
 impl Cx<'_> {
@@ -99,6 +101,7 @@ impl Cx<'_> {
         let setup = Place {
             phase: Phase::Setup,
             prefix: String::new(),
+            whole: false,
         };
         let before = out.failed;
         self.steps(&self.plan.setup, &mut scope, &setup, out).await;
@@ -106,6 +109,7 @@ impl Cx<'_> {
         let main = Place {
             phase: Phase::Steps,
             prefix: String::new(),
+            whole: false,
         };
         if setup_failed {
             for step in self.plan.steps.iter().filter(|s| self.selected(s, "")) {
@@ -118,6 +122,7 @@ impl Cx<'_> {
         let teardown = Place {
             phase: Phase::Teardown,
             prefix: String::new(),
+            whole: false,
         };
         self.steps_always(&self.plan.teardown, &mut scope, &teardown, out).await;
     }
@@ -146,23 +151,8 @@ impl Cx<'_> {
         }
     }
 
-    /// True when `--tag`, `--skip-tag` and `--filter` keep this step.
     fn selected(&self, step: &StepPlan, prefix: &str) -> bool {
-        let sel = &self.rc.selection;
-        if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
-            return false;
-        }
-        let collection_tagged = sel.tags.iter().any(|t| self.plan.tags.contains(t));
-        if !sel.tags.is_empty() && !collection_tagged && !sel.tags.iter().any(|t| step.tags.contains(t)) {
-            return false;
-        }
-        if let Some(filter) = &sel.filter {
-            let name = format!("{} / {prefix}{}", self.plan.name, step.name.template.source());
-            if !name.contains(filter.as_str()) {
-                return false;
-            }
-        }
-        true
+        selected(&self.rc.selection, self.plan, step, prefix)
     }
 
     fn step<'s>(
@@ -173,7 +163,8 @@ impl Cx<'_> {
         out: &'s mut Out<'_>,
     ) -> Fut<'s, ()> {
         Box::pin(async move {
-            if place.phase == Phase::Steps && !self.selected(step, &place.prefix) {
+            let skip_tagged = self.rc.selection.skip_tags.iter().any(|t| step.tags.contains(t));
+            if place.phase == Phase::Steps && (skip_tagged || !place.whole && !self.selected(step, &place.prefix)) {
                 return;
             }
             let name = self.name(step, scope, place);
@@ -201,10 +192,7 @@ impl Cx<'_> {
                     return;
                 }
             };
-            let parallel = match &step.kind {
-                StepKind::Group(g) => g.parallel,
-                _ => 1,
-            };
+            let parallel = step.parallel;
             let len = items.len();
             let layer = |i: usize, item: Value| crate::render::Context::iteration(&step.item_name, item, i, len);
             if parallel <= 1 || len <= 1 {
@@ -253,6 +241,7 @@ impl Cx<'_> {
                 let inner = Place {
                     phase: place.phase,
                     prefix: format!("{name} / "),
+                    whole: place.whole || own_selected(&self.rc.selection, self.plan, step, &place.prefix),
                 };
                 if g.parallel <= 1 || step.for_each.is_some() {
                     self.steps(&g.steps, scope, &inner, out).await;
@@ -434,4 +423,41 @@ pub fn kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::Array(_) => "a list",
         serde_json::Value::Object(_) => "a map",
     }
+}
+
+/// True when `--tag`, `--skip-tag` and `--filter` keep this step, or one
+/// step inside it (a group or an include).
+pub fn selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
+    if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
+        return false;
+    }
+    if own_selected(sel, plan, step, prefix) {
+        return true;
+    }
+    match &step.kind {
+        StepKind::Group(g) => {
+            let inner = format!("{prefix}{} / ", step.name.template.source());
+            g.steps.iter().any(|s| selected(sel, plan, s, &inner))
+        }
+        StepKind::Include(i) => i.steps.iter().any(|s| selected(sel, plan, s, prefix)),
+        StepKind::Request(_) => false,
+    }
+}
+
+/// True when the step itself matches the selection (its tags and its name).
+fn own_selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
+    if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
+        return false;
+    }
+    let collection_tagged = sel.tags.iter().any(|t| plan.tags.contains(t));
+    if !sel.tags.is_empty() && !collection_tagged && !sel.tags.iter().any(|t| step.tags.contains(t)) {
+        return false;
+    }
+    if let Some(filter) = &sel.filter {
+        let name = format!("{} / {prefix}{}", plan.name, step.name.template.source());
+        if !name.contains(filter.as_str()) {
+            return false;
+        }
+    }
+    true
 }

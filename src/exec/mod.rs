@@ -54,6 +54,16 @@ impl RunContext {
     }
 }
 
+/// True when the selection keeps at least one step of the collection (a
+/// collection with none is not run, and its setup and teardown do not run).
+pub fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool {
+    if plan.tags.iter().any(|t| rc.selection.skip_tags.contains(t)) {
+        return false;
+    }
+    plan.steps.iter().any(|s| flow::selected(&rc.selection, plan, s, ""))
+        || plan.steps.is_empty() && rc.selection.tags.is_empty() && rc.selection.filter.is_none()
+}
+
 /// Runs one collection; `live` sees each step outcome as soon as it is final.
 pub async fn run_collection(
     rc: &RunContext,

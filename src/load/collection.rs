@@ -176,7 +176,7 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
     let kind = kinds.first().copied();
     // Keys that belong to another kind of step.
     let own: &[&str] = match kind {
-        Some("request") => &["expect", "extract", "retry_until"],
+        Some("request") => &["expect", "extract", "retry_until", "parallel"],
         Some("group") => &["parallel", "steps"],
         Some("include") => &["vars"],
         _ => &[],

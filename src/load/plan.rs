@@ -16,6 +16,9 @@ use crate::model::{Collection, Map, Parallel, Step};
 use crate::plan::{CollectionPlan, GroupPlan, IncludePlan, SessionPlan, StepKind, StepPlan, TValue};
 use crate::source::{FileId, Sources, Spanned};
 
+/// What `parallel: true` means: all at once, up to this many in flight.
+pub const MAX_IN_FLIGHT: usize = 256;
+
 /// Compiles one parsed collection.
 pub struct Planner<'a> {
     pub compiler: Compiler<'a>,
@@ -119,14 +122,15 @@ impl<'a> Planner<'a> {
             }
             c.tvalue(errs, n)
         });
+        // `true` means all at once, bounded so a large loop cannot exhaust file descriptors.
+        let parallel = match s.parallel.as_ref().map(|p| p.value) {
+            None | Some(Parallel::Enabled(false)) => 1,
+            Some(Parallel::Enabled(true)) => MAX_IN_FLIGHT,
+            Some(Parallel::Max(n)) => n as usize,
+        };
         let kind = if let Some(r) = &s.request {
             StepKind::Request(Box::new(request(c, errs, dir, s, r, d)?))
         } else if s.group.is_some() {
-            let parallel = match s.parallel.as_ref().map(|p| p.value) {
-                None | Some(Parallel::Enabled(false)) => 1,
-                Some(Parallel::Enabled(true)) => usize::MAX,
-                Some(Parallel::Max(n)) => n as usize,
-            };
             let steps = self.steps(errs, file, dir, s.steps.as_deref(), d);
             if parallel > 1 && s.for_each.is_none() {
                 check_concurrent_captures(errs, &steps);
@@ -137,7 +141,7 @@ impl<'a> Planner<'a> {
         } else {
             return None;
         };
-        if let (StepKind::Request(_), Some(p)) = (&kind, &s.parallel) {
+        if let (StepKind::Request(_), Some(p), None) = (&kind, &s.parallel, &s.for_each) {
             errs.push(Diagnostic::at("`parallel` on a request step needs `for_each`", p.span));
         }
         let c = &self.compiler;
@@ -164,6 +168,7 @@ impl<'a> Planner<'a> {
             for_each,
             item_name: s.as_.as_ref().map_or_else(|| "item".to_owned(), |a| a.value.clone()),
             delay: s.delay.as_ref().map(|d| d.value.0),
+            parallel,
             kind,
         })
     }

@@ -3,6 +3,7 @@
 
 mod errors;
 mod faults;
+mod flow;
 mod reports;
 mod run;
 mod support;

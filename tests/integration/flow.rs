@@ -1,0 +1,321 @@
+//! Concurrency in one flow, includes, selection, sharding, --jobs and Ctrl-C.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::Path;
+use axum::routing::get;
+
+use crate::support::{Project, TestServer, demo, junit, normalize};
+
+/// A server whose `/unit/{n}` handler waits (up to a deadline) until `want`
+/// requests are in flight together, and records the most it saw.
+fn barrier_server(want: usize) -> (TestServer, Arc<AtomicUsize>) {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (a, m) = (in_flight.clone(), most.clone());
+    let router = axum::Router::new().route(
+        "/unit/{n}",
+        get(move |Path(n): Path<u32>| {
+            let (a, m) = (a.clone(), m.clone());
+            async move {
+                let now = a.fetch_add(1, Ordering::SeqCst) + 1;
+                m.fetch_max(now, Ordering::SeqCst);
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while a.load(Ordering::SeqCst) < want && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                // Later items answer sooner, so completion order is the reverse of declaration order.
+                tokio::time::sleep(Duration::from_millis(u64::from(10 - n.min(10)) * 3)).await;
+                a.fetch_sub(1, Ordering::SeqCst);
+                axum::Json(serde_json::json!({ "n": n }))
+            }
+        }),
+    );
+    (TestServer::start(router), most)
+}
+
+#[test]
+fn parallel_for_each_runs_concurrently_and_reports_in_item_order() {
+    let (server, most) = barrier_server(3);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: unit
+    for_each: [1, 2, 3, 4, 5, 6]
+    parallel: 3
+    request: {{ url: "/unit/{{{{ item }}}}" }}
+    expect: {{ json: {{ $.n: "{{{{ item }}}}" }} }}
+    extract: {{ last: $.n }}
+  - name: after
+    request: {{ url: "/unit/{{{{ last }}}}" }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml"]);
+    run.expect_code(0);
+    assert_eq!(most.load(Ordering::SeqCst), 3, "at most 3 in flight, and 3 were");
+    let names: Vec<String> = junit(&p.path("j.xml")).test_suites[0]
+        .test_cases
+        .iter()
+        .map(|c| c.name.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "unit [1]", "unit [2]", "unit [3]", "unit [4]", "unit [5]", "unit [6]", "after"
+        ]
+    );
+    // After the merge, the last item's capture stands.
+    assert!(run.stdout.contains("✓ after"), "{}", run.stdout);
+    assert_eq!(server.hits(), 7);
+}
+
+#[test]
+fn a_parallel_group_merges_captures_in_declaration_order() {
+    let (server, most) = barrier_server(2);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+vars: {{ seen: before }}
+steps:
+  - group: both at once
+    parallel: true
+    steps:
+      - name: first
+        request: {{ url: /unit/1 }}
+        extract: {{ a: $.n }}
+      - name: second
+        request: {{ url: /unit/2 }}
+        expect: {{ status: 200 }}
+        extract: {{ b: $.n }}
+  - name: uses both
+    request: {{ url: "/unit/{{{{ a + b }}}}" }}
+    expect: {{ json: {{ $.n: 3 }} }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    assert_eq!(most.load(Ordering::SeqCst), 2);
+    let out = normalize(&run.stdout);
+    let first = out.find("both at once / first").expect("first");
+    let second = out.find("both at once / second").expect("second");
+    assert!(first < second, "{out}");
+}
+
+#[test]
+fn includes_run_in_place_with_arguments_and_their_own_paths() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("bodies/user.json", r#"{"name": "from a file"}"#);
+    p.file(
+        "_shared/login.yaml",
+        r#"vars:
+  password: wonderland
+steps:
+  - name: log in as {{ user }}
+    request:
+      method: POST
+      url: /login
+      json: { username: "{{ user }}", password: "{{ password }}" }
+    extract: { token: $.token }
+  - name: a body next to the fragment
+    request: { method: POST, url: /echo, body_file: payload.txt }
+    expect: { json: { $.body: "next to the fragment" } }
+"#,
+    );
+    p.file("_shared/payload.txt", "next to the fragment");
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+vars: {{ user: bob }}
+steps:
+  - include: _shared/login.yaml
+    vars: {{ user: alice }}
+  - name: the token is visible after the include
+    request: {{ url: /me, auth: {{ bearer: "{{{{ token }}}}" }} }}
+    expect: {{ json: {{ $.name: alice }} }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("✓ log in as alice"), "{}", run.stdout);
+    // Folder search skips `_shared/`: the fragment is not a collection.
+    let run = p.sortie(&["validate", "."]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "ok: 1 collection, 3 steps\n");
+}
+
+#[test]
+fn an_include_cycle_prints_the_cycle() {
+    let p = Project::new();
+    p.file("a.yaml", "steps:\n  - include: _b.yaml\n");
+    p.file("_b.yaml", "- include: a.yaml\n");
+    let run = p.sortie(&["validate", "a.yaml"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("include cycle: a.yaml → _b.yaml → a.yaml"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn tagged_project(url: &str) -> Project {
+    let p = Project::new();
+    p.file(
+        "a.yaml",
+        &format!(
+            "name: A\ntags: [smoke]\nbase_url: {url}\nsteps:\n  - name: a1\n    request: {{ url: /a1 }}\n  - name: a2\n    tags: [slow]\n    request: {{ url: /a2 }}\n"
+        ),
+    );
+    p.file(
+        "b.yaml",
+        &format!(
+            "name: B\nbase_url: {url}\nsetup:\n  - name: b-setup\n    request: {{ url: /bs }}\nsteps:\n  - name: b1\n    tags: [smoke]\n    request: {{ url: /b1 }}\n  - name: b2\n    request: {{ url: /b2 }}\n"
+        ),
+    );
+    p.file(
+        "c.yaml",
+        &format!("name: C\nbase_url: {url}\nsteps:\n  - name: c1\n    request: {{ url: /c1 }}\n"),
+    );
+    p
+}
+
+fn ok_server() -> TestServer {
+    TestServer::start(axum::Router::new().fallback(|| async { "ok" }))
+}
+
+fn step_names(p: &Project, args: &[&str]) -> Vec<String> {
+    let mut full = vec!["run", ".", "--junit", "j.xml"];
+    full.extend_from_slice(args);
+    p.sortie(&full).expect_code(0);
+    junit(&p.path("j.xml"))
+        .test_suites
+        .iter()
+        .flat_map(|s| {
+            s.test_cases
+                .iter()
+                .map(move |c| format!("{}/{}", s.name.as_str(), c.name.as_str()))
+        })
+        .collect()
+}
+
+#[test]
+fn tags_skip_tags_and_filters_select_steps() {
+    let server = ok_server();
+    let p = tagged_project(&server.url());
+    assert_eq!(
+        step_names(&p, &["--tag", "smoke"]),
+        ["A/a1", "A/a2", "B/b-setup", "B/b1"]
+    );
+    assert_eq!(
+        step_names(&p, &["--skip-tag", "slow"]),
+        ["A/a1", "B/b-setup", "B/b1", "B/b2", "C/c1"]
+    );
+    assert_eq!(step_names(&p, &["--skip-tag", "smoke"]), ["B/b-setup", "B/b2", "C/c1"]);
+    assert_eq!(step_names(&p, &["--filter", "B / b2"]), ["B/b-setup", "B/b2"]);
+}
+
+#[test]
+fn shards_split_sorted_paths_and_cover_every_collection_once() {
+    let server = ok_server();
+    let p = tagged_project(&server.url());
+    let one = step_names(&p, &["--shard", "1/2"]);
+    let two = step_names(&p, &["--shard", "2/2"]);
+    assert_eq!(one, ["A/a1", "A/a2", "C/c1"]);
+    assert_eq!(two, ["B/b-setup", "B/b1", "B/b2"]);
+    let run = p.sortie(&["run", "a.yaml", "--shard", "2/2"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("0 collections"), "{}", run.stdout);
+}
+
+#[test]
+fn jobs_give_the_same_report_as_one_job() {
+    let demo = demo();
+    let p = Project::new();
+    for i in 0..4 {
+        p.file(
+            &format!("c{i}.yaml"),
+            &format!(
+                "name: C{i}\nbase_url: {}\nsteps:\n  - request: {{ url: \"/slow?ms={}\" }}\n  - request: {{ url: /pets/1 }}\n    expect: {{ json: {{ $.id: 2 }} }}\n",
+                demo.url(),
+                (4 - i) * 20
+            ),
+        );
+    }
+    let one = p.sortie(&["run", ".", "--jobs", "1"]);
+    let four = p.sortie(&["run", ".", "--jobs", "4"]);
+    one.expect_code(1);
+    four.expect_code(1);
+    assert_eq!(normalize(&one.stdout), normalize(&four.stdout));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let s = started.clone();
+    let router = axum::Router::new()
+        .route(
+            "/slow",
+            get(move || {
+                let s = s.clone();
+                async move {
+                    s.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "slow"
+                }
+            }),
+        )
+        .fallback(|| async { "ok" });
+    let server = TestServer::start(router);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - name: slow\n    request: {{ url: /slow }}\n  - name: never\n    request: {{ url: /never }}\nteardown:\n  - name: cleanup\n    request: {{ url: /cleanup }}\n",
+            server.url()
+        ),
+    );
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .args(["run", "c.yaml", "--junit", "j.xml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sortie");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while started.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the slow request never arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert!(stdout.contains("✓ slow"), "the request in flight finishes: {stdout}");
+    assert!(!stdout.contains("never"), "no new step starts: {stdout}");
+    assert!(stdout.contains("✓ cleanup"), "teardown runs: {stdout}");
+    let report = junit(&p.path("j.xml"));
+    assert_eq!(report.tests, 2);
+}
