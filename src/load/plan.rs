@@ -226,6 +226,14 @@ impl<'a> Planner<'a> {
 }
 
 fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
+    for (name, _) in vars.iter().flat_map(|m| m.iter()) {
+        if name.value == "env" {
+            errs.push(Diagnostic::at(
+                "`env` is reserved: templates read the environment as `env.NAME`",
+                name.span,
+            ));
+        }
+    }
     vars.map(|m| {
         m.iter()
             .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
