@@ -58,16 +58,31 @@ impl Cx<'_> {
             }
         };
         let (captures, capture_failures) = self.extract(r, &response);
+        // Cookie values are credentials (FORMAT.md): a captured one is a secret.
+        let cookie_captures: Vec<&String> = r
+            .extract
+            .iter()
+            .filter(|x| matches!(x.source, ExtractSource::Cookie(_)))
+            .map(|x| &x.name)
+            .collect();
         let mut failures = failures;
         failures.extend(capture_failures);
         let mut shown = Vec::with_capacity(captures.len());
         for (k, v) in captures {
             let mv = to_mj(&v);
-            if self.secret_names.contains(&k.as_str()) {
+            let text = super::prepare::text(&v);
+            let is_cookie = cookie_captures.contains(&&k);
+            // A cookie value is always hidden in the captures line; it joins the
+            // redactor only when long enough not to mask unrelated text ("3").
+            if self.secret_names.contains(&k.as_str()) || is_cookie && text.len() >= 6 {
                 super::add_secret(&mut self.lock(), &mv);
             }
-            let text = super::prepare::text(&v);
-            shown.push((k.clone(), cut(&self.lock().string(&text), 200)));
+            let shown_value = if is_cookie {
+                crate::redact::MASK.to_owned()
+            } else {
+                self.lock().string(&text)
+            };
+            shown.push((k.clone(), cut(&shown_value, 200)));
             scope.set(k, mv);
         }
         let status = if failures.is_empty() {

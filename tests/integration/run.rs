@@ -238,3 +238,37 @@ fn the_schema_file_matches_the_types() {
         "schemas/collection.schema.json is stale: run `cargo run -- schema > schemas/collection.schema.json`"
     );
 }
+
+#[test]
+fn a_captured_value_used_as_a_credential_is_never_shown() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+defaults:
+  auth: {{ bearer: "{{{{ token }}}}" }}
+steps:
+  - name: log in
+    request:
+      method: POST
+      url: /login
+      auth: none
+      json: {{ username: alice, password: wonderland }}
+    extract: {{ token: $.token, sid: {{ cookie: session }} }}
+  - name: echo it back
+    request: {{ url: "/echo?t={{{{ token }}}}" }}
+    expect: {{ json: {{ $.path: wrong }} }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-vv"]);
+    run.expect_code(1);
+    assert!(run.stdout.contains("captured token = ***"), "{}", run.stdout);
+    assert!(run.stdout.contains("captured sid = ***"), "{}", run.stdout);
+    // The echoed body holds the token in the query and the header: all masked.
+    let token_like = regex::Regex::new(r"[A-Za-z0-9]{32}").unwrap();
+    assert!(!token_like.is_match(&run.stdout), "{}", run.stdout);
+}
