@@ -262,9 +262,10 @@ fn jobs_give_the_same_report_as_one_job() {
     assert_eq!(normalize(&one.stdout), normalize(&four.stdout));
 }
 
+/// Starts `sortie run c.yaml --junit j.xml` on a collection whose first step
+/// is slow; returns once that request has reached the server.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
+fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer) {
     let started = Arc::new(AtomicUsize::new(0));
     let s = started.clone();
     let router = axum::Router::new()
@@ -274,14 +275,13 @@ fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
                 let s = s.clone();
                 async move {
                     s.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(Duration::from_millis(slow_ms)).await;
                     "slow"
                 }
             }),
         )
         .fallback(|| async { "ok" });
     let server = TestServer::start(router);
-    let p = Project::new();
     p.file(
         "c.yaml",
         &format!(
@@ -302,20 +302,69 @@ fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
         assert!(Instant::now() < deadline, "the slow request never arrived");
         std::thread::sleep(Duration::from_millis(5));
     }
+    (child, server)
+}
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: &str) {
     let pid = child.id().to_string();
     assert!(
         std::process::Command::new("kill")
-            .args(["-INT", &pid])
+            .args([sig, &pid])
             .status()
             .expect("kill")
             .success()
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
+    let p = Project::new();
+    let (child, _server) = start_slow_run(&p, 300);
+    signal(&child, "-INT");
     let output = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("✓ slow"), "the request in flight finishes: {stdout}");
     assert!(!stdout.contains("never"), "no new step starts: {stdout}");
     assert!(stdout.contains("✓ cleanup"), "teardown runs: {stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
     let report = junit(&p.path("j.xml"));
     assert_eq!(report.tests, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_is_an_interruption_too() {
+    let p = Project::new();
+    let (child, _server) = start_slow_run(&p, 300);
+    signal(&child, "-TERM");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130));
+    assert_eq!(junit(&p.path("j.xml")).tests, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_exits_at_once_and_keeps_the_earlier_report() {
+    let p = Project::new();
+    p.file("j.xml", "an earlier report");
+    let (mut child, _server) = start_slow_run(&p, 30_000);
+    let mut stderr = child.stderr.take().expect("stderr");
+    signal(&child, "-INT");
+    // Wait until the first interrupt has been taken, then send the second.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = String::new();
+    while !seen.contains("interrupted:") {
+        assert!(Instant::now() < deadline, "no interrupt message: {seen}");
+        let mut buf = [0u8; 256];
+        let n = std::io::Read::read(&mut stderr, &mut buf).expect("read stderr");
+        assert!(n > 0, "stderr closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    signal(&child, "-INT");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(p.read("j.xml"), "an earlier report");
 }
