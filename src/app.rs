@@ -72,16 +72,24 @@ fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Rendere
     Some((loaded, renderer))
 }
 
-fn validate(args: &CheckArgs) -> u8 {
-    let root = match config::file_root(args.file_root.as_deref()) {
+/// Loads the collections `validate` and `list` name; None when invalid (already reported).
+fn load_checked(args: &CheckArgs) -> Option<Loaded> {
+    let file_root = match config::file_root(args.file_root.as_deref()) {
         Ok(r) => r,
-        Err(d) => return invalid(&d),
+        Err(d) => {
+            invalid(&d);
+            return None;
+        }
     };
     let options = LoadOptions {
-        file_root: root,
+        file_root,
         timeout: None,
     };
-    let Some((loaded, _)) = load_all(&args.paths, &options) else {
+    load_all(&args.paths, &options).map(|(loaded, _)| loaded)
+}
+
+fn validate(args: &CheckArgs) -> u8 {
+    let Some(loaded) = load_checked(args) else {
         return exit::INVALID;
     };
     let steps: usize = loaded
@@ -111,15 +119,7 @@ fn count(steps: &[StepPlan]) -> usize {
 }
 
 fn list(args: &CheckArgs) -> u8 {
-    let root = match config::file_root(args.file_root.as_deref()) {
-        Ok(r) => r,
-        Err(d) => return invalid(&d),
-    };
-    let options = LoadOptions {
-        file_root: root,
-        timeout: None,
-    };
-    let Some((loaded, _)) = load_all(&args.paths, &options) else {
+    let Some(loaded) = load_checked(args) else {
         return exit::INVALID;
     };
     let mut out = String::new();

@@ -88,6 +88,33 @@ pub struct StepOutcome {
     pub captures: Vec<(String, String)>,
 }
 
+impl StepOutcome {
+    /// A step run with nothing sent yet: no request, response or failures.
+    pub fn new(
+        name: String,
+        phase: Phase,
+        file: String,
+        line: usize,
+        status: StepStatus,
+        message: Option<String>,
+    ) -> Self {
+        StepOutcome {
+            name,
+            phase,
+            line,
+            file,
+            status,
+            message,
+            failures: Vec::new(),
+            request: None,
+            response: None,
+            duration: Duration::ZERO,
+            attempts: 0,
+            captures: Vec::new(),
+        }
+    }
+}
+
 /// One collection run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionOutcome {

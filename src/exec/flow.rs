@@ -6,7 +6,6 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use indexmap::IndexMap;
@@ -360,20 +359,8 @@ impl Cx<'_> {
         status: StepStatus,
         message: Option<String>,
     ) -> StepOutcome {
-        StepOutcome {
-            name,
-            phase: place.phase,
-            line: step.span.line(),
-            file: self.sources.get(step.file).display.clone(),
-            status,
-            message,
-            failures: Vec::new(),
-            request: None,
-            response: None,
-            duration: Duration::ZERO,
-            attempts: 0,
-            captures: Vec::new(),
-        }
+        let file = self.sources.get(step.file).display.clone();
+        StepOutcome::new(name, place.phase, file, step.span.line(), status, message)
     }
 
     fn skipped(&self, step: &StepPlan, name: String, place: &Place, why: &str) -> StepOutcome {

@@ -9,7 +9,7 @@ pub mod scope;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
 use minijinja::Value;
@@ -83,19 +83,15 @@ pub async fn run_collection(
         .map(String::as_str)
         .collect();
 
-    let setup_error = |message: String| StepOutcome {
-        name: "collection".into(),
-        phase: Phase::Setup,
-        line: 1,
-        file: file.clone(),
-        status: StepStatus::Errored,
-        message: Some(message),
-        failures: Vec::new(),
-        request: None,
-        response: None,
-        duration: Duration::ZERO,
-        attempts: 0,
-        captures: Vec::new(),
+    let setup_error = |message: String| {
+        StepOutcome::new(
+            "collection".into(),
+            Phase::Setup,
+            file.clone(),
+            1,
+            StepStatus::Errored,
+            Some(message),
+        )
     };
 
     // Secrets given on the command line are known before any var renders.

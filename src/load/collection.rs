@@ -3,7 +3,7 @@
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields};
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::step::PREDICATES;
+use crate::model::step::predicate_names;
 use crate::model::{
     ApiKeyAuth, Auth, BasicAuth, Collection, Defaults, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel,
     Part, Redirects, Request, Retry, RetryUntil, StatusExpect, StatusItem, Step, Timeout, TimeoutParts, Tls,
@@ -611,14 +611,14 @@ fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
     let NodeKind::Map(entries) = &node.kind else {
         return ExpectValue::Plain(node.clone());
     };
-    let is_predicate = |k: &Node| k.as_str().is_some_and(|k| PREDICATES.contains(&k));
+    let is_predicate = |k: &Node| k.as_str().is_some_and(|k| predicate_names().contains(&k));
     if entries.is_empty() || !entries.iter().all(|(k, _)| is_predicate(k)) {
         // A map that mixes a predicate with a near-miss is almost surely a typo.
         if entries.iter().any(|(k, _)| is_predicate(k)) {
             for (k, _) in entries.iter().filter(|(k, _)| !is_predicate(k)) {
                 let name = k.key_text();
                 let mut d = Diagnostic::at(format!("unknown predicate `{name}`"), k.span);
-                if let Some(s) = did_you_mean(&name, PREDICATES.iter().copied()) {
+                if let Some(s) = did_you_mean(&name, predicate_names().iter().copied()) {
                     d = d.with_help(format!(
                         "did you mean `{s}`? (use `equals:` to compare with a literal map)"
                     ));

@@ -118,7 +118,7 @@ pub(crate) fn one_source(schema: &mut Schema) {
 pub(crate) fn expect_value_schema(generator: &mut SchemaGenerator) -> Schema {
     let _ = generator;
     let mut predicates = serde_json::Map::new();
-    for name in super::step::PREDICATES {
+    for name in super::step::predicate_names() {
         predicates.insert((*name).into(), serde_json::json!(true));
     }
     json_schema!({

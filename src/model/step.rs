@@ -7,24 +7,7 @@ use crate::load::yaml::Node;
 use crate::source::{Span, Spanned};
 
 /// The predicate names an expectation map may use.
-pub const PREDICATES: &[&str] = &[
-    "equals",
-    "not_equals",
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "contains",
-    "not_contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "exists",
-    "type",
-    "length",
-    "one_of",
-    "empty",
-];
+pub use crate::check::predicate_names;
 
 /// A step is exactly one of: a request step (`request`), a group (`group`),
 /// or an include (`include`).

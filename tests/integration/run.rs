@@ -59,16 +59,9 @@ steps:
         $.name: bob
 "#,
     );
-    let run = assert_cmd::Command::cargo_bin("sortie")
-        .unwrap()
-        .current_dir(p.dir.path())
-        .env("DEMO", demo.url())
-        .env("NO_COLOR", "1")
-        .args(["run", "login.yaml"])
-        .output()
-        .unwrap();
-    let stdout = normalize(&String::from_utf8_lossy(&run.stdout));
-    assert_eq!(run.status.code(), Some(1), "{stdout}");
+    let run = p.sortie_env(&["run", "login.yaml"], &[("DEMO", &demo.url())]);
+    run.expect_code(1);
+    let stdout = normalize(&run.stdout);
     assert!(stdout.contains("✓ Log in  200"), "{stdout}");
     assert!(stdout.contains("✗ Who am I  200"), "{stdout}");
     assert!(

@@ -39,11 +39,17 @@ impl Project {
 
     /// `sortie ARGS...` run in the project folder, without color.
     pub fn sortie(&self, args: &[&str]) -> Run {
+        self.sortie_env(args, &[])
+    }
+
+    /// `sortie ARGS...` with extra environment variables.
+    pub fn sortie_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::cargo_bin("sortie")
             .expect("the sortie binary")
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("SORTIE_DEMO_URL")
+            .envs(env.iter().copied())
             .args(args)
             .timeout(std::time::Duration::from_secs(60))
             .output()
