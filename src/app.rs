@@ -274,7 +274,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
                             collection: &name,
                             step,
                         },
-                    )
+                    );
                 };
                 exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
             };

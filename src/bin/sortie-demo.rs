@@ -94,7 +94,10 @@ fn run(args: Vec<OsString>) -> ExitCode {
     };
     // SAFETY: no other thread exists yet (the server thread starts below), so
     // nothing can read the environment while it changes.
-    unsafe { std::env::set_var("SORTIE_DEMO_URL", format!("http://{addr}")) };
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("SORTIE_DEMO_URL", format!("http://{addr}"));
+    }
     let server = match sortie::demo::DemoServer::start(listener) {
         Ok(server) => server,
         Err(e) => {

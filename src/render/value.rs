@@ -62,7 +62,7 @@ fn to_json_at(v: &Value, depth: usize) -> Result<serde_json::Value, RenderError>
         ValueKind::Map => {
             let pairs = v
                 .as_object()
-                .and_then(|o| o.try_iter_pairs())
+                .and_then(minijinja::value::DynObject::try_iter_pairs)
                 .ok_or_else(|| other("a map cannot be iterated"))?;
             let mut map = serde_json::Map::new();
             for (key, value) in pairs {

@@ -44,9 +44,15 @@ steps:
         ["Read pets [1]", "Read pets [2]", "Wrong status", "Skipped", "Refused"]
     );
     let wrong = &suite.test_cases[2];
-    assert_eq!(wrong.classname.as_ref().map(|c| c.as_str()), Some("Pets"));
-    assert_eq!(wrong.extra.get("file").map(|f| f.as_str()), Some("pets.yaml"));
-    assert_eq!(wrong.extra.get("line").map(|f| f.as_str()), Some("8"));
+    assert_eq!(
+        wrong.classname.as_ref().map(quick_junit::XmlString::as_str),
+        Some("Pets")
+    );
+    assert_eq!(
+        wrong.extra.get("file").map(quick_junit::XmlString::as_str),
+        Some("pets.yaml")
+    );
+    assert_eq!(wrong.extra.get("line").map(quick_junit::XmlString::as_str), Some("8"));
     match &wrong.status {
         quick_junit::TestCaseStatus::NonSuccess {
             kind,
@@ -56,10 +62,13 @@ steps:
         } => {
             assert_eq!(*kind, NonSuccessKind::Failure);
             assert_eq!(
-                message.as_ref().map(|m| m.as_str()),
+                message.as_ref().map(quick_junit::XmlString::as_str),
                 Some("status: expected 201, got 200 (+1 more)")
             );
-            let text = description.as_ref().map(|d| d.as_str()).unwrap_or_default();
+            let text = description
+                .as_ref()
+                .map(quick_junit::XmlString::as_str)
+                .unwrap_or_default();
             assert!(
                 text.contains(r#"json $.name: expected "nobody", got "Rex""#) || text.contains("json $.name"),
                 "{text}"
