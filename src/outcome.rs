@@ -115,6 +115,26 @@ impl StepOutcome {
     }
 }
 
+impl StepOutcome {
+    /// Drops what only live reporters read (headers, bodies, the curl command)
+    /// from a passed or skipped step, so a long run's memory stays flat.
+    /// Failed and errored steps keep everything for the final reports.
+    pub fn slim(&mut self) {
+        if !matches!(self.status, StepStatus::Passed | StepStatus::Skipped) {
+            return;
+        }
+        if let Some(r) = &mut self.request {
+            r.headers = Vec::new();
+            r.body_excerpt = None;
+            r.curl = String::new();
+        }
+        if let Some(r) = &mut self.response {
+            r.headers = Vec::new();
+            r.body_excerpt = String::new();
+        }
+    }
+}
+
 /// One collection run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectionOutcome {

@@ -52,8 +52,11 @@ impl<'a> Out<'a> {
         if matches!(step.status, StepStatus::Failed | StepStatus::Errored) {
             self.failed = true;
         }
+        let mut step = step;
         if let Some(live) = self.live.as_mut() {
             live(&step);
+            // Live reporters have seen it whole; keep only what final reports need.
+            step.slim();
         }
         self.steps.push(step);
     }
