@@ -46,6 +46,8 @@ pub struct RunContext {
     pub selection: Selection,
     /// Set on Ctrl-C, or by `--fail-fast` after a failure: no new step starts.
     pub stop: Arc<AtomicBool>,
+    /// `--dry-run`: render each request and stop there; nothing is sent.
+    pub dry_run: bool,
 }
 
 impl RunContext {
@@ -81,6 +83,7 @@ pub async fn run_collection(
         status: StepStatus::Errored,
         message: Some(message),
         failures: Vec::new(),
+        checks: Vec::new(),
         request: None,
         response: None,
         duration: Duration::ZERO,
