@@ -31,13 +31,14 @@ impl Cx<'_> {
         name: &str,
     ) -> StepOutcome {
         let started = Instant::now();
-        let prepared = match self.prepare(step, r, scope).await {
+        let prepared = self.prepare(step, r, scope).await;
+        if self.rc.dry_run {
+            return self.dry_run(step, r, scope, place, name, prepared);
+        }
+        let prepared = match prepared {
             Ok(p) => p,
             Err(message) => return self.errored(step, name.to_owned(), place, &message),
         };
-        if self.rc.dry_run {
-            return self.dry_run(step, r, scope, place, name, &prepared);
-        }
         let polls = r.retry_until.map_or(1, |(n, _)| n);
         let mut attempts = 0;
         let mut poll = 0;
@@ -93,9 +94,9 @@ impl Cx<'_> {
         outcome
     }
 
-    /// `--dry-run` stops after render: the step shows the request it would send,
-    /// and its captures become placeholders (`<capture:token>`) so that later
-    /// steps render too.
+    /// `--dry-run` stops after render: the step shows the request it would send
+    /// (or why it cannot), and its captures become placeholders
+    /// (`<capture:token>`) so that later steps render too.
     fn dry_run(
         &self,
         step: &StepPlan,
@@ -103,10 +104,16 @@ impl Cx<'_> {
         scope: &mut Scope,
         place: &Place,
         name: &str,
-        prepared: &Prepared,
+        prepared: Result<Prepared, super::prepare::PrepareError>,
     ) -> StepOutcome {
-        let mut outcome = self.base(step, name.to_owned(), place, StepStatus::Passed, None);
-        outcome.request = Some(self.request_summary(prepared));
+        let mut outcome = match prepared {
+            Ok(prepared) => {
+                let mut outcome = self.base(step, name.to_owned(), place, StepStatus::Passed, None);
+                outcome.request = Some(self.request_summary(&prepared));
+                outcome
+            }
+            Err(message) => self.errored(step, name.to_owned(), place, &message),
+        };
         for x in &r.extract {
             let placeholder = format!("<capture:{}>", x.name);
             scope.set(x.name.clone(), minijinja::Value::from(placeholder.as_str()));

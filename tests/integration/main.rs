@@ -3,6 +3,8 @@
 
 mod errors;
 mod faults;
+mod outputs;
 mod reports;
 mod run;
+mod secrets;
 mod support;
