@@ -75,6 +75,8 @@ impl Cx<'_> {
             shown.push((k.clone(), cut(&self.lock().string(&text), 200)));
             scope.set(k, mv);
         }
+        // A secret capture is known only now: mask it in what the checks saw.
+        checks.redact_again(&self.lock());
         let status = if checks.is_ok() {
             StepStatus::Passed
         } else {
@@ -434,6 +436,22 @@ impl Checks {
             line,
         });
         self.failures.push(failure);
+    }
+
+    fn redact_again(&mut self, redactor: &Redactor) {
+        for r in &mut self.results {
+            for text in [&mut r.subject, &mut r.expected, &mut r.actual] {
+                *text = redactor.string(text);
+            }
+        }
+        for f in &mut self.failures {
+            for text in [&mut f.subject, &mut f.expected, &mut f.actual] {
+                *text = redactor.string(text);
+            }
+            if let Some(diff) = &mut f.diff {
+                *diff = redactor.string(diff);
+            }
+        }
     }
 
     fn is_ok(&self) -> bool {

@@ -22,6 +22,7 @@ struct Secrets {
     api_key_query: String,
     query: String,
     cookie: String,
+    token: String,
 }
 
 impl Secrets {
@@ -34,6 +35,7 @@ impl Secrets {
             api_key_query: secret("apikeyquery"),
             query: secret("query"),
             cookie: secret("cookie"),
+            token: secret("token"),
         }
     }
 
@@ -49,6 +51,7 @@ impl Secrets {
             ("api_key query".into(), self.api_key_query.clone()),
             ("secret in a URL query".into(), self.query.clone()),
             ("Set-Cookie from the server".into(), self.cookie.clone()),
+            ("a captured token used as a bearer".into(), self.token.clone()),
         ]
     }
 }
@@ -100,9 +103,9 @@ steps:
     )
 }
 
-fn cookies(base: &str) -> String {
+fn issued(base: &str) -> String {
     format!(
-        r#"name: Cookies
+        r#"name: Issued by the server
 base_url: {base}
 steps:
   - name: Get a session
@@ -110,16 +113,31 @@ steps:
   - name: Who am I
     request: {{ url: /whoami }}
     expect: {{ status: 299 }}
+  - name: Log in
+    request: {{ method: post, url: /login }}
+    expect: {{ json: {{ $.token: {{ type: string }} }} }}
+    extract: {{ token: $.token }}
+  - name: Use the token
+    request: {{ url: /whoami, auth: {{ bearer: "{{{{ token }}}}" }} }}
+    expect: {{ status: 299 }}
 "#
     )
 }
 
-/// `/session` sets a cookie only the server knows; `/whoami` echoes the
-/// `Cookie` header back in its body.
-fn cookie_server(value: String) -> TestServer {
-    let set = format!("session={value}; Path=/; HttpOnly");
+/// Values only the server knows: `/session` sets a cookie, `/login` returns a
+/// token; `/whoami` echoes the `Cookie` header back in its body.
+fn issuing_server(cookie: String, token: String) -> TestServer {
+    let set = format!("session={cookie}; Path=/; HttpOnly");
+    let body = format!(r#"{{"token":"{token}"}}"#);
     TestServer::start(
         axum::Router::new()
+            .route(
+                "/login",
+                axum::routing::post(move || {
+                    let body = body.clone();
+                    async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+                }),
+            )
             .route(
                 "/session",
                 get(move || {
@@ -145,16 +163,16 @@ fn cookie_server(value: String) -> TestServer {
 fn no_secret_reaches_any_output() {
     let s = Secrets::new();
     let demo = demo();
-    let server = cookie_server(s.cookie.clone());
+    let server = issuing_server(s.cookie.clone(), s.token.clone());
     let p = Project::new();
     p.file("echo.yaml", &echoing(&demo.url(), &s));
-    p.file("cookies.yaml", &cookies(&server.url()));
+    p.file("issued.yaml", &issued(&server.url()));
     let cli_var = format!("cli_secret={}", s.cli);
     let query_var = format!("query_secret={}", s.query);
     let base = [
         "run",
         "echo.yaml",
-        "cookies.yaml",
+        "issued.yaml",
         "--secret",
         "cli_secret",
         "--var",
@@ -192,7 +210,7 @@ fn no_secret_reaches_any_output() {
     run(&mut outputs, "--quiet", &["--quiet"], 1);
     run(&mut outputs, "--dry-run", &["--dry-run", "--curl", "dry.sh"], 2);
     outputs.push(("dry-run curl file".into(), p.read("dry.sh")));
-    assert!(server.hits() >= 8, "the cookie server was called");
+    assert!(server.hits() >= 16, "the issuing server was called");
 
     let mut leaks = Vec::new();
     for (channel, value) in s.forms() {
@@ -220,6 +238,7 @@ fn no_secret_reaches_any_output() {
     assert!(vv.contains("api_key=***"), "{vv}");
     assert!(vv.contains("Basic as ***"), "{vv}");
     assert!(vv.contains("undefined variable `not_defined`"), "{vv}");
+    assert!(vv.contains(r#"{"token":"***"}"#), "{vv}");
     json_report(&p.path("report.json"));
     junit(&p.path("junit.xml"));
 }
