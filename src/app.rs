@@ -17,7 +17,10 @@ use crate::outcome::{RunOutcome, StepOutcome};
 
 use crate::plan::{StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
-use crate::report::{ConsoleOptions, ConsoleReporter, JunitReporter, Reporter, Reporters};
+use crate::report::{
+    ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, HtmlReporter, JsonReporter, JunitReporter, Reporter,
+    Reporters,
+};
 use crate::source::Sources;
 use futures_util::StreamExt as _;
 
@@ -174,6 +177,11 @@ fn run(args: &RunArgs) -> u8 {
         Ok(c) => c,
         Err(d) => return invalid(&d),
     };
+    if config.paths.is_empty() {
+        // Only `--rerun-failed` gets here without paths: clap requires them otherwise.
+        println!("nothing to rerun: no collection failed or errored in that report");
+        return exit::PASSED;
+    }
     let Some((loaded, renderer)) = load_all(&config.paths, &config.load) else {
         return exit::INVALID;
     };
@@ -211,6 +219,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: stop.clone(),
+        dry_run: config.dry_run,
     };
     let collections: Vec<_> = collections
         .into_iter()
@@ -218,24 +227,27 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         .collect();
 
     let mut reporters = Reporters::new();
-    reporters.push(Box::new(ConsoleReporter::new(
-        anstream::AutoStream::new(
-            std::io::stdout(),
-            if config.color {
-                anstream::ColorChoice::Always
-            } else {
-                anstream::ColorChoice::Never
-            },
-        ),
-        ConsoleOptions {
-            color: config.color,
-            quiet: config.quiet,
-            verbose: config.verbose,
+    let stdout = anstream::AutoStream::new(
+        std::io::stdout(),
+        if config.color {
+            anstream::ColorChoice::Always
+        } else {
+            anstream::ColorChoice::Never
         },
-    )));
-    if let Some(path) = &config.junit {
-        reporters.push(Box::new(JunitReporter::new(path.clone())));
+    );
+    if config.dry_run {
+        reporters.push(Box::new(DryRunReporter::new(stdout, config.color)));
+    } else {
+        reporters.push(Box::new(ConsoleReporter::new(
+            stdout,
+            ConsoleOptions {
+                color: config.color,
+                quiet: config.quiet,
+                verbose: config.verbose,
+            },
+        )));
     }
+    add_file_reporters(&mut reporters, &config);
     let mut report_error: Option<std::io::Error> = None;
     let mut emit = |reporters: &mut Reporters, event: &Event<'_>| {
         if let Err(e) = reporters.event(event)
@@ -333,12 +345,45 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         eprintln!("error: cannot write a report: {e}");
         return exit::INVALID;
     }
+    if config.dry_run {
+        // `--dry-run` checks the input: a request that does not render is invalid input.
+        let counts = run.counts();
+        return if counts.errored + counts.failed > 0 {
+            exit::INVALID
+        } else {
+            exit::PASSED
+        };
+    }
     if run.interrupted {
         exit::INTERRUPTED
     } else if run.success() {
         exit::PASSED
     } else {
         exit::FAILED
+    }
+}
+
+/// The report files asked for. A dry run writes only `--curl` (the commands it
+/// would send): a JUnit or JSON report of requests never sent would mislead CI.
+fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
+    if let Some(path) = &config.curl {
+        reporters.push(Box::new(CurlReporter::new(path.clone())));
+    }
+    let files = [&config.junit, &config.report_json, &config.report_html];
+    if config.dry_run {
+        if files.iter().any(|f| f.is_some()) {
+            eprintln!("note: --dry-run writes no --junit, --report-json or --report-html file");
+        }
+        return;
+    }
+    if let Some(path) = &config.junit {
+        reporters.push(Box::new(JunitReporter::new(path.clone())));
+    }
+    if let Some(path) = &config.report_json {
+        reporters.push(Box::new(JsonReporter::new(path.clone())));
+    }
+    if let Some(path) = &config.report_html {
+        reporters.push(Box::new(HtmlReporter::new(path.clone())));
     }
 }
 

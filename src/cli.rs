@@ -38,7 +38,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Collection files or folders.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "rerun_failed")]
     pub paths: Vec<PathBuf>,
 
     /// Set a variable (repeatable); it also changes the collection vars built from it.
@@ -57,6 +57,21 @@ pub struct RunArgs {
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write a JSON report (schemas/report.schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Write every request sent as a curl command (secrets masked).
+    #[arg(long, value_name = "FILE")]
+    pub curl: Option<PathBuf>,
+    /// Render every request and print it without sending anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run only the collections with a failed or errored step in this JSON report.
+    #[arg(long, value_name = "REPORT")]
+    pub rerun_failed: Option<PathBuf>,
 
     /// Run up to N collections at once, each on its own session.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]

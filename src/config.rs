@@ -26,6 +26,11 @@ pub struct RunConfig {
     pub env: BTreeMap<String, String>,
     pub secrets: Vec<String>,
     pub junit: Option<PathBuf>,
+    pub report_json: Option<PathBuf>,
+    pub report_html: Option<PathBuf>,
+    pub curl: Option<PathBuf>,
+    /// Render every request, send nothing.
+    pub dry_run: bool,
     pub fail_fast: bool,
     /// Collections run at once.
     pub jobs: usize,
@@ -83,12 +88,19 @@ pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         }
     };
     Ok(RunConfig {
-        paths: args.paths.clone(),
+        paths: match &args.rerun_failed {
+            Some(report) => crate::report::json::rerun_paths(report, &args.paths)?,
+            None => args.paths.clone(),
+        },
         load: LoadOptions { file_root, timeout },
         vars,
         env,
         secrets: args.secrets.clone(),
         junit: args.junit.clone(),
+        report_json: args.report_json.clone(),
+        report_html: args.report_html.clone(),
+        curl: args.curl.clone(),
+        dry_run: args.dry_run,
         fail_fast: args.fail_fast,
         jobs: usize::from(args.jobs),
         selection: Selection {

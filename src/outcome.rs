@@ -42,6 +42,24 @@ pub struct ExpectationFailure {
     pub line: usize,
 }
 
+/// One check of a step (a predicate on a subject, or a capture), passed or not,
+/// for reports that list every expectation. Texts are short (cut to a few
+/// hundred characters): a failed check's diff lives in [`ExpectationFailure`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// What was checked: `status`, `header Content-Type`, `json $.token`, `capture id`, ...
+    pub subject: String,
+    /// The predicate: `equals`, `contains`, `type`, `exists`, ...
+    pub predicate: String,
+    /// The expected value, as a person reads it.
+    pub expected: String,
+    /// The actual value, as a person reads it.
+    pub actual: String,
+    pub passed: bool,
+    /// The YAML line of the expectation.
+    pub line: usize,
+}
+
 /// The request as it was sent (redacted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSummary {
@@ -63,6 +81,8 @@ pub struct ResponseSummary {
     pub body_excerpt: String,
     /// The decoded body size in bytes.
     pub size: u64,
+    /// Time of the last attempt, from sending the request to the end of the body.
+    pub elapsed: Duration,
 }
 
 /// One step run: one request (with its retries), or one skipped step.
@@ -79,6 +99,9 @@ pub struct StepOutcome {
     /// Why the step was skipped, or why it could not run (for `Errored`).
     pub message: Option<String>,
     pub failures: Vec<ExpectationFailure>,
+    /// Every check run, passed or failed, in order; the failed ones are also in
+    /// `failures` (the n-th failed check is the n-th failure), with their diff.
+    pub checks: Vec<CheckResult>,
     pub request: Option<RequestSummary>,
     pub response: Option<ResponseSummary>,
     /// Every attempt included.
@@ -106,6 +129,7 @@ impl StepOutcome {
             status,
             message,
             failures: Vec::new(),
+            checks: Vec::new(),
             request: None,
             response: None,
             duration: Duration::ZERO,

@@ -9,6 +9,12 @@ pub const MASK: &str = "***";
 /// Headers whose values are always masked.
 pub const SENSITIVE_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "set-cookie"];
 
+/// Credentials learned from headers (a literal `Authorization`, a server's
+/// `Set-Cookie`) are masked only from this many characters: `theme=dark` or
+/// `sid=1` must not mask every `dark` or `1` of a report. Declared secrets
+/// (`--secret`, `secrets:`, auth values) are masked whatever their length.
+pub const MIN_LEARNED: usize = 6;
+
 /// Masks known secret values, also in their URL-encoded and JSON-escaped forms.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -29,6 +35,10 @@ impl Redactor {
         if encoded != secret {
             forms.push(encoded);
         }
+        let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        if form != secret && !forms.contains(&form) {
+            forms.push(form);
+        }
         if let Ok(json) = serde_json::to_string(secret) {
             let inner = &json[1..json.len() - 1];
             if inner != secret {
@@ -41,6 +51,48 @@ impl Redactor {
             }
         }
         self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Learns the credential inside a sensitive header, so that a server echoing
+    /// it back (in a body, say) is masked too: the whole value, the part after an
+    /// auth scheme (`Bearer x`), the password of `Basic` credentials, and each
+    /// value of a `Cookie` or `Set-Cookie`. Other headers are left alone.
+    pub fn learn_header(&mut self, name: &str, value: &str) {
+        if !self.is_sensitive_header(name) {
+            return;
+        }
+        let mut learn = |v: &str| {
+            let v = v.trim();
+            if v.chars().count() >= MIN_LEARNED {
+                self.add(v);
+            }
+        };
+        if name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("set-cookie") {
+            // `Set-Cookie` holds one cookie and its attributes, `Cookie` several cookies.
+            let pairs: Vec<&str> = if name.eq_ignore_ascii_case("cookie") {
+                value.split(';').collect()
+            } else {
+                value.split(';').take(1).collect()
+            };
+            for pair in pairs {
+                if let Some((_, v)) = pair.split_once('=') {
+                    learn(v.trim_matches('"'));
+                }
+            }
+            return;
+        }
+        learn(value);
+        if let Some((scheme, credentials)) = value.trim().split_once(' ') {
+            learn(credentials);
+            if scheme.eq_ignore_ascii_case("basic")
+                && let Ok(decoded) =
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, credentials.trim())
+                && let Ok(text) = String::from_utf8(decoded)
+                && let Some((_, password)) = text.split_once(':')
+            {
+                learn(password);
+            }
+        }
     }
 
     /// Marks a header name (an api_key header, say) as carrying a credential.
@@ -109,6 +161,25 @@ mod tests {
         assert_eq!(r.text("x=p@ss word&y=p%40ss%20word"), "x=***&y=***");
         r.add("a\"b");
         assert_eq!(r.text(r#"{"k":"a\"b"}"#), r#"{"k":"***"}"#);
+    }
+
+    #[test]
+    fn masks_the_form_encoded_form() {
+        let mut r = Redactor::default();
+        r.add("a b+c");
+        assert_eq!(r.text("q=a+b%2Bc"), "q=***");
+    }
+
+    #[test]
+    fn learns_credentials_from_sensitive_headers() {
+        let mut r = Redactor::default();
+        r.learn_header("Authorization", "Bearer tok-123456");
+        r.learn_header("Authorization", "Basic dXNlcjpodW50ZXIyMg==");
+        r.learn_header("Cookie", "theme=dark; sid=abcdef123");
+        r.learn_header("Set-Cookie", "session=zyxwvu98; Path=/; HttpOnly");
+        r.learn_header("Accept", "application/json");
+        let text = "tok-123456 dXNlcjpodW50ZXIyMg== hunter22 dark abcdef123 zyxwvu98 application/json";
+        assert_eq!(r.text(text), "*** *** *** dark *** *** application/json");
     }
 
     #[test]

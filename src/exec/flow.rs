@@ -231,7 +231,7 @@ impl Cx<'_> {
 
     /// Runs one unit: a request, a whole group, or an include.
     async fn unit(&self, step: &StepPlan, scope: &mut Scope, place: &Place, name: &str, out: &mut Out<'_>) {
-        if let Some(delay) = step.delay {
+        if let Some(delay) = step.delay.filter(|_| !self.rc.dry_run) {
             tokio::time::sleep(delay).await;
         }
         match &step.kind {

@@ -15,7 +15,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 
 use crate::outcome::{CollectionOutcome, Phase, StepOutcome, StepStatus};
-use crate::plan::CollectionPlan;
+use crate::plan::{AuthPlan, CollectionPlan, StepKind, StepPlan, TValue};
 use crate::redact::Redactor;
 use crate::render::{Context, Renderer, to_mj};
 use crate::session::{Session, SessionOptions};
@@ -46,6 +46,8 @@ pub struct RunContext {
     pub selection: Selection,
     /// Set on Ctrl-C, or by `--fail-fast` after a failure: no new step starts.
     pub stop: Arc<AtomicBool>,
+    /// `--dry-run`: render each request and stop there; nothing is sent.
+    pub dry_run: bool,
 }
 
 impl RunContext {
@@ -76,10 +78,14 @@ pub async fn run_collection(
     let mut out = Out::live(live);
     let file = sources.get(plan.file).display.clone();
     let mut redactor = Redactor::default();
+    // Names read by a credential (a captured token used as a bearer, say) are
+    // secrets from the start: the response that brought the token is masked too.
+    let credentials = credential_names(plan);
     let secret_names: Vec<&str> = rc
         .secret_names
         .iter()
         .chain(&plan.secrets)
+        .chain(&credentials)
         .map(String::as_str)
         .collect();
 
@@ -168,6 +174,53 @@ fn prepare_collection(
         None => None,
     };
     Ok((scope, base_url))
+}
+
+/// The variables an auth credential or a sensitive header of the collection
+/// reads (`env` aside: its values are masked when used).
+fn credential_names(plan: &CollectionPlan) -> Vec<String> {
+    fn tvalue(v: &TValue, out: &mut Vec<String>) {
+        match v {
+            TValue::Const(_) => {}
+            TValue::Str(t) => out.extend(t.template.variables()),
+            TValue::Seq(items) => items.iter().for_each(|i| tvalue(i, out)),
+            TValue::Map(entries) => entries.iter().for_each(|(_, v)| tvalue(v, out)),
+        }
+    }
+    fn steps(list: &[StepPlan], out: &mut Vec<String>) {
+        for step in list {
+            match &step.kind {
+                StepKind::Request(r) => {
+                    let templates: Vec<&crate::plan::Tpl> = match &r.auth {
+                        Some(AuthPlan::Basic { password, .. } | AuthPlan::Digest { password, .. }) => vec![password],
+                        Some(AuthPlan::Bearer(token)) => vec![token],
+                        Some(AuthPlan::ApiKeyHeader { value, .. } | AuthPlan::ApiKeyQuery { value, .. }) => vec![value],
+                        Some(AuthPlan::OAuth2 { client_secret, .. }) => vec![client_secret],
+                        None => Vec::new(),
+                    };
+                    out.extend(templates.into_iter().flat_map(|t| t.template.variables()));
+                    for (name, value) in &r.headers {
+                        if crate::redact::SENSITIVE_HEADERS
+                            .iter()
+                            .any(|h| h.eq_ignore_ascii_case(name))
+                        {
+                            tvalue(value, out);
+                        }
+                    }
+                }
+                StepKind::Group(g) => steps(&g.steps, out),
+                StepKind::Include(i) => steps(&i.steps, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for list in [&plan.setup, &plan.steps, &plan.teardown] {
+        steps(list, &mut out);
+    }
+    out.retain(|name| name != "env");
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Adds a variable's value (its text, or each string inside it) as a secret.

@@ -177,8 +177,10 @@ impl Cx<'_> {
 
         // A header whose value holds a secret carries a credential: dropped on a cross-origin redirect.
         {
-            let redactor = self.lock();
+            let mut redactor = self.lock();
             for (name, value) in &headers {
+                // A credential written as a literal header is masked if a server echoes it.
+                redactor.learn_header(name, value);
                 if redactor.text(value) != value.as_str() {
                     credential_headers.push(name.to_ascii_lowercase());
                 }

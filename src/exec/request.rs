@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::flow::{Cx, Place, render_value};
 use super::scope::Scope;
+use crate::check::predicate::json_text;
 use crate::check::{self, Mismatch};
 use crate::load::expect::build_predicate;
-use crate::outcome::{ExpectationFailure, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
+use crate::outcome::{CheckResult, ExpectationFailure, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{CheckPlan, ExtractSource, RequestPlan, RetryPlan, StatusClass, StepPlan, Subject};
 use crate::redact::Redactor;
 use crate::render::to_mj;
@@ -30,14 +31,18 @@ impl Cx<'_> {
         name: &str,
     ) -> StepOutcome {
         let started = Instant::now();
-        let prepared = match self.prepare(step, r, scope).await {
+        let prepared = self.prepare(step, r, scope).await;
+        if self.rc.dry_run {
+            return self.dry_run(step, r, scope, place, name, prepared);
+        }
+        let prepared = match prepared {
             Ok(p) => p,
             Err(message) => return self.errored(step, name.to_owned(), place, &message),
         };
         let polls = r.retry_until.map_or(1, |(n, _)| n);
         let mut attempts = 0;
         let mut poll = 0;
-        let (response, failures) = loop {
+        let (response, mut checks) = loop {
             poll += 1;
             let response = match self.send_with_retry(&prepared, r, &mut attempts).await {
                 Ok(resp) => resp,
@@ -49,15 +54,17 @@ impl Cx<'_> {
                     return outcome;
                 }
             };
-            let failures = self.verify(step, r, scope, &response);
-            if failures.is_empty() || poll >= polls || self.rc.stopped() {
-                break (response, failures);
+            self.learn_cookies(&response);
+            let checks = self.verify(step, r, scope, &response);
+            if checks.is_ok() || poll >= polls || self.rc.stopped() {
+                break (response, checks);
             }
             if let Some((_, interval)) = r.retry_until {
                 tokio::time::sleep(interval).await;
             }
         };
-        let (captures, capture_failures) = self.extract(r, &response);
+        checks.redactor = self.lock().clone();
+        let captures = self.extract(r, &response, &mut checks);
         // Cookie values are credentials (FORMAT.md): a captured one is a secret.
         let cookie_captures: Vec<&String> = r
             .extract
@@ -65,8 +72,6 @@ impl Cx<'_> {
             .filter(|x| matches!(x.source, ExtractSource::Cookie(_)))
             .map(|x| &x.name)
             .collect();
-        let mut failures = failures;
-        failures.extend(capture_failures);
         let mut shown = Vec::with_capacity(captures.len());
         for (k, v) in captures {
             let mv = to_mj(&v);
@@ -85,7 +90,9 @@ impl Cx<'_> {
             shown.push((k.clone(), cut(&shown_value, 200)));
             scope.set(k, mv);
         }
-        let status = if failures.is_empty() {
+        // A secret capture is known only now: mask it in what the checks saw.
+        checks.redact_again(&self.lock());
+        let status = if checks.is_ok() {
             StepStatus::Passed
         } else {
             StepStatus::Failed
@@ -94,12 +101,41 @@ impl Cx<'_> {
             self.rc.stop.store(true, Ordering::Relaxed);
         }
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
-        outcome.failures = failures;
+        outcome.failures = checks.failures;
+        outcome.checks = checks.results;
         outcome.request = Some(self.request_summary(&prepared));
         outcome.response = Some(self.response_summary(&response));
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
+        outcome
+    }
+
+    /// `--dry-run` stops after render: the step shows the request it would send
+    /// (or why it cannot), and its captures become placeholders
+    /// (`<capture:token>`) so that later steps render too.
+    fn dry_run(
+        &self,
+        step: &StepPlan,
+        r: &RequestPlan,
+        scope: &mut Scope,
+        place: &Place,
+        name: &str,
+        prepared: Result<Prepared, super::prepare::PrepareError>,
+    ) -> StepOutcome {
+        let mut outcome = match prepared {
+            Ok(prepared) => {
+                let mut outcome = self.base(step, name.to_owned(), place, StepStatus::Passed, None);
+                outcome.request = Some(self.request_summary(&prepared));
+                outcome
+            }
+            Err(message) => self.errored(step, name.to_owned(), place, &message),
+        };
+        for x in &r.extract {
+            let placeholder = format!("<capture:{}>", x.name);
+            scope.set(x.name.clone(), minijinja::Value::from(placeholder.as_str()));
+            outcome.captures.push((x.name.clone(), placeholder));
+        }
         outcome
     }
 
@@ -138,9 +174,8 @@ impl Cx<'_> {
     }
 
     /// Every expectation of the step against one response.
-    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, resp: &Response) -> Vec<ExpectationFailure> {
-        let redactor = self.lock().clone();
-        let mut failures = Vec::new();
+    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, resp: &Response) -> Checks {
+        let mut checks = Checks::new(self.lock().clone());
         let line = |span: crate::source::Span| span.line();
         let status_ok = if r.status.is_empty() {
             (200..400).contains(&resp.status)
@@ -150,27 +185,24 @@ impl Cx<'_> {
                 StatusClass::Class(c) => resp.status / 100 == u16::from(c),
             })
         };
-        if !status_ok {
-            let expected = if r.status.is_empty() {
-                "2xx or 3xx".to_owned()
-            } else {
-                r.status
-                    .iter()
-                    .map(|s| match s {
-                        StatusClass::Code(c) => c.to_string(),
-                        StatusClass::Class(c) => format!("{c}xx"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            };
-            failures.push(ExpectationFailure {
-                subject: "status".into(),
-                predicate: "equals".into(),
-                expected,
-                actual: resp.status.to_string(),
-                diff: None,
-                line: r.status_span.map_or(step.span.line(), line),
-            });
+        let expected = if r.status.is_empty() {
+            "2xx or 3xx".to_owned()
+        } else {
+            r.status
+                .iter()
+                .map(|s| match s {
+                    StatusClass::Code(c) => c.to_string(),
+                    StatusClass::Class(c) => format!("{c}xx"),
+                })
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        let status_line = r.status_span.map_or(step.span.line(), line);
+        let status = resp.status.to_string();
+        if status_ok {
+            checks.pass("status", "equals", &expected, &status, status_line);
+        } else {
+            checks.fail("status", "equals", &expected, &status, None, status_line);
         }
         let json = std::cell::OnceCell::new();
         let parse_json = || -> Result<Value, String> {
@@ -193,15 +225,7 @@ impl Cx<'_> {
             let actual = match actual {
                 Ok(a) => a,
                 Err(msg) => {
-                    failures.push(failure(
-                        &redactor,
-                        &subject,
-                        "equals",
-                        "a JSON body",
-                        &msg,
-                        None,
-                        e.span.line(),
-                    ));
+                    checks.fail(&subject, "equals", "a JSON body", &msg, None, e.span.line());
                     continue;
                 }
             };
@@ -215,65 +239,52 @@ impl Cx<'_> {
                         match rendered {
                             Ok(p) => p,
                             Err(msg) => {
-                                failures.push(failure(&redactor, &subject, name, "a value", &msg, None, e.span.line()));
+                                checks.fail(&subject, name, "a value", &msg, None, e.span.line());
                                 continue;
                             }
                         }
                     }
                 };
-                if let Err(Mismatch {
-                    predicate,
-                    expected,
-                    actual: got,
-                    diff,
-                }) = check::check(&predicate, actual.as_ref())
-                {
-                    failures.push(failure(
-                        &redactor,
-                        &subject,
+                match check::check(&predicate, actual.as_ref()) {
+                    Ok(()) => {
+                        let got = actual.as_ref().map_or_else(|| "no match".to_owned(), json_text);
+                        checks.pass(
+                            &subject,
+                            predicate.name(),
+                            &predicate.expected_text(),
+                            &got,
+                            e.span.line(),
+                        );
+                    }
+                    Err(Mismatch {
                         predicate,
-                        &expected,
-                        &got,
-                        diff.as_deref(),
-                        e.span.line(),
-                    ));
+                        expected,
+                        actual: got,
+                        diff,
+                    }) => checks.fail(&subject, predicate, &expected, &got, diff.as_deref(), e.span.line()),
                 }
             }
         }
         if let Some((schema, span)) = &r.schema {
+            let expected = "the body to match the schema";
             match json.get_or_init(parse_json) {
                 Ok(doc) => {
                     let errors = schema.validate(doc);
-                    if !errors.is_empty() {
-                        failures.push(failure(
-                            &redactor,
-                            "schema",
-                            "schema",
-                            "the body to match the schema",
-                            &errors.join("; "),
-                            None,
-                            span.line(),
-                        ));
+                    if errors.is_empty() {
+                        checks.pass("schema", "schema", expected, "valid", span.line());
+                    } else {
+                        checks.fail("schema", "schema", expected, &errors.join("; "), None, span.line());
                     }
                 }
-                Err(msg) => failures.push(failure(
-                    &redactor,
-                    "schema",
-                    "schema",
-                    "a JSON body",
-                    msg,
-                    None,
-                    span.line(),
-                )),
+                Err(msg) => checks.fail("schema", "schema", "a JSON body", msg, None, span.line()),
             }
         }
-        failures
+        checks
     }
 
     /// Captures; a capture that finds nothing is a failure.
-    fn extract(&self, r: &RequestPlan, resp: &Response) -> (Vec<(String, Value)>, Vec<ExpectationFailure>) {
+    fn extract(&self, r: &RequestPlan, resp: &Response, checks: &mut Checks) -> Vec<(String, Value)> {
         let mut captures = Vec::new();
-        let mut failures = Vec::new();
         let mut json: Option<Result<Value, String>> = None;
         for x in &r.extract {
             let found: Result<Option<Value>, String> = match &x.source {
@@ -297,29 +308,36 @@ impl Cx<'_> {
                     }))
                 }
             };
+            let subject = format!("capture {}", x.name);
             match found {
-                Ok(Some(v)) => captures.push((x.name.clone(), v)),
-                Ok(None) => failures.push(failure(
-                    &self.lock(),
-                    &format!("capture {}", x.name),
-                    "exists",
-                    "a match",
-                    "no match",
-                    None,
-                    x.span.line(),
-                )),
-                Err(msg) => failures.push(failure(
-                    &self.lock(),
-                    &format!("capture {}", x.name),
-                    "parse",
-                    "JSON",
-                    &msg,
-                    None,
-                    x.span.line(),
-                )),
+                Ok(Some(v)) => {
+                    // A secret capture is masked once its value is known (the caller adds it).
+                    let shown = if self.secret_names.contains(&x.name.as_str()) {
+                        crate::redact::MASK.to_owned()
+                    } else {
+                        json_text(&v)
+                    };
+                    checks.pass(&subject, "exists", "a match", &shown, x.span.line());
+                    captures.push((x.name.clone(), v));
+                }
+                Ok(None) => checks.fail(&subject, "exists", "a match", "no match", None, x.span.line()),
+                Err(msg) => checks.fail(&subject, "parse", "JSON", &msg, None, x.span.line()),
             }
         }
-        (captures, failures)
+        captures
+    }
+
+    /// Cookie values the server set (here or on a redirect on the way) are
+    /// credentials: masked wherever they show up, an echoing body included.
+    fn learn_cookies(&self, resp: &Response) {
+        let jar = self.session.cookies_for(&resp.url);
+        let mut redactor = self.lock();
+        for value in resp.headers.get_all("set-cookie") {
+            redactor.learn_header("set-cookie", &String::from_utf8_lossy(value.as_bytes()));
+        }
+        for (name, value) in jar {
+            redactor.learn_header("cookie", &format!("{name}={value}"));
+        }
     }
 
     /// A cookie set by this response, else the one the jar holds for its URL.
@@ -376,26 +394,83 @@ impl Cx<'_> {
                 .collect(),
             body_excerpt: redactor.string(&excerpt(&r.body)),
             size: r.body.len() as u64,
+            elapsed: r.elapsed,
         }
     }
 }
 
-fn failure(
-    redactor: &Redactor,
-    subject: &str,
-    predicate: &str,
-    expected: &str,
-    actual: &str,
-    diff: Option<&str>,
-    line: usize,
-) -> ExpectationFailure {
-    ExpectationFailure {
-        subject: redactor.string(subject),
-        predicate: predicate.to_owned(),
-        expected: redactor.string(expected),
-        actual: redactor.string(actual),
-        diff: diff.map(|d| redactor.string(d)),
-        line,
+/// The results of a step's checks: every check in order, and the failed ones
+/// with their diff. Texts are redacted on the way in.
+struct Checks {
+    redactor: Redactor,
+    failures: Vec<ExpectationFailure>,
+    results: Vec<CheckResult>,
+}
+
+/// Texts of a passed check are cut to this many characters: a report lists them
+/// all, and a run may hold thousands.
+const PASSED_TEXT: usize = 200;
+
+impl Checks {
+    fn new(redactor: Redactor) -> Checks {
+        Checks {
+            redactor,
+            failures: Vec::new(),
+            results: Vec::new(),
+        }
+    }
+
+    fn pass(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, line: usize) {
+        let r = &self.redactor;
+        self.results.push(CheckResult {
+            subject: r.string(subject),
+            predicate: predicate.to_owned(),
+            expected: cut(&r.string(expected), PASSED_TEXT),
+            actual: cut(&r.string(actual), PASSED_TEXT),
+            passed: true,
+            line,
+        });
+    }
+
+    fn fail(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, diff: Option<&str>, line: usize) {
+        let r = &self.redactor;
+        let failure = ExpectationFailure {
+            subject: r.string(subject),
+            predicate: predicate.to_owned(),
+            expected: r.string(expected),
+            actual: r.string(actual),
+            diff: diff.map(|d| r.string(d)),
+            line,
+        };
+        self.results.push(CheckResult {
+            subject: failure.subject.clone(),
+            predicate: failure.predicate.clone(),
+            expected: cut(&failure.expected, PASSED_TEXT),
+            actual: cut(&failure.actual, PASSED_TEXT),
+            passed: false,
+            line,
+        });
+        self.failures.push(failure);
+    }
+
+    fn redact_again(&mut self, redactor: &Redactor) {
+        for r in &mut self.results {
+            for text in [&mut r.subject, &mut r.expected, &mut r.actual] {
+                *text = redactor.string(text);
+            }
+        }
+        for f in &mut self.failures {
+            for text in [&mut f.subject, &mut f.expected, &mut f.actual] {
+                *text = redactor.string(text);
+            }
+            if let Some(diff) = &mut f.diff {
+                *diff = redactor.string(diff);
+            }
+        }
+    }
+
+    fn is_ok(&self) -> bool {
+        self.failures.is_empty()
     }
 }
 

@@ -61,21 +61,6 @@ impl<'a> Planner<'a> {
         let setup = self.steps(errs, file, &dir, model.setup.as_deref(), &defaults);
         let steps = self.steps(errs, file, &dir, model.steps.as_deref(), &defaults);
         let teardown = self.steps(errs, file, &dir, model.teardown.as_deref(), &defaults);
-        // A variable used as a credential is a secret wherever it came from
-        // (a captured token shown in -v output would otherwise leak).
-        let mut secrets = strings(model.secrets.as_ref());
-        let mut credentials = Vec::new();
-        if let Some(a) = &defaults.auth {
-            credential_vars(a, &mut credentials);
-        }
-        for s in setup.iter().chain(&steps).chain(&teardown) {
-            step_credentials(s, &mut credentials);
-        }
-        for name in credentials {
-            if !secrets.contains(&name) {
-                secrets.push(name);
-            }
-        }
         CollectionPlan {
             name,
             path: path.to_owned(),
@@ -84,7 +69,7 @@ impl<'a> Planner<'a> {
             tags: strings(model.tags.as_ref()),
             base_url,
             vars,
-            secrets,
+            secrets: strings(model.secrets.as_ref()),
             session,
             setup,
             steps,
@@ -314,35 +299,5 @@ pub fn display_path(p: &Path) -> String {
     match cwd.as_ref().and_then(|cwd| p.strip_prefix(cwd).ok()) {
         Some(rel) => rel.display().to_string(),
         None => p.display().to_string(),
-    }
-}
-
-fn step_credentials(step: &StepPlan, out: &mut Vec<String>) {
-    match &step.kind {
-        StepKind::Request(r) => {
-            if let Some(a) = &r.auth {
-                credential_vars(a, out);
-            }
-        }
-        StepKind::Group(g) => g.steps.iter().for_each(|s| step_credentials(s, out)),
-        StepKind::Include(i) => i.steps.iter().for_each(|s| step_credentials(s, out)),
-    }
-}
-
-/// The variables an auth's credential templates read.
-fn credential_vars(auth: &crate::plan::AuthPlan, out: &mut Vec<String>) {
-    use crate::plan::AuthPlan;
-    let templates: Vec<&crate::plan::Tpl> = match auth {
-        AuthPlan::Basic { password, .. } | AuthPlan::Digest { password, .. } => vec![password],
-        AuthPlan::Bearer(t) => vec![t],
-        AuthPlan::ApiKeyHeader { value, .. } | AuthPlan::ApiKeyQuery { value, .. } => vec![value],
-        AuthPlan::OAuth2 { client_secret, .. } => vec![client_secret],
-    };
-    for t in templates {
-        for name in t.template.variables() {
-            if name != "env" && !out.contains(&name) {
-                out.push(name);
-            }
-        }
     }
 }

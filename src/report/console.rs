@@ -347,6 +347,7 @@ fn push_exchange(out: &mut String, step: &StepOutcome, options: &ConsoleOptions)
         headers,
         body_excerpt,
         size,
+        ..
     }) = &step.response
     {
         push_arrow(out, color, '<', &format!("{status} ({})", plural_bytes(*size)));

@@ -88,6 +88,9 @@ fn test_suite(collection: &CollectionOutcome) -> TestSuite {
         suite.extra.insert(xml("timestamp"), xml(&timestamp));
     }
     suite.add_property(Property::new("file", xml(&collection.path)));
+    if !collection.tags.is_empty() {
+        suite.add_property(Property::new("tags", xml(&collection.tags.join(","))));
+    }
     for step in &collection.steps {
         suite.add_test_case(test_case(&collection.name, step));
     }

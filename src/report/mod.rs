@@ -5,12 +5,20 @@
 //! file implementing [`Reporter`]; [`Reporters`] fans every event out.
 
 pub mod console;
+pub mod curl;
+pub mod dry_run;
+pub mod html;
+pub mod json;
 pub mod junit;
 pub mod write;
 
 use crate::event::Event;
 
 pub use console::{ConsoleOptions, ConsoleReporter};
+pub use curl::CurlReporter;
+pub use dry_run::DryRunReporter;
+pub use html::HtmlReporter;
+pub use json::JsonReporter;
 pub use junit::{JunitReporter, render_junit};
 pub use write::write_atomic;
 
@@ -88,6 +96,7 @@ pub(crate) mod fixtures {
             status,
             message: None,
             failures: Vec::new(),
+            checks: Vec::new(),
             request: None,
             response: None,
             duration: Duration::from_millis(12),
@@ -116,6 +125,7 @@ pub(crate) mod fixtures {
             headers: vec![("content-type".to_owned(), "application/json".to_owned())],
             body_excerpt: body.to_owned(),
             size: body.len() as u64,
+            elapsed: Duration::from_millis(9),
         }
     }
 

@@ -4,6 +4,8 @@
 mod errors;
 mod faults;
 mod flow;
+mod outputs;
 mod reports;
 mod run;
+mod secrets;
 mod support;

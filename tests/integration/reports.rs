@@ -115,3 +115,60 @@ fn junit_stays_well_formed_with_hostile_bodies() {
     assert_eq!((report.tests, report.failures), (1, 1));
     assert_eq!(report.test_suites[0].test_cases[0].name.as_str(), "evil ]]> <&>");
 }
+
+#[test]
+fn junit_gives_ci_renderers_the_place_the_curl_command_and_the_response() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "suite/pets.yaml",
+        &format!(
+            r#"name: Pets
+base_url: {}
+tags: [smoke, pets]
+steps:
+  - name: Fine
+    request: {{ url: /pets/1 }}
+  - name: Wrong name
+    request: {{ url: /pets/1 }}
+    expect: {{ json: {{ $.name: Fido }} }}
+"#,
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "suite", "--junit", "junit.xml"]).expect_code(1);
+    let report = junit(&p.path("junit.xml"));
+    let suite = &report.test_suites[0];
+    let properties: Vec<(&str, &str)> = suite
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(properties, [("file", "suite/pets.yaml"), ("tags", "smoke,pets")]);
+    let place: Vec<(Option<&str>, Option<&str>)> = suite
+        .test_cases
+        .iter()
+        .map(|c| {
+            (
+                c.extra.get("file").map(quick_junit::XmlString::as_str),
+                c.extra.get("line").map(quick_junit::XmlString::as_str),
+            )
+        })
+        .collect();
+    assert_eq!(
+        place,
+        [
+            (Some("suite/pets.yaml"), Some("5")),
+            (Some("suite/pets.yaml"), Some("7"))
+        ]
+    );
+    assert!(suite.test_cases[0].system_out.is_none(), "a passed step stays short");
+    let out = suite.test_cases[1]
+        .system_out
+        .as_ref()
+        .map(quick_junit::XmlString::as_str)
+        .expect("system-out on a failure");
+    assert!(out.starts_with(&format!("curl {}/pets/1\n", demo.url())), "{out}");
+    assert!(out.contains("HTTP 200 ("), "{out}");
+    assert!(out.contains(r#""name":"Rex""#), "the response excerpt: {out}");
+}

@@ -193,3 +193,24 @@ pub fn normalize(text: &str) -> String {
     let re = regex::Regex::new(r"\b\d+(\.\d+)?(ms|s)\b").expect("regex");
     re.replace_all(text, "[t]").into_owned()
 }
+
+/// Reads a JSON report and checks it against `schemas/report.schema.json`:
+/// every report a test writes goes through here.
+pub fn json_report(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("JSON report: {e}\n{text}"));
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schemas/report.schema.json")).expect("the report schema is JSON");
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("the report schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report does not match its schema: {errors:#?}\n{text}"
+    );
+    report
+}

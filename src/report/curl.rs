@@ -1,0 +1,82 @@
+//! `--curl FILE`: every request sent, as a curl command (secrets already
+//! masked by the executor), under a `# collection / step` comment.
+
+use std::io;
+use std::path::PathBuf;
+
+use super::Reporter;
+use super::write::write_atomic;
+use crate::event::Event;
+use crate::outcome::StepOutcome;
+
+/// Collects curl commands and writes them when the run finishes.
+pub struct CurlReporter {
+    path: PathBuf,
+    text: String,
+}
+
+impl CurlReporter {
+    /// A reporter that will write `path` (atomically) on `RunFinished`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            text: String::new(),
+        }
+    }
+}
+
+/// The comment and command of one step; empty when nothing was sent (a skipped
+/// step, a request that did not render).
+pub fn format_step(collection: &str, step: &StepOutcome) -> String {
+    let Some(request) = &step.request else {
+        return String::new();
+    };
+    // The comment is one line whatever the names hold.
+    let comment = format!("{collection} / {}", step.name).replace(['\r', '\n'], " ");
+    format!("# {comment}\n{}\n", request.curl)
+}
+
+impl Reporter for CurlReporter {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::StepFinished { collection, step } => {
+                let text = format_step(collection, step);
+                if !text.is_empty() {
+                    if !self.text.is_empty() {
+                        self.text.push('\n');
+                    }
+                    self.text.push_str(&text);
+                }
+                Ok(())
+            }
+            Event::RunFinished(_) => write_atomic(&self.path, self.text.as_bytes()),
+            Event::CollectionStarted { .. } | Event::CollectionFinished(_) => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    #[test]
+    fn one_command_per_request_sent_with_its_comment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("requests.sh");
+        let run = fixtures::run();
+        let mut reporter = CurlReporter::new(&path);
+        for event in fixtures::events(&run) {
+            reporter.event(&event).expect("writes");
+        }
+        insta::assert_snapshot!(std::fs::read_to_string(&path).expect("read"));
+    }
+
+    #[test]
+    fn names_stay_on_the_comment_line() {
+        let mut step = fixtures::passed("two\nlines", 3, "GET", "/x", 200);
+        step.name = "two\nlines".into();
+        let text = format_step("C", &step);
+        assert!(text.starts_with("# C / two lines\ncurl "), "{text}");
+    }
+}

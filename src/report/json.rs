@@ -1,0 +1,482 @@
+//! The JSON report (`--report-json`): every collection and step run with its
+//! request, response, captures and each expectation's result, in a documented
+//! and versioned shape (`schemas/report.schema.json`, derived from the types
+//! here). Also reads a report back for `--rerun-failed`.
+
+use std::io;
+use std::mem;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Reporter;
+use super::write::write_atomic;
+use crate::diagnostic::Diagnostic;
+use crate::event::Event;
+use crate::outcome::{self, CollectionOutcome, RunOutcome, StepOutcome};
+
+/// The version of the report format this build writes (and reads for `--rerun-failed`).
+/// It changes only when a field is removed or changes meaning; new fields may
+/// appear within a version.
+pub const VERSION: u32 = 1;
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Sortie JSON report", extend("$id" = "https://sortie.dev/schemas/report.schema.json"))]
+pub struct JsonReport {
+    /// The report format version: 1.
+    #[schemars(extend("const" = 1))]
+    pub version: u32,
+    /// Always `sortie`.
+    #[schemars(extend("const" = "sortie"))]
+    pub tool: String,
+    /// The version of sortie that wrote the report.
+    pub tool_version: String,
+    /// True when no step failed or errored.
+    pub success: bool,
+    /// True when the run was interrupted (Ctrl-C, SIGTERM) or stopped by `--fail-fast`.
+    pub interrupted: bool,
+    /// The whole run, in milliseconds.
+    pub duration_ms: f64,
+    /// Step counts over every collection.
+    pub summary: Summary,
+    /// Every collection run, in the order they ran.
+    pub collections: Vec<CollectionReport>,
+}
+
+/// How many steps ended which way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub steps: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+}
+
+/// One collection run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionReport {
+    pub name: String,
+    /// The collection path as given on the command line (or found in a folder).
+    pub file: String,
+    pub tags: Vec<String>,
+    /// When the collection started, RFC 3339 in UTC.
+    pub started: String,
+    pub duration_ms: f64,
+    pub summary: Summary,
+    /// Every step run, in declaration order (a `for_each` item is one step run).
+    pub steps: Vec<StepReport>,
+}
+
+/// The part of a collection a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Setup,
+    Steps,
+    Teardown,
+}
+
+/// How a step run ended: `failed` when an expectation did not hold, `errored`
+/// when the step could not run (refused, timed out, a template error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Errored,
+    Skipped,
+}
+
+/// One step run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepReport {
+    /// `step name`, `group name / step name`, `step name [3]` for a loop item.
+    pub name: String,
+    pub phase: Phase,
+    /// The file the step is written in (an included file's, inside an include).
+    pub file: String,
+    /// The step's line in that file.
+    pub line: usize,
+    pub status: Status,
+    /// Why the step was skipped or could not run.
+    pub message: Option<String>,
+    /// Every attempt included.
+    pub duration_ms: f64,
+    /// Tries sent, the first included (0 when nothing was sent).
+    pub attempts: u32,
+    /// The request as sent (secrets masked); null when it could not be rendered.
+    pub request: Option<RequestReport>,
+    /// The last response; null when none came.
+    pub response: Option<ResponseReport>,
+    /// Names captured by the step and their values as text (secrets masked).
+    pub captures: Vec<Capture>,
+    /// Every check, in order: status, expectations, schema, captures.
+    pub expectations: Vec<Expectation>,
+}
+
+/// A header as sent or received; sensitive values are `***`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// The request as sent (secrets masked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestReport {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    /// The body as text, cut at 4 KiB with a note; null when there was none.
+    pub body_excerpt: Option<String>,
+    /// A `curl` command that sends the same request.
+    pub curl: String,
+}
+
+/// The last response (secrets masked).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseReport {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    /// The body as text (invalid UTF-8 replaced), cut at 4 KiB with a note.
+    pub body_excerpt: String,
+    /// The decoded body size in bytes.
+    pub size: u64,
+    /// The last attempt, from sending the request to the end of the body.
+    pub duration_ms: f64,
+}
+
+/// A captured name and its value as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    pub name: String,
+    pub value: String,
+}
+
+/// One check: a predicate on a subject, passed or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// What was checked: `status`, `header Content-Type`, `json $.id`, `body`, `schema`, `capture id`.
+    pub subject: String,
+    /// `equals`, `contains`, `type`, `length.gt`, `exists`, ...
+    pub predicate: String,
+    /// The expected value as a person reads it.
+    pub expected: String,
+    /// The actual value as a person reads it (`no match` when a path selected nothing).
+    pub actual: String,
+    pub passed: bool,
+    /// The YAML line of the expectation.
+    pub line: usize,
+    /// For a failed check on a document or a long string: a unified diff, expected then actual.
+    pub diff: Option<String>,
+}
+
+/// The JSON Schema of the report, as committed in `schemas/report.schema.json`.
+pub fn report_schema() -> String {
+    let schema = schemars::schema_for!(JsonReport);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The report of a run.
+pub fn from_run(run: &RunOutcome) -> JsonReport {
+    let collections: Vec<CollectionReport> = run.collections.iter().map(collection).collect();
+    report(run, collections)
+}
+
+fn report(run: &RunOutcome, collections: Vec<CollectionReport>) -> JsonReport {
+    let summary = collections.iter().fold(Summary::default(), |mut sum, c| {
+        sum.steps += c.summary.steps;
+        sum.passed += c.summary.passed;
+        sum.failed += c.summary.failed;
+        sum.errored += c.summary.errored;
+        sum.skipped += c.summary.skipped;
+        sum
+    });
+    JsonReport {
+        version: VERSION,
+        tool: "sortie".to_owned(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        success: summary.failed == 0 && summary.errored == 0,
+        interrupted: run.interrupted,
+        duration_ms: millis(run.duration),
+        summary,
+        collections,
+    }
+}
+
+fn collection(c: &CollectionOutcome) -> CollectionReport {
+    let counts = c.counts();
+    CollectionReport {
+        name: c.name.clone(),
+        file: c.path.clone(),
+        tags: c.tags.clone(),
+        started: rfc3339(c.started),
+        duration_ms: millis(c.duration),
+        summary: Summary {
+            steps: counts.total(),
+            passed: counts.passed,
+            failed: counts.failed,
+            errored: counts.errored,
+            skipped: counts.skipped,
+        },
+        steps: c.steps.iter().map(step).collect(),
+    }
+}
+
+fn step(s: &StepOutcome) -> StepReport {
+    StepReport {
+        name: s.name.clone(),
+        phase: match s.phase {
+            outcome::Phase::Setup => Phase::Setup,
+            outcome::Phase::Steps => Phase::Steps,
+            outcome::Phase::Teardown => Phase::Teardown,
+        },
+        file: s.file.clone(),
+        line: s.line,
+        status: match s.status {
+            outcome::StepStatus::Passed => Status::Passed,
+            outcome::StepStatus::Failed => Status::Failed,
+            outcome::StepStatus::Errored => Status::Errored,
+            outcome::StepStatus::Skipped => Status::Skipped,
+        },
+        message: s.message.clone(),
+        duration_ms: millis(s.duration),
+        attempts: s.attempts,
+        request: s.request.as_ref().map(|r| RequestReport {
+            method: r.method.clone(),
+            url: r.url.clone(),
+            headers: headers(&r.headers),
+            body_excerpt: r.body_excerpt.clone(),
+            curl: r.curl.clone(),
+        }),
+        response: s.response.as_ref().map(|r| ResponseReport {
+            status: r.status,
+            headers: headers(&r.headers),
+            body_excerpt: r.body_excerpt.clone(),
+            size: r.size,
+            duration_ms: millis(r.elapsed),
+        }),
+        captures: s
+            .captures
+            .iter()
+            .map(|(name, value)| Capture {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        expectations: expectations(s),
+    }
+}
+
+/// Every check of the step; a failed one takes its diff from the matching
+/// failure (the n-th failed check is the n-th failure). Failures with no
+/// check (an outcome built by hand) are listed after the checks.
+fn expectations(s: &StepOutcome) -> Vec<Expectation> {
+    let mut failures = s.failures.iter();
+    let mut out: Vec<Expectation> = s
+        .checks
+        .iter()
+        .map(|c| Expectation {
+            subject: c.subject.clone(),
+            predicate: c.predicate.clone(),
+            expected: c.expected.clone(),
+            actual: c.actual.clone(),
+            passed: c.passed,
+            line: c.line,
+            diff: if c.passed {
+                None
+            } else {
+                failures.next().and_then(|f| f.diff.clone())
+            },
+        })
+        .collect();
+    let listed = s.checks.iter().filter(|c| !c.passed).count();
+    out.extend(s.failures.iter().skip(listed).map(|f| Expectation {
+        subject: f.subject.clone(),
+        predicate: f.predicate.clone(),
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+        passed: false,
+        line: f.line,
+        diff: f.diff.clone(),
+    }));
+    out
+}
+
+fn headers(h: &[(String, String)]) -> Vec<Header> {
+    h.iter()
+        .map(|(name, value)| Header {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+/// Milliseconds with microsecond precision.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+/// RFC 3339 in UTC with milliseconds; the epoch for a clock humantime cannot show.
+fn rfc3339(time: SystemTime) -> String {
+    const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(since) if since < YEAR_10000 => humantime::format_rfc3339_millis(time).to_string(),
+        _ => humantime::format_rfc3339_millis(UNIX_EPOCH).to_string(),
+    }
+}
+
+/// Writes the JSON report when the run finishes.
+pub struct JsonReporter {
+    path: PathBuf,
+    collections: Vec<CollectionReport>,
+    /// The running collection's steps, converted when each finishes: the
+    /// executor slims passed steps after this event, so they are read here.
+    steps: Vec<StepReport>,
+}
+
+impl JsonReporter {
+    /// A reporter that will write `path` (atomically) on `RunFinished`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            collections: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+impl Reporter for JsonReporter {
+    /// Each collection is converted as it finishes (outcomes are not kept);
+    /// when no collection event came, the run's own collections are used.
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::StepFinished { step: s, .. } => {
+                self.steps.push(step(s));
+                Ok(())
+            }
+            Event::CollectionFinished(c) => {
+                let mut report = collection(c);
+                if self.steps.len() == c.steps.len() {
+                    report.steps = mem::take(&mut self.steps);
+                }
+                self.steps.clear();
+                self.collections.push(report);
+                Ok(())
+            }
+            Event::RunFinished(run) => {
+                let collections = mem::take(&mut self.collections);
+                let report = if collections.is_empty() {
+                    from_run(run)
+                } else {
+                    report(run, collections)
+                };
+                let mut bytes = serde_json::to_vec_pretty(&report).map_err(io::Error::other)?;
+                bytes.push(b'\n');
+                write_atomic(&self.path, &bytes)
+            }
+            Event::CollectionStarted { .. } => {
+                self.steps.clear();
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The least of a report `--rerun-failed` needs; any other field is ignored,
+/// so a report from a newer sortie of the same version still reads.
+#[derive(Deserialize)]
+struct Rerun {
+    version: u32,
+    collections: Vec<RerunCollection>,
+}
+
+#[derive(Deserialize)]
+struct RerunCollection {
+    file: String,
+    steps: Vec<RerunStep>,
+}
+
+#[derive(Deserialize)]
+struct RerunStep {
+    status: Status,
+}
+
+/// The collections with a failed or errored step in a JSON report, in report
+/// order. With `given` paths, each must be among the collections they hold
+/// (a file, or a file inside a folder); the paths are returned as discovered
+/// there. Empty when nothing failed.
+pub fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let text = std::fs::read_to_string(report).map_err(|e| {
+        Diagnostic::new(format!(
+            "cannot read --rerun-failed report `{}`: {}",
+            report.display(),
+            crate::load::io_reason(&e)
+        ))
+    })?;
+    let parsed: Rerun = serde_json::from_str(&text).map_err(|e| {
+        Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))
+            .with_help("pass a file written by `sortie run --report-json FILE`")
+    })?;
+    if parsed.version != VERSION {
+        return Err(Diagnostic::new(format!(
+            "`{}` is a version {} report; this sortie reads version {VERSION}",
+            report.display(),
+            parsed.version
+        )));
+    }
+    let mut failed: Vec<PathBuf> = Vec::new();
+    for c in parsed.collections {
+        let bad = c
+            .steps
+            .iter()
+            .any(|s| matches!(s.status, Status::Failed | Status::Errored));
+        let path = PathBuf::from(c.file);
+        if bad && !failed.contains(&path) {
+            failed.push(path);
+        }
+    }
+    if given.is_empty() || failed.is_empty() {
+        return Ok(failed);
+    }
+    let found = crate::load::discover(given)?;
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let found: Vec<(PathBuf, PathBuf)> = found.into_iter().map(|p| (canonical(&p), p)).collect();
+    failed
+        .iter()
+        .map(|want| {
+            let key = canonical(want);
+            found
+                .iter()
+                .find(|(c, _)| *c == key)
+                .map(|(_, p)| p.clone())
+                .ok_or_else(|| {
+                    Diagnostic::new(format!(
+                        "`{}` failed in `{}` but is not among the given paths",
+                        want.display(),
+                        report.display()
+                    ))
+                    .with_help("give paths that hold it, or no path to rerun every failed collection")
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "json_tests.rs"]
+mod tests;

@@ -1,0 +1,230 @@
+//! The report files (`--report-json`, `--report-html`, `--curl`), `--dry-run`
+//! and `--rerun-failed`, run through the real binary.
+
+use crate::support::{Project, TestServer, demo, json_report};
+
+fn pets(base: &str) -> String {
+    format!(
+        r#"name: Pets
+base_url: {base}
+tags: [smoke]
+steps:
+  - name: Create pet
+    request:
+      method: post
+      url: /echo/pets
+      json: {{ name: Rex, note: "<script>alert(1)</script>" }}
+    expect:
+      status: 200
+      json:
+        $.json.name: Rex
+        $.json.note: {{ contains: "<b>" }}
+    extract: {{ pet: $.json.name }}
+  - name: Read pet
+    request: {{ url: "/pets/1", headers: {{ X-Pet: "{{{{ pet }}}}" }} }}
+    expect: {{ json: {{ $.name: Rex }} }}
+  - name: Refused
+    request: {{ url: "http://127.0.0.1:9/" }}
+"#
+    )
+}
+
+#[test]
+fn the_json_report_holds_every_step_with_its_exchange_and_checks() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("pets.yaml", &pets(&demo.url()));
+    p.sortie(&["run", "pets.yaml", "--report-json", "out/report.json"])
+        .expect_code(1);
+    let report = json_report(&p.path("out/report.json"));
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["tool"], "sortie");
+    assert_eq!(report["success"], false);
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"steps": 3, "passed": 1, "failed": 1, "errored": 1, "skipped": 0})
+    );
+    let collection = &report["collections"][0];
+    assert_eq!(collection["file"], "pets.yaml");
+    assert_eq!(collection["tags"], serde_json::json!(["smoke"]));
+    let create = &collection["steps"][0];
+    assert_eq!(create["status"], "failed");
+    assert_eq!(create["line"], 5);
+    assert_eq!(create["attempts"], 1);
+    assert_eq!(create["request"]["method"], "POST");
+    assert_eq!(create["request"]["url"], format!("{}/echo/pets", demo.url()));
+    assert!(
+        create["request"]["body_excerpt"]
+            .as_str()
+            .is_some_and(|b| b.contains("Rex"))
+    );
+    assert_eq!(create["response"]["status"], 200);
+    assert!(create["response"]["size"].as_u64().is_some_and(|s| s > 0));
+    assert_eq!(create["captures"], serde_json::json!([{"name": "pet", "value": "Rex"}]));
+    let checks: Vec<(&str, &str, bool)> = create["expectations"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| {
+            (
+                e["subject"].as_str().unwrap_or_default(),
+                e["predicate"].as_str().unwrap_or_default(),
+                e["passed"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            ("status", "equals", true),
+            ("json $.json.name", "equals", true),
+            ("json $.json.note", "contains", false),
+            ("capture pet", "exists", true),
+        ]
+    );
+    let read = &collection["steps"][1];
+    assert_eq!(read["status"], "passed");
+    assert!(
+        read["request"]["headers"]
+            .as_array()
+            .expect("headers")
+            .contains(&serde_json::json!({"name": "X-Pet", "value": "Rex"}))
+    );
+    let refused = &collection["steps"][2];
+    assert_eq!(refused["status"], "errored");
+    assert!(refused["response"].is_null());
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("refused")));
+}
+
+#[test]
+fn the_html_report_is_one_self_contained_escaped_file() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("pets.yaml", &pets(&demo.url()));
+    p.sortie(&["run", "pets.yaml", "--report-html", "report.html"])
+        .expect_code(1);
+    let html = p.read("report.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script>alert"), "a body's script must not run");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    for remote in [" src=", "<link", "@import", "url("] {
+        assert!(!html.contains(remote), "{remote}");
+    }
+    // The failed and errored steps are open, the passed one collapsed.
+    assert_eq!(html.matches("<details class=\"step failed\"").count(), 1);
+    assert_eq!(html.matches(" open><summary>").count(), 2);
+    assert!(html.contains("class=\"copy\">Copy</button><pre>curl -X POST"));
+}
+
+#[test]
+fn the_curl_file_has_every_request_sent() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("pets.yaml", &pets(&demo.url()));
+    p.sortie(&["run", "pets.yaml", "--curl", "requests.sh"]).expect_code(1);
+    let text = p.read("requests.sh");
+    let url = demo.url();
+    let expected = format!(
+        "# Pets / Create pet\n\
+         curl -X POST {url}/echo/pets -H 'Content-Type: application/json' --data-binary \
+         '{{\"name\":\"Rex\",\"note\":\"<script>alert(1)</script>\"}}'\n\
+         \n# Pets / Read pet\ncurl {url}/pets/1 -H 'X-Pet: Rex'\n\
+         \n# Pets / Refused\ncurl http://127.0.0.1:9/\n"
+    );
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn dry_run_renders_every_request_and_sends_nothing() {
+    let server = TestServer::start(axum::Router::new());
+    let p = Project::new();
+    p.file(
+        "flow.yaml",
+        &format!(
+            r#"name: Flow
+base_url: {}
+steps:
+  - name: Log in
+    request:
+      method: post
+      url: /login
+      json: {{ user: "{{{{ user }}}}" }}
+    extract: {{ token: $.token, uid: $.id }}
+  - name: Profile
+    request:
+      url: "/users/{{{{ uid }}}}"
+      auth: {{ bearer: "{{{{ token }}}}" }}
+    expect: {{ status: 200 }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "flow.yaml", "--dry-run", "--var", "user=ann", "--curl", "c.sh"]);
+    run.expect_code(0);
+    assert_eq!(server.hits(), 0, "a dry run sends nothing");
+    let out = &run.stdout;
+    assert!(out.contains(&format!("POST {}/login", server.url())), "{out}");
+    assert!(out.contains(r#"{"user":"ann"}"#), "{out}");
+    assert!(
+        out.contains(&format!("GET {}/users/<capture:uid>", server.url())),
+        "{out}"
+    );
+    assert!(
+        out.contains("Authorization: ***"),
+        "a placeholder token is still a credential: {out}"
+    );
+    assert!(out.contains("dry run: 2 requests rendered; nothing was sent"), "{out}");
+    assert!(p.read("c.sh").contains("# Flow / Profile"));
+
+    // A name nobody defines does not render: invalid input.
+    let run = p.sortie(&["run", "flow.yaml", "--dry-run"]);
+    run.expect_code(2);
+    assert!(run.stdout.contains("undefined variable `user`"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 request rendered, 1 could not"), "{}", run.stdout);
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn rerun_failed_runs_only_the_collections_that_failed() {
+    let server = TestServer::start(axum::Router::new().route("/ok", axum::routing::get(|| async { "ok" })));
+    let p = Project::new();
+    let collection = |name: &str, path: &str| {
+        format!(
+            "name: {name}\nsteps:\n  - name: call\n    request: {{ url: \"{}{path}\" }}\n",
+            server.url()
+        )
+    };
+    p.file("suite/good.yaml", &collection("Good", "/ok"));
+    p.file("suite/bad.yaml", &collection("Bad", "/missing"));
+    p.sortie(&["run", "suite", "--report-json", "first.json"])
+        .expect_code(1);
+    assert_eq!(server.hits(), 2);
+
+    let run = p.sortie(&["run", "--rerun-failed", "first.json", "--report-json", "second.json"]);
+    run.expect_code(1);
+    assert_eq!(server.hits(), 3, "only the failed collection ran again");
+    let second = json_report(&p.path("second.json"));
+    assert_eq!(second["collections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["collections"][0]["file"], "suite/bad.yaml");
+
+    // PATH arguments must hold the failed collections.
+    p.sortie(&["run", "suite", "--rerun-failed", "first.json"])
+        .expect_code(1);
+    assert_eq!(server.hits(), 4);
+    let run = p.sortie(&["run", "suite/good.yaml", "--rerun-failed", "first.json"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("suite/bad.yaml"), "{}", run.stderr);
+    assert_eq!(server.hits(), 4);
+
+    // Nothing failed: nothing to run.
+    p.file("suite/bad.yaml", &collection("Bad", "/ok"));
+    p.sortie(&["run", "suite", "--report-json", "third.json"])
+        .expect_code(0);
+    let run = p.sortie(&["run", "--rerun-failed", "third.json"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("nothing to rerun"), "{}", run.stdout);
+
+    let run = p.sortie(&["run", "--rerun-failed", "suite/good.yaml"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("not a sortie JSON report"), "{}", run.stderr);
+}
