@@ -121,6 +121,8 @@ pub struct RequestPlan {
     pub schema: Option<(Arc<Schema>, Span)>,
     pub extract: Vec<ExtractPlan>,
     pub retry_until: Option<(u32, Duration)>,
+    /// How many iterations of `for_each` may run at once; 1 = in order.
+    pub parallel: usize,
 }
 
 /// An expected status code, or a class (`2xx` is `Class(2)`).
