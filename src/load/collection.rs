@@ -1,14 +1,13 @@
 //! YAML nodes → the model of a collection, every error collected.
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::load::read::{self, Errors, Fields};
+use crate::diagnostic::Diagnostic;
+use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::step::predicate_names;
+use crate::load::{auth, checks};
 use crate::model::{
-    ApiKeyAuth, Auth, BasicAuth, Collection, Defaults, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel,
-    Part, Redirects, Request, Retry, RetryUntil, StatusExpect, StatusItem, Step, Timeout, TimeoutParts, Tls,
+    Collection, Defaults, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts, Tls,
 };
-use crate::source::Spanned;
+use crate::source::{Span, Spanned};
 
 const COLLECTION_KEYS: &[&str] = &[
     "name",
@@ -66,8 +65,6 @@ const REQUEST_KEYS: &[&str] = &[
     "follow_redirects",
 ];
 const BODY_KEYS: &[&str] = &["json", "form", "multipart", "body", "body_file"];
-const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "cookies", "duration", "schema"];
-const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 const RETRY_KEYS: &[&str] = &[
     "attempts",
     "backoff",
@@ -78,16 +75,29 @@ const RETRY_KEYS: &[&str] = &[
 ];
 const TIMEOUT_KEYS: &[&str] = &["connect", "read", "total"];
 const TLS_KEYS: &[&str] = &["insecure", "cacert", "cert", "key"];
-const AUTH_KINDS: &[&str] = &["basic", "bearer", "api_key", "digest", "oauth2"];
 
 /// Reads a whole collection file.
 pub fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
-    if matches!(root.kind, NodeKind::Null) {
-        errs.push(Diagnostic::at(
-            "the file is empty: a collection needs `steps`",
-            root.span,
-        ));
-        return None;
+    match &root.kind {
+        NodeKind::Null => {
+            errs.push(
+                Diagnostic::at("the file is empty: a collection needs `steps`", root.span)
+                    .with_help("start with `steps:` and a list of steps, such as `- request: { url: /health }`"),
+            );
+            return None;
+        }
+        NodeKind::Map(_) => {}
+        _ => {
+            let mut d = Diagnostic::at(
+                format!("a collection is a map with `steps`, found {}", read::found(root)),
+                root.span,
+            );
+            if matches!(root.kind, NodeKind::Seq(_)) {
+                d = d.with_help("put the list under `steps:` (a file that is only a list can be used with `include`)");
+            }
+            errs.push(d);
+            return None;
+        }
     }
     let mut f = Fields::of(errs, root, "the collection", "the collection", COLLECTION_KEYS)?;
     let c = Collection {
@@ -105,8 +115,11 @@ pub fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
         steps: f.get("steps").and_then(|n| steps(errs, "steps", n)),
         teardown: f.get("teardown").and_then(|n| steps(errs, "teardown", n)),
     };
-    if !f.has("steps") && !f.has("setup") && !f.has("teardown") {
+    if !f.has("steps") && !f.has("setup") && !f.has("teardown") && !f.misspelled("steps") {
         errs.push(Diagnostic::at("a collection needs `steps`", root.span).with_label("no `steps` in this map"));
+    }
+    for key in DEFAULTS_KEYS {
+        f.misplaced(errs, key, "under `defaults`, which applies it to every request");
     }
     f.finish(errs);
     Some(c)
@@ -141,28 +154,67 @@ fn defaults(errs: &mut Errors, node: &Node) -> Option<Defaults> {
         follow_redirects: f.get("follow_redirects").and_then(|n| redirects(errs, n)),
         http2: f.get("http2").and_then(|n| read::boolean(errs, "http2", n)),
         tls: f.get("tls").and_then(|n| tls(errs, n)),
-        auth: f.get("auth").and_then(|n| auth(errs, n)),
+        auth: f.get("auth").and_then(|n| auth::auth(errs, n)),
     };
     f.finish(errs);
     Some(d)
 }
 
 fn steps(errs: &mut Errors, key: &str, node: &Node) -> Option<Vec<Step>> {
+    if let NodeKind::Map(_) = node.kind {
+        // `steps:` followed by `request:` on the next line: the `- ` was forgotten.
+        errs.expected_with(
+            "a list of steps",
+            key,
+            node,
+            Some("start each step with `- `, as in `- request: { url: /health }`".into()),
+        );
+        return None;
+    }
     read::list(errs, key, node, step)
 }
 
+/// `"GET /users"` → `{ method: GET, url: /users }`, for helps.
+fn request_map(text: &str) -> String {
+    match text.trim().split_once(' ') {
+        Some((method, url)) if method.bytes().all(|b| b.is_ascii_uppercase()) => {
+            format!("{{ method: {method}, url: {} }}", url.trim())
+        }
+        _ => format!("{{ url: {} }}", text.trim()),
+    }
+}
+
 fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
+    if !matches!(node.kind, NodeKind::Map(_)) {
+        let mut d = Diagnostic::at(
+            format!(
+                "a step is a map with `request`, `group` or `include`, found {}",
+                read::found(node)
+            ),
+            node.span,
+        );
+        if let Some(text) = node.as_str() {
+            d = d.with_help(format!("write `- request: {}`", request_map(text)));
+        }
+        errs.push(d);
+        return None;
+    }
     let mut f = Fields::of(errs, node, "a step", "a step", STEP_KEYS)?;
     let kinds: Vec<&str> = ["request", "group", "include"]
         .into_iter()
         .filter(|k| f.has(k))
         .collect();
+    // A request key on the step (`url:`, `method:`) gets its own "belongs under `request`".
+    let loose_request = REQUEST_KEYS.iter().any(|k| f.has(k));
     match kinds.as_slice() {
         [_] => {}
+        [] if loose_request || ["request", "group", "include"].iter().any(|k| f.misspelled(k)) => {}
         [] => {
             errs.push(
-                Diagnostic::at("a step needs one of `request`, `group` or `include`", node.span)
-                    .with_help("a request step has `request: { url: ... }`"),
+                Diagnostic::at("a step needs one of `request`, `group` or `include`", node.span).with_help(
+                    "a request step has `request: { url: ... }`, a group `group: Name` and `steps`, \
+                     an include `include: file.yaml`",
+                ),
             );
         }
         [first, second, ..] => {
@@ -175,11 +227,12 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
     }
     let kind = kinds.first().copied();
     // Keys that belong to another kind of step.
-    let own: &[&str] = match kind {
-        Some("request") => &["expect", "extract", "retry_until", "parallel"],
-        Some("group") => &["parallel", "steps"],
-        Some("include") => &["vars"],
-        _ => &[],
+    // `parallel` runs the iterations of a request step's `for_each`, or a group's units.
+    let (own, this): (&[&str], &str) = match kind {
+        Some("request") => (&["expect", "extract", "retry_until", "parallel"], "a request step"),
+        Some("group") => (&["parallel", "steps"], "a group"),
+        Some("include") => (&["vars"], "an include"),
+        _ => (&[], ""),
     };
     for key in ["expect", "extract", "retry_until", "parallel", "steps", "vars"] {
         if kind.is_some()
@@ -187,14 +240,16 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
             && let Some(span) = f.key_span(key)
         {
             let owner = match key {
-                "parallel" | "steps" => "a group",
+                "parallel" => "a group or a request step with `for_each`",
+                "steps" => "a group",
                 "vars" => "an include",
                 _ => "a request step",
             };
-            errs.push(Diagnostic::at(
-                format!("`{key}` belongs to {owner}, not to this step"),
-                span,
-            ));
+            let d = Diagnostic::at(format!("`{key}` belongs to {owner}, not to {this}"), span);
+            errs.push(match key {
+                "vars" => d.with_help("collection variables go in the top-level `vars`"),
+                _ => d,
+            });
         }
     }
     let s = Step {
@@ -206,23 +261,33 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
         for_each: f.get("for_each").cloned(),
         as_: f.get("as").and_then(|n| read::string(errs, "as", n)),
         delay: f.get("delay").and_then(|n| read::duration(errs, "delay", n)),
-        request: f.get("request").and_then(|n| request(errs, n)),
-        expect: f.get("expect").and_then(|n| expect(errs, n)),
-        extract: f
-            .get("extract")
-            .and_then(|n| read::map(errs, "extract", n, |errs, _, v| extract(errs, v))),
-        retry_until: f.get("retry_until").and_then(|n| retry_until(errs, n)),
+        request: f
+            .get("request")
+            .and_then(|n| request(errs, f.key_span("request").unwrap_or(n.span), n)),
+        expect: f.get("expect").and_then(|n| checks::expect(errs, n)),
+        extract: f.get("extract").and_then(|n| checks::captures(errs, n)),
+        retry_until: f
+            .get("retry_until")
+            .and_then(|n| retry_until(errs, f.key_span("retry_until").unwrap_or(n.span), n)),
         group: f.get("group").and_then(|n| read::string(errs, "group", n)),
         parallel: f.get("parallel").and_then(|n| parallel(errs, n)),
         steps: f.get("steps").and_then(|n| steps(errs, "steps", n)),
         include: f.get("include").and_then(|n| read::string(errs, "include", n)),
         vars: f.get("vars").and_then(|n| read::any_map(errs, "vars", n)),
     };
-    if s.group.is_some() && s.steps.is_none() {
-        errs.push(Diagnostic::at("a group needs `steps`", node.span));
+    if s.group.is_some() && !f.has("steps") {
+        errs.push(
+            Diagnostic::at("a group needs `steps`", f.key_span("group").unwrap_or(node.span))
+                .with_help("list the group's steps under `steps:`"),
+        );
     }
     for key in REQUEST_KEYS {
         f.misplaced(errs, key, "under `request`");
+    }
+    if kind == Some("request") {
+        for key in ["status", "duration", "schema", "cookies"] {
+            f.misplaced(errs, key, "under `expect`");
+        }
     }
     if let Some(as_) = &s.as_
         && s.for_each.is_none()
@@ -241,14 +306,21 @@ fn parallel(errs: &mut Errors, node: &Node) -> Option<Spanned<Parallel>> {
         NodeKind::Bool(b) => Parallel::Enabled(b),
         NodeKind::Int(n) if (1..=10_000).contains(&n) => Parallel::Max(n as u32),
         _ => {
-            errs.expected("`true`, `false` or a number from 1 to 10000", "parallel", node);
+            let help = scalar_hint(node, |k| matches!(k, NodeKind::Bool(_) | NodeKind::Int(_)));
+            errs.expected_with("`true`, `false` or a number from 1 to 10000", "parallel", node, help);
             return None;
         }
     };
     Some(Spanned::new(p, node.span))
 }
 
-fn request(errs: &mut Errors, node: &Node) -> Option<Request> {
+/// Reads a request; `at` is the `request` key, where a missing `url` is reported.
+fn request(errs: &mut Errors, at: Span, node: &Node) -> Option<Request> {
+    if let Some(text) = node.as_str() {
+        let help = format!("write `request: {}`", request_map(text));
+        errs.expected_with("a map", "request", node, Some(help));
+        return None;
+    }
     let mut f = Fields::of(errs, node, "request", "the request", REQUEST_KEYS)?;
     let bodies: Vec<&str> = BODY_KEYS.iter().copied().filter(|k| f.has(k)).collect();
     if bodies.len() > 1 {
@@ -267,7 +339,9 @@ fn request(errs: &mut Errors, node: &Node) -> Option<Request> {
     let url = match f.get("url") {
         Some(n) => read::string(errs, "url", n),
         None => {
-            errs.push(Diagnostic::at("the request needs a `url`", node.span));
+            if !f.misspelled("url") {
+                errs.push(Diagnostic::at("the request needs a `url`", at));
+            }
             None
         }
     };
@@ -283,17 +357,35 @@ fn request(errs: &mut Errors, node: &Node) -> Option<Request> {
                 if valid || m.value.contains("{{") {
                     Some(Spanned::new(m.value.to_ascii_uppercase(), m.span))
                 } else {
-                    errs.push(Diagnostic::at(format!("`{}` is not an HTTP method", m.value), m.span));
+                    let (message, help) = match m.value.split_once(' ') {
+                        _ if m.value.is_empty() => ("the method is empty".to_owned(), None),
+                        Some((method, _)) => (
+                            format!("`{}` is not an HTTP method", m.value),
+                            Some(format!(
+                                "a method is one word: `method: {method}`, and the path goes in `url`"
+                            )),
+                        ),
+                        None => (format!("`{}` is not an HTTP method", m.value), None),
+                    };
+                    let help = help.unwrap_or_else(|| "write a method such as GET, POST, PUT, PATCH or DELETE".into());
+                    errs.push(Diagnostic::at(message, m.span).with_help(help));
                     None
                 }
             }),
         url: url.unwrap_or_default_spanned(node),
         query: f.get("query").and_then(|n| read::any_map(errs, "query", n)),
         headers: f.get("headers").and_then(|n| read::any_map(errs, "headers", n)),
-        auth: f.get("auth").and_then(|n| auth(errs, n)),
+        auth: f.get("auth").and_then(|n| auth::auth(errs, n)),
         json: f.get("json").cloned(),
         form: f.get("form").and_then(|n| read::any_map(errs, "form", n)),
-        multipart: f.get("multipart").and_then(|n| read::list(errs, "multipart", n, part)),
+        multipart: f.get("multipart").and_then(|n| {
+            if let NodeKind::Map(_) = n.kind {
+                let help = "write a list of parts, even of one: `multipart: [{ name: a, value: b }]`".to_owned();
+                errs.expected_with("a list", "multipart", n, Some(help));
+                return None;
+            }
+            read::list(errs, "multipart", n, part)
+        }),
         body: f.get("body").and_then(|n| read::string(errs, "body", n)),
         body_file: f.get("body_file").and_then(|n| read::string(errs, "body_file", n)),
         timeout: f.get("timeout").and_then(|n| timeout(errs, n)),
@@ -334,120 +426,25 @@ fn part(errs: &mut Errors, node: &Node) -> Option<Part> {
             .get("content_type")
             .and_then(|n| read::string(errs, "content_type", n)),
     };
-    if !f.has("name") {
-        errs.push(Diagnostic::at("a multipart part needs a `name`", node.span));
+    if !f.has("name") && !f.misspelled("name") {
+        errs.push(
+            Diagnostic::at("a multipart part needs a `name`", node.span)
+                .with_help("the name is the form field's name, as in `{ name: photo, file: rex.jpg }`"),
+        );
     }
-    if f.has("value") == f.has("file") {
-        errs.push(Diagnostic::at(
-            "a multipart part has exactly one of `value` or `file`",
-            node.span,
-        ));
+    match f.key_span("file") {
+        Some(file) if f.has("value") => errs.push(
+            Diagnostic::at("a multipart part has a `value` or a `file`, not both", file)
+                .with_help("keep `value` for text, `file` to send a file's content"),
+        ),
+        None if !f.has("value") && !f.misspelled("value") && !f.misspelled("file") => errs.push(
+            Diagnostic::at("a multipart part needs a `value` or a `file`", node.span)
+                .with_help("`value: text` sends text, `file: path` sends a file's content"),
+        ),
+        _ => {}
     }
     f.finish(errs);
     Some(p)
-}
-
-fn auth(errs: &mut Errors, node: &Node) -> Option<Auth> {
-    if node.as_str() == Some("none") {
-        return Some(Auth::None);
-    }
-    let NodeKind::Map(entries) = &node.kind else {
-        errs.expected(
-            "`none` or a map with one of basic, bearer, api_key, digest, oauth2",
-            "auth",
-            node,
-        );
-        return None;
-    };
-    if entries.len() != 1 {
-        errs.push(Diagnostic::at(
-            "`auth` names exactly one kind: basic, bearer, api_key, digest or oauth2",
-            node.span,
-        ));
-        return None;
-    }
-    let (key, value) = &entries[0];
-    let name = key.key_text();
-    let credentials = |errs: &mut Errors, what| -> Option<BasicAuth> {
-        let mut f = Fields::of(errs, value, what, "the credentials", &["username", "password"])?;
-        let u = f.get("username").and_then(|n| read::string(errs, "username", n));
-        let p = f.get("password").and_then(|n| read::string(errs, "password", n));
-        if u.is_none() || p.is_none() {
-            errs.push(Diagnostic::at(
-                format!("`{what}` needs `username` and `password`"),
-                value.span,
-            ));
-        }
-        f.finish(errs);
-        Some(BasicAuth {
-            username: u?,
-            password: p?,
-        })
-    };
-    match name.as_str() {
-        "basic" => credentials(errs, "basic").map(Auth::Basic),
-        "digest" => credentials(errs, "digest").map(Auth::Digest),
-        "bearer" => read::string(errs, "bearer", value).map(Auth::Bearer),
-        "api_key" => {
-            let mut f = Fields::of(errs, value, "api_key", "`api_key`", &["header", "query", "value"])?;
-            let a = ApiKeyAuth {
-                header: f.get("header").and_then(|n| read::string(errs, "header", n)),
-                query: f.get("query").and_then(|n| read::string(errs, "query", n)),
-                value: f
-                    .get("value")
-                    .and_then(|n| read::string(errs, "value", n))
-                    .unwrap_or_default_spanned(value),
-            };
-            if a.header.is_some() == a.query.is_some() {
-                errs.push(Diagnostic::at(
-                    "`api_key` needs exactly one of `header` or `query`",
-                    value.span,
-                ));
-            }
-            if !f.has("value") {
-                errs.push(Diagnostic::at("`api_key` needs a `value`", value.span));
-            }
-            f.finish(errs);
-            Some(Auth::ApiKey(a))
-        }
-        "oauth2" => {
-            let mut f = Fields::of(
-                errs,
-                value,
-                "oauth2",
-                "`oauth2`",
-                &["token_url", "client_id", "client_secret", "scope"],
-            )?;
-            let need = |f: &mut Fields, errs: &mut Errors, key: &str| {
-                let v = f.get(key).and_then(|n| read::string(errs, key, n));
-                if v.is_none() && !f.has(key) {
-                    errs.push(Diagnostic::at(format!("`oauth2` needs `{key}`"), value.span));
-                }
-                v
-            };
-            let token_url = need(&mut f, errs, "token_url");
-            let client_id = need(&mut f, errs, "client_id");
-            let client_secret = need(&mut f, errs, "client_secret");
-            let scope = f.get("scope").and_then(|n| read::string(errs, "scope", n));
-            f.finish(errs);
-            Some(Auth::Oauth2(OAuth2Auth {
-                token_url: token_url?,
-                client_id: client_id?,
-                client_secret: client_secret?,
-                scope,
-            }))
-        }
-        other => {
-            let mut d = Diagnostic::at(format!("unknown auth kind `{other}`"), key.span);
-            if let Some(s) = did_you_mean(other, AUTH_KINDS.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?"));
-            } else {
-                d = d.with_help("expected one of: none, basic, bearer, api_key, digest, oauth2");
-            }
-            errs.push(d);
-            None
-        }
-    }
 }
 
 fn timeout(errs: &mut Errors, node: &Node) -> Option<Timeout> {
@@ -467,17 +464,7 @@ fn timeout(errs: &mut Errors, node: &Node) -> Option<Timeout> {
 fn retry(errs: &mut Errors, node: &Node) -> Option<Retry> {
     let mut f = Fields::of(errs, node, "retry", "`retry`", RETRY_KEYS)?;
     let r = Retry {
-        attempts: f
-            .get("attempts")
-            .and_then(|n| read::uint(errs, "attempts", n, 100))
-            .inspect(|a: &Spanned<u32>| {
-                if a.value == 0 {
-                    errs.push(Diagnostic::at(
-                        "`attempts` counts every try, the first included: at least 1",
-                        a.span,
-                    ));
-                }
-            }),
+        attempts: f.get("attempts").and_then(|n| attempts(errs, n, 100)),
         backoff: f.get("backoff").and_then(|n| read::duration(errs, "backoff", n)),
         max_backoff: f
             .get("max_backoff")
@@ -492,6 +479,18 @@ fn retry(errs: &mut Errors, node: &Node) -> Option<Retry> {
     };
     f.finish(errs);
     Some(r)
+}
+
+/// `attempts` counts every try, the first included, so 0 would never send.
+fn attempts(errs: &mut Errors, node: &Node, max: i64) -> Option<Spanned<u32>> {
+    if let NodeKind::Int(0) = node.kind {
+        errs.push(
+            Diagnostic::at("`attempts` must be at least 1", node.span)
+                .with_help("`attempts` counts every try, the first included: 1 means no retry"),
+        );
+        return None;
+    }
+    read::uint(errs, "attempts", node, 1..=max)
 }
 
 fn status_code(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<u16>> {
@@ -509,7 +508,13 @@ fn redirects(errs: &mut Errors, node: &Node) -> Option<Redirects> {
         NodeKind::Bool(b) => Some(Redirects::Enabled(b)),
         NodeKind::Int(n) if (0..=100).contains(&n) => Some(Redirects::Max(n as u32)),
         _ => {
-            errs.expected("`true`, `false` or the most hops (0 to 100)", "follow_redirects", node);
+            let help = scalar_hint(node, |k| matches!(k, NodeKind::Bool(_) | NodeKind::Int(_)));
+            errs.expected_with(
+                "`true`, `false` or the most hops (0 to 100)",
+                "follow_redirects",
+                node,
+                help,
+            );
             None
         }
     }
@@ -523,21 +528,30 @@ fn tls(errs: &mut Errors, node: &Node) -> Option<Tls> {
         cert: f.get("cert").and_then(|n| read::string(errs, "cert", n)),
         key: f.get("key").and_then(|n| read::string(errs, "key", n)),
     };
-    if t.cert.is_some() != t.key.is_some() {
-        errs.push(Diagnostic::at(
-            "`tls` needs both `cert` and `key` for a client certificate",
-            node.span,
-        ));
+    match (f.key_span("cert"), f.key_span("key")) {
+        (Some(at), None) if !f.misspelled("key") => errs.push(
+            Diagnostic::at("a client certificate needs its `key` too", at)
+                .with_help("add `key:` with the path of the certificate's private key (PEM)"),
+        ),
+        (None, Some(at)) if !f.misspelled("cert") => errs.push(
+            Diagnostic::at("a client key needs its `cert` too", at)
+                .with_help("add `cert:` with the path of the client certificate (PEM)"),
+        ),
+        _ => {}
     }
     f.finish(errs);
     Some(t)
 }
 
-fn retry_until(errs: &mut Errors, node: &Node) -> Option<RetryUntil> {
+/// Reads `retry_until`; `at` is its key, where a missing `attempts` is reported.
+fn retry_until(errs: &mut Errors, at: Span, node: &Node) -> Option<RetryUntil> {
     let mut f = Fields::of(errs, node, "retry_until", "`retry_until`", &["attempts", "interval"])?;
-    let attempts = f.get("attempts").and_then(|n| read::uint(errs, "attempts", n, 10_000));
-    if !f.has("attempts") {
-        errs.push(Diagnostic::at("`retry_until` needs `attempts`", node.span));
+    let attempts = f.get("attempts").and_then(|n| attempts(errs, n, 10_000));
+    if !f.has("attempts") && !f.misspelled("attempts") {
+        errs.push(
+            Diagnostic::at("`retry_until` needs `attempts`", at)
+                .with_help("`attempts` bounds the polling: `retry_until: { attempts: 20, interval: 500ms }`"),
+        );
     }
     let interval = f.get("interval").and_then(|n| read::duration(errs, "interval", n));
     f.finish(errs);
@@ -545,125 +559,4 @@ fn retry_until(errs: &mut Errors, node: &Node) -> Option<RetryUntil> {
         attempts: attempts?,
         interval,
     })
-}
-
-fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
-    let mut f = Fields::of(errs, node, "expect", "`expect`", EXPECT_KEYS)?;
-    let e = Expect {
-        status: f.get("status").and_then(|n| status(errs, n)),
-        headers: f
-            .get("headers")
-            .and_then(|n| read::map(errs, "headers", n, |errs, _, v| Some(expect_value(errs, v)))),
-        json: f
-            .get("json")
-            .and_then(|n| read::map(errs, "json", n, |errs, _, v| Some(expect_value(errs, v)))),
-        body: f.get("body").map(|n| expect_value(errs, n)),
-        cookies: f
-            .get("cookies")
-            .and_then(|n| read::map(errs, "cookies", n, |errs, _, v| Some(expect_value(errs, v)))),
-        duration: f.get("duration").map(|n| expect_value(errs, n)),
-        schema: f.get("schema").cloned(),
-    };
-    if let Some(schema) = &e.schema
-        && !matches!(schema.kind, NodeKind::Str { .. } | NodeKind::Map(_) | NodeKind::Bool(_))
-    {
-        errs.expected("a JSON Schema file path or an inline schema map", "schema", schema);
-    }
-    f.finish(errs);
-    Some(e)
-}
-
-fn status(errs: &mut Errors, node: &Node) -> Option<Spanned<StatusExpect>> {
-    let item = |errs: &mut Errors, n: &Node| -> Option<StatusItem> {
-        match &n.kind {
-            NodeKind::Int(i) if (100..=599).contains(i) => Some(StatusItem::Code(*i as u16)),
-            NodeKind::Str { value, .. } => {
-                let b = value.as_bytes();
-                if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].eq_ignore_ascii_case(b"xx") {
-                    Some(StatusItem::Class(b[0] - b'0'))
-                } else if let Ok(code) = value.parse::<u16>()
-                    && (100..=599).contains(&code)
-                {
-                    Some(StatusItem::Code(code))
-                } else {
-                    errs.push(Diagnostic::at(
-                        format!("`{value}` is not a status: write a code such as 200, or a class such as \"2xx\""),
-                        n.span,
-                    ));
-                    None
-                }
-            }
-            _ => {
-                errs.expected("a status code (100 to 599) or a class such as \"2xx\"", "status", n);
-                None
-            }
-        }
-    };
-    let s = match &node.kind {
-        NodeKind::Seq(items) => StatusExpect::Any(items.iter().filter_map(|n| item(errs, n)).collect()),
-        _ => StatusExpect::One(item(errs, node)?),
-    };
-    Some(Spanned::new(s, node.span))
-}
-
-/// A map is read as predicates only when every key is a predicate name.
-fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
-    let NodeKind::Map(entries) = &node.kind else {
-        return ExpectValue::Plain(node.clone());
-    };
-    let is_predicate = |k: &Node| k.as_str().is_some_and(|k| predicate_names().contains(&k));
-    if entries.is_empty() || !entries.iter().all(|(k, _)| is_predicate(k)) {
-        // A map that mixes a predicate with a near-miss is almost surely a typo.
-        if entries.iter().any(|(k, _)| is_predicate(k)) {
-            for (k, _) in entries.iter().filter(|(k, _)| !is_predicate(k)) {
-                let name = k.key_text();
-                let mut d = Diagnostic::at(format!("unknown predicate `{name}`"), k.span);
-                if let Some(s) = did_you_mean(&name, predicate_names().iter().copied()) {
-                    d = d.with_help(format!(
-                        "did you mean `{s}`? (use `equals:` to compare with a literal map)"
-                    ));
-                } else {
-                    d = d.with_help("a map mixing predicates and other keys is ambiguous: use `equals:` to compare with a literal map");
-                }
-                errs.push(d);
-            }
-        }
-        return ExpectValue::Plain(node.clone());
-    }
-    ExpectValue::Predicates(
-        entries
-            .iter()
-            .map(|(k, v)| (Spanned::new(k.key_text(), k.span), v.clone()))
-            .collect(),
-    )
-}
-
-fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
-    if let NodeKind::Str { value, .. } = &node.kind {
-        if !value.starts_with('$') {
-            errs.push(
-                Diagnostic::at("a capture written as a string is a JSONPath starting with `$`", node.span)
-                    .with_help("use `{ header: Name }`, `{ cookie: name }`, `{ status: true }` or `{ regex: '...' }` for other sources"),
-            );
-            return None;
-        }
-        return Some(Extract::Path(Spanned::new(value.clone(), node.span)));
-    }
-    let mut f = Fields::of(errs, node, "extract", "a capture", EXTRACT_KEYS)?;
-    let present: Vec<&str> = EXTRACT_KEYS.iter().copied().filter(|k| f.has(k)).collect();
-    if present.len() != 1 {
-        errs.push(Diagnostic::at(
-            "a capture names exactly one source: json, header, cookie, status or regex",
-            node.span,
-        ));
-    }
-    let spec = ExtractSpec {
-        json: f.get("json").and_then(|n| read::string(errs, "json", n)),
-        header: f.get("header").and_then(|n| read::string(errs, "header", n)),
-        cookie: f.get("cookie").and_then(|n| read::string(errs, "cookie", n)),
-        status: f.get("status").and_then(|n| read::boolean(errs, "status", n)),
-        regex: f.get("regex").and_then(|n| read::string(errs, "regex", n)),
-    };
-    f.finish(errs);
-    Some(Extract::Spec(spec))
 }

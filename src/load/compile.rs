@@ -38,7 +38,10 @@ impl Compiler<'_> {
     }
 
     pub fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {
-        self.tpl(errs, &s.value, s.span, false)
+        // A quoted scalar's span holds its quotes too; a plain one's is exactly its text.
+        let width = (s.span.end.col as usize).saturating_sub(s.span.start.col as usize);
+        let quoted = s.span.start.line == s.span.end.line && width >= s.value.chars().count() + 2;
+        self.tpl(errs, &s.value, s.span, quoted)
     }
 
     /// Compiles a string node, knowing whether it was quoted.
@@ -90,28 +93,80 @@ impl Compiler<'_> {
     pub fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
         match resolve(&self.file_root, dir, &path.value) {
             Ok(p) => Some(p),
-            Err(message) => {
-                errs.push(Diagnostic::at(message, path.span));
+            Err(d) => {
+                errs.push(Diagnostic {
+                    span: Some(path.span),
+                    ..d
+                });
                 None
             }
         }
     }
 }
 
-/// Resolves `path` against `dir`, following symlinks, and checks it lies inside `root`.
-pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, String> {
+/// Resolves `path` against `dir`, following symlinks, and checks it is a file inside `root`.
+/// The error has no span yet: the caller knows where the path was written.
+pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
     let joined = dir.join(path);
-    let canonical = std::fs::canonicalize(&joined).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
-        _ => format!("cannot read `{path}`: {e}"),
+    let outside = || {
+        Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
+            "a collection reads files inside the file root only, here {}; --file-root widens it",
+            describe_root(root)
+        ))
+    };
+    // Checked on the written path first, so a path that leaves the root is
+    // refused whether or not the file exists (and says nothing about what is there).
+    if !lexical(&joined).starts_with(root) {
+        return Err(outside());
+    }
+    let canonical = std::fs::canonicalize(&joined).map_err(|e| {
+        let shown = crate::load::plan::display_path(&lexical(&joined));
+        let d = Diagnostic::new(match e.kind() {
+            std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
+            _ => format!("cannot read `{path}`: {}", crate::load::io_reason(&e)),
+        });
+        // Inside an included file, say where the path was looked for.
+        if shown == path {
+            d
+        } else {
+            d.with_help(format!(
+                "a relative path starts from the folder of the file that names it: looked for `{shown}`"
+            ))
+        }
     })?;
     if !canonical.starts_with(root) {
-        return Err(format!(
-            "`{path}` is outside the file root `{}` (set --file-root to allow it)",
-            root.display()
-        ));
+        return Err(outside());
+    }
+    if canonical.is_dir() {
+        return Err(Diagnostic::new(format!("`{path}` is a folder, not a file")));
     }
     Ok(canonical)
+}
+
+/// The file root as a person reads it.
+fn describe_root(root: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+    if cwd.as_deref() == Some(root) {
+        "the current folder".into()
+    } else {
+        format!("`{}`", root.display())
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 pub fn has_template(s: &str) -> bool {

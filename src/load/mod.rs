@@ -1,6 +1,8 @@
 //! Read collection files, parse them with spans, resolve includes and paths,
 //! validate, and compile them into a [`Plan`].
 
+pub mod auth;
+pub mod checks;
 pub mod collection;
 pub mod compile;
 pub mod expect;

@@ -1,7 +1,7 @@
 //! Collections and their steps → the [`Plan`]: includes loaded and checked
 //! for cycles, step ids checked for duplicates, concurrent captures checked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::load::request::{RequestDefaults, request};
 use crate::load::yaml::{self, NodeKind};
 use crate::model::{Collection, Map, Parallel, Step};
 use crate::plan::{CollectionPlan, GroupPlan, IncludePlan, SessionPlan, StepKind, StepPlan, TValue};
-use crate::source::{FileId, Sources, Spanned};
+use crate::source::{FileId, Sources, Span, Spanned};
 
 /// What `parallel: true` means: all at once, up to this many in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
@@ -122,6 +122,27 @@ impl<'a> Planner<'a> {
             }
             c.tvalue(errs, n)
         });
+        if let (Some(_), Some(p), None) = (&s.request, &s.parallel, &s.for_each) {
+            errs.push(
+                Diagnostic::at("`parallel` on a request step needs `for_each`", p.span)
+                    .with_help("a request step runs its `for_each` iterations concurrently; a group runs its steps"),
+            );
+        }
+        // The name before the kind, so an error in the request does not hide one in the name.
+        let name = match (&s.name, &s.group, &s.request, &s.include) {
+            (Some(n), _, _, _) => c.spanned(errs, n),
+            (None, Some(g), _, _) => c.spanned(errs, g),
+            (None, None, Some(r), _) => {
+                let method = r.method.as_ref().map_or("GET", |m| m.value.as_str());
+                let text = format!("{method} {}", r.url.value);
+                Some(
+                    c.tpl(&mut Errors::default(), &text, r.url.span, false)
+                        .unwrap_or_else(|| c.literal(&text, r.url.span)),
+                )
+            }
+            (None, None, None, Some(i)) => Some(c.literal(&format!("include {}", i.value), i.span)),
+            _ => None,
+        };
         // `true` means all at once, bounded so a large loop cannot exhaust file descriptors.
         let parallel = match s.parallel.as_ref().map(|p| p.value) {
             None | Some(Parallel::Enabled(false)) => 1,
@@ -129,34 +150,19 @@ impl<'a> Planner<'a> {
             Some(Parallel::Max(n)) => n as usize,
         };
         let kind = if let Some(r) = &s.request {
-            StepKind::Request(Box::new(request(c, errs, dir, s, r, d)?))
+            request(c, errs, dir, s, r, d).map(|r| StepKind::Request(Box::new(r)))
         } else if s.group.is_some() {
             let steps = self.steps(errs, file, dir, s.steps.as_deref(), d);
             if parallel > 1 && s.for_each.is_none() {
-                check_concurrent_captures(errs, &steps);
+                check_concurrent_captures(errs, self.sources, &steps);
             }
-            StepKind::Group(GroupPlan { parallel, steps })
+            Some(StepKind::Group(GroupPlan { parallel, steps }))
         } else if let Some(inc) = &s.include {
-            StepKind::Include(self.include(errs, dir, inc, s.vars.as_ref(), d)?)
+            self.include(errs, dir, inc, s.vars.as_ref(), d).map(StepKind::Include)
         } else {
-            return None;
+            None
         };
-        if let (StepKind::Request(_), Some(p), None) = (&kind, &s.parallel, &s.for_each) {
-            errs.push(Diagnostic::at("`parallel` on a request step needs `for_each`", p.span));
-        }
-        let c = &self.compiler;
-        let name = match (&s.name, &s.group, &s.request, &s.include) {
-            (Some(n), _, _, _) => c.spanned(errs, n)?,
-            (None, Some(g), _, _) => c.spanned(errs, g)?,
-            (None, None, Some(r), _) => {
-                let method = r.method.as_ref().map_or("GET", |m| m.value.as_str());
-                let text = format!("{method} {}", r.url.value);
-                c.tpl(&mut Errors::default(), &text, r.url.span, false)
-                    .unwrap_or_else(|| c.literal(&text, r.url.span))
-            }
-            (None, None, None, Some(i)) => c.literal(&format!("include {}", i.value), i.span),
-            _ => return None,
-        };
+        let (name, kind) = (name?, kind?);
         Some(StepPlan {
             name,
             id: s.id.as_ref().map(|i| i.value.clone()),
@@ -197,7 +203,14 @@ impl<'a> Planner<'a> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", inc.value), inc.span));
+                let reason = match e.kind() {
+                    std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+                    _ => crate::load::io_reason(&e),
+                };
+                errs.push(Diagnostic::at(
+                    format!("cannot read `{}`: {reason}", inc.value),
+                    inc.span,
+                ));
                 return None;
             }
         };
@@ -212,6 +225,7 @@ impl<'a> Planner<'a> {
             }
         };
         let model = collection::fragment(errs, &root)?;
+        ignored_in_include(errs, &root);
         let inc_dir: Arc<Path> = Arc::from(path.parent().unwrap_or(Path::new(".")));
         self.include_stack.push(path);
         let c = &self.compiler;
@@ -225,15 +239,24 @@ impl<'a> Planner<'a> {
     }
 }
 
-fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
-    for (name, _) in vars.iter().flat_map(|m| m.iter()) {
-        if name.value == "env" {
-            errs.push(Diagnostic::at(
-                "`env` is reserved: templates read the environment as `env.NAME`",
-                name.span,
-            ));
+/// Keys of an included file that an include does not apply: its steps run
+/// with the including collection's session, base URL and secrets. A silent
+/// `secrets:` would show a value the author meant to hide.
+fn ignored_in_include(errs: &mut Errors, root: &crate::load::yaml::Node) {
+    let NodeKind::Map(entries) = &root.kind else { return };
+    for (key, _) in entries {
+        if let Some(k) = key.as_str().filter(|k| ["base_url", "defaults", "secrets"].contains(k)) {
+            errs.push(
+                Diagnostic::at(format!("`{k}` has no effect in an included file"), key.span).with_help(format!(
+                    "included steps run with the including collection's base_url, defaults and secrets: \
+                     move `{k}` there"
+                )),
+            );
         }
     }
+}
+
+fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
     vars.map(|m| {
         m.iter()
             .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
@@ -262,32 +285,35 @@ fn session(c: &Compiler, errs: &mut Errors, dir: &Path, model: &Collection) -> S
 }
 
 /// Two concurrent steps of one group may not capture the same name.
-fn check_concurrent_captures(errs: &mut Errors, steps: &[StepPlan]) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+fn check_concurrent_captures(errs: &mut Errors, sources: &Sources, steps: &[StepPlan]) {
+    // Name → (the step that captures it first, where).
+    let mut seen: HashMap<&str, (usize, Span)> = HashMap::new();
     for (i, step) in steps.iter().enumerate() {
-        let mut names = HashSet::new();
+        let mut names = Vec::new();
         captures_of(step, &mut names);
-        for name in names {
-            if let Some(&first) = seen.get(name) {
-                if first != i {
-                    errs.push(
-                        Diagnostic::at(
-                            format!("two concurrent steps of this group capture `{name}`"),
-                            step.span,
-                        )
-                        .with_help("the result would depend on timing: capture different names, or drop `parallel`"),
-                    );
+        for (name, span) in names {
+            match seen.get(name) {
+                Some(&(first, at)) if first != i => errs.push(
+                    Diagnostic::at(format!("two concurrent steps of this group capture `{name}`"), span).with_help(
+                        format!(
+                            "`{name}` is also captured at {}, and which value wins would depend on timing: \
+                             capture different names, or drop `parallel`",
+                            sources.location(at)
+                        ),
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(name, (i, span));
                 }
-            } else {
-                seen.insert(name, i);
             }
         }
     }
 }
 
-fn captures_of<'a>(step: &'a StepPlan, names: &mut HashSet<&'a str>) {
+fn captures_of<'a>(step: &'a StepPlan, names: &mut Vec<(&'a str, Span)>) {
     match &step.kind {
-        StepKind::Request(r) => names.extend(r.extract.iter().map(|x| x.name.as_str())),
+        StepKind::Request(r) => names.extend(r.extract.iter().map(|x| (x.name.as_str(), x.span))),
         StepKind::Group(g) => g.steps.iter().for_each(|s| captures_of(s, names)),
         StepKind::Include(i) => i.steps.iter().for_each(|s| captures_of(s, names)),
     }

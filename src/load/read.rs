@@ -20,10 +20,51 @@ impl Errors {
     /// "expected X for `key`, found Y".
     pub fn expected(&mut self, what: &str, key: &str, node: &Node) {
         self.push(Diagnostic::at(
-            format!("expected {what} for `{key}`, found {}", node.describe()),
+            format!("expected {what} for `{key}`, found {}", found(node)),
             node.span,
         ));
     }
+
+    /// "expected X for `key`, found Y", with a help line when there is one.
+    pub fn expected_with(&mut self, what: &str, key: &str, node: &Node, help: Option<String>) {
+        let mut d = Diagnostic::at(format!("expected {what} for `{key}`, found {}", found(node)), node.span);
+        if let Some(help) = help {
+            d = d.with_help(help);
+        }
+        self.push(d);
+    }
+}
+
+/// What a node is, for "found …": the value itself when it is a short scalar
+/// (it is on the quoted source line anyway), otherwise its kind.
+pub fn found(node: &Node) -> String {
+    match &node.kind {
+        NodeKind::Null => "an empty value".into(),
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => format!("`{}`", node.key_text()),
+        NodeKind::Str { value, .. } if value.chars().count() <= 40 && !value.contains(['\n', '`']) => {
+            format!("the string `{value}`")
+        }
+        _ => node.describe().into(),
+    }
+}
+
+/// A help for a scalar that is one small edit away from the wanted type:
+/// a quoted number or boolean, or YAML 1.1's `yes`/`no`/`on`/`off`.
+pub fn scalar_hint(node: &Node, wanted: impl Fn(&NodeKind) -> bool) -> Option<String> {
+    let NodeKind::Str { value, plain } = &node.kind else {
+        return None;
+    };
+    let unquoted = crate::load::yaml::plain_scalar(value);
+    if !plain && !matches!(unquoted, NodeKind::Str { .. }) && wanted(&unquoted) {
+        return Some(format!("remove the quotes: in quotes, `{value}` is a string"));
+    }
+    let yes_no = ["yes", "no", "on", "off", "y", "n"].contains(&value.to_ascii_lowercase().as_str());
+    if *plain && yes_no && wanted(&NodeKind::Bool(true)) {
+        return Some(format!(
+            "`{value}` is a string here (YAML 1.2): write `true` or `false`"
+        ));
+    }
+    None
 }
 
 /// The fields of a YAML map, read by name; what is left are unknown keys.
@@ -89,6 +130,15 @@ impl<'a> Fields<'a> {
             .map(|(k, _)| k.span)
     }
 
+    /// True when an unknown key of this map looks like a misspelling of `key`:
+    /// `finish` suggests it, so a "needs `key`" error would only say it twice.
+    pub fn misspelled(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| {
+            let name = k.key_text();
+            !self.known.contains(&name.as_str()) && did_you_mean(&name, [key]).is_some()
+        })
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
     }
@@ -129,20 +179,29 @@ pub fn boolean(errs: &mut Errors, key: &str, node: &Node) -> Option<bool> {
     match node.kind {
         NodeKind::Bool(b) => Some(b),
         _ => {
-            errs.expected("`true` or `false`", key, node);
+            let help = scalar_hint(node, |k| matches!(k, NodeKind::Bool(_)));
+            errs.expected_with("`true` or `false`", key, node, help);
             None
         }
     }
 }
 
-pub fn uint<T: TryFrom<i64>>(errs: &mut Errors, key: &str, node: &Node, max: i64) -> Option<Spanned<T>> {
+/// A whole number in `range`.
+pub fn uint<T: TryFrom<i64>>(
+    errs: &mut Errors,
+    key: &str,
+    node: &Node,
+    range: std::ops::RangeInclusive<i64>,
+) -> Option<Spanned<T>> {
     if let NodeKind::Int(i) = node.kind
-        && (0..=max).contains(&i)
+        && range.contains(&i)
         && let Ok(v) = T::try_from(i)
     {
         return Some(Spanned::new(v, node.span));
     }
-    errs.expected(&format!("a whole number from 0 to {max}"), key, node);
+    let help = scalar_hint(node, |k| matches!(k, NodeKind::Int(_)));
+    let what = format!("a whole number from {} to {}", range.start(), range.end());
+    errs.expected_with(&what, key, node, help);
     None
 }
 
@@ -164,14 +223,18 @@ pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<Dur
     match parsed {
         Some(d) => Some(Spanned::new(DurationValue(d), node.span)),
         None => {
-            errs.push(
-                Diagnostic::at(format!("invalid duration for `{key}`"), node.span)
-                    .with_help("write a duration such as `250ms`, `5s`, `1m30s`, or a whole number of milliseconds"),
-            );
+            let message = match &node.kind {
+                NodeKind::Str { value, .. } => format!("invalid duration `{value}` for `{key}`"),
+                _ => format!("expected a duration for `{key}`, found {}", found(node)),
+            };
+            errs.push(Diagnostic::at(message, node.span).with_help(DURATION_HELP));
             None
         }
     }
 }
+
+/// How to write a duration, for every "invalid duration" message.
+pub const DURATION_HELP: &str = "write a duration such as `250ms`, `5s`, `1m30s`, or a whole number of milliseconds";
 
 pub fn list<'a, T>(
     errs: &mut Errors,
@@ -182,8 +245,18 @@ pub fn list<'a, T>(
     match &node.kind {
         NodeKind::Seq(items) => Some(items.iter().filter_map(|n| item(errs, n)).collect()),
         NodeKind::Null => Some(Vec::new()),
-        _ => {
+        NodeKind::Map(_) => {
             errs.expected("a list", key, node);
+            None
+        }
+        _ => {
+            // A single value where a list is expected: show the list of one.
+            let one = match &node.kind {
+                NodeKind::Str { plain: false, value } => format!("\"{value}\""),
+                _ => node.key_text(),
+            };
+            let help = format!("write a list, even of one: `{key}: [{one}]`");
+            errs.expected_with("a list", key, node, Some(help));
             None
         }
     }

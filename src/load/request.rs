@@ -9,8 +9,8 @@ use crate::check::{Predicate, Schema};
 use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
 use crate::load::compile::{Compiler, has_template};
-use crate::load::expect::{build_predicate, regex_error};
-use crate::load::read::{Errors, parse_duration};
+use crate::load::expect::{build_predicate, predicate_error, regex_error, schema_error};
+use crate::load::read::{DURATION_HELP, Errors, found, parse_duration};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Auth, Body, Defaults, Expect, ExpectValue, Extract, Map, Redirects, Request, Retry, StatusExpect, StatusItem, Step,
@@ -346,14 +346,14 @@ fn expectation(
     let mut checks = Vec::new();
     let mut add = |errs: &mut Errors, name: &str, node: &Node| {
         let node = if is_duration {
-            duration_ms(errs, node)?
+            duration_ms(errs, name, node)?
         } else {
             node.clone()
         };
         match c.tvalue(errs, &node)? {
             TValue::Const(value) => match build_predicate(name, &value) {
                 Ok(p) => checks.push(CheckPlan::Ready(p)),
-                Err(msg) => errs.push(Diagnostic::at(msg, node.span)),
+                Err(msg) => errs.push(predicate_error(name, &node, msg)),
             },
             value => checks.push(CheckPlan::Render {
                 name: name.to_owned(),
@@ -389,26 +389,38 @@ fn expectation(
     })
 }
 
-/// Durations in a `duration` expectation become milliseconds.
-fn duration_ms(errs: &mut Errors, node: &Node) -> Option<Node> {
+/// Durations in a `duration` expectation (the value of predicate `name`) become milliseconds.
+fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
     let kind = match &node.kind {
         NodeKind::Str { value, .. } if !has_template(value) => match parse_duration(value) {
             Some(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             None => {
                 errs.push(
-                    Diagnostic::at(format!("invalid duration `{value}`"), node.span)
-                        .with_help("write `500ms`, `2s`, or a number of milliseconds"),
+                    Diagnostic::at(format!("invalid duration `{value}` for `{name}`"), node.span)
+                        .with_help(DURATION_HELP),
                 );
                 return None;
             }
         },
-        NodeKind::Map(entries) => NodeKind::Map(
-            entries
+        // `one_of: [100ms, 200ms]`
+        NodeKind::Seq(items) if name == "one_of" => NodeKind::Seq(
+            items
                 .iter()
-                .filter_map(|(k, v)| Some((k.clone(), duration_ms(errs, v)?)))
-                .collect(),
+                .map(|n| duration_ms(errs, name, n))
+                .collect::<Option<Vec<Node>>>()?,
         ),
-        other => other.clone(),
+        NodeKind::Int(ms) if *ms >= 0 => NodeKind::Int(*ms),
+        NodeKind::Str { .. } => node.kind.clone(),
+        _ => {
+            errs.push(
+                Diagnostic::at(
+                    format!("expected a duration for `{name}`, found {}", found(node)),
+                    node.span,
+                )
+                .with_help(DURATION_HELP),
+            );
+            return None;
+        }
     };
     Some(Node { span: node.span, kind })
 }
@@ -420,7 +432,14 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    errs.push(Diagnostic::at(format!("cannot read schema `{value}`: {e}"), node.span));
+                    let reason = match e.kind() {
+                        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+                        _ => crate::load::io_reason(&e),
+                    };
+                    errs.push(Diagnostic::at(
+                        format!("cannot read schema `{value}`: {reason}"),
+                        node.span,
+                    ));
                     return None;
                 }
             };
@@ -437,6 +456,10 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
         }
         _ => node.to_json(),
     };
+    if let Some(d) = schema_error(&doc, node) {
+        errs.push(d);
+        return None;
+    }
     match Schema::compile(&doc) {
         Ok(s) => Some((Arc::new(s), node.span)),
         Err(msg) => {
@@ -484,9 +507,19 @@ fn extract_source(errs: &mut Errors, x: &Extract) -> Option<ExtractSource> {
     }
 }
 
-/// A JSONPath error, with a hint for the common `$.a.b-c` mistake.
+/// A JSONPath error, with a hint for the common `$.a.b-c` and `a.b` mistakes.
 fn jsonpath_error(msg: &str, path: &Spanned<String>) -> Diagnostic {
     let mut d = Diagnostic::at(msg.to_owned(), path.span);
+    if !path.value.starts_with('$') {
+        let fixed = if path.value.starts_with(['.', '[']) {
+            format!("${}", path.value)
+        } else {
+            format!("$.{}", path.value)
+        };
+        if JsonPath::parse(&fixed).is_ok() {
+            return d.with_help(format!("did you mean `{fixed}`?"));
+        }
+    }
     if path.value.contains('-') && !path.value.contains('[') {
         let fixed = path
             .value

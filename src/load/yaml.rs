@@ -143,12 +143,28 @@ fn next<'a>(
 ) -> Result<(Event<'a>, YSpan), Diagnostic> {
     match parser.next_event() {
         Some(Ok(pair)) => Ok(pair),
-        Some(Err(e)) => Err(Diagnostic::at(
-            format!("invalid YAML: {}", e.info()),
-            point(file, *e.marker()),
-        )),
+        Some(Err(e)) => Err(syntax_error(e.info(), point(file, *e.marker()))),
         None => Ok((Event::StreamEnd, YSpan::empty(Marker::new(0, 1, 0)))),
     }
+}
+
+/// The parser's message, with a help for the mistakes test authors make.
+fn syntax_error(info: &str, span: Span) -> Diagnostic {
+    if info.contains("recursion limit") {
+        return Diagnostic::at("invalid YAML: `[` and `{` nested too deeply", span);
+    }
+    if info.contains("unknown anchor") {
+        return Diagnostic::at("invalid YAML: this alias names no anchor", span)
+            .with_help("an alias `*name` repeats a value marked `&name` earlier in the file");
+    }
+    let d = Diagnostic::at(format!("invalid YAML: {info}"), span);
+    if info.contains("flow mapping") || info.contains("flow sequence") {
+        // `{ json: $.items[0] }`: a plain value inside `{ }` or `[ ]` ends at `,` `[` `]` `{` `}`.
+        return d.with_help(
+            "close every `{` and `[` above, and quote values that hold `,` `[` `]` `{` or `}` inside them: `\"$.items[0]\"`",
+        );
+    }
+    d
 }
 
 fn point(file: FileId, m: Marker) -> Span {
@@ -188,10 +204,10 @@ impl Builder {
     fn count(&mut self, n: usize, span: Span) -> Result<(), Diagnostic> {
         self.nodes += n;
         if self.nodes > NODE_BUDGET {
-            return Err(Diagnostic::at(
-                format!("this document expands to more than {NODE_BUDGET} nodes (aliases?)"),
-                span,
-            ));
+            return Err(
+                Diagnostic::at(format!("aliases expand this document past {NODE_BUDGET} values"), span)
+                    .with_help("each alias `*name` copies its anchor's whole value; aliases of aliases multiply"),
+            );
         }
         Ok(())
     }
@@ -205,7 +221,10 @@ impl Builder {
     ) -> Result<Node, Diagnostic> {
         let span = self.span(yspan);
         if depth > MAX_DEPTH {
-            return Err(Diagnostic::at(format!("nesting deeper than {MAX_DEPTH} levels"), span));
+            return Err(Diagnostic::at(
+                format!("invalid YAML: nested more than {MAX_DEPTH} levels deep"),
+                span,
+            ));
         }
         let (node, anchor) = match event {
             Event::Scalar(value, style, anchor, _tag) => {
@@ -295,6 +314,11 @@ fn size(node: &Node) -> usize {
         NodeKind::Map(entries) => 1 + entries.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
         _ => 1,
     }
+}
+
+/// What `value` would be if written without quotes.
+pub fn plain_scalar(value: &str) -> NodeKind {
+    scalar(value, ScalarStyle::Plain)
 }
 
 /// Resolves a scalar with the YAML 1.2 core schema, booleans strict.
@@ -393,7 +417,7 @@ mod tests {
             ));
         }
         let err = p(&text).unwrap_err();
-        assert!(err.message.contains("more than"), "{}", err.message);
+        assert!(err.message.contains("aliases expand"), "{}", err.message);
     }
 
     #[test]

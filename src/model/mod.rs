@@ -20,7 +20,7 @@ use crate::source::Spanned;
 
 /// One collection file: a named sequence of steps run over one HTTP session.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, transform = schema::some_steps)]
 pub struct Collection {
     /// Default: the file name without extension.
     pub name: Option<Spanned<String>>,

@@ -100,6 +100,18 @@ pub(crate) fn one_step_kind(schema: &mut Schema) {
     );
 }
 
+/// A collection has `steps`, `setup` or `teardown`.
+pub(crate) fn some_steps(schema: &mut Schema) {
+    schema.insert(
+        "anyOf".into(),
+        serde_json::json!([
+            { "required": ["steps"] },
+            { "required": ["setup"] },
+            { "required": ["teardown"] },
+        ]),
+    );
+}
+
 /// Adds "exactly one of header, query" to the api_key schema.
 pub(crate) fn header_or_query(schema: &mut Schema) {
     schema.insert(
@@ -121,11 +133,14 @@ pub(crate) fn expect_value_schema(generator: &mut SchemaGenerator) -> Schema {
     for name in super::step::predicate_names() {
         predicates.insert((*name).into(), serde_json::json!(true));
     }
+    let names: Vec<&str> = super::step::predicate_names().to_vec();
+    // A map mixing predicates with other keys is refused, as the loader does.
     json_schema!({
         "description": "A plain value (must be equal) or a map of predicates, all of which must hold.",
         "anyOf": [
             { "type": "object", "properties": predicates, "additionalProperties": false, "minProperties": 1 },
-            true
+            { "type": "object", "propertyNames": { "not": { "enum": names } } },
+            { "not": { "type": "object" } }
         ]
     })
 }

@@ -56,7 +56,7 @@ pub struct Step {
 #[schemars(untagged)]
 pub enum Parallel {
     Enabled(bool),
-    Max(u32),
+    Max(#[schemars(range(min = 1, max = 10000))] u32),
 }
 
 /// An HTTP request.
@@ -183,9 +183,11 @@ pub struct TimeoutParts {
 #[schemars(deny_unknown_fields)]
 pub struct Retry {
     /// Every try counts, the first included.
+    #[schemars(range(min = 1, max = 100))]
     pub attempts: Option<Spanned<u32>>,
     pub backoff: Option<Spanned<DurationValue>>,
     pub max_backoff: Option<Spanned<DurationValue>>,
+    #[schemars(inner(range(min = 100, max = 599)))]
     pub on_status: Option<Vec<Spanned<u16>>>,
     /// Retry connection errors and timeouts.
     pub on_error: Option<bool>,
@@ -198,7 +200,7 @@ pub struct Retry {
 #[schemars(untagged)]
 pub enum Redirects {
     Enabled(bool),
-    Max(u32),
+    Max(#[schemars(range(max = 100))] u32),
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
@@ -214,6 +216,7 @@ pub struct Tls {
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RetryUntil {
+    #[schemars(range(min = 1, max = 10000))]
     pub attempts: Spanned<u32>,
     pub interval: Option<Spanned<DurationValue>>,
 }
@@ -248,9 +251,9 @@ pub enum StatusExpect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
 pub enum StatusItem {
-    Code(u16),
-    #[schemars(with = "String")]
-    Class(u8),
+    Code(#[schemars(range(min = 100, max = 599))] u16),
+    /// `"2xx"`, or a code written as a string (`"200"`).
+    Class(#[schemars(with = "String", regex(pattern = r"^[1-5]([xX][xX]|[0-9][0-9])$"))] u8),
 }
 
 /// A plain value (must be equal) or predicates that must all hold.
