@@ -135,12 +135,16 @@ impl Template {
 
 /// Where in `compiled` (the text minijinja compiled) an error points.
 ///
-/// minijinja 3 gives the exact byte range (`Error::range`) only with its `debug` feature, which
-/// is off (see the module doc). Without it an error still knows its line: the range is that
-/// line, narrowed to the very end for "unexpected end of input" (where minijinja points).
+/// minijinja gives the exact byte range (`Error::range`) with its `debug` feature (on, with
+/// debug info switched off at run time so no value is ever attached). When an error has no
+/// range it still knows its line: the range is that line, narrowed to the very end for
+/// "unexpected end of input" (where minijinja points).
 pub(super) fn error_range(err: &Error, compiled: &str) -> Option<Range<usize>> {
     if err.detail().is_some_and(|d| d.starts_with("unexpected end of input")) {
         return Some(compiled.len()..compiled.len());
+    }
+    if let Some(range) = err.range().filter(|r| r.end <= compiled.len()) {
+        return Some(range);
     }
     let line = err.line()?;
     let mut start = 0;

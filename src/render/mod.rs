@@ -45,6 +45,9 @@ impl Renderer {
         // A root that cannot be canonicalized (missing) still confines: nothing canonical is in it.
         let root = std::fs::canonicalize(&file_root).unwrap_or(file_root);
         let mut env = Environment::new();
+        // Debug info would attach variable values (secrets) to render errors;
+        // the feature is on only for exact error ranges at compile time.
+        env.set_debug(false);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_formatter(format_value);

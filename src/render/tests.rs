@@ -492,7 +492,7 @@ fn syntax_errors_point_into_the_source() {
     let source = "line one\n{% if x %}\n{{ a b }}\n{% endif %}";
     let err = r.compile(source).unwrap_err();
     let range = err.range.clone().unwrap();
-    assert_eq!(&source[range], "{{ a b }}", "{}", err.message);
+    assert_eq!(&source[range], "b", "{}", err.message);
     assert!(!err.message.contains("(in "), "{}", err.message);
 
     let err = r.compile("{{ }}").unwrap_err();
