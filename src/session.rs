@@ -11,6 +11,7 @@ use reqwest::cookie::Jar;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
+use crate::body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
 
 /// What every session of a run shares, from the command line.
@@ -30,9 +31,12 @@ pub struct Prepared {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Bytes>,
+    /// Opened anew for every send: a streamed body can be read only once.
+    pub body: Option<RequestBody>,
     /// Header names (lower case) that carry credentials: dropped on a redirect to another origin.
     pub credential_headers: Vec<String>,
+    /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::auth`].
+    pub auth: Option<crate::auth::Dynamic>,
 }
 
 /// A response with its body read in full (up to the cap).
@@ -55,7 +59,7 @@ pub struct SendError {
 }
 
 impl SendError {
-    fn new(message: impl Into<String>, retryable: bool) -> Self {
+    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
         SendError {
             message: message.into(),
             retryable,
@@ -70,6 +74,8 @@ pub struct Session {
     jar: Arc<Jar>,
     /// Clients by connect and read timeouts (reqwest sets them per client); they share the jar.
     clients: Mutex<HashMap<(Duration, Duration), reqwest::Client>>,
+    /// Digest challenges and OAuth2 tokens, shared by every step of the session.
+    pub auth: crate::auth::AuthCache,
 }
 
 impl Session {
@@ -80,6 +86,7 @@ impl Session {
             options: options.clone(),
             jar: Arc::new(Jar::default()),
             clients: Mutex::new(HashMap::new()),
+            auth: crate::auth::AuthCache::default(),
         };
         session.client(timeouts)?;
         Ok(session)
@@ -124,7 +131,11 @@ impl Session {
             b = b.identity(identity);
         }
         if let Some(proxy) = &self.options.proxy {
-            let p = reqwest::Proxy::all(proxy).map_err(|e| format!("invalid proxy `{proxy}`: {e}"))?;
+            // NO_PROXY applies to --proxy too, as with curl. Without --proxy, reqwest reads
+            // HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (and their lower-case forms) itself.
+            let p = reqwest::Proxy::all(proxy)
+                .map_err(|e| format!("invalid proxy `{proxy}`: {e}"))?
+                .no_proxy(reqwest::NoProxy::from_env());
             b = b.proxy(p);
         }
         let client = b
@@ -176,9 +187,19 @@ impl Session {
         let first_origin = origin(&req.url);
         let mut hops = 0;
         loop {
-            let mut builder = client.request(method.clone(), url.clone()).headers(headers.clone());
+            let mut builder = client.request(method.clone(), url.clone());
             if let Some(b) = &body {
-                builder = builder.body(b.clone());
+                let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
+                if opened.streamed && !headers.contains_key(reqwest::header::CONTENT_LENGTH) {
+                    let mut with_length = headers.clone();
+                    with_length.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(opened.len));
+                    builder = builder.headers(with_length);
+                } else {
+                    builder = builder.headers(headers.clone());
+                }
+                builder = builder.body(opened.body);
+            } else {
+                builder = builder.headers(headers.clone());
             }
             // reqwest's read timeout covers the wait for the response head too.
             let response = match builder.send().await {

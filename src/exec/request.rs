@@ -37,13 +37,18 @@ impl Cx<'_> {
         let polls = r.retry_until.map_or(1, |(n, _)| n);
         let mut attempts = 0;
         let mut poll = 0;
+        // The Authorization header the auth layer added (digest, OAuth2), shown masked.
+        let mut authorization = None;
         let (response, failures) = loop {
             poll += 1;
-            let response = match self.send_with_retry(&prepared, r, &mut attempts).await {
+            let response = match self
+                .send_with_retry(&prepared, r, &mut attempts, &mut authorization)
+                .await
+            {
                 Ok(resp) => resp,
                 Err(e) => {
                     let mut outcome = self.errored(step, name.to_owned(), place, &e.message);
-                    outcome.request = Some(self.request_summary(&prepared));
+                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
                     return outcome;
@@ -80,7 +85,7 @@ impl Cx<'_> {
         }
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
         outcome.failures = failures;
-        outcome.request = Some(self.request_summary(&prepared));
+        outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
         outcome.response = Some(self.response_summary(&response));
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
@@ -94,13 +99,22 @@ impl Cx<'_> {
         req: &Prepared,
         r: &RequestPlan,
         attempts: &mut u32,
+        authorization: &mut Option<String>,
     ) -> Result<Response, SendError> {
         let policy = &r.retry;
         let mut tries = 0;
         loop {
             tries += 1;
             *attempts += 1;
-            let result = self.session.send(req, &r.timeouts, r.max_redirects).await;
+            let secret = |v: &str| self.secret(v);
+            let result = crate::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret)
+                .await
+                .map(|sent| {
+                    if sent.authorization.is_some() {
+                        *authorization = sent.authorization;
+                    }
+                    sent.response
+                });
             let last = tries >= policy.attempts || self.rc.stopped();
             match result {
                 Ok(resp) => {
@@ -325,17 +339,22 @@ impl Cx<'_> {
             .map(|(_, v)| v)
     }
 
-    fn request_summary(&self, p: &Prepared) -> RequestSummary {
+    fn request_summary(&self, p: &Prepared, authorization: Option<&str>) -> RequestSummary {
         let redactor = self.lock();
-        let headers: Vec<(String, String)> = p
+        let mut headers: Vec<(String, String)> = p
             .headers
             .iter()
+            .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
             .map(|(n, v)| (n.clone(), redactor.header(n, v)))
             .collect();
+        if let Some(value) = authorization {
+            headers.push(("Authorization".into(), redactor.header("authorization", value)));
+        }
         let url = redactor.string(p.url.as_str());
-        let body = p.body.as_ref().map(|b| redactor.string(&excerpt(b)));
+        let body = p.body.as_ref().map(|b| redactor.string(&b.excerpt(EXCERPT)));
+        let curl_body = p.body.as_ref().map(|b| redactor.string(&b.curl_data(EXCERPT)));
         let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::curl::command(p.method.as_str(), &url, &headers, body.as_deref(), insecure);
+        let curl = crate::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
         RequestSummary {
             method: p.method.to_string(),
             url,

@@ -1,6 +1,7 @@
 //! One integration-test binary: each module runs the real `sortie` binary
 //! against servers on 127.0.0.1 started inside the test.
 
+mod auth;
 mod errors;
 mod faults;
 mod reports;
