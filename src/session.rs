@@ -204,7 +204,10 @@ impl Session {
             // reqwest's read timeout covers the wait for the response head too.
             let response = match builder.send().await {
                 Ok(r) => r,
-                Err(e) => return Err(describe(&e, t, &url)),
+                Err(e) => {
+                    let has_cert = self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
+                    return Err(describe(&e, t, &url, has_cert));
+                }
             };
             let status = response.status();
             if status.is_redirection()
@@ -334,7 +337,7 @@ fn origin(url: &Url) -> (String, Option<String>, Option<u16>) {
 }
 
 /// A reqwest error as one line a person understands.
-fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
+fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) -> SendError {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     let root = chain(e);
@@ -347,6 +350,27 @@ fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
     if e.is_timeout() {
         return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
     }
+    if let Some(at) = root.find("invalid peer certificate") {
+        return SendError::new(
+            format!(
+                "TLS certificate of {host}:{port} not trusted: {} (trust its CA with --cacert FILE or \
+                 defaults.tls.cacert, or skip verification with --insecure)",
+                &root[at..]
+            ),
+            false,
+        );
+    }
+    if let Some(at) = root.find("received fatal alert") {
+        let hint = if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
+            " (does the server want a client certificate? --cert FILE --key FILE)"
+        } else {
+            ""
+        };
+        return SendError::new(
+            format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
+            false,
+        );
+    }
     if e.is_connect() {
         let reason = if root.contains("Connection refused") {
             "connection refused".to_owned()
@@ -356,6 +380,20 @@ fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
             root
         };
         return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
+    }
+    // With TLS 1.3 a server that refuses the client's certificate (or its
+    // absence) closes the connection after the handshake: the alert is lost.
+    let closed = ["channel closed", "connection closed", "connection reset", "broken pipe"]
+        .iter()
+        .any(|m| root.to_ascii_lowercase().contains(m));
+    if closed && url.scheme() == "https" && !has_client_cert {
+        return SendError::new(
+            format!(
+                "request failed: {root}: the server closed the TLS connection (does it want a client \
+                 certificate? --cert FILE --key FILE)"
+            ),
+            true,
+        );
     }
     SendError::new(format!("request failed: {root}"), true)
 }

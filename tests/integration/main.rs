@@ -7,3 +7,4 @@ mod faults;
 mod reports;
 mod run;
 mod support;
+mod tls;
