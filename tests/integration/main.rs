@@ -4,6 +4,7 @@
 mod auth;
 mod errors;
 mod faults;
+mod http;
 mod reports;
 mod run;
 mod support;
