@@ -296,13 +296,14 @@ impl Session {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(Ok(None)) => return Ok(buf.freeze()),
-                Ok(Err(e)) => {
+                Ok(Err(e)) if !e.is_timeout() => {
                     return Err(SendError::new(
                         format!("error reading the response body: {}", chain(&e)),
                         true,
                     ));
                 }
-                Err(_) => {
+                // reqwest's own read timeout and ours are the same limit; either may fire first.
+                Ok(Err(_)) | Err(_) => {
                     return Err(SendError::new(
                         format!(
                             "the server stopped sending the body for {} (read timeout)",
