@@ -66,6 +66,8 @@ impl Cx<'_> {
                     let p = render(password, "auth.basic.password")?;
                     self.secret(&p);
                     let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                    // A server that echoes the header back must not show the password encoded.
+                    self.secret(&token);
                     headers.push(("Authorization".into(), format!("Basic {token}")));
                 }
                 AuthPlan::Bearer(t) => {

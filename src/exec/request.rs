@@ -452,8 +452,9 @@ fn backoff(policy: &RetryPlan, tries: u32) -> Duration {
 /// `Retry-After` in seconds or as an HTTP date; garbage and past dates mean no wait.
 fn retry_after(resp: &Response) -> Option<Duration> {
     let value = resp.headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is far in the future: max_backoff caps it.
+        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     if let Ok(date) = httpdate::parse_http_date(value) {
         return Some(date.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
@@ -464,6 +465,42 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_retry_after(value: &str) -> Response {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", value.parse().unwrap());
+        Response {
+            status: 429,
+            headers,
+            body: bytes::Bytes::new(),
+            url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_dates_and_garbage() {
+        let secs = |v: &str| retry_after(&with_retry_after(v)).map(|d| d.as_secs());
+        assert_eq!(secs("7"), Some(7));
+        assert_eq!(secs(" 0 "), Some(0));
+        assert_eq!(secs("-5"), Some(0), "negative: no wait");
+        assert_eq!(secs("soon"), Some(0), "garbage: no wait");
+        assert_eq!(secs("1.5"), Some(0));
+        assert_eq!(secs("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0), "past date: no wait");
+        assert_eq!(
+            secs("99999999999999999999999"),
+            Some(Duration::MAX.as_secs()),
+            "capped later"
+        );
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let wait = secs(&future).unwrap();
+        assert!((110..=120).contains(&wait), "{wait}");
+        let resp = Response {
+            headers: reqwest::header::HeaderMap::new(),
+            ..with_retry_after("1")
+        };
+        assert_eq!(retry_after(&resp), None);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

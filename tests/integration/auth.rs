@@ -139,52 +139,55 @@ pub(crate) fn digest_server() -> DigestServer {
     let challenges = Arc::new(AtomicUsize::new(0));
     let last_nc = Arc::new(Mutex::new(0u32));
     let count = challenges.clone();
-    let handler = move |method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap| {
-        let count = count.clone();
-        let last_nc = last_nc.clone();
-        async move {
-            let challenge = || {
-                count.fetch_add(1, Ordering::SeqCst);
-                (
-                    StatusCode::UNAUTHORIZED,
-                    [(
-                        header::WWW_AUTHENTICATE,
-                        "Digest realm=\"count\", qop=\"auth\", algorithm=MD5, nonce=\"n0nce\", opaque=\"op\"",
-                    )],
-                )
-                    .into_response()
-            };
-            let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-                return challenge();
-            };
-            let field = |name: &str| {
-                auth.split(", ").find_map(|kv| {
-                    let (k, v) = kv.trim_start_matches("Digest ").split_once('=')?;
-                    (k == name).then(|| v.trim_matches('"').to_owned())
-                })
-            };
-            let h = |s: String| hex::encode(Md5::digest(s.as_bytes()));
-            let (Some(nc), Some(cnonce), Some(got), Some(uri_field)) =
-                (field("nc"), field("cnonce"), field("response"), field("uri"))
-            else {
-                return challenge();
-            };
-            let ha1 = h("user:count:pass".to_owned());
-            let ha2 = h(format!("{method}:{uri_field}"));
-            let want = h(format!("{ha1}:n0nce:{nc}:{cnonce}:auth:{ha2}"));
-            let nc_value = u32::from_str_radix(&nc, 16).unwrap_or(0);
-            let mut last = last_nc.lock().unwrap();
-            if got != want
-                || uri_field != uri.to_string()
-                || nc_value <= *last
-                || field("opaque").as_deref() != Some("op")
-            {
-                return challenge();
+    // The body is read before answering, as real servers do: one that answers
+    // 401 and hangs up mid-upload makes the client's write fail instead.
+    let handler =
+        move |method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap, _body: axum::body::Bytes| {
+            let count = count.clone();
+            let last_nc = last_nc.clone();
+            async move {
+                let challenge = || {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        [(
+                            header::WWW_AUTHENTICATE,
+                            "Digest realm=\"count\", qop=\"auth\", algorithm=MD5, nonce=\"n0nce\", opaque=\"op\"",
+                        )],
+                    )
+                        .into_response()
+                };
+                let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+                    return challenge();
+                };
+                let field = |name: &str| {
+                    auth.split(", ").find_map(|kv| {
+                        let (k, v) = kv.trim_start_matches("Digest ").split_once('=')?;
+                        (k == name).then(|| v.trim_matches('"').to_owned())
+                    })
+                };
+                let h = |s: String| hex::encode(Md5::digest(s.as_bytes()));
+                let (Some(nc), Some(cnonce), Some(got), Some(uri_field)) =
+                    (field("nc"), field("cnonce"), field("response"), field("uri"))
+                else {
+                    return challenge();
+                };
+                let ha1 = h("user:count:pass".to_owned());
+                let ha2 = h(format!("{method}:{uri_field}"));
+                let want = h(format!("{ha1}:n0nce:{nc}:{cnonce}:auth:{ha2}"));
+                let nc_value = u32::from_str_radix(&nc, 16).unwrap_or(0);
+                let mut last = last_nc.lock().unwrap();
+                if got != want
+                    || uri_field != uri.to_string()
+                    || nc_value <= *last
+                    || field("opaque").as_deref() != Some("op")
+                {
+                    return challenge();
+                }
+                *last = nc_value;
+                Json(json!({ "nc": nc_value })).into_response()
             }
-            *last = nc_value;
-            Json(json!({ "nc": nc_value })).into_response()
-        }
-    };
+        };
     let server = TestServer::start(Router::new().route("/r", get(handler.clone()).post(handler)));
     DigestServer { server, challenges }
 }
