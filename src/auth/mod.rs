@@ -81,7 +81,7 @@ async fn send_digest(
     let cache = &session.auth;
     let pre = cache.digest_answer(&origin, None, username, password, method, &target);
     let response = send_with(session, req, pre.as_deref(), t, max_redirects).await?;
-    if response.status != 401 {
+    if !challenged(&response, &origin) {
         cache.digest_next_nonce(&origin, &response);
         return Ok(Sent {
             response,
@@ -124,7 +124,7 @@ async fn send_oauth2(
     let token = tokens.get(session, client, t, secret, None).await?;
     let header = format!("Bearer {token}");
     let response = send_with(session, req, Some(&header), t, max_redirects).await?;
-    if response.status != 401 {
+    if !challenged(&response, &origin(&req.url)) {
         return Ok(Sent {
             response,
             authorization: Some(header),
@@ -138,6 +138,12 @@ async fn send_oauth2(
         response,
         authorization: Some(header),
     })
+}
+
+/// A 401 from the request's own origin. One from another origin, after a
+/// redirect, is that origin's answer: the credentials were not sent there.
+fn challenged(response: &Response, request_origin: &Origin) -> bool {
+    response.status == 401 && origin(&response.url) == *request_origin
 }
 
 /// Sends a copy of `req` with its `Authorization` header replaced.

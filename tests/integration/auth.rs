@@ -428,3 +428,26 @@ fn auth_round_trips() {
     );
     let _ = writeln!(std::io::stdout(), "{}", lines.join("\n"));
 }
+
+#[test]
+fn a_401_from_another_origin_after_a_redirect_is_not_answered() {
+    let d = digest_server();
+    let a = TestServer::start(Router::new().route(
+        "/go",
+        get({
+            let to = format!("{}/r", d.server.url().replace("127.0.0.1", "localhost"));
+            move || async move { axum::response::Redirect::temporary(&to) }
+        }),
+    ));
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - request:\n      url: {}/go\n      auth: {{ digest: {{ username: user, password: pass }} }}\n    expect: {{ status: 401 }}\n",
+            a.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    // The credentials are for the first origin: its redirect target's challenge is not answered.
+    assert_eq!((a.hits(), d.server.hits()), (1, 1));
+}
