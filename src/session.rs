@@ -384,9 +384,15 @@ fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) 
     }
     // With TLS 1.3 a server that refuses the client's certificate (or its
     // absence) closes the connection after the handshake: the alert is lost.
-    let closed = ["channel closed", "connection closed", "connection reset", "broken pipe"]
-        .iter()
-        .any(|m| root.to_ascii_lowercase().contains(m));
+    let closed = [
+        "channel closed",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "connection was not ready",
+    ]
+    .iter()
+    .any(|m| root.to_ascii_lowercase().contains(m));
     if closed && url.scheme() == "https" && !has_client_cert {
         return SendError::new(
             format!(

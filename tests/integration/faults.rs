@@ -210,7 +210,7 @@ fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
         let body: &[u8] = b"\xff\xfe\x00 hello \xc3\x28 ]]> \x1b[31m";
         let _ = write!(
             s,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
         let _ = s.write_all(body);
