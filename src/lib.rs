@@ -3,6 +3,8 @@
 //! The pipeline: load → validate → render → send → check → report.
 
 mod app;
+pub mod auth;
+pub mod body;
 pub mod check;
 pub mod cli;
 pub mod config;

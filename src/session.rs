@@ -11,6 +11,7 @@ use reqwest::cookie::Jar;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
+use crate::body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
 
 /// What every session of a run shares, from the command line.
@@ -30,9 +31,12 @@ pub struct Prepared {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Bytes>,
+    /// Opened anew for every send: a streamed body can be read only once.
+    pub body: Option<RequestBody>,
     /// Header names (lower case) that carry credentials: dropped on a redirect to another origin.
     pub credential_headers: Vec<String>,
+    /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::auth`].
+    pub auth: Option<crate::auth::Dynamic>,
 }
 
 /// A response with its body read in full (up to the cap).
@@ -55,7 +59,7 @@ pub struct SendError {
 }
 
 impl SendError {
-    fn new(message: impl Into<String>, retryable: bool) -> Self {
+    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
         SendError {
             message: message.into(),
             retryable,
@@ -70,6 +74,8 @@ pub struct Session {
     jar: Arc<Jar>,
     /// Clients by connect and read timeouts (reqwest sets them per client); they share the jar.
     clients: Mutex<HashMap<(Duration, Duration), reqwest::Client>>,
+    /// Digest challenges and OAuth2 tokens, shared by every step of the session.
+    pub auth: crate::auth::AuthCache,
 }
 
 impl Session {
@@ -80,6 +86,7 @@ impl Session {
             options: options.clone(),
             jar: Arc::new(Jar::default()),
             clients: Mutex::new(HashMap::new()),
+            auth: crate::auth::AuthCache::default(),
         };
         session.client(timeouts)?;
         Ok(session)
@@ -124,7 +131,11 @@ impl Session {
             b = b.identity(identity);
         }
         if let Some(proxy) = &self.options.proxy {
-            let p = reqwest::Proxy::all(proxy).map_err(|e| format!("invalid proxy `{proxy}`: {e}"))?;
+            // NO_PROXY applies to --proxy too, as with curl. Without --proxy, reqwest reads
+            // HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (and their lower-case forms) itself.
+            let p = reqwest::Proxy::all(proxy)
+                .map_err(|e| format!("invalid proxy `{proxy}`: {e}"))?
+                .no_proxy(reqwest::NoProxy::from_env());
             b = b.proxy(p);
         }
         let client = b
@@ -176,14 +187,27 @@ impl Session {
         let first_origin = origin(&req.url);
         let mut hops = 0;
         loop {
-            let mut builder = client.request(method.clone(), url.clone()).headers(headers.clone());
+            let mut builder = client.request(method.clone(), url.clone());
             if let Some(b) = &body {
-                builder = builder.body(b.clone());
+                let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
+                if opened.streamed && !headers.contains_key(reqwest::header::CONTENT_LENGTH) {
+                    let mut with_length = headers.clone();
+                    with_length.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(opened.len));
+                    builder = builder.headers(with_length);
+                } else {
+                    builder = builder.headers(headers.clone());
+                }
+                builder = builder.body(opened.body);
+            } else {
+                builder = builder.headers(headers.clone());
             }
             // reqwest's read timeout covers the wait for the response head too.
             let response = match builder.send().await {
                 Ok(r) => r,
-                Err(e) => return Err(describe(&e, t, &url)),
+                Err(e) => {
+                    let has_cert = self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
+                    return Err(describe(&e, t, &url, has_cert));
+                }
             };
             let status = response.status();
             if status.is_redirection()
@@ -272,13 +296,14 @@ impl Session {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(Ok(None)) => return Ok(buf.freeze()),
-                Ok(Err(e)) => {
+                Ok(Err(e)) if !e.is_timeout() => {
                     return Err(SendError::new(
                         format!("error reading the response body: {}", chain(&e)),
                         true,
                     ));
                 }
-                Err(_) => {
+                // reqwest's own read timeout and ours are the same limit; either may fire first.
+                Ok(Err(_)) | Err(_) => {
                     return Err(SendError::new(
                         format!(
                             "the server stopped sending the body for {} (read timeout)",
@@ -313,7 +338,7 @@ fn origin(url: &Url) -> (String, Option<String>, Option<u16>) {
 }
 
 /// A reqwest error as one line a person understands.
-fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
+fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) -> SendError {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     let root = chain(e);
@@ -326,6 +351,27 @@ fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
     if e.is_timeout() {
         return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
     }
+    if let Some(at) = root.find("invalid peer certificate") {
+        return SendError::new(
+            format!(
+                "TLS certificate of {host}:{port} not trusted: {} (trust its CA with --cacert FILE or \
+                 defaults.tls.cacert, or skip verification with --insecure)",
+                &root[at..]
+            ),
+            false,
+        );
+    }
+    if let Some(at) = root.find("received fatal alert") {
+        let hint = if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
+            " (does the server want a client certificate? --cert FILE --key FILE)"
+        } else {
+            ""
+        };
+        return SendError::new(
+            format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
+            false,
+        );
+    }
     if e.is_connect() {
         let reason = if root.contains("Connection refused") {
             "connection refused".to_owned()
@@ -335,6 +381,26 @@ fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url) -> SendError {
             root
         };
         return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
+    }
+    // With TLS 1.3 a server that refuses the client's certificate (or its
+    // absence) closes the connection after the handshake: the alert is lost.
+    let closed = [
+        "channel closed",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "connection was not ready",
+    ]
+    .iter()
+    .any(|m| root.to_ascii_lowercase().contains(m));
+    if closed && url.scheme() == "https" && !has_client_cert {
+        return SendError::new(
+            format!(
+                "request failed: {root}: the server closed the TLS connection (does it want a client \
+                 certificate? --cert FILE --key FILE)"
+            ),
+            true,
+        );
     }
     SendError::new(format!("request failed: {root}"), true)
 }

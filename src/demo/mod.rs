@@ -8,6 +8,7 @@
 mod accounts;
 mod echo;
 mod misc;
+mod oauth;
 mod pets;
 #[cfg(test)]
 mod tests;
@@ -146,6 +147,8 @@ fn router() -> Router {
         .route("/status/{code}", get(misc::status))
         .route("/gzip", get(misc::gzip))
         .route("/html", get(misc::html))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/resource", get(oauth::resource))
         .fallback(not_found)
         .with_state(Shared::default())
 }
@@ -164,6 +167,10 @@ struct Db {
     flaky_calls: HashMap<String, u64>,
     /// `/limited` keys that have already been refused once.
     limited_seen: HashSet<String>,
+    /// OAuth2 access token → what it grants.
+    grants: HashMap<String, oauth::Grant>,
+    /// Tokens `/oauth/token` has issued since the server started.
+    tokens_issued: u64,
 }
 
 impl Default for Db {
@@ -177,6 +184,8 @@ impl Default for Db {
             next_user_id,
             flaky_calls: HashMap::new(),
             limited_seen: HashSet::new(),
+            grants: HashMap::new(),
+            tokens_issued: 0,
         }
     }
 }
@@ -250,8 +259,10 @@ async fn index() -> Json<Value> {
             "ANY /echo[/...]", "GET /cookies", "GET /cookies/set?name=value",
             "GET /slow?ms=N", "GET /flaky?key=K&fail=N", "GET /limited?key=K",
             "GET /redirect?to=/path", "GET /redirect/loop", "GET /status/{code}",
-            "GET /gzip", "GET /html"
+            "GET /gzip", "GET /html",
+            "POST /oauth/token (client demo-client / demo-secret)"
         ],
+        "oauth2": ["GET /oauth/resource"],
         "bearer": [
             "GET /me", "GET /users?limit=N&name=x", "POST /users",
             "GET /users/{id}", "PUT /users/{id}", "DELETE /users/{id}"

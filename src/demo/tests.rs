@@ -296,3 +296,49 @@ async fn slow_waits_then_reports_the_wait() {
     assert!(started.elapsed() >= std::time::Duration::from_millis(50));
     assert_eq!(json_of(response).await, json!({ "waited_ms": 50 }));
 }
+
+#[tokio::test]
+async fn oauth_token_accepts_the_client_in_form_fields_and_refuses_others() {
+    let server = server();
+    let client = client();
+    let token = |body: &str| {
+        client
+            .post(format!("{}/oauth/token", server.url()))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+            .send()
+    };
+    let ok = token("grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret&scope=read")
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body = json_of(ok).await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    let access = body["access_token"].as_str().unwrap().to_owned();
+
+    let bad = token("grant_type=client_credentials&client_id=demo-client&client_secret=nope")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(bad).await["error"], "invalid_client");
+    let grant = token("grant_type=password&client_id=demo-client&client_secret=demo-secret")
+        .await
+        .unwrap();
+    assert_eq!(json_of(grant).await["error"], "unsupported_grant_type");
+
+    let resource = format!("{}/oauth/resource", server.url());
+    let me = client.get(&resource).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(
+        json_of(me).await,
+        json!({ "client_id": "demo-client", "scope": "read", "tokens_issued": 1 })
+    );
+    let refused = client.get(&resource).bearer_auth("forged").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.headers()[WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+}

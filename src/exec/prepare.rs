@@ -1,13 +1,15 @@
 //! Rendering a request plan into a request with no templates left.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use base64::Engine as _;
-use bytes::Bytes;
 use reqwest::{Method, Url};
 
 use super::flow::{Cx, render_value};
 use super::scope::Scope;
+use crate::auth::{Dynamic, OAuth2Client};
+use crate::body::RequestBody;
 use crate::plan::{AuthPlan, BodyPlan, RequestPlan, StepPlan, TValue};
 use crate::render::{Context, RenderError};
 use crate::session::Prepared;
@@ -54,6 +56,7 @@ impl Cx<'_> {
             |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
 
         let mut credential_headers = Vec::new();
+        let mut dynamic = None;
         if let Some(auth) = &r.auth {
             let render =
                 |t: &crate::plan::Tpl, what: &str| t.template.render_string(renderer, &ctx).map_err(|e| at(what, e));
@@ -63,6 +66,8 @@ impl Cx<'_> {
                     let p = render(password, "auth.basic.password")?;
                     self.secret(&p);
                     let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                    // A server that echoes the header back must not show the password encoded.
+                    self.secret(&token);
                     headers.push(("Authorization".into(), format!("Basic {token}")));
                 }
                 AuthPlan::Bearer(t) => {
@@ -82,11 +87,33 @@ impl Cx<'_> {
                     self.secret(&v);
                     query.push((name.clone(), v));
                 }
-                AuthPlan::Digest { .. } => {
-                    return Err("digest auth is not available in this version of sortie".into());
+                AuthPlan::Digest { username, password } => {
+                    let username = render(username, "auth.digest.username")?;
+                    let password = render(password, "auth.digest.password")?;
+                    self.secret(&password);
+                    dynamic = Some(Dynamic::Digest { username, password });
                 }
-                AuthPlan::OAuth2 { .. } => {
-                    return Err("oauth2 auth is not available in this version of sortie".into());
+                AuthPlan::OAuth2 {
+                    token_url,
+                    client_id,
+                    client_secret,
+                    scope,
+                } => {
+                    let token_url = self.join_url(&render(token_url, "auth.oauth2.token_url")?)?;
+                    let client_id = render(client_id, "auth.oauth2.client_id")?;
+                    let client_secret = render(client_secret, "auth.oauth2.client_secret")?;
+                    self.secret(&client_id);
+                    self.secret(&client_secret);
+                    let scope = match scope {
+                        Some(s) => Some(render(s, "auth.oauth2.scope")?),
+                        None => None,
+                    };
+                    dynamic = Some(Dynamic::OAuth2(Arc::new(OAuth2Client {
+                        token_url,
+                        client_id,
+                        client_secret,
+                        scope,
+                    })));
                 }
             }
         }
@@ -104,7 +131,7 @@ impl Cx<'_> {
                 if !has_header(&headers, "content-type") {
                     headers.push(("Content-Type".into(), "application/json".into()));
                 }
-                Some(Bytes::from(
+                Some(RequestBody::bytes(
                     serde_json::to_vec(&json).map_err(|e| format!("cannot encode the JSON body: {e}"))?,
                 ))
             }
@@ -123,55 +150,66 @@ impl Cx<'_> {
                 if !has_header(&headers, "content-type") {
                     headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
                 }
-                Some(Bytes::from(form.finish()))
+                Some(RequestBody::bytes(form.finish()))
             }
-            Some(BodyPlan::Raw(t)) => Some(Bytes::from(
+            Some(BodyPlan::Raw(t)) => Some(RequestBody::bytes(
                 t.template.render_string(renderer, &ctx).map_err(|e| at("body", e))?,
             )),
-            Some(BodyPlan::File(path)) => Some(read(path).await?),
+            Some(BodyPlan::File(path)) => {
+                // Streamed at send time; a file that is missing now is this step's error.
+                check_file(path).await?;
+                if !has_header(&headers, "content-type") {
+                    headers.push(("Content-Type".into(), guess_type(path)));
+                }
+                Some(RequestBody::file(path))
+            }
             Some(BodyPlan::Multipart(parts)) => {
                 let boundary = format!("sortie-{}", uuid::Uuid::new_v4().simple());
-                let mut body = Vec::new();
+                let mut body = RequestBody::default();
                 for part in parts {
-                    body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-                    let (content, filename, ctype) = match (&part.value, &part.file) {
-                        (Some(v), _) => (
-                            self.part_value(v, &ctx, &part.name)
-                                .map_err(|e| at(&format!("multipart.{}", part.name), e))?,
-                            None,
-                            part.content_type.clone(),
-                        ),
-                        (None, Some(path)) => {
-                            let name = part
-                                .filename
-                                .clone()
-                                .or_else(|| path.file_name().map(|f| f.to_string_lossy().into_owned()));
-                            let ctype = part.content_type.clone().unwrap_or_else(|| guess_type(path).to_owned());
-                            (read(path).await?.to_vec(), name, Some(ctype))
-                        }
-                        (None, None) => (Vec::new(), None, None),
-                    };
+                    body.push_bytes(format!("--{boundary}\r\n"));
                     let mut disposition =
                         format!("Content-Disposition: form-data; name=\"{}\"", escape_quoted(&part.name));
-                    if let Some(f) = filename.or_else(|| part.filename.clone()) {
+                    let filename = part.filename.clone().or_else(|| {
+                        part.file
+                            .as_ref()
+                            .and_then(|p| p.file_name())
+                            .map(|f| f.to_string_lossy().into_owned())
+                    });
+                    if let Some(f) = filename {
                         disposition.push_str(&format!("; filename=\"{}\"", escape_quoted(&f)));
                     }
-                    body.extend_from_slice(disposition.as_bytes());
-                    body.extend_from_slice(b"\r\n");
+                    body.push_bytes(disposition + "\r\n");
+                    let ctype = match &part.file {
+                        Some(path) if part.value.is_none() => {
+                            Some(part.content_type.clone().unwrap_or_else(|| guess_type(path)))
+                        }
+                        _ => part.content_type.clone(),
+                    };
                     if let Some(ct) = ctype {
-                        body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+                        body.push_bytes(format!("Content-Type: {ct}\r\n"));
                     }
-                    body.extend_from_slice(b"\r\n");
-                    body.extend_from_slice(&content);
-                    body.extend_from_slice(b"\r\n");
+                    body.push_bytes("\r\n");
+                    match (&part.value, &part.file) {
+                        (Some(v), _) => body.push_bytes(
+                            self.part_value(v, &ctx, &part.name)
+                                .map_err(|e| at(&format!("multipart.{}", part.name), e))?,
+                        ),
+                        (None, Some(path)) => {
+                            check_file(path).await?;
+                            body.push_file(path);
+                        }
+                        (None, None) => {}
+                    }
+                    body.push_bytes("\r\n");
                 }
-                body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+                body.push_bytes(format!("--{boundary}--\r\n"));
                 headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
                 headers.push((
                     "Content-Type".into(),
                     format!("multipart/form-data; boundary={boundary}"),
                 ));
-                Some(Bytes::from(body))
+                Some(body)
             }
         };
 
@@ -192,6 +230,7 @@ impl Cx<'_> {
             headers,
             body,
             credential_headers,
+            auth: dynamic,
         })
     }
 
@@ -239,11 +278,17 @@ impl Cx<'_> {
     }
 }
 
-async fn read(path: &Path) -> Result<Bytes, String> {
-    tokio::fs::read(path)
-        .await
-        .map(Bytes::from)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), crate::load::io_reason(&e)))
+/// A file to stream must exist and be a file now, so the step errors before anything is sent.
+async fn check_file(path: &Path) -> Result<(), String> {
+    match tokio::fs::metadata(path).await {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(format!("cannot read `{}`: not a file", path.display())),
+        Err(e) => Err(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            crate::load::io_reason(&e)
+        )),
+    }
 }
 
 fn escape_quoted(s: &str) -> String {
@@ -259,28 +304,10 @@ pub fn text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The content type of a file, from its extension.
-fn guess_type(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "json" => "application/json",
-        "txt" | "text" => "text/plain",
-        "csv" => "text/csv",
-        "html" | "htm" => "text/html",
-        "xml" => "application/xml",
-        "yaml" | "yml" => "application/yaml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "gz" => "application/gzip",
-        _ => "application/octet-stream",
-    }
+/// The content type of a file, from its extension; `application/octet-stream` when unknown.
+fn guess_type(path: &Path) -> String {
+    mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
 }

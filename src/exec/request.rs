@@ -42,13 +42,18 @@ impl Cx<'_> {
         let polls = r.retry_until.map_or(1, |(n, _)| n);
         let mut attempts = 0;
         let mut poll = 0;
+        // The Authorization header the auth layer added (digest, OAuth2), shown masked.
+        let mut authorization = None;
         let (response, mut checks) = loop {
             poll += 1;
-            let response = match self.send_with_retry(&prepared, r, &mut attempts).await {
+            let response = match self
+                .send_with_retry(&prepared, r, &mut attempts, &mut authorization)
+                .await
+            {
                 Ok(resp) => resp,
                 Err(e) => {
                     let mut outcome = self.errored(step, name.to_owned(), place, &e.message);
-                    outcome.request = Some(self.request_summary(&prepared));
+                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
                     return outcome;
@@ -103,7 +108,7 @@ impl Cx<'_> {
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
         outcome.failures = checks.failures;
         outcome.checks = checks.results;
-        outcome.request = Some(self.request_summary(&prepared));
+        outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
         outcome.response = Some(self.response_summary(&response));
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
@@ -126,7 +131,7 @@ impl Cx<'_> {
         let mut outcome = match prepared {
             Ok(prepared) => {
                 let mut outcome = self.base(step, name.to_owned(), place, StepStatus::Passed, None);
-                outcome.request = Some(self.request_summary(&prepared));
+                outcome.request = Some(self.request_summary(&prepared, None));
                 outcome
             }
             Err(message) => self.errored(step, name.to_owned(), place, &message),
@@ -145,13 +150,22 @@ impl Cx<'_> {
         req: &Prepared,
         r: &RequestPlan,
         attempts: &mut u32,
+        authorization: &mut Option<String>,
     ) -> Result<Response, SendError> {
         let policy = &r.retry;
         let mut tries = 0;
         loop {
             tries += 1;
             *attempts += 1;
-            let result = self.session.send(req, &r.timeouts, r.max_redirects).await;
+            let secret = |v: &str| self.secret(v);
+            let result = crate::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret)
+                .await
+                .map(|sent| {
+                    if sent.authorization.is_some() {
+                        *authorization = sent.authorization;
+                    }
+                    sent.response
+                });
             let last = tries >= policy.attempts || self.rc.stopped();
             match result {
                 Ok(resp) => {
@@ -358,17 +372,22 @@ impl Cx<'_> {
             .map(|(_, v)| v)
     }
 
-    fn request_summary(&self, p: &Prepared) -> RequestSummary {
+    fn request_summary(&self, p: &Prepared, authorization: Option<&str>) -> RequestSummary {
         let redactor = self.lock();
-        let headers: Vec<(String, String)> = p
+        let mut headers: Vec<(String, String)> = p
             .headers
             .iter()
+            .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
             .map(|(n, v)| (n.clone(), redactor.header(n, v)))
             .collect();
+        if let Some(value) = authorization {
+            headers.push(("Authorization".into(), redactor.header("authorization", value)));
+        }
         let url = redactor.string(p.url.as_str());
-        let body = p.body.as_ref().map(|b| redactor.string(&excerpt(b)));
+        let body = p.body.as_ref().map(|b| redactor.string(&b.excerpt(EXCERPT)));
+        let curl_body = p.body.as_ref().map(|b| redactor.string(&b.curl_data(EXCERPT)));
         let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::curl::command(p.method.as_str(), &url, &headers, body.as_deref(), insecure);
+        let curl = crate::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
         RequestSummary {
             method: p.method.to_string(),
             url,
@@ -523,8 +542,9 @@ fn backoff(policy: &RetryPlan, tries: u32) -> Duration {
 /// `Retry-After` in seconds or as an HTTP date; garbage and past dates mean no wait.
 fn retry_after(resp: &Response) -> Option<Duration> {
     let value = resp.headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is far in the future: max_backoff caps it.
+        return Some(value.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     if let Ok(date) = httpdate::parse_http_date(value) {
         return Some(date.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO));
@@ -535,6 +555,42 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_retry_after(value: &str) -> Response {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("retry-after", value.parse().unwrap());
+        Response {
+            status: 429,
+            headers,
+            body: bytes::Bytes::new(),
+            url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_dates_and_garbage() {
+        let secs = |v: &str| retry_after(&with_retry_after(v)).map(|d| d.as_secs());
+        assert_eq!(secs("7"), Some(7));
+        assert_eq!(secs(" 0 "), Some(0));
+        assert_eq!(secs("-5"), Some(0), "negative: no wait");
+        assert_eq!(secs("soon"), Some(0), "garbage: no wait");
+        assert_eq!(secs("1.5"), Some(0));
+        assert_eq!(secs("Wed, 21 Oct 2015 07:28:00 GMT"), Some(0), "past date: no wait");
+        assert_eq!(
+            secs("99999999999999999999999"),
+            Some(Duration::MAX.as_secs()),
+            "capped later"
+        );
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let wait = secs(&future).unwrap();
+        assert!((110..=120).contains(&wait), "{wait}");
+        let resp = Response {
+            headers: reqwest::header::HeaderMap::new(),
+            ..with_retry_after("1")
+        };
+        assert_eq!(retry_after(&resp), None);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -97,7 +97,7 @@ fn every_error_of_one_file_is_reported_in_order() {
         places,
         [
             "many-errors.yaml:2:1",
-            "many-errors.yaml:5:13",
+            "many-errors.yaml:5:22",
             "many-errors.yaml:7:5",
             "many-errors.yaml:9:23",
             "many-errors.yaml:11:20",

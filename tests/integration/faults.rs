@@ -170,3 +170,250 @@ fn a_redirect_loop_stops_at_the_limit() {
         run.stdout
     );
 }
+
+#[test]
+fn a_content_length_longer_than_the_body_on_an_open_connection_hits_the_read_timeout() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+        let _ = s.flush();
+        // The connection stays open: the other 90 bytes never come.
+        let _ = read_head(&mut s);
+    });
+    let p = Project::new();
+    collection(&p, &server.url(), ", timeout: { read: 300ms }");
+    let run = run_faulty(&p);
+    assert!(
+        run.stdout
+            .contains("the server stopped sending the body for 300ms (read timeout)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+    });
+    let p = Project::new();
+    collection(&p, &server.url(), "");
+    let run = run_faulty(&p);
+    assert!(run.stdout.contains("error reading the response body"), "{}", run.stdout);
+}
+
+#[test]
+fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let body: &[u8] = b"\xff\xfe\x00 hello \xc3\x28 ]]> \x1b[31m";
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let _ = s.write_all(body);
+    });
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - name: holds\n    request: {{ url: \"{0}\" }}\n    expect: {{ body: {{ contains: hello }} }}\n    extract: {{ word: {{ regex: 'h(e)llo' }} }}\n  - name: fails\n    request: {{ url: \"{0}\" }}\n    expect: {{ body: {{ contains: goodbye }}, json: {{ $.a: 1 }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml", "-vv"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("json $.a: expected a JSON body, got not JSON"),
+        "{}",
+        run.stdout
+    );
+    let report = junit(&p.path("j.xml"));
+    assert_eq!(report.tests, 2);
+    assert_eq!(report.failures, 1);
+}
+
+/// A gzip body of `mib` MiB of zeros, about a thousand times smaller: one
+/// compressed MiB repeated (each ends on a byte boundary after a sync flush,
+/// and the window only ever holds zeros). The trailer is never reached.
+fn gzip_bomb(mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut c = Compress::new(Compression::best(), false);
+    let zeros = vec![0u8; 1 << 20];
+    let mut segment = Vec::with_capacity(1 << 16);
+    c.compress_vec(&zeros, &mut segment, FlushCompress::Sync).unwrap();
+    assert_eq!(c.total_in(), 1 << 20);
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    for _ in 0..mib {
+        out.extend_from_slice(&segment);
+    }
+    let mut end = Vec::with_capacity(64);
+    c.compress_vec(&[], &mut end, FlushCompress::Finish).unwrap();
+    out.extend_from_slice(&end);
+    out.extend_from_slice(&[0; 8]);
+    out
+}
+
+/// Runs sortie while step 2 waits at a gate: the peak memory (VmHWM) the
+/// process reached in step 1 is read at the gate, then the run goes on.
+fn peak_memory_after_first_step(p: &Project, first_url: &str) -> (crate::support::Run, Option<u64>) {
+    use std::sync::Mutex;
+    use std::sync::mpsc::channel;
+    let (at_gate, arrived) = channel::<()>();
+    let (open, go) = channel::<()>();
+    let (at_gate, go) = (Mutex::new(at_gate), Mutex::new(go));
+    let gate = RawServer::start(move |mut s| {
+        let _ = read_head(&mut s);
+        let _ = at_gate.lock().unwrap().send(());
+        let _ = go.lock().unwrap().recv_timeout(std::time::Duration::from_secs(30));
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - name: bomb\n    request: {{ url: \"{first_url}\" }}\n  - name: gate\n    request: {{ url: \"{}\" }}\n",
+            gate.url()
+        ),
+    );
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .args(["run", "c.yaml", "--max-body", "1MiB", "--junit", "j.xml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sortie starts");
+    let peak = arrived
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .ok()
+        .and_then(|()| std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok())
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        });
+    let _ = open.send(());
+    let run = crate::support::Run::from(child.wait_with_output().expect("sortie ends"));
+    (run, peak)
+}
+
+#[test]
+fn a_gzip_bomb_fails_at_the_cap_with_bounded_memory() {
+    let bomb = std::sync::Arc::new(gzip_bomb(1024));
+    assert!(bomb.len() < 4 << 20, "{}", bomb.len());
+    let server = RawServer::start(move |mut s| {
+        let _ = read_head(&mut s);
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            bomb.len()
+        );
+        let _ = s.write_all(&bomb);
+    });
+    let p = Project::new();
+    let (run, peak_kib) = peak_memory_after_first_step(&p, &server.url());
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("response body is larger than the limit of 1 MiB (--max-body)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(junit(&p.path("j.xml")).tests, 2);
+    // 1 GiB decompressed; the process never holds more than a small multiple of the cap.
+    if let Some(kib) = peak_kib {
+        assert!(kib < 256 * 1024, "peak memory {kib} KiB");
+    }
+}
+
+#[test]
+fn an_endless_chunked_body_fails_at_the_cap_with_bounded_memory() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let chunk = format!("{:x}\r\n{}\r\n", 16384, "e".repeat(16384));
+        // Endless: only the client hanging up stops it.
+        while s.write_all(chunk.as_bytes()).is_ok() {}
+    });
+    let p = Project::new();
+    let (run, peak_kib) = peak_memory_after_first_step(&p, &server.url());
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("response body is larger than the limit of 1 MiB (--max-body)"),
+        "{}",
+        run.stdout
+    );
+    if let Some(kib) = peak_kib {
+        assert!(kib < 256 * 1024, "peak memory {kib} KiB");
+    }
+}
+
+/// Headers of every request a route got, by path.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap)>>>;
+
+fn recording_server(seen: &Seen, redirect_to: Option<String>) -> crate::support::TestServer {
+    use axum::response::IntoResponse as _;
+    let seen = seen.clone();
+    let router = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+        let seen = seen.clone();
+        let redirect_to = redirect_to.clone();
+        async move {
+            seen.lock().unwrap().push((uri.path().to_owned(), headers));
+            match (uri.path(), redirect_to) {
+                ("/start", Some(to)) => axum::response::Redirect::temporary(&to).into_response(),
+                ("/same", _) => axum::response::Redirect::temporary("/landing").into_response(),
+                _ => "landed".into_response(),
+            }
+        }
+    });
+    crate::support::TestServer::start(router)
+}
+
+#[test]
+fn a_cross_origin_redirect_drops_credentials_and_a_same_origin_one_keeps_them() {
+    let seen_b: Seen = Default::default();
+    let b = recording_server(&seen_b, None);
+    // Another host name and another port: `localhost` resolves locally.
+    let seen_a: Seen = Default::default();
+    let a = recording_server(&seen_a, Some(format!("http://localhost:{}/landing", b.addr.port())));
+    let _ = a.url();
+    let p = Project::new();
+    let step = |path: &str, auth: &str| {
+        format!(
+            "  - request:\n      url: \"{}{path}\"\n      headers: {{ Cookie: sid=abc123, X-Sig: \"{{{{ sig }}}}\", X-Plain: visible }}\n      auth: {auth}\n    expect: {{ body: landed }}\n",
+            a.url()
+        )
+    };
+    p.file(
+        "c.yaml",
+        &format!(
+            "vars: {{ sig: sig-value-42 }}\nsecrets: [sig]\nsteps:\n{}{}{}{}",
+            step("/start", "{ basic: { username: u, password: pw-1 } }"),
+            step("/start", "{ api_key: { header: X-Api-Key, value: key-1 } }"),
+            step("/same", "{ basic: { username: u, password: pw-1 } }"),
+            step("/same", "{ api_key: { header: X-Api-Key, value: key-1 } }"),
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    let credentials = ["authorization", "cookie", "x-api-key", "x-sig"];
+    let b_seen = seen_b.lock().unwrap();
+    assert_eq!(b_seen.len(), 2);
+    for (_, headers) in b_seen.iter() {
+        for name in credentials {
+            assert!(headers.get(name).is_none(), "{name} crossed origins: {headers:?}");
+        }
+        assert_eq!(headers["x-plain"], "visible");
+    }
+    let a_seen = seen_a.lock().unwrap();
+    let landed: Vec<_> = a_seen.iter().filter(|(path, _)| path == "/landing").collect();
+    assert_eq!(landed.len(), 2);
+    assert!(landed[0].1.get("authorization").is_some());
+    assert!(landed[1].1.get("x-api-key").is_some());
+    for (_, headers) in landed {
+        assert_eq!(headers["cookie"], "sid=abc123");
+        assert_eq!(headers["x-sig"], "sig-value-42");
+    }
+}

@@ -1,12 +1,15 @@
 //! One integration-test binary: each module runs the real `sortie` binary
 //! against servers on 127.0.0.1 started inside the test.
 
+mod auth;
 mod diagnostics;
 mod errors;
 mod faults;
 mod flow;
+mod http;
 mod outputs;
 mod reports;
 mod run;
 mod secrets;
 mod support;
+mod tls;

@@ -59,7 +59,7 @@ steps:
         $.name: bob
 "#,
     );
-    let run = p.sortie_env(&["run", "login.yaml"], &[("DEMO", &demo.url())]);
+    let run = p.sortie_env(&[("DEMO", &demo.url())], &["run", "login.yaml"]);
     run.expect_code(1);
     let stdout = normalize(&run.stdout);
     assert!(stdout.contains("✓ Log in  200"), "{stdout}");

@@ -39,17 +39,23 @@ impl Project {
 
     /// `sortie ARGS...` run in the project folder, without color.
     pub fn sortie(&self, args: &[&str]) -> Run {
-        self.sortie_env(args, &[])
+        self.sortie_env(&[], args)
     }
 
-    /// `sortie ARGS...` with extra environment variables.
-    pub fn sortie_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::cargo_bin("sortie")
-            .expect("the sortie binary")
-            .current_dir(self.dir.path())
+    /// `sortie ARGS...` with these environment variables set. Proxy variables
+    /// of the machine are removed: loopback tests must not go through a proxy.
+    pub fn sortie_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut cmd = Command::cargo_bin("sortie").expect("the sortie binary");
+        cmd.current_dir(self.dir.path())
             .env("NO_COLOR", "1")
-            .env_remove("SORTIE_DEMO_URL")
-            .envs(env.iter().copied())
+            .env_remove("SORTIE_DEMO_URL");
+        for name in PROXY_VARS {
+            cmd.env_remove(name);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd
             .args(args)
             .timeout(std::time::Duration::from_secs(60))
             .output()
@@ -61,6 +67,18 @@ impl Project {
         std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
     }
 }
+
+/// The environment variables reqwest reads a proxy from.
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 /// A finished `sortie` process.
 pub struct Run {

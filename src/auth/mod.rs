@@ -1,0 +1,224 @@
+//! Auth that needs a round trip of its own: Digest (answer a 401 challenge
+//! once, then send credentials pre-emptively with a counted nonce) and OAuth2
+//! client credentials (fetch a token once, share it, fetch again on expiry or
+//! a 401). The request stage calls [`send`] around [`Session::send`]; the
+//! caches live in the session, so every step of a collection shares them.
+
+pub mod digest;
+mod oauth2;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use reqwest::Url;
+use reqwest::header::WWW_AUTHENTICATE;
+
+pub use self::oauth2::OAuth2Client;
+use crate::plan::Timeouts;
+use crate::session::{Prepared, Response, SendError, Session};
+
+/// Rendered credentials of an auth kind that talks to a server first.
+#[derive(Debug, Clone)]
+pub enum Dynamic {
+    Digest { username: String, password: String },
+    OAuth2(Arc<OAuth2Client>),
+}
+
+/// Per-session auth state: digest challenges by origin, OAuth2 tokens by client.
+#[derive(Default)]
+pub struct AuthCache {
+    digest: Mutex<HashMap<Origin, DigestState>>,
+    tokens: oauth2::Tokens,
+}
+
+type Origin = (String, String, u16);
+
+struct DigestState {
+    challenge: digest::Challenge,
+    /// The last nonce count sent with this nonce.
+    nc: u32,
+}
+
+/// The outcome of an authenticated send.
+pub struct Sent {
+    pub response: Response,
+    /// The `Authorization` value this module set on the last request sent, if any.
+    pub authorization: Option<String>,
+}
+
+/// Sends `req` (one attempt, redirects followed), applying its dynamic auth.
+/// Reports every new credential (an obtained token) to `secret` before use.
+pub async fn send(
+    session: &Session,
+    req: &Prepared,
+    t: &Timeouts,
+    max_redirects: u32,
+    secret: &dyn Fn(&str),
+) -> Result<Sent, SendError> {
+    match &req.auth {
+        None => Ok(Sent {
+            response: session.send(req, t, max_redirects).await?,
+            authorization: None,
+        }),
+        Some(Dynamic::Digest { username, password }) => {
+            send_digest(session, req, t, max_redirects, username, password).await
+        }
+        Some(Dynamic::OAuth2(client)) => send_oauth2(session, req, t, max_redirects, client, secret).await,
+    }
+}
+
+async fn send_digest(
+    session: &Session,
+    req: &Prepared,
+    t: &Timeouts,
+    max_redirects: u32,
+    username: &str,
+    password: &str,
+) -> Result<Sent, SendError> {
+    let origin = origin(&req.url);
+    let target = request_target(&req.url);
+    let method = req.method.as_str();
+    let cache = &session.auth;
+    let pre = cache.digest_answer(&origin, None, username, password, method, &target);
+    let response = send_with(session, req, pre.as_deref(), t, max_redirects).await?;
+    if !challenged(&response, &origin) {
+        cache.digest_next_nonce(&origin, &response);
+        return Ok(Sent {
+            response,
+            authorization: pre,
+        });
+    }
+    let values = response.headers.get_all(WWW_AUTHENTICATE);
+    let challenge = match digest::find_challenge(values.iter().filter_map(|v| v.to_str().ok())) {
+        None => {
+            return Ok(Sent {
+                response,
+                authorization: pre,
+            });
+        }
+        Some(Err(why)) => return Err(SendError::new(why, false)),
+        Some(Ok(c)) => c,
+    };
+    // Answer once: a fresh challenge, a stale nonce or a rejected pre-emptive
+    // answer all get exactly one more try; a second 401 is the step's result.
+    let answer = cache.digest_answer(&origin, Some(challenge), username, password, method, &target);
+    let response = send_with(session, req, answer.as_deref(), t, max_redirects).await?;
+    if response.status != 401 {
+        cache.digest_next_nonce(&origin, &response);
+    }
+    Ok(Sent {
+        response,
+        authorization: answer,
+    })
+}
+
+async fn send_oauth2(
+    session: &Session,
+    req: &Prepared,
+    t: &Timeouts,
+    max_redirects: u32,
+    client: &OAuth2Client,
+    secret: &dyn Fn(&str),
+) -> Result<Sent, SendError> {
+    let tokens = &session.auth.tokens;
+    let token = tokens.get(session, client, t, secret, None).await?;
+    let header = format!("Bearer {token}");
+    let response = send_with(session, req, Some(&header), t, max_redirects).await?;
+    if !challenged(&response, &origin(&req.url)) {
+        return Ok(Sent {
+            response,
+            authorization: Some(header),
+        });
+    }
+    // The token may have been revoked or expired early: one new token, one more try.
+    let token = tokens.get(session, client, t, secret, Some(&token)).await?;
+    let header = format!("Bearer {token}");
+    let response = send_with(session, req, Some(&header), t, max_redirects).await?;
+    Ok(Sent {
+        response,
+        authorization: Some(header),
+    })
+}
+
+/// A 401 from the request's own origin. One from another origin, after a
+/// redirect, is that origin's answer: the credentials were not sent there.
+fn challenged(response: &Response, request_origin: &Origin) -> bool {
+    response.status == 401 && origin(&response.url) == *request_origin
+}
+
+/// Sends a copy of `req` with its `Authorization` header replaced.
+async fn send_with(
+    session: &Session,
+    req: &Prepared,
+    authorization: Option<&str>,
+    t: &Timeouts,
+    max_redirects: u32,
+) -> Result<Response, SendError> {
+    let Some(value) = authorization else {
+        return session.send(req, t, max_redirects).await;
+    };
+    let mut req = req.clone();
+    req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+    req.headers.push(("Authorization".into(), value.to_owned()));
+    session.send(&req, t, max_redirects).await
+}
+
+impl AuthCache {
+    /// The digest answer for a request: with `fresh`, from that new challenge
+    /// (cached for the origin, nonce count from 1); without, from the cached
+    /// challenge with the next nonce count, or `None` before any challenge.
+    fn digest_answer(
+        &self,
+        origin: &Origin,
+        fresh: Option<digest::Challenge>,
+        username: &str,
+        password: &str,
+        method: &str,
+        target: &str,
+    ) -> Option<String> {
+        let mut map = self.digest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(challenge) = fresh {
+            map.insert(origin.clone(), DigestState { challenge, nc: 0 });
+        }
+        let state = map.get_mut(origin)?;
+        state.nc = state.nc.wrapping_add(1).max(1);
+        Some(
+            state
+                .challenge
+                .authorization(username, password, method, target, state.nc, &digest::cnonce()),
+        )
+    }
+
+    /// Takes the server's `nextnonce` (RFC 7616 §3.5) for the next request.
+    fn digest_next_nonce(&self, origin: &Origin, response: &Response) {
+        let Some(next) = response
+            .headers
+            .get("authentication-info")
+            .and_then(|v| v.to_str().ok())
+            .and_then(digest::next_nonce)
+        else {
+            return;
+        };
+        let mut map = self.digest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(state) = map.get_mut(origin) {
+            state.challenge.nonce = next;
+            state.nc = 0;
+        }
+    }
+}
+
+fn origin(url: &Url) -> Origin {
+    (
+        url.scheme().to_owned(),
+        url.host_str().unwrap_or_default().to_owned(),
+        url.port_or_known_default().unwrap_or(0),
+    )
+}
+
+/// The request target as sent on the request line: path and query.
+fn request_target(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}

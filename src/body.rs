@@ -1,0 +1,185 @@
+//! Request bodies: bytes in memory, or pieces of which some are files that
+//! are streamed from disk. A streamed body can be sent only once, so every
+//! attempt (retries, auth challenges, 307/308 redirects) opens the files anew.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use futures_util::stream::{self, BoxStream};
+
+/// One piece of a body.
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Bytes(Bytes),
+    File(PathBuf),
+}
+
+/// A request body, built once by the prepare stage and opened for each send.
+#[derive(Debug, Clone, Default)]
+pub struct RequestBody {
+    segments: Vec<Segment>,
+}
+
+/// An opened body: what reqwest sends, and its length in bytes.
+pub struct Opened {
+    pub body: reqwest::Body,
+    pub len: u64,
+    /// True when the body streams from files (reqwest cannot know its length).
+    pub streamed: bool,
+}
+
+impl RequestBody {
+    /// A body held in memory.
+    pub fn bytes(b: impl Into<Bytes>) -> RequestBody {
+        RequestBody {
+            segments: vec![Segment::Bytes(b.into())],
+        }
+    }
+
+    /// A body streamed from one file.
+    pub fn file(path: impl Into<PathBuf>) -> RequestBody {
+        RequestBody {
+            segments: vec![Segment::File(path.into())],
+        }
+    }
+
+    pub fn push_bytes(&mut self, b: impl Into<Bytes>) {
+        let b = b.into();
+        if let Some(Segment::Bytes(last)) = self.segments.last_mut() {
+            let mut joined = Vec::with_capacity(last.len() + b.len());
+            joined.extend_from_slice(last);
+            joined.extend_from_slice(&b);
+            *last = Bytes::from(joined);
+        } else {
+            self.segments.push(Segment::Bytes(b));
+        }
+    }
+
+    pub fn push_file(&mut self, path: impl Into<PathBuf>) {
+        self.segments.push(Segment::File(path.into()));
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The whole body when nothing of it is a file.
+    pub fn in_memory(&self) -> Option<Bytes> {
+        match self.segments.as_slice() {
+            [] => Some(Bytes::new()),
+            [Segment::Bytes(b)] => Some(b.clone()),
+            segments => {
+                let mut all = Vec::new();
+                for s in segments {
+                    match s {
+                        Segment::Bytes(b) => all.extend_from_slice(b),
+                        Segment::File(_) => return None,
+                    }
+                }
+                Some(Bytes::from(all))
+            }
+        }
+    }
+
+    /// Opens the files and chains the pieces into one stream. The length is
+    /// taken from the files' sizes now, so the server gets a Content-Length
+    /// instead of a chunked upload.
+    pub async fn open(&self) -> Result<Opened, String> {
+        if let Some(b) = self.in_memory() {
+            return Ok(Opened {
+                len: b.len() as u64,
+                body: reqwest::Body::from(b),
+                streamed: false,
+            });
+        }
+        let mut len = 0u64;
+        let mut parts: Vec<BoxStream<'static, std::io::Result<Bytes>>> = Vec::with_capacity(self.segments.len());
+        for s in &self.segments {
+            match s {
+                Segment::Bytes(b) => {
+                    len += b.len() as u64;
+                    parts.push(stream::once(std::future::ready(Ok(b.clone()))).boxed());
+                }
+                Segment::File(path) => {
+                    let file = tokio::fs::File::open(path).await.map_err(|e| read_error(path, &e))?;
+                    let meta = file.metadata().await.map_err(|e| read_error(path, &e))?;
+                    if !meta.is_file() {
+                        return Err(format!("cannot read `{}`: not a file", path.display()));
+                    }
+                    len += meta.len();
+                    parts.push(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024).boxed());
+                }
+            }
+        }
+        Ok(Opened {
+            body: reqwest::Body::wrap_stream(stream::iter(parts).flatten()),
+            len,
+            streamed: true,
+        })
+    }
+
+    /// The body as text for reports, with each file shown as `<file PATH>`;
+    /// at most `max` bytes of in-memory text.
+    pub fn excerpt(&self, max: usize) -> String {
+        let mut out = String::new();
+        let mut left = max;
+        for s in &self.segments {
+            match s {
+                Segment::Bytes(b) => {
+                    let take = b.len().min(left);
+                    out.push_str(&String::from_utf8_lossy(&b[..take]));
+                    left -= take;
+                    if take < b.len() {
+                        out.push_str(&format!("\n… ({} more bytes)", b.len() - take));
+                        break;
+                    }
+                }
+                Segment::File(path) => out.push_str(&format!("<file {}>", path.display())),
+            }
+        }
+        out
+    }
+
+    /// What `curl --data-binary` should be given: `@PATH` for a body that is one file.
+    pub fn curl_data(&self, max: usize) -> String {
+        match self.segments.as_slice() {
+            [Segment::File(path)] => format!("@{}", path.display()),
+            _ => self.excerpt(max),
+        }
+    }
+}
+
+fn read_error(path: &Path, e: &std::io::Error) -> String {
+    format!("cannot read `{}`: {}", path.display(), crate::load::io_reason(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn streams_bytes_and_files_in_order_with_their_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, vec![b'x'; 100_000]).unwrap();
+        let mut body = RequestBody::bytes("head:");
+        body.push_file(&path);
+        body.push_bytes(":tail");
+        assert!(body.in_memory().is_none());
+        let opened = body.open().await.unwrap();
+        assert_eq!(opened.len, 100_010);
+        assert!(opened.streamed);
+        let all = http_body_util::BodyExt::collect(opened.body).await.unwrap().to_bytes();
+        assert_eq!(all.len(), 100_010);
+        assert!(all.starts_with(b"head:xx") && all.ends_with(b"xx:tail"));
+        assert_eq!(body.excerpt(100), format!("head:<file {}>:tail", path.display()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_a_clear_error() {
+        let body = RequestBody::file("/nonexistent/sortie/x.bin");
+        let err = body.open().await.err().unwrap();
+        assert!(err.starts_with("cannot read `/nonexistent/sortie/x.bin`"), "{err}");
+    }
+}

@@ -1,0 +1,640 @@
+//! HTTP features below the collection format: h2c prior knowledge, proxies
+//! from the environment and `--proxy`, and file bodies streamed from disk.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{StatusCode, Version};
+use axum::response::IntoResponse;
+use axum::routing::post;
+
+use crate::support::{Project, RawServer, TestServer, demo, read_head};
+use crate::tls::{HttpsServer, pki, serve_connection, version_router};
+
+/// A cleartext server speaking HTTP/1.1 and h2c (prior knowledge), recording versions.
+struct H2cServer {
+    url: String,
+    versions: Arc<Mutex<Vec<Version>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn h2c_server() -> H2cServer {
+    let versions: Arc<Mutex<Vec<Version>>> = Arc::default();
+    let seen = versions.clone();
+    let router = version_router().layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            seen.lock().unwrap().push(req.version());
+            next.run(req)
+        },
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(serve_connection(tcp, router.clone()));
+        }
+    });
+    H2cServer {
+        url,
+        versions,
+        _runtime: runtime,
+    }
+}
+
+#[test]
+fn http2_prior_knowledge_on_cleartext_with_defaults_http2() {
+    let server = h2c_server();
+    let p = Project::new();
+    let step = |version: &str| {
+        format!(
+            "  - request: {{ url: \"{}/v\" }}\n    expect: {{ json: {{ $.version: {version} }} }}\n",
+            server.url
+        )
+    };
+    p.file(
+        "h2c.yaml",
+        &format!("defaults:\n  http2: true\nsteps:\n{}", step("HTTP/2.0")),
+    );
+    p.file("h1.yaml", &format!("steps:\n{}", step("HTTP/1.1")));
+    p.sortie(&["run", "h2c.yaml", "h1.yaml"]).expect_code(0);
+    assert_eq!(*server.versions.lock().unwrap(), [Version::HTTP_2, Version::HTTP_11]);
+}
+
+/// A plain HTTP forward proxy that answers by itself: 200 with the request
+/// line it got, so a test sees that the request went through it.
+fn answering_proxy() -> RawServer {
+    RawServer::start(|mut s| {
+        let head = read_head(&mut s);
+        let line = head.lines().next().unwrap_or_default().to_owned();
+        let body = format!("via proxy: {line}");
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    })
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn proxied_step(p: &Project, url: &str, body: &str) {
+    p.file(
+        "c.yaml",
+        &format!("steps:\n  - request: {{ url: \"{url}\" }}\n    expect: {{ status: 200, body: {{ contains: \"{body}\" }} }}\n"),
+    );
+}
+
+#[test]
+fn http_proxy_from_the_environment_and_from_the_flag() {
+    let proxy = answering_proxy();
+    let p = Project::new();
+    // Nothing listens there: only the proxy can answer.
+    let target = format!("http://127.0.0.1:{}/x?y=1", closed_port());
+    proxied_step(&p, &target, &format!("via proxy: GET {target} HTTP/1.1"));
+    p.sortie_env(&[("HTTP_PROXY", &proxy.url())], &["run", "c.yaml"])
+        .expect_code(0);
+    p.sortie_env(&[("http_proxy", &proxy.url())], &["run", "c.yaml"])
+        .expect_code(0);
+    p.sortie_env(&[("ALL_PROXY", &proxy.url())], &["run", "c.yaml"])
+        .expect_code(0);
+    p.sortie(&["run", "c.yaml", "--proxy", &proxy.url()]).expect_code(0);
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn no_proxy_sends_directly_also_with_the_flag() {
+    let proxy = answering_proxy();
+    let server = TestServer::start(Router::new().route("/x", axum::routing::get(|| async { "direct" })));
+    let p = Project::new();
+    proxied_step(&p, &format!("{}/x", server.url()), "direct");
+    let env = [
+        ("HTTP_PROXY", proxy.url()),
+        ("NO_PROXY", "localhost,127.0.0.1".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    p.sortie_env(&env, &["run", "c.yaml"]).expect_code(0);
+    p.sortie_env(&env[1..], &["run", "c.yaml", "--proxy", &proxy.url()])
+        .expect_code(0);
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 0);
+    assert_eq!(server.hits(), 2);
+}
+
+/// A CONNECT proxy that tunnels to loopback ports only, counting tunnels.
+fn tunnel_proxy() -> RawServer {
+    RawServer::start(|mut client| {
+        let head = read_head(&mut client);
+        let target = head
+            .strip_prefix("CONNECT ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .filter(|t| t.starts_with("127.0.0.1:"))
+            .map(str::to_owned);
+        let Some(Ok(upstream)) = target.map(TcpStream::connect) else {
+            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+            return;
+        };
+        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+        let (mut client, mut upstream) = (client, upstream);
+        let up = std::thread::spawn(move || std::io::copy(&mut c2, &mut u2));
+        let _ = std::io::copy(&mut upstream, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        let _ = up.join();
+    })
+}
+
+#[test]
+fn https_proxy_from_the_environment_tunnels_tls() {
+    let p = Project::new();
+    let server = HttpsServer::start(&pki(&p), false, version_router());
+    let proxy = tunnel_proxy();
+    proxied_step(&p, &format!("{}/v", server.url()), "HTTP/");
+    p.sortie_env(
+        &[("HTTPS_PROXY", &proxy.url())],
+        &["run", "c.yaml", "--cacert", "certs/ca.pem"],
+    )
+    .expect_code(0);
+    assert_eq!(proxy.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn body_file_is_streamed_with_its_length_and_a_type_from_the_extension() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("data/payload.json", r#"{"a": 1, "b": [true]}"#);
+    let big: String = "0123456789abcdef".repeat(64 * 1024);
+    p.file("data/blob.bin", &big);
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: json file
+    request: {{ method: POST, url: /echo, body_file: data/payload.json }}
+    expect:
+      json:
+        $.json: {{ a: 1, b: [true] }}
+        "$.headers['content-type']": application/json
+        "$.headers['content-length']": "21"
+  - name: a MiB, and a type given by the step wins
+    request:
+      method: PUT
+      url: /echo
+      headers: {{ Content-Type: application/x-blob }}
+      body_file: data/blob.bin
+    expect:
+      json:
+        "$.headers['content-length']": "1048576"
+        "$.headers['content-type']": application/x-blob
+        $.body: {{ length: 1048576, starts_with: "0123456789abcdef01" }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-vv"]);
+    run.expect_code(0);
+    // The request is shown and reproduced without reading the file into the report.
+    assert!(run.stdout.contains("<file "), "{}", run.stdout);
+}
+
+#[test]
+fn multipart_files_are_streamed_with_file_names_and_content_types() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("fixtures/photo.png", "PNGDATA");
+    p.file("fixtures/notes.txt", "some notes");
+    p.file("fixtures/raw.unknownext", "raw");
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - request:
+      method: POST
+      url: /echo
+      multipart:
+        - {{ name: photo, file: fixtures/photo.png }}
+        - {{ name: notes, file: fixtures/notes.txt, content_type: text/x-notes, filename: renamed.txt }}
+        - {{ name: raw, file: fixtures/raw.unknownext }}
+        - {{ name: description, value: "Profile {{{{ 1 + 1 }}}}" }}
+    expect:
+      json:
+        "$.headers['content-type']": {{ starts_with: "multipart/form-data; boundary=" }}
+        "$.headers['content-length']": {{ exists: true }}
+        "$.headers['transfer-encoding']": {{ exists: false }}
+        $.body:
+          contains: "Content-Disposition: form-data; name=\"photo\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\nPNGDATA\r\n"
+  - request:
+      method: POST
+      url: /echo
+      multipart:
+        - {{ name: notes, file: fixtures/notes.txt, content_type: text/x-notes, filename: renamed.txt }}
+        - {{ name: raw, file: fixtures/raw.unknownext }}
+        - {{ name: description, value: "Profile {{{{ 1 + 1 }}}}" }}
+    expect:
+      json:
+        $.body:
+          contains: "name=\"notes\"; filename=\"renamed.txt\"\r\nContent-Type: text/x-notes\r\n\r\nsome notes\r\n"
+  - request:
+      method: POST
+      url: /echo
+      multipart:
+        - {{ name: raw, file: fixtures/raw.unknownext }}
+        - {{ name: description, value: "Profile {{{{ 1 + 1 }}}}" }}
+    expect:
+      json:
+        $.body:
+          contains: "filename=\"raw.unknownext\"\r\nContent-Type: application/octet-stream\r\n\r\nraw\r\n"
+  - request:
+      method: POST
+      url: /echo
+      multipart:
+        - {{ name: description, value: "Profile {{{{ 1 + 1 }}}}" }}
+    expect:
+      json:
+        $.body:
+          contains: "Content-Disposition: form-data; name=\"description\"\r\n\r\nProfile 2\r\n"
+"#,
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
+#[test]
+fn a_streamed_body_is_read_again_for_a_retry_and_a_digest_challenge() {
+    // 503 on the first upload, then the length of what arrived.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let lengths: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let (c, l) = (calls.clone(), lengths.clone());
+    let server = TestServer::start(Router::new().route(
+        "/upload",
+        post(move |body: axum::body::Bytes| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            l.lock().unwrap().push(body.len());
+            async move {
+                if n == 0 {
+                    StatusCode::SERVICE_UNAVAILABLE.into_response()
+                } else {
+                    axum::Json(serde_json::json!({ "len": body.len() })).into_response()
+                }
+            }
+        }),
+    ));
+    let digest = crate::auth::digest_server();
+    let p = Project::new();
+    p.file("blob.bin", &"z".repeat(300_000));
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"steps:
+  - request:
+      method: POST
+      url: {}/upload
+      body_file: blob.bin
+      retry: {{ attempts: 2, backoff: 10ms, on_status: [503] }}
+    expect: {{ json: {{ $.len: 300000 }} }}
+  - request:
+      method: POST
+      url: {}/r
+      body_file: blob.bin
+      auth: {{ digest: {{ username: user, password: pass }} }}
+    expect: {{ status: 200 }}
+"#,
+            server.url(),
+            digest.server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    assert_eq!(*lengths.lock().unwrap(), [300_000, 300_000]);
+    assert_eq!(digest.server.hits(), 2);
+}
+
+/// A route that answers 429 with `Retry-After: {retry_after}` on the first
+/// call per `key`, and 200 after; counts calls.
+fn retry_after_server() -> TestServer {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    TestServer::start(Router::new().route(
+        "/limited",
+        axum::routing::get(
+            move |axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>| {
+                let seen = seen.clone();
+                async move {
+                    let get = |k: &str| {
+                        q.iter()
+                            .find(|(n, _)| n == k)
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default()
+                    };
+                    let key = get("key");
+                    let mut seen = seen.lock().unwrap();
+                    if seen.contains(&key) {
+                        return "ok".into_response();
+                    }
+                    seen.push(key);
+                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", get("after"))]).into_response()
+                }
+            },
+        ),
+    ))
+}
+
+#[test]
+fn retry_after_is_honoured_capped_and_garbage_proof() {
+    let server = retry_after_server();
+    let p = Project::new();
+    let far = httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(86_400 * 365));
+    let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+    // Every value must lead to one quick second attempt: a far-future date or a
+    // huge number waits only max_backoff; anything unreadable waits nothing.
+    let values = ["0", "-5", "soon", past, &far, "99999999999999999999999", "1.5", ""];
+    let steps: String = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "  - request:\n      url: \"{}/limited\"\n      query: {{ key: \"k{i}\", after: \"{v}\" }}\n      retry: {{ attempts: 2, max_backoff: 50ms, on_status: [429] }}\n    expect: {{ status: 200 }}\n",
+                server.url()
+            )
+        })
+        .collect();
+    p.file("c.yaml", &format!("steps:\n{steps}"));
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout.matches("(2 attempts)").count(),
+        values.len(),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.hits(), 2 * values.len());
+}
+
+#[test]
+fn retries_stop_at_attempts_and_on_status_decides_what_is_retried() {
+    let server = TestServer::start(
+        Router::new()
+            .route(
+                "/down",
+                axum::routing::get(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+            )
+            .route("/teapot", axum::routing::get(|| async { StatusCode::IM_A_TEAPOT })),
+    );
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\ndefaults:\n  retry: {{ attempts: 3, backoff: 1ms }}\nsteps:\n  - request: {{ url: /down }}\n  - request: {{ url: /teapot }}\n  - request: {{ url: /down, retry: {{ attempts: 1 }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    // 3 tries of /down (503 is retried by default), 1 of /teapot (418 is not), 1 with attempts: 1.
+    assert_eq!(server.hits(), 5);
+    assert_eq!(run.stdout.matches("(3 attempts)").count(), 1, "{}", run.stdout);
+}
+
+#[test]
+fn connection_errors_are_retried_for_idempotent_methods_only_unless_non_idempotent() {
+    // Accepts, reads the request, hangs up without an answer.
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+    });
+    let p = Project::new();
+    let step = |method: &str, retry: &str| {
+        format!(
+            "  - request: {{ method: {method}, url: \"{}\", body: x, retry: {{ attempts: 3, backoff: 1ms{retry} }} }}\n",
+            server.url()
+        )
+    };
+    let cases = [
+        ("PUT", "", 3),
+        ("POST", "", 1),
+        ("POST", ", non_idempotent: true", 3),
+        ("GET", ", on_error: false", 1),
+    ];
+    for (method, retry, tries) in cases {
+        let before = server.hits.load(Ordering::SeqCst);
+        p.file("c.yaml", &format!("steps:\n{}", step(method, retry)));
+        let run = p.sortie(&["run", "c.yaml"]);
+        run.expect_code(1);
+        assert_eq!(
+            server.hits.load(Ordering::SeqCst) - before,
+            tries,
+            "{method} {retry}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn retry_until_polls_until_the_expectations_hold_and_reports_the_last_try() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = TestServer::start(Router::new().route(
+        "/job",
+        axum::routing::get(move || {
+            let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { axum::Json(serde_json::json!({ "ready": n == 3, "n": n })) }
+        }),
+    ));
+    let p = Project::new();
+    let step = |attempts: u32| {
+        format!(
+            "  - request: {{ url: \"{}/job\" }}\n    expect: {{ json: {{ $.ready: true }} }}\n    retry_until: {{ attempts: {attempts}, interval: 5ms }}\n",
+            server.url()
+        )
+    };
+    p.file("ok.yaml", &format!("steps:\n{}", step(5)));
+    p.sortie(&["run", "ok.yaml"]).expect_code(0);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    p.file("fail.yaml", &format!("steps:\n{}", step(2)));
+    let run = p.sortie(&["run", "fail.yaml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("json $.ready: expected true, got false"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn a_connect_that_gets_no_answer_hits_the_connect_timeout() {
+    // A listener whose accept queue is full drops new SYNs: connecting hangs.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (listener, addr) = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        (socket.listen(0).unwrap(), addr)
+    });
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break,
+        }
+    }
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!("steps:\n  - request: {{ url: \"http://{addr}/\", timeout: {{ connect: 300ms }} }}\n"),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains(&format!("timed out connecting to {addr} after 300ms")),
+        "{}",
+        run.stdout
+    );
+    drop((listener, fillers));
+}
+
+#[test]
+fn redirects_can_be_off_limited_per_step_and_never_leave_http() {
+    let server = TestServer::start(
+        Router::new()
+            .route(
+                "/to-file",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("file:///etc/passwd") }),
+            )
+            .route(
+                "/hop/{n}",
+                axum::routing::get(|axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                    if n == 0 {
+                        "arrived".into_response()
+                    } else {
+                        axum::response::Redirect::to(&format!("/hop/{}", n - 1)).into_response()
+                    }
+                }),
+            )
+            .route("/see-other", post(|| async { axum::response::Redirect::to("/method") }))
+            .route(
+                "/method",
+                axum::routing::any(|m: axum::http::Method, body: String| async move { format!("{m} body={body}") }),
+            ),
+    );
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: off
+    request: {{ url: /hop/1, follow_redirects: false }}
+    expect: {{ status: 303, headers: {{ Location: /hop/0 }} }}
+  - name: two hops allowed
+    request: {{ url: /hop/2, follow_redirects: 2 }}
+    expect: {{ body: arrived }}
+  - name: three hops, two allowed
+    request: {{ url: /hop/3, follow_redirects: 2 }}
+  - name: not http
+    request: {{ url: /to-file }}
+  - name: 303 turns a POST into a GET without the body
+    request: {{ method: POST, url: /see-other, body: data }}
+    expect: {{ body: GET body= }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("too many redirects: more than 2 (follow_redirects)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("refused to follow a redirect to `file`: only http and https"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("2 errored"), "{}", run.stdout);
+}
+
+#[test]
+fn basic_bearer_and_api_key_auth_send_their_credentials_and_never_show_them() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+vars: {{ key: k-123-secret }}
+defaults:
+  auth: {{ bearer: tok-456-secret }}
+steps:
+  - name: bearer from defaults
+    request: {{ url: /echo }}
+    expect: {{ json: {{ $.headers.authorization: Bearer tok-456-secret }} }}
+  - name: basic
+    request: {{ url: /echo, auth: {{ basic: {{ username: ann, password: "pw:789-secret" }} }} }}
+    expect: {{ json: {{ $.headers.authorization: "Basic YW5uOnB3Ojc4OS1zZWNyZXQ=" }} }}
+  - name: api key header
+    request: {{ url: /echo, auth: {{ api_key: {{ header: X-Api-Key, value: "{{{{ key }}}}" }} }} }}
+    expect: {{ json: {{ "$.headers['x-api-key']": k-123-secret, $.headers.authorization: {{ exists: false }} }} }}
+  - name: api key query
+    request: {{ url: /echo, auth: {{ api_key: {{ query: api_key, value: "{{{{ key }}}}" }} }} }}
+    expect: {{ json: {{ $.query: [[api_key, k-123-secret]] }} }}
+  - name: none
+    request: {{ url: /echo, auth: none }}
+    expect: {{ json: {{ $.headers.authorization: {{ exists: false }} }} }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-vv", "--junit", "j.xml"]);
+    run.expect_code(0);
+    for secret in [
+        "tok-456-secret",
+        "pw:789-secret",
+        "k-123-secret",
+        "YW5uOnB3Ojc4OS1zZWNyZXQ=",
+    ] {
+        assert!(!run.stdout.contains(secret), "{secret} shown: {}", run.stdout);
+        assert!(!p.read("j.xml").contains(secret));
+    }
+}
+
+#[test]
+fn the_default_body_cap_is_16_mib() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 16777217\r\n\r\n");
+    });
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!("steps:\n  - request: {{ url: \"{}\" }}\n", server.url()),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("response body of 16.0 MiB is larger than the limit of 16 MiB (--max-body)"),
+        "{}",
+        run.stdout
+    );
+}
