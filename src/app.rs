@@ -264,6 +264,10 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         .filter(|c| exec::has_selected_steps(&rc, c))
         .collect();
     if config.jobs <= 1 {
+        // With --quiet a passing run prints nothing until the summary: on a
+        // terminal, a progress line says how far it got.
+        let progress = Progress::new();
+        let mut done = 0usize;
         for plan in collections {
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -279,7 +283,11 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             let outcome = {
                 let reporters = &mut reporters;
                 let emit = &mut emit;
+                let (progress, done) = (&progress, &mut done);
                 let mut live = |step: &StepOutcome| {
+                    if config.quiet {
+                        progress.clear();
+                    }
                     emit(
                         reporters,
                         &Event::StepFinished {
@@ -287,12 +295,17 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
                             step,
                         },
                     );
+                    *done += 1;
+                    if config.quiet {
+                        progress.line(&format!("{done} steps done · {name} / {}", step.name));
+                    }
                 };
                 exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
             };
             emit(&mut reporters, &Event::CollectionFinished(&outcome));
             outcomes.push(outcome);
         }
+        progress.clear();
     } else {
         // Collections run concurrently, each on its own session; their events are
         // replayed whole and in the order given, so output never interleaves.
@@ -454,9 +467,14 @@ impl Progress {
             return;
         }
         let running = self.lock();
-        let mut line = format!("running {}: {}", running.len(), running.join(", "));
-        line.truncate(line.char_indices().nth(100).map_or(line.len(), |(i, _)| i));
-        eprint!("\r\x1b[2K{line}");
+        self.line(&format!("running {}: {}", running.len(), running.join(", ")));
+    }
+
+    fn line(&self, text: &str) {
+        if self.enabled {
+            let end = text.char_indices().nth(100).map_or(text.len(), |(i, _)| i);
+            eprint!("\r\x1b[2K{}", &text[..end]);
+        }
     }
 
     fn clear(&self) {

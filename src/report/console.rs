@@ -204,6 +204,9 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
 
 /// The end of a run: whether it was interrupted, the counts, and every step that
 /// failed or errored with where it is written.
+/// The summary lists the slowest steps when at least this many ran.
+const SLOWEST_FROM: usize = 5;
+
 pub fn format_summary(run: &RunOutcome, color: bool) -> String {
     let mut out = String::new();
     if run.interrupted {
@@ -232,6 +235,24 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
         paint(&mut out, color, if count > 0 { style } else { PLAIN }, &text);
     }
     let _ = writeln!(out, " in {}", format_duration(run.duration));
+
+    // The slowest steps, where there are enough to make the list worth reading.
+    let mut ran: Vec<(&str, &StepOutcome)> = run
+        .collections
+        .iter()
+        .flat_map(|c| c.steps.iter().map(move |s| (c.name.as_str(), s)))
+        .filter(|(_, s)| s.status != StepStatus::Skipped)
+        .collect();
+    if ran.len() >= SLOWEST_FROM {
+        ran.sort_by_key(|(_, s)| std::cmp::Reverse(s.duration));
+        let slowest: Vec<String> = ran
+            .iter()
+            .take(3)
+            .map(|(c, s)| format!("{} {} / {}", format_duration(s.duration), clean(c), clean(&s.name)))
+            .collect();
+        paint(&mut out, color, DIM, &format!("slowest: {}", slowest.join(" · ")));
+        out.push('\n');
+    }
 
     for collection in &run.collections {
         for step in &collection.steps {
