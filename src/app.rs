@@ -209,6 +209,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: stop.clone(),
+        keep_exchanges: config.verbose > 0,
     };
     let collections: Vec<_> = collections
         .into_iter()

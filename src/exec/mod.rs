@@ -46,6 +46,10 @@ pub struct RunContext {
     pub selection: Selection,
     /// Set on Ctrl-C, or by `--fail-fast` after a failure: no new step starts.
     pub stop: Arc<AtomicBool>,
+    /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
+    /// in its outcome. When false only failed and errored steps keep them, so a long run does
+    /// not hold bodies no report prints; set it when a reporter shows passing steps in full.
+    pub keep_exchanges: bool,
 }
 
 impl RunContext {

@@ -50,6 +50,8 @@ impl Cx<'_> {
                 headers.push((name.clone(), text(&json)));
             }
         }
+        // The headers written in the collection; those Sortie adds below are known credentials or none.
+        let user_headers = headers.len();
         let has_header =
             |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
 
@@ -87,6 +89,18 @@ impl Cx<'_> {
                 }
                 AuthPlan::OAuth2 { .. } => {
                     return Err("oauth2 auth is not available in this version of sortie".into());
+                }
+            }
+        }
+        // A header whose value holds a secret carries a credential: dropped on a cross-origin
+        // redirect. Checked once auth has registered its secrets; only the collection's own
+        // headers (Authorization is always dropped, an api_key header is listed above), as each
+        // check scans every secret known.
+        {
+            let redactor = self.lock();
+            for (name, value) in &headers[..user_headers] {
+                if redactor.text(value) != value.as_str() {
+                    credential_headers.push(name.to_ascii_lowercase());
                 }
             }
         }
@@ -175,15 +189,6 @@ impl Cx<'_> {
             }
         };
 
-        // A header whose value holds a secret carries a credential: dropped on a cross-origin redirect.
-        {
-            let redactor = self.lock();
-            for (name, value) in &headers {
-                if redactor.text(value) != value.as_str() {
-                    credential_headers.push(name.to_ascii_lowercase());
-                }
-            }
-        }
         Ok(Prepared {
             method,
             url,
@@ -218,7 +223,10 @@ impl Cx<'_> {
                 ));
             }
         };
-        let parsed = Url::parse(&full).map_err(|e| format!("invalid URL `{full}`: {e}"))?;
+        let parsed = self
+            .session
+            .parse_url(&full)
+            .map_err(|e| format!("invalid URL `{full}`: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(format!(
                 "unsupported URL scheme `{}` in `{full}`: only http and https",

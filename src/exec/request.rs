@@ -1,6 +1,8 @@
 //! One request step: prepare, send (with retries and polling), check the
 //! response, capture values, and build the step's outcome.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -49,39 +51,55 @@ impl Cx<'_> {
                     return outcome;
                 }
             };
-            let failures = self.verify(step, r, scope, &response);
+            let body = Body::new(response);
+            let failures = self.verify(step, r, scope, &body);
             if failures.is_empty() || poll >= polls || self.rc.stopped() {
-                break (response, failures);
+                break (body, failures);
             }
             if let Some((_, interval)) = r.retry_until {
                 tokio::time::sleep(interval).await;
             }
         };
+        // The JSON parsed for `expect` (if any) serves `extract` too.
         let (captures, capture_failures) = self.extract(r, &response);
         let mut failures = failures;
         failures.extend(capture_failures);
-        let mut shown = Vec::with_capacity(captures.len());
-        for (k, v) in captures {
-            let mv = to_mj(&v);
-            if self.secret_names.contains(&k.as_str()) {
-                super::add_secret(&mut self.lock(), &mv);
-            }
-            let text = super::prepare::text(&v);
-            shown.push((k.clone(), cut(&self.lock().string(&text), 200)));
-            scope.set(k, mv);
-        }
         let status = if failures.is_empty() {
             StepStatus::Passed
         } else {
             StepStatus::Failed
         };
+        // A passing step keeps its exchange only when a report will show it.
+        let keep = self.rc.keep_exchanges || status != StepStatus::Passed;
+        let mut shown = Vec::new();
+        for (k, v) in captures {
+            let mv = to_mj(&v);
+            if self.secret_names.contains(&k.as_str()) {
+                super::add_secret(&mut self.lock(), &mv);
+            }
+            if keep {
+                let text = super::prepare::text(&v);
+                shown.push((k.clone(), cut(&self.lock().string(&text), 200)));
+            }
+            scope.set(k, mv);
+        }
+        if !failures.is_empty() {
+            // Redacted once, at the end, with every secret known by now.
+            let redactor = self.lock();
+            failures.iter_mut().for_each(|f| redact(&redactor, f));
+        }
         if status == StepStatus::Failed && self.rc.fail_fast {
             self.rc.stop.store(true, Ordering::Relaxed);
         }
+        let response = response.resp;
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
         outcome.failures = failures;
-        outcome.request = Some(self.request_summary(&prepared));
-        outcome.response = Some(self.response_summary(&response));
+        if keep {
+            outcome.request = Some(self.request_summary(&prepared));
+            outcome.response = Some(self.response_summary(&response));
+        } else {
+            outcome.response = Some(status_only(&response));
+        }
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
@@ -123,8 +141,9 @@ impl Cx<'_> {
     }
 
     /// Every expectation of the step against one response.
-    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, resp: &Response) -> Vec<ExpectationFailure> {
-        let redactor = self.lock().clone();
+    /// Failures are not redacted yet: `request` does it once for the step.
+    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, body: &Body) -> Vec<ExpectationFailure> {
+        let resp = &body.resp;
         let mut failures = Vec::new();
         let line = |span: crate::source::Span| span.line();
         let status_ok = if r.status.is_empty() {
@@ -157,16 +176,13 @@ impl Cx<'_> {
                 line: r.status_span.map_or(step.span.line(), line),
             });
         }
-        let json = std::cell::OnceCell::new();
-        let parse_json = || -> Result<Value, String> {
-            serde_json::from_slice::<Value>(&resp.body).map_err(|e| format!("not JSON ({e})"))
-        };
         let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
-        let ctx = self.context(scope, &step.dir);
+        // Only a predicate with a template needs the variables.
+        let ctx = OnceCell::new();
         for e in &r.expect {
             let actual: Result<Option<Value>, String> = match &e.subject {
                 Subject::Header(name) => Ok(header_value(resp, name)),
-                Subject::Json(path) => match json.get_or_init(parse_json) {
+                Subject::Json(path) => match body.json() {
                     Ok(doc) => Ok(path.select(doc).to_value()),
                     Err(msg) => Err(msg.clone()),
                 },
@@ -174,33 +190,26 @@ impl Cx<'_> {
                 Subject::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 Subject::Duration => Ok(Some(Value::from(resp.elapsed.as_millis() as u64))),
             };
-            let subject = e.subject.describe();
+            let subject = || e.subject.describe();
             let actual = match actual {
                 Ok(a) => a,
                 Err(msg) => {
-                    failures.push(failure(
-                        &redactor,
-                        &subject,
-                        "equals",
-                        "a JSON body",
-                        &msg,
-                        None,
-                        e.span.line(),
-                    ));
+                    failures.push(failure(&subject(), "equals", "a JSON body", &msg, None, e.span.line()));
                     continue;
                 }
             };
             for c in &e.checks {
                 let predicate = match c {
-                    CheckPlan::Ready(p) => p.clone(),
+                    CheckPlan::Ready(p) => Cow::Borrowed(p),
                     CheckPlan::Render { name, value } => {
-                        let rendered = render_value(&self.rc.renderer, value, &ctx)
+                        let ctx = ctx.get_or_init(|| self.context(scope, &step.dir));
+                        let rendered = render_value(&self.rc.renderer, value, ctx)
                             .map_err(|err| err.to_string())
                             .and_then(|v| build_predicate(name, &v));
                         match rendered {
-                            Ok(p) => p,
+                            Ok(p) => Cow::Owned(p),
                             Err(msg) => {
-                                failures.push(failure(&redactor, &subject, name, "a value", &msg, None, e.span.line()));
+                                failures.push(failure(&subject(), name, "a value", &msg, None, e.span.line()));
                                 continue;
                             }
                         }
@@ -214,8 +223,7 @@ impl Cx<'_> {
                 }) = check::check(&predicate, actual.as_ref())
                 {
                     failures.push(failure(
-                        &redactor,
-                        &subject,
+                        &subject(),
                         predicate,
                         &expected,
                         &got,
@@ -226,12 +234,11 @@ impl Cx<'_> {
             }
         }
         if let Some((schema, span)) = &r.schema {
-            match json.get_or_init(parse_json) {
+            match body.json() {
                 Ok(doc) => {
                     let errors = schema.validate(doc);
                     if !errors.is_empty() {
                         failures.push(failure(
-                            &redactor,
                             "schema",
                             "schema",
                             "the body to match the schema",
@@ -241,36 +248,23 @@ impl Cx<'_> {
                         ));
                     }
                 }
-                Err(msg) => failures.push(failure(
-                    &redactor,
-                    "schema",
-                    "schema",
-                    "a JSON body",
-                    msg,
-                    None,
-                    span.line(),
-                )),
+                Err(msg) => failures.push(failure("schema", "schema", "a JSON body", msg, None, span.line())),
             }
         }
         failures
     }
 
-    /// Captures; a capture that finds nothing is a failure.
-    fn extract(&self, r: &RequestPlan, resp: &Response) -> (Vec<(String, Value)>, Vec<ExpectationFailure>) {
+    /// Captures; a capture that finds nothing is a failure (not redacted yet, as in `verify`).
+    fn extract(&self, r: &RequestPlan, body: &Body) -> (Vec<(String, Value)>, Vec<ExpectationFailure>) {
+        let resp = &body.resp;
         let mut captures = Vec::new();
         let mut failures = Vec::new();
-        let mut json: Option<Result<Value, String>> = None;
         for x in &r.extract {
             let found: Result<Option<Value>, String> = match &x.source {
-                ExtractSource::Json(path) => {
-                    let doc = json.get_or_insert_with(|| {
-                        serde_json::from_slice::<Value>(&resp.body).map_err(|e| format!("not JSON ({e})"))
-                    });
-                    match doc {
-                        Ok(doc) => Ok(path.select(doc).to_value()),
-                        Err(msg) => Err(msg.clone()),
-                    }
-                }
+                ExtractSource::Json(path) => match body.json() {
+                    Ok(doc) => Ok(path.select(doc).to_value()),
+                    Err(msg) => Err(msg.clone()),
+                },
                 ExtractSource::Header(name) => Ok(header_value(resp, name)),
                 ExtractSource::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 ExtractSource::Status => Ok(Some(Value::from(resp.status))),
@@ -285,7 +279,6 @@ impl Cx<'_> {
             match found {
                 Ok(Some(v)) => captures.push((x.name.clone(), v)),
                 Ok(None) => failures.push(failure(
-                    &self.lock(),
                     &format!("capture {}", x.name),
                     "exists",
                     "a match",
@@ -294,7 +287,6 @@ impl Cx<'_> {
                     x.span.line(),
                 )),
                 Err(msg) => failures.push(failure(
-                    &self.lock(),
                     &format!("capture {}", x.name),
                     "parse",
                     "JSON",
@@ -365,8 +357,29 @@ impl Cx<'_> {
     }
 }
 
+/// A response with its JSON body parsed at most once, on first use, for both
+/// `expect` and `extract`.
+struct Body {
+    resp: Response,
+    json: OnceCell<Result<Value, String>>,
+}
+
+impl Body {
+    fn new(resp: Response) -> Body {
+        Body {
+            resp,
+            json: OnceCell::new(),
+        }
+    }
+
+    fn json(&self) -> &Result<Value, String> {
+        self.json
+            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| format!("not JSON ({e})")))
+    }
+}
+
+/// An expectation failure as found; [`redact`] masks it before it leaves the step.
 fn failure(
-    redactor: &Redactor,
     subject: &str,
     predicate: &str,
     expected: &str,
@@ -375,12 +388,34 @@ fn failure(
     line: usize,
 ) -> ExpectationFailure {
     ExpectationFailure {
-        subject: redactor.string(subject),
+        subject: subject.to_owned(),
         predicate: predicate.to_owned(),
-        expected: redactor.string(expected),
-        actual: redactor.string(actual),
-        diff: diff.map(|d| redactor.string(d)),
+        expected: expected.to_owned(),
+        actual: actual.to_owned(),
+        diff: diff.map(str::to_owned),
         line,
+    }
+}
+
+/// Masks the secrets in a failure's texts.
+fn redact(redactor: &Redactor, f: &mut ExpectationFailure) {
+    for text in [&mut f.subject, &mut f.expected, &mut f.actual]
+        .into_iter()
+        .chain(f.diff.as_mut())
+    {
+        if let Cow::Owned(masked) = redactor.text(text) {
+            *text = masked;
+        }
+    }
+}
+
+/// What a passing step keeps of its response when no report shows more: the status and size.
+fn status_only(r: &Response) -> ResponseSummary {
+    ResponseSummary {
+        status: r.status,
+        headers: Vec::new(),
+        body_excerpt: String::new(),
+        size: r.body.len() as u64,
     }
 }
 
