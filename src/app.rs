@@ -175,7 +175,10 @@ fn run(args: &RunArgs) -> u8 {
     let Some((loaded, renderer)) = load_all(&config.paths, &config.load) else {
         return exit::INVALID;
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread: the executor's futures and hyper's connection tasks then run side by side
+    // with no cross-thread wake-up per request (measured in bench/run.sh: faster than the
+    // multi-threaded runtime for sequential and `parallel` steps alike).
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return invalid(&Diagnostic::new(format!("cannot start the async runtime: {e}"))),
     };
