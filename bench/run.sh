@@ -4,6 +4,7 @@
 #     bench/run.sh                    # from anywhere in the repository
 #     ROUNDS=9 PER=3 bench/run.sh     # more runs (default 5 rounds of 3 runs)
 #     BENCH_PIN=1 bench/run.sh        # server on CPU 0, clients on the others (≥ 2 CPUs)
+#     SORTIE_BIN=/tmp/old/sortie bench/run.sh   # measure another build of sortie
 #
 # It builds Sortie, the demo API and the floor (examples/floor.rs: a bare reqwest
 # loop with Sortie's client settings, on tokio's current-thread runtime) in
@@ -63,7 +64,7 @@ fi
 # --- build -------------------------------------------------------------------
 say "building (release)"
 (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET cargo build --release --quiet --bin sortie --bin sortie-demo --example floor)
-SORTIE=$BIN/sortie
+SORTIE=${SORTIE_BIN:-$BIN/sortie} # SORTIE_BIN=path: measure another build (say, of an older commit)
 DEMO=$BIN/sortie-demo
 FLOOR=$BIN/examples/floor
 
