@@ -185,7 +185,10 @@ fn run(args: &RunArgs) -> u8 {
     let Some((loaded, renderer)) = load_all(&config.paths, &config.load) else {
         return exit::INVALID;
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread: the executor's futures and hyper's connection tasks then run side by side
+    // with no cross-thread wake-up per request (measured in bench/run.sh: faster than the
+    // multi-threaded runtime for sequential and `parallel` steps alike).
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return invalid(&Diagnostic::new(format!("cannot start the async runtime: {e}"))),
     };
@@ -220,6 +223,11 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         selection: config.selection.clone(),
         stop: stop.clone(),
         dry_run: config.dry_run,
+        // Reports that show passing steps in full need their exchanges kept.
+        keep_exchanges: config.verbose > 0
+            || config.report_json.is_some()
+            || config.report_html.is_some()
+            || config.curl.is_some(),
     };
     let collections: Vec<_> = collections
         .into_iter()

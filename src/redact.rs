@@ -19,7 +19,8 @@ pub const MIN_LEARNED: usize = 6;
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest first, so a secret that contains another is masked whole.
-    secrets: Vec<String>,
+    /// Shared: a redactor is cloned per step, secrets are added rarely.
+    secrets: std::sync::Arc<Vec<String>>,
     /// Header names (lower case) whose values are masked, besides [`SENSITIVE_HEADERS`].
     headers: Vec<String>,
 }
@@ -45,12 +46,16 @@ impl Redactor {
                 forms.push(inner.to_owned());
             }
         }
+        let mut added = false;
         for form in forms {
             if !self.secrets.contains(&form) {
-                self.secrets.push(form);
+                std::sync::Arc::make_mut(&mut self.secrets).push(form);
+                added = true;
             }
         }
-        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        if added {
+            std::sync::Arc::make_mut(&mut self.secrets).sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
     }
 
     /// Learns the credential inside a sensitive header, so that a server echoing
@@ -110,7 +115,7 @@ impl Redactor {
     /// The text with every secret replaced by `***`.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for secret in &self.secrets {
+        for secret in self.secrets.iter() {
             if out.contains(secret.as_str()) {
                 out = Cow::Owned(out.replace(secret.as_str(), MASK));
             }

@@ -72,11 +72,18 @@ pub struct Session {
     builder_plan: SessionPlan,
     options: SessionOptions,
     jar: Arc<Jar>,
-    /// Clients by connect and read timeouts (reqwest sets them per client); they share the jar.
-    clients: Mutex<HashMap<(Duration, Duration), reqwest::Client>>,
+    /// Clients by connect and read timeouts (reqwest sets them per client) and by whether they
+    /// speak TLS; they share the jar.
+    clients: Mutex<HashMap<(Duration, Duration, bool), reqwest::Client>>,
+    /// Parsed URLs by their text: steps and loop iterations mostly send to a few URLs,
+    /// and parsing one costs more than the rest of preparing its request.
+    urls: Mutex<HashMap<String, Url>>,
     /// Digest challenges and OAuth2 tokens, shared by every step of the session.
     pub auth: crate::auth::AuthCache,
 }
+
+/// The most URLs [`Session::parse_url`] remembers; the cache starts over when full.
+const URL_CACHE: usize = 1024;
 
 impl Session {
     /// Builds the session; an unreadable certificate file is an error of the input.
@@ -87,13 +94,28 @@ impl Session {
             jar: Arc::new(Jar::default()),
             clients: Mutex::new(HashMap::new()),
             auth: crate::auth::AuthCache::default(),
+            urls: Mutex::new(HashMap::new()),
         };
-        session.client(timeouts)?;
+        // Certificate files are read (and their errors reported) now, whatever the first URL.
+        let certificates = plan.cacert.is_some()
+            || options.cacert.is_some()
+            || plan.client_cert.is_some()
+            || options.client_cert.is_some();
+        session.client(timeouts, certificates || options.proxy.is_some())?;
         Ok(session)
     }
 
-    fn client(&self, t: &Timeouts) -> Result<reqwest::Client, String> {
-        let key = (t.connect, t.read);
+    /// Whether a request to `url` needs the client that speaks TLS: an https URL, or any URL
+    /// through a proxy (which may itself be https).
+    fn tls(&self, url: &Url) -> bool {
+        url.scheme() == "https" || self.options.proxy.is_some()
+    }
+
+    /// The client for these timeouts. Without `tls` it has no root certificates: loading the
+    /// system's (rustls-platform-verifier) costs milliseconds at every start, and a collection
+    /// that only speaks plain http (a local test run) never needs them.
+    fn client(&self, t: &Timeouts, tls: bool) -> Result<reqwest::Client, String> {
+        let key = (t.connect, t.read, tls);
         let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
@@ -110,10 +132,17 @@ impl Session {
         if plan.http2_prior_knowledge {
             b = b.http2_prior_knowledge();
         }
-        if plan.insecure || self.options.insecure {
+        if !tls {
+            b = b.tls_certs_only(std::iter::empty());
+        } else if plan.insecure || self.options.insecure {
             b = b.tls_danger_accept_invalid_certs(true);
         }
-        for path in [&plan.cacert, &self.options.cacert].into_iter().flatten() {
+        let certificates = if tls {
+            [&plan.cacert, &self.options.cacert]
+        } else {
+            [&None, &None]
+        };
+        for path in certificates.into_iter().flatten() {
             let pem =
                 std::fs::read(path).map_err(|e| format!("cannot read CA certificate `{}`: {e}", path.display()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -122,7 +151,7 @@ impl Session {
                 b = b.add_root_certificate(cert);
             }
         }
-        if let Some((cert, key)) = plan.client_cert.as_ref().or(self.options.client_cert.as_ref()) {
+        if tls && let Some((cert, key)) = plan.client_cert.as_ref().or(self.options.client_cert.as_ref()) {
             let mut pem =
                 std::fs::read(cert).map_err(|e| format!("cannot read client certificate `{}`: {e}", cert.display()))?;
             pem.extend(std::fs::read(key).map_err(|e| format!("cannot read client key `{}`: {e}", key.display()))?);
@@ -143,6 +172,20 @@ impl Session {
             .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
         clients.insert(key, client.clone());
         Ok(client)
+    }
+
+    /// `Url::parse`, remembered: the message of the parser's error otherwise.
+    pub fn parse_url(&self, text: &str) -> Result<Url, String> {
+        let mut urls = self.urls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(url) = urls.get(text) {
+            return Ok(url.clone());
+        }
+        let url = Url::parse(text).map_err(|e| e.to_string())?;
+        if urls.len() >= URL_CACHE {
+            urls.clear();
+        }
+        urls.insert(text.to_owned(), url.clone());
+        Ok(url)
     }
 
     /// The cookies the jar would send to `url`, as `name=value` pairs.
@@ -179,14 +222,14 @@ impl Session {
         max_redirects: u32,
         started: Instant,
     ) -> Result<Response, SendError> {
-        let client = self.client(t).map_err(|m| SendError::new(m, false))?;
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut headers = header_map(&req.headers)?;
         let mut body = req.body.clone();
-        let first_origin = origin(&req.url);
         let mut hops = 0;
         loop {
+            // Per hop: a redirect may go from http to https.
+            let client = self.client(t, self.tls(&url)).map_err(|m| SendError::new(m, false))?;
             let mut builder = client.request(method.clone(), url.clone());
             if let Some(b) = &body {
                 let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
@@ -202,7 +245,7 @@ impl Session {
                 builder = builder.headers(headers.clone());
             }
             // reqwest's read timeout covers the wait for the response head too.
-            let response = match builder.send().await {
+            let mut response = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
                     let has_cert = self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
@@ -234,7 +277,7 @@ impl Session {
                         false,
                     ));
                 }
-                if origin(&next) != first_origin {
+                if origin(&next) != origin(&req.url) {
                     for name in ["authorization", "proxy-authorization", "cookie"]
                         .into_iter()
                         .chain(req.credential_headers.iter().map(String::as_str))
@@ -255,7 +298,8 @@ impl Session {
                 continue;
             }
             let response_url = response.url().clone();
-            let response_headers = response.headers().clone();
+            // Taken, not cloned: the body is read without them.
+            let response_headers = std::mem::take(response.headers_mut());
             let body = self.read_body(response, t).await?;
             return Ok(Response {
                 status: status.as_u16(),
@@ -283,19 +327,29 @@ impl Session {
                 false,
             ));
         }
+        // A body that comes in one chunk (most do) is kept as it came, not copied.
+        let mut first: Option<Bytes> = None;
         let mut buf = bytes::BytesMut::new();
         loop {
             match tokio::time::timeout(t.read, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => {
-                    if buf.len() as u64 + chunk.len() as u64 > max {
+                    let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                    if held as u64 + chunk.len() as u64 > max {
                         return Err(SendError::new(
                             format!("response body is larger than the limit of {} (--max-body)", size(max)),
                             false,
                         ));
                     }
-                    buf.extend_from_slice(&chunk);
+                    if first.is_none() && buf.is_empty() {
+                        first = Some(chunk);
+                    } else {
+                        if let Some(head) = first.take() {
+                            buf.extend_from_slice(&head);
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
                 }
-                Ok(Ok(None)) => return Ok(buf.freeze()),
+                Ok(Ok(None)) => return Ok(first.unwrap_or_else(|| buf.freeze())),
                 Ok(Err(e)) if !e.is_timeout() => {
                     return Err(SendError::new(
                         format!("error reading the response body: {}", chain(&e)),

@@ -221,11 +221,11 @@ impl Cx<'_> {
                     (unit_scope, buf)
                 }
             });
-            let mut results = futures_util::stream::iter(units).buffered(parallel);
-            while let Some((unit_scope, buf)) = results.next().await {
+            in_order(units, parallel, |(unit_scope, buf)| {
                 scope.merge(&unit_scope);
                 out.forward(buf);
-            }
+            })
+            .await;
         })
     }
 
@@ -261,11 +261,11 @@ impl Cx<'_> {
                         (unit_scope, buf)
                     }
                 });
-                let mut results = futures_util::stream::iter(units).buffered(g.parallel);
-                while let Some((unit_scope, buf)) = results.next().await {
+                in_order(units, g.parallel, |(unit_scope, buf)| {
                     scope.merge(&unit_scope);
                     out.forward(buf);
-                }
+                })
+                .await;
             }
             StepKind::Include(inc) => {
                 let ctx = self.context(scope, &step.dir);
@@ -380,6 +380,23 @@ impl Cx<'_> {
             self.rc.stop.store(true, Ordering::Relaxed);
         }
         self.base(step, name, place, StepStatus::Errored, Some(message))
+    }
+}
+
+/// Runs `units` with at most `parallel` in flight and hands their results to `each` in the
+/// units' order. A unit that finishes early waits in a buffer, not in one of the `parallel`
+/// slots (as with `buffered`): one slow unit does not stall the others.
+async fn in_order<T>(units: impl Iterator<Item = impl Future<Output = T>>, parallel: usize, mut each: impl FnMut(T)) {
+    let indexed = units.enumerate().map(|(i, unit)| async move { (i, unit.await) });
+    let mut running = futures_util::stream::iter(indexed).buffer_unordered(parallel.max(1));
+    let mut finished = std::collections::BTreeMap::new();
+    let mut next = 0;
+    while let Some((i, result)) = running.next().await {
+        finished.insert(i, result);
+        while let Some(result) = finished.remove(&next) {
+            each(result);
+            next += 1;
+        }
     }
 }
 

@@ -48,6 +48,10 @@ pub struct RunContext {
     pub stop: Arc<AtomicBool>,
     /// `--dry-run`: render each request and stop there; nothing is sent.
     pub dry_run: bool,
+    /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
+    /// in its outcome. When false only failed and errored steps keep them, so a long run does
+    /// not hold bodies no report prints; set it when a reporter shows passing steps in full.
+    pub keep_exchanges: bool,
 }
 
 impl RunContext {

@@ -52,6 +52,8 @@ impl Cx<'_> {
                 headers.push((name.clone(), text(&json)));
             }
         }
+        // The headers written in the collection; those Sortie adds below are known credentials or none.
+        let user_headers = headers.len();
         let has_header =
             |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
 
@@ -114,6 +116,20 @@ impl Cx<'_> {
                         client_secret,
                         scope,
                     })));
+                }
+            }
+        }
+        // A header whose value holds a secret carries a credential: dropped on a cross-origin
+        // redirect. Checked once auth has registered its secrets; only the collection's own
+        // headers (Authorization is always dropped, an api_key header is listed above), as each
+        // check scans every secret known.
+        {
+            let mut redactor = self.lock();
+            for (name, value) in &headers[..user_headers] {
+                // A credential written as a literal header is masked if a server echoes it.
+                redactor.learn_header(name, value);
+                if redactor.text(value) != value.as_str() {
+                    credential_headers.push(name.to_ascii_lowercase());
                 }
             }
         }
@@ -213,17 +229,6 @@ impl Cx<'_> {
             }
         };
 
-        // A header whose value holds a secret carries a credential: dropped on a cross-origin redirect.
-        {
-            let mut redactor = self.lock();
-            for (name, value) in &headers {
-                // A credential written as a literal header is masked if a server echoes it.
-                redactor.learn_header(name, value);
-                if redactor.text(value) != value.as_str() {
-                    credential_headers.push(name.to_ascii_lowercase());
-                }
-            }
-        }
         Ok(Prepared {
             method,
             url,
@@ -259,7 +264,10 @@ impl Cx<'_> {
                 ));
             }
         };
-        let parsed = Url::parse(&full).map_err(|e| format!("invalid URL `{full}`: {e}"))?;
+        let parsed = self
+            .session
+            .parse_url(&full)
+            .map_err(|e| format!("invalid URL `{full}`: {e}"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(format!(
                 "unsupported URL scheme `{}` in `{full}`: only http and https",

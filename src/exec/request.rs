@@ -107,9 +107,14 @@ impl Cx<'_> {
         }
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
         outcome.failures = checks.failures;
-        outcome.checks = checks.results;
-        outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
-        outcome.response = Some(self.response_summary(&response));
+        // A passing step keeps its exchange only when a report will show it.
+        if self.rc.keep_exchanges || status != StepStatus::Passed {
+            outcome.checks = checks.results;
+            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
+            outcome.response = Some(self.response_summary(&response));
+        } else {
+            outcome.response = Some(status_only(&response));
+        }
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
@@ -490,6 +495,17 @@ impl Checks {
 
     fn is_ok(&self) -> bool {
         self.failures.is_empty()
+    }
+}
+
+/// The response of a passing step no report shows in full: status and size.
+fn status_only(r: &Response) -> ResponseSummary {
+    ResponseSummary {
+        status: r.status,
+        headers: Vec::new(),
+        body_excerpt: String::new(),
+        size: r.body.len() as u64,
+        elapsed: r.elapsed,
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::Value;
-use minijinja::value::Object;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 
 use super::functions::{DIR_KEY, TemplateDir};
 
@@ -62,14 +62,8 @@ impl Context {
     /// The front layer of one `for_each` iteration: the item under `name`, and `loop` with
     /// `index` (1-based), `index0`, `first`, `last` and `length`.
     pub fn iteration(name: &str, item: Value, index0: usize, length: usize) -> IndexMap<String, Value> {
-        let info = Value::from_pairs([
-            ("index", Value::from(index0 + 1)),
-            ("index0", Value::from(index0)),
-            ("first", Value::from(index0 == 0)),
-            ("last", Value::from(index0 + 1 == length)),
-            ("length", Value::from(length)),
-        ]);
-        let mut layer = IndexMap::new();
+        let info = Value::from_object(LoopInfo { index0, length });
+        let mut layer = IndexMap::with_capacity(2);
         layer.insert(name.to_string(), item);
         layer.insert("loop".to_string(), info);
         layer
@@ -103,5 +97,34 @@ impl Object for Context {
             return Some(Value::from_object(TemplateDir(self.dir.clone())));
         }
         self.lookup(key)
+    }
+}
+
+/// `loop` of one `for_each` iteration: a map of five keys, computed on lookup (building a
+/// minijinja map per iteration cost more than the rest of preparing a request).
+#[derive(Debug)]
+struct LoopInfo {
+    index0: usize,
+    length: usize,
+}
+
+impl Object for LoopInfo {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(match key.as_str()? {
+            "index" => Value::from(self.index0 + 1),
+            "index0" => Value::from(self.index0),
+            "first" => Value::from(self.index0 == 0),
+            "last" => Value::from(self.index0 + 1 == self.length),
+            "length" => Value::from(self.length),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(&["index", "index0", "first", "last", "length"])
     }
 }

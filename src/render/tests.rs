@@ -156,6 +156,23 @@ fn iteration_layer_gives_item_and_loop() {
         r.compile("{{ loop.index0 }}").unwrap().render(&r, &c).unwrap(),
         json!(2)
     );
+    // `loop` is a map like any other: whole, iterated, serialized, and strict on a missing key.
+    let whole = json!({"index": 3, "index0": 2, "first": false, "last": true, "length": 3});
+    assert_eq!(r.compile("{{ loop }}").unwrap().render(&r, &c).unwrap(), whole);
+    let text = r.compile("{{ loop | tojson }}").unwrap().render_string(&r, &c).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), whole);
+    assert_eq!(
+        r.compile("{% for k in loop %}{{ k }},{% endfor %}")
+            .unwrap()
+            .render(&r, &c)
+            .unwrap(),
+        json!("index,index0,first,last,length,")
+    );
+    assert_eq!(
+        r.compile("{{ loop | length }}").unwrap().render(&r, &c).unwrap(),
+        json!(5)
+    );
+    assert!(r.compile("{{ loop.nope }}").unwrap().render(&r, &c).is_err());
 }
 
 #[test]

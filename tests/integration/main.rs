@@ -4,6 +4,7 @@
 mod auth;
 mod diagnostics;
 mod errors;
+mod exchanges;
 mod faults;
 mod flow;
 mod http;
