@@ -15,9 +15,22 @@ pub struct Compiler<'a> {
     pub renderer: &'a Renderer,
     /// Canonical; files read by a collection must resolve inside it.
     pub file_root: PathBuf,
+    /// JSONPaths compiled so far, by their text: long collections repeat the
+    /// same few paths, and a compiled path is shared (an `Arc` inside).
+    pub paths: std::cell::RefCell<std::collections::HashMap<String, crate::jsonpath::JsonPath>>,
 }
 
 impl Compiler<'_> {
+    /// Compiles a JSONPath once per distinct text.
+    pub fn jsonpath(&self, text: &str) -> Result<crate::jsonpath::JsonPath, String> {
+        if let Some(p) = self.paths.borrow().get(text) {
+            return Ok(p.clone());
+        }
+        let p = crate::jsonpath::JsonPath::parse(text)?;
+        self.paths.borrow_mut().insert(text.to_owned(), p.clone());
+        Ok(p)
+    }
+
     /// Compiles a template, pointing a syntax error at its exact character.
     pub fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
         match self.renderer.compile(text) {

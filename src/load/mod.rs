@@ -141,7 +141,11 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         }
         errors.extend(errs.0);
     }
-    let compiler = Compiler { renderer, file_root };
+    let compiler = Compiler {
+        renderer,
+        file_root,
+        paths: std::cell::RefCell::default(),
+    };
     let mut planner = plan::Planner::new(compiler, &mut sources, options.timeout);
     for (file, display, model) in &parsed {
         let mut errs = Errors::default();

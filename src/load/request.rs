@@ -227,7 +227,7 @@ pub fn request(
         expect.extend(expectation(c, errs, Subject::Header(name.value.clone()), name, v));
     }
     for (path, v) in e.json.iter().flat_map(Map::iter) {
-        match JsonPath::parse(&path.value) {
+        match c.jsonpath(&path.value) {
             Ok(p) => expect.extend(expectation(c, errs, Subject::Json(p), path, v)),
             Err(msg) => errs.push(jsonpath_error(&msg, path)),
         }
@@ -257,7 +257,7 @@ pub fn request(
 
     let mut extract = Vec::new();
     for (name, x) in step.extract.iter().flat_map(Map::iter) {
-        if let Some(source) = extract_source(errs, x) {
+        if let Some(source) = extract_source(c, errs, x) {
             extract.push(ExtractPlan {
                 name: name.value.clone(),
                 source,
@@ -469,8 +469,8 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
     }
 }
 
-fn extract_source(errs: &mut Errors, x: &Extract) -> Option<ExtractSource> {
-    let json = |errs: &mut Errors, p: &Spanned<String>| match JsonPath::parse(&p.value) {
+fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<ExtractSource> {
+    let json = |errs: &mut Errors, p: &Spanned<String>| match c.jsonpath(&p.value) {
         Ok(path) => Some(ExtractSource::Json(path)),
         Err(msg) => {
             errs.push(jsonpath_error(&msg, p));
