@@ -112,6 +112,10 @@ impl<'a> Fields<'a> {
 
     /// Reports `key`, when present, as belonging elsewhere (`retry` on a step belongs in `request`).
     pub fn misplaced(&mut self, errs: &mut Errors, key: &str, place: &str) {
+        // The common case: every key of the map was a known one.
+        if self.used.iter().all(|u| *u) {
+            return;
+        }
         let entries = self.entries;
         if let Some(i) = entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
             self.used[i] = true;
@@ -149,10 +153,10 @@ impl<'a> Fields<'a> {
             if *used {
                 continue;
             }
-            let name = key.key_text();
-            if self.known.contains(&name.as_str()) {
+            if key.as_str().is_some_and(|k| self.known.contains(&k)) {
                 continue;
             }
+            let name = key.key_text();
             let mut d = Diagnostic::at(format!("unknown key `{name}` in {}", self.what), key.span);
             d = match did_you_mean(&name, self.known.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),

@@ -272,8 +272,13 @@ impl Builder {
                     if matches!(key.kind, NodeKind::Seq(_) | NodeKind::Map(_)) {
                         return Err(Diagnostic::at("a map key must be a plain value", key.span));
                     }
-                    let text = key.key_text();
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
+                    // Keys are nearly always strings: compare them without allocating.
+                    let same = |k: &Node| match (k.as_str(), key.as_str()) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => k.key_text() == key.key_text(),
+                    };
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| same(k)) {
+                        let text = key.key_text();
                         return Err(Diagnostic::at(format!("duplicate key `{text}`"), key.span)
                             .with_help(format!("`{text}` is already set on line {}", first.span.start.line)));
                     }
