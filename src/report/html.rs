@@ -9,7 +9,6 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::mem;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,6 +20,7 @@ use super::console::{clean, format_duration};
 use super::write::write_atomic;
 use crate::event::Event;
 use crate::outcome::{CollectionOutcome, Counts, Phase, RunOutcome, StepOutcome, StepStatus};
+use crate::report::collect::Collector;
 
 const CSS: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
@@ -28,10 +28,8 @@ const SCRIPT: &str = include_str!("html.js");
 /// Writes the HTML report when the run finishes.
 pub struct HtmlReporter {
     path: PathBuf,
-    collections: Vec<CollectionOutcome>,
-    /// The running collection's steps as they finished, whole: the executor
-    /// slims passed steps afterwards, and the page shows their details.
-    steps: Vec<StepOutcome>,
+    /// Whole steps: the page shows passed steps' details too.
+    collector: Collector,
 }
 
 impl HtmlReporter {
@@ -39,45 +37,16 @@ impl HtmlReporter {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            collections: Vec::new(),
-            steps: Vec::new(),
+            collector: Collector::new(true),
         }
     }
 }
 
 impl Reporter for HtmlReporter {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::StepFinished { step, .. } => {
-                self.steps.push((*step).clone());
-                Ok(())
-            }
-            Event::CollectionFinished(c) => {
-                let mut collection = (*c).clone();
-                if self.steps.len() == c.steps.len() {
-                    collection.steps = mem::take(&mut self.steps);
-                }
-                self.steps.clear();
-                self.collections.push(collection);
-                Ok(())
-            }
-            Event::RunFinished(run) => {
-                let collected = RunOutcome {
-                    collections: mem::take(&mut self.collections),
-                    duration: run.duration,
-                    interrupted: run.interrupted,
-                };
-                let run = if collected.collections.is_empty() {
-                    run
-                } else {
-                    &collected
-                };
-                write_atomic(&self.path, render_html(run).as_bytes())
-            }
-            Event::CollectionStarted { .. } => {
-                self.steps.clear();
-                Ok(())
-            }
+        match self.collector.feed(event) {
+            Some(run) => write_atomic(&self.path, render_html(&run).as_bytes()),
+            None => Ok(()),
         }
     }
 }

@@ -6,7 +6,6 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::mem;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,6 +16,7 @@ use super::console::{clean, describe_expectation, push_failures};
 use super::write::write_atomic;
 use crate::event::Event;
 use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome, StepStatus};
+use crate::report::collect::Collector;
 
 /// The longest failure message attribute, in characters; the text body has it all.
 const MESSAGE_CHARS: usize = 200;
@@ -28,7 +28,7 @@ const FAILURE_BODY_CHARS: usize = 2000;
 /// Writes a JUnit XML file when the run finishes.
 pub struct JunitReporter {
     path: PathBuf,
-    collections: Vec<CollectionOutcome>,
+    collector: Collector,
 }
 
 impl JunitReporter {
@@ -36,35 +36,19 @@ impl JunitReporter {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            collections: Vec::new(),
+            collector: Collector::new(false),
         }
     }
 }
 
 impl Reporter for JunitReporter {
-    /// Collections are taken from `CollectionFinished`, in the order they came;
-    /// when none came, from `RunFinished` itself.
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::CollectionFinished(collection) => {
-                self.collections.push((*collection).clone());
-                Ok(())
-            }
-            Event::RunFinished(run) => {
-                let collected = RunOutcome {
-                    collections: mem::take(&mut self.collections),
-                    duration: run.duration,
-                    interrupted: run.interrupted,
-                };
-                let run = if collected.collections.is_empty() {
-                    run
-                } else {
-                    &collected
-                };
-                let xml = render_junit(run).map_err(io::Error::other)?;
+        match self.collector.feed(event) {
+            Some(run) => {
+                let xml = render_junit(&run).map_err(io::Error::other)?;
                 write_atomic(&self.path, xml.as_bytes())
             }
-            Event::CollectionStarted { .. } | Event::StepFinished { .. } => Ok(()),
+            None => Ok(()),
         }
     }
 }
