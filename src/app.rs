@@ -202,7 +202,8 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     let _ = rustls::crypto::ring::default_provider().install_default();
     let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
-    spawn_signal_handler(stop.clone(), interrupted.clone());
+    let wake = Arc::new(tokio::sync::Notify::new());
+    spawn_signal_handler(stop.clone(), interrupted.clone(), wake.clone());
 
     let mut collections: Vec<_> = loaded.plan.collections.iter().collect();
     if let Some((i, n)) = config.shard {
@@ -225,6 +226,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: stop.clone(),
+        wake,
         dry_run: config.dry_run,
         // Reports that show passing steps in full need their exchanges kept.
         keep_exchanges: config.verbose > 0
@@ -413,7 +415,7 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
 
 /// The first Ctrl-C or SIGTERM stops new steps (teardown still runs, reports
 /// are written); a second exits at once.
-fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
+fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let mut count = 0;
@@ -440,6 +442,7 @@ fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>) {
             );
             interrupted.store(true, Ordering::Relaxed);
             stop.store(true, Ordering::Relaxed);
+            wake.notify_waiters();
         }
     });
 }

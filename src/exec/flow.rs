@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -232,7 +231,7 @@ impl Cx<'_> {
     /// Runs one unit: a request, a whole group, or an include.
     async fn unit(&self, step: &StepPlan, scope: &mut Scope, place: &Place, name: &str, out: &mut Out<'_>) {
         if let Some(delay) = step.delay.filter(|_| !self.rc.dry_run) {
-            tokio::time::sleep(delay).await;
+            self.rc.pause(delay).await;
         }
         match &step.kind {
             StepKind::Request(r) => {
@@ -377,7 +376,7 @@ impl Cx<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .string(message);
         if self.rc.fail_fast {
-            self.rc.stop.store(true, Ordering::Relaxed);
+            self.rc.request_stop();
         }
         self.base(step, name, place, StepStatus::Errored, Some(message))
     }

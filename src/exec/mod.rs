@@ -9,7 +9,7 @@ pub mod scope;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use indexmap::IndexMap;
 use minijinja::Value;
@@ -46,6 +46,8 @@ pub struct RunContext {
     pub selection: Selection,
     /// Set on Ctrl-C, or by `--fail-fast` after a failure: no new step starts.
     pub stop: Arc<AtomicBool>,
+    /// Woken when `stop` is set, so waits (delay, backoff, polling) end at once.
+    pub wake: Arc<tokio::sync::Notify>,
     /// `--dry-run`: render each request and stop there; nothing is sent.
     pub dry_run: bool,
     /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
@@ -57,6 +59,28 @@ pub struct RunContext {
 impl RunContext {
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Stops new steps from starting and ends every wait.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.wake.notify_waiters();
+    }
+
+    /// Waits `d`, or less when the run is stopped meanwhile (Ctrl-C during a
+    /// 30s backoff must not wait 30s).
+    pub async fn pause(&self, d: Duration) {
+        let notified = self.wake.notified();
+        tokio::pin!(notified);
+        // Registered before the flag is read, so a stop in between is not missed.
+        notified.as_mut().enable();
+        if self.stopped() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(d) => {}
+            () = notified => {}
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! One request step: prepare, send (with retries and polling), check the
 //! response, capture values, and build the step's outcome.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -65,7 +64,7 @@ impl Cx<'_> {
                 break (response, checks);
             }
             if let Some((_, interval)) = r.retry_until {
-                tokio::time::sleep(interval).await;
+                self.rc.pause(interval).await;
             }
         };
         checks.redactor = self.lock().clone();
@@ -103,7 +102,7 @@ impl Cx<'_> {
             StepStatus::Failed
         };
         if status == StepStatus::Failed && self.rc.fail_fast {
-            self.rc.stop.store(true, Ordering::Relaxed);
+            self.rc.request_stop();
         }
         let mut outcome = self.base(step, name.to_owned(), place, status, None);
         outcome.failures = checks.failures;
@@ -178,7 +177,11 @@ impl Cx<'_> {
                         return Ok(resp);
                     }
                     let wait = retry_after(&resp).map_or_else(|| backoff(policy, tries), |w| w.min(policy.max_backoff));
-                    tokio::time::sleep(wait).await;
+                    self.rc.pause(wait).await;
+                    // Stopped while waiting: this response is the step's last.
+                    if self.rc.stopped() {
+                        return Ok(resp);
+                    }
                 }
                 Err(e) => {
                     let may_retry =
@@ -186,7 +189,10 @@ impl Cx<'_> {
                     if last || !may_retry {
                         return Err(e);
                     }
-                    tokio::time::sleep(backoff(policy, tries)).await;
+                    self.rc.pause(backoff(policy, tries)).await;
+                    if self.rc.stopped() {
+                        return Err(e);
+                    }
                 }
             }
         }

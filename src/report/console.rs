@@ -184,7 +184,12 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
                 &mut out,
                 color,
                 DIM,
-                &format!("{BLOCK}at {}:{}", clean(&step.file), step.line),
+                // The first failed expectation's line: where the reader should look.
+                &format!(
+                    "{BLOCK}at {}:{}",
+                    clean(&step.file),
+                    step.failures.first().map_or(step.line, |f| f.line)
+                ),
             );
             out.push('\n');
         }

@@ -368,3 +368,51 @@ fn a_second_ctrl_c_exits_at_once_and_keeps_the_earlier_report() {
     assert_eq!(status.code(), Some(130));
     assert_eq!(p.read("j.xml"), "an earlier report");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_a_long_backoff_without_another_try() {
+    let tries = Arc::new(AtomicUsize::new(0));
+    let t = tries.clone();
+    let router = axum::Router::new()
+        .route(
+            "/busy",
+            get(move || {
+                let t = t.clone();
+                async move {
+                    t.fetch_add(1, Ordering::SeqCst);
+                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy")
+                }
+            }),
+        )
+        .fallback(|| async { "ok" });
+    let server = TestServer::start(router);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - name: busy\n    request: {{ url: /busy, retry: {{ attempts: 5, backoff: 60s, max_backoff: 60s }} }}\nteardown:\n  - name: cleanup\n    request: {{ url: /cleanup }}\n",
+            server.url()
+        ),
+    );
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
+        .current_dir(p.dir.path())
+        .env("NO_COLOR", "1")
+        .args(["run", "c.yaml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sortie");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tries.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the first try never arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, "-INT");
+    let output = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}");
+    assert_eq!(tries.load(Ordering::SeqCst), 1, "no try after the interrupt: {stdout}");
+    assert!(stdout.contains("✗ busy  503"), "{stdout}");
+    assert!(stdout.contains("✓ cleanup"), "{stdout}");
+}
