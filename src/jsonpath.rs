@@ -1,6 +1,7 @@
 //! JSONPath (RFC 9535) queries: the only module that touches `serde_json_path`,
 //! so the engine can be swapped (`jsonpath-rfc9535` is the candidate).
 
+use crate::text::cut;
 use std::fmt;
 use std::sync::Arc;
 
@@ -202,13 +203,6 @@ fn parse_error_message(src: &str, err: &serde_json_path::ParseError) -> String {
         cut(message, 120)
     };
     format!("invalid JSONPath `{shown}` at column {column}: {message}")
-}
-
-fn cut(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
-    }
 }
 
 #[cfg(test)]

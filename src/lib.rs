@@ -24,6 +24,7 @@ pub mod render;
 pub mod report;
 pub mod session;
 pub mod source;
+pub mod text;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -5,6 +5,7 @@
 //! collection must not reach the network or read files outside its root
 //! through a schema.
 
+use crate::text::cut;
 use std::fmt;
 use std::sync::Arc;
 
@@ -83,13 +84,6 @@ impl fmt::Debug for Schema {
         f.debug_struct("Schema")
             .field("draft", &self.validator.draft())
             .finish_non_exhaustive()
-    }
-}
-
-fn cut(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
     }
 }
 

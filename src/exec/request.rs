@@ -1,6 +1,7 @@
 //! One request step: prepare, send (with retries and polling), check the
 //! response, capture values, and build the step's outcome.
 
+use crate::text::cut;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
@@ -538,15 +539,6 @@ fn excerpt(body: &[u8]) -> String {
     let mut text = String::from_utf8_lossy(&body[..EXCERPT]).into_owned();
     text.push_str(&format!("\n… ({} more bytes)", body.len() - EXCERPT));
     text
-}
-
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(n).collect();
-    out.push('…');
-    out
 }
 
 fn idempotent(m: &Method) -> bool {

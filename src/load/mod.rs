@@ -87,6 +87,8 @@ pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        // What `read_to_string` says of a file that is not UTF-8.
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".into(),
         _ => e.to_string(),
     }
 }

@@ -203,10 +203,7 @@ impl<'a> Planner<'a> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
-                    _ => crate::load::io_reason(&e),
-                };
+                let reason = crate::load::io_reason(&e);
                 errs.push(Diagnostic::at(
                     format!("cannot read `{}`: {reason}", inc.value),
                     inc.span,

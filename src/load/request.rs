@@ -432,10 +432,7 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    let reason = match e.kind() {
-                        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
-                        _ => crate::load::io_reason(&e),
-                    };
+                    let reason = crate::load::io_reason(&e);
                     errs.push(Diagnostic::at(
                         format!("cannot read schema `{value}`: {reason}"),
                         node.span,
