@@ -119,6 +119,8 @@ pub struct RequestPlan {
     pub max_redirects: u32,
     pub status: Vec<StatusClass>,
     pub status_span: Option<Span>,
+    /// The expected status as reports show it: `200 or 201`, `2xx or 3xx`.
+    pub status_text: String,
     pub expect: Vec<ExpectPlan>,
     pub schema: Option<(Arc<Schema>, Span)>,
     pub extract: Vec<ExtractPlan>,

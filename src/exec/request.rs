@@ -44,7 +44,7 @@ impl Cx<'_> {
         let mut poll = 0;
         // The Authorization header the auth layer added (digest, OAuth2), shown masked.
         let mut authorization = None;
-        let (response, mut checks) = loop {
+        let (received, mut checks) = loop {
             poll += 1;
             let response = match self
                 .send_with_retry(&prepared, r, &mut attempts, &mut authorization)
@@ -60,16 +60,18 @@ impl Cx<'_> {
                 }
             };
             self.learn_cookies(&response);
-            let checks = self.verify(step, r, scope, &response);
+            let received = Received::new(response);
+            let checks = self.verify(step, r, scope, &received);
             if checks.is_ok() || poll >= polls || self.rc.stopped() {
-                break (response, checks);
+                break (received, checks);
             }
             if let Some((_, interval)) = r.retry_until {
                 self.rc.pause(interval).await;
             }
         };
         checks.redactor = self.lock().clone();
-        let captures = self.extract(r, &response, &mut checks);
+        let captures = self.extract(r, &received, &mut checks);
+        let response = received.resp;
         // Cookie values are credentials (FORMAT.md): a captured one is a secret.
         let cookie_captures: Vec<&String> = r
             .extract
@@ -200,7 +202,8 @@ impl Cx<'_> {
     }
 
     /// Every expectation of the step against one response.
-    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, resp: &Response) -> Checks {
+    fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, received: &Received) -> Checks {
+        let resp = &received.resp;
         let mut checks = Checks::new(self.lock().clone());
         let line = |span: crate::source::Span| span.line();
         let status_ok = if r.status.is_empty() {
@@ -211,35 +214,20 @@ impl Cx<'_> {
                 StatusClass::Class(c) => resp.status / 100 == u16::from(c),
             })
         };
-        let expected = if r.status.is_empty() {
-            "2xx or 3xx".to_owned()
-        } else {
-            r.status
-                .iter()
-                .map(|s| match s {
-                    StatusClass::Code(c) => c.to_string(),
-                    StatusClass::Class(c) => format!("{c}xx"),
-                })
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
+        let expected = &r.status_text;
         let status_line = r.status_span.map_or(step.span.line(), line);
         let status = resp.status.to_string();
         if status_ok {
-            checks.pass("status", "equals", &expected, &status, status_line);
+            checks.pass("status", "equals", expected, &status, status_line);
         } else {
-            checks.fail("status", "equals", &expected, &status, None, status_line);
+            checks.fail("status", "equals", expected, &status, None, status_line);
         }
-        let json = std::cell::OnceCell::new();
-        let parse_json = || -> Result<Value, String> {
-            serde_json::from_slice::<Value>(&resp.body).map_err(|e| format!("not JSON ({e})"))
-        };
         let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
         let ctx = self.context(scope, &step.dir);
         for e in &r.expect {
             let actual: Result<Option<Value>, String> = match &e.subject {
                 Subject::Header(name) => Ok(header_value(resp, name)),
-                Subject::Json(path) => match json.get_or_init(parse_json) {
+                Subject::Json(path) => match received.json() {
                     Ok(doc) => Ok(path.select(doc).to_value()),
                     Err(msg) => Err(msg.clone()),
                 },
@@ -293,7 +281,7 @@ impl Cx<'_> {
         }
         if let Some((schema, span)) = &r.schema {
             let expected = "the body to match the schema";
-            match json.get_or_init(parse_json) {
+            match received.json() {
                 Ok(doc) => {
                     let errors = schema.validate(doc);
                     if errors.is_empty() {
@@ -309,20 +297,15 @@ impl Cx<'_> {
     }
 
     /// Captures; a capture that finds nothing is a failure.
-    fn extract(&self, r: &RequestPlan, resp: &Response, checks: &mut Checks) -> Vec<(String, Value)> {
+    fn extract(&self, r: &RequestPlan, received: &Received, checks: &mut Checks) -> Vec<(String, Value)> {
+        let resp = &received.resp;
         let mut captures = Vec::new();
-        let mut json: Option<Result<Value, String>> = None;
         for x in &r.extract {
             let found: Result<Option<Value>, String> = match &x.source {
-                ExtractSource::Json(path) => {
-                    let doc = json.get_or_insert_with(|| {
-                        serde_json::from_slice::<Value>(&resp.body).map_err(|e| format!("not JSON ({e})"))
-                    });
-                    match doc {
-                        Ok(doc) => Ok(path.select(doc).to_value()),
-                        Err(msg) => Err(msg.clone()),
-                    }
-                }
+                ExtractSource::Json(path) => match received.json() {
+                    Ok(doc) => Ok(path.select(doc).to_value()),
+                    Err(msg) => Err(msg.clone()),
+                },
                 ExtractSource::Header(name) => Ok(header_value(resp, name)),
                 ExtractSource::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 ExtractSource::Status => Ok(Some(Value::from(resp.status))),
@@ -502,6 +485,27 @@ impl Checks {
 
     fn is_ok(&self) -> bool {
         self.failures.is_empty()
+    }
+}
+
+/// A response with its body parsed as JSON at most once, shared by the
+/// step's checks and its captures.
+struct Received {
+    resp: Response,
+    json: std::cell::OnceCell<Result<Value, String>>,
+}
+
+impl Received {
+    fn new(resp: Response) -> Self {
+        Received {
+            resp,
+            json: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn json(&self) -> &Result<Value, String> {
+        self.json
+            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| format!("not JSON ({e})")))
     }
 }
 

@@ -222,6 +222,19 @@ pub fn request(
         }
         None => (Vec::new(), None),
     };
+    // How reports name the expected status, made once rather than per response.
+    let status_text = if status.is_empty() {
+        "2xx or 3xx".to_owned()
+    } else {
+        status
+            .iter()
+            .map(|s| match s {
+                StatusClass::Code(c) => c.to_string(),
+                StatusClass::Class(c) => format!("{c}xx"),
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
     let mut expect = Vec::new();
     for (name, v) in e.headers.iter().flat_map(Map::iter) {
         expect.extend(expectation(c, errs, Subject::Header(name.value.clone()), name, v));
@@ -284,6 +297,7 @@ pub fn request(
         max_redirects,
         status,
         status_span,
+        status_text,
         expect,
         schema,
         extract,
