@@ -207,16 +207,15 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
 
     let mut collections: Vec<_> = loaded.plan.collections.iter().collect();
     if let Some((i, n)) = config.shard {
-        let mut sorted: Vec<_> = collections.clone();
-        sorted.sort_by(|a, b| a.path.cmp(&b.path));
-        collections = sorted
+        // Shards split the sorted paths, so every machine agrees on them.
+        collections.sort_by(|a, b| a.path.cmp(&b.path));
+        collections = collections
             .into_iter()
             .enumerate()
             .filter(|(k, _)| k % n + 1 == i)
             .map(|(_, c)| c)
             .collect();
     }
-    // `--tag`: a collection tagged T runs whole; others only their steps tagged T.
     let rc = RunContext {
         renderer,
         env: Arc::new(config.env.clone()),
@@ -234,11 +233,6 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             || config.report_html.is_some()
             || config.curl.is_some(),
     };
-    let collections: Vec<_> = collections
-        .into_iter()
-        .filter(|c| !c.tags.iter().any(|t| config.selection.skip_tags.contains(t)))
-        .collect();
-
     let mut reporters = Reporters::new();
     let stdout = anstream::AutoStream::new(
         std::io::stdout(),

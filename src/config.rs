@@ -227,11 +227,6 @@ pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
     Ok(out)
 }
 
-/// The console colors: honours `--color` and NO_COLOR.
-pub fn stderr_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

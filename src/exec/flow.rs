@@ -451,10 +451,8 @@ pub fn selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, 
 }
 
 /// True when the step itself matches the selection (its tags and its name).
+/// (A skip-tagged step never gets here: `selected` and `step` refuse it first.)
 fn own_selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
-    if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
-        return false;
-    }
     let collection_tagged = sel.tags.iter().any(|t| plan.tags.contains(t));
     if !sel.tags.is_empty() && !collection_tagged && !sel.tags.iter().any(|t| step.tags.contains(t)) {
         return false;

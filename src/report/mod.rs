@@ -20,8 +20,7 @@ pub use curl::CurlReporter;
 pub use dry_run::DryRunReporter;
 pub use html::HtmlReporter;
 pub use json::JsonReporter;
-pub use junit::{JunitReporter, render_junit};
-pub use write::write_atomic;
+pub use junit::JunitReporter;
 
 /// Something that turns run events into output.
 ///
@@ -46,17 +45,6 @@ impl Reporters {
     /// Add a reporter; reporters are fed in the order they were added.
     pub fn push(&mut self, reporter: Box<dyn Reporter + Send>) {
         self.0.push(reporter);
-    }
-
-    /// True when no reporter was added.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl From<Vec<Box<dyn Reporter + Send>>> for Reporters {
-    fn from(reporters: Vec<Box<dyn Reporter + Send>>) -> Self {
-        Self(reporters)
     }
 }
 
