@@ -134,7 +134,7 @@ fn a_reset_in_the_middle_of_the_body() {
 fn a_body_that_is_not_json_fails_json_expectations() {
     let server = RawServer::start(|mut s| {
         let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: application/json\r\n\r\nnot json!");
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nnot json!");
     });
     let p = Project::new();
     p.file(
@@ -158,7 +158,9 @@ fn a_body_that_is_not_json_fails_json_expectations() {
 fn a_redirect_loop_stops_at_the_limit() {
     let server = RawServer::start(|mut s| {
         let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n\r\n");
+        // The server hangs up after each answer, so it says so: a client may not reuse the connection.
+        let _ =
+            s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     });
     let p = Project::new();
     collection(&p, &server.url(), ", follow_redirects: 3");
@@ -268,7 +270,7 @@ fn peak_memory_after_first_step(p: &Project, first_url: &str) -> (crate::support
         let _ = read_head(&mut s);
         let _ = at_gate.lock().unwrap().send(());
         let _ = go.lock().unwrap().recv_timeout(std::time::Duration::from_secs(30));
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     });
     p.file(
         "c.yaml",
