@@ -307,7 +307,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
                         progress.line(&format!("{done} steps done · {name} / {}", step.name));
                     }
                 };
-                exec::run_collection(&rc, plan, &loaded.sources, &mut live).await
+                exec::run_collection(&rc, plan, &loaded.sources, Some(&mut live)).await
             };
             emit(&mut reporters, &Event::CollectionFinished(&outcome));
             outcomes.push(outcome);
@@ -324,7 +324,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
                     return None;
                 }
                 progress.started(&plan.path);
-                let outcome = exec::run_collection(rc, plan, sources, &mut |_| {}).await;
+                let outcome = exec::run_collection(rc, plan, sources, None).await;
                 progress.finished(&plan.path);
                 Some(outcome)
             }

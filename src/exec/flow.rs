@@ -31,9 +31,11 @@ pub struct Out<'a> {
 }
 
 impl<'a> Out<'a> {
-    pub fn live(f: &'a mut dyn FnMut(&StepOutcome)) -> Self {
+    /// Outcomes go to `live` as they finish (and are slimmed after), or, with
+    /// None, are kept whole for whoever replays them later (`--jobs`).
+    pub fn live(f: Option<&'a mut dyn FnMut(&StepOutcome)>) -> Self {
         Out {
-            live: Some(f),
+            live: f,
             steps: Vec::new(),
             failed: false,
         }

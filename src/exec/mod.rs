@@ -95,11 +95,12 @@ pub fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool {
 }
 
 /// Runs one collection; `live` sees each step outcome as soon as it is final.
+/// Without it the outcomes are returned whole, for reporters that see them later.
 pub async fn run_collection(
     rc: &RunContext,
     plan: &CollectionPlan,
     sources: &Sources,
-    live: &mut dyn FnMut(&StepOutcome),
+    live: Option<&mut dyn FnMut(&StepOutcome)>,
 ) -> CollectionOutcome {
     let started = SystemTime::now();
     let clock = Instant::now();
