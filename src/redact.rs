@@ -23,14 +23,18 @@ pub struct Redactor {
     secrets: std::sync::Arc<Vec<String>>,
     /// Header names (lower case) whose values are masked, besides [`SENSITIVE_HEADERS`].
     headers: Vec<String>,
+    /// The values given to `add` so far: the same credential is added on every
+    /// request, and encoding it again each time is wasted work under a lock.
+    added: std::sync::Arc<std::collections::HashSet<String>>,
 }
 
 impl Redactor {
     /// Adds a secret value (and its encoded forms). Empty values are ignored.
     pub fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
+        if secret.is_empty() || self.added.contains(secret) {
             return;
         }
+        std::sync::Arc::make_mut(&mut self.added).insert(secret.to_owned());
         let mut forms = vec![secret.to_owned()];
         let encoded: String = url_encode(secret);
         if encoded != secret {
@@ -106,10 +110,6 @@ impl Redactor {
         if !self.headers.contains(&name) {
             self.headers.push(name);
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
     }
 
     /// The text with every secret replaced by `***`.

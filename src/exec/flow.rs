@@ -346,7 +346,7 @@ impl Cx<'_> {
         let json = render_value(&self.rc.renderer, v, &self.context(scope, dir)).map_err(|e| e.to_string())?;
         match json {
             serde_json::Value::Array(items) => Ok(items.iter().map(to_mj).collect()),
-            other => Err(format!("expected a list, got {}", kind(&other))),
+            other => Err(format!("expected a list, got {}", crate::load::expect::kind(&other))),
         }
     }
 
@@ -420,17 +420,6 @@ pub fn render_value(renderer: &Renderer, v: &TValue, ctx: &Context) -> Result<se
             serde_json::Value::Object(map)
         }
     })
-}
-
-pub fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "a list",
-        serde_json::Value::Object(_) => "a map",
-    }
 }
 
 /// True when `--tag`, `--skip-tag` and `--filter` keep this step, or one

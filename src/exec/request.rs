@@ -86,7 +86,9 @@ impl Cx<'_> {
             let is_cookie = cookie_captures.contains(&&k);
             // A cookie value is always hidden in the captures line; it joins the
             // redactor only when long enough not to mask unrelated text ("3").
-            if self.secret_names.contains(&k.as_str()) || is_cookie && text.len() >= 6 {
+            if self.secret_names.contains(&k.as_str())
+                || is_cookie && text.chars().count() >= crate::redact::MIN_LEARNED
+            {
                 super::add_secret(&mut self.lock(), &mv);
             }
             let shown_value = if is_cookie {

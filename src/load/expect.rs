@@ -192,7 +192,8 @@ pub fn regex_error(e: &regex::Error) -> String {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+/// What kind of JSON value this is, for "expected X, found Y" messages.
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
