@@ -102,6 +102,16 @@ impl Compiler<'_> {
         Some(value)
     }
 
+    /// A map whose values may hold templates (headers, query, form, vars), in order.
+    pub fn pairs(&self, errs: &mut Errors, map: Option<&crate::model::Map<Node>>) -> Vec<(String, TValue)> {
+        map.map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.value.clone(), self.tvalue(errs, v)?)))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     /// Resolves a relative path against `dir`; it must exist and stay inside the file root.
     pub fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
         match resolve(&self.file_root, dir, &path.value) {

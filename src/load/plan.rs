@@ -253,13 +253,17 @@ fn ignored_in_include(errs: &mut Errors, root: &crate::load::yaml::Node) {
     }
 }
 
+/// Variables: a map of values that may hold templates; `env` is not a name they may take.
 fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
-    vars.map(|m| {
-        m.iter()
-            .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
-            .collect()
-    })
-    .unwrap_or_default()
+    for (name, _) in vars.iter().flat_map(|m| m.iter()) {
+        if name.value == "env" {
+            errs.push(Diagnostic::at(
+                "`env` is reserved: templates read the environment as `env.NAME`",
+                name.span,
+            ));
+        }
+    }
+    c.pairs(errs, vars)
 }
 
 fn strings(list: Option<&Vec<Spanned<String>>>) -> Vec<String> {

@@ -30,17 +30,18 @@ pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
 };
 pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 
-/// The collection-wide settings every request starts from.
-pub struct RequestDefaults<'a> {
-    pub model: Option<&'a Defaults>,
+/// The collection-wide settings every request starts from, compiled once.
+pub struct RequestDefaults {
+    pub headers: Vec<(String, TValue)>,
+    pub query: Vec<(String, TValue)>,
     pub auth: Option<AuthPlan>,
     pub timeouts: Timeouts,
     pub retry: RetryPlan,
     pub max_redirects: u32,
 }
 
-impl<'a> RequestDefaults<'a> {
-    pub fn new(c: &Compiler, errs: &mut Errors, model: Option<&'a Defaults>, total_override: Option<Duration>) -> Self {
+impl RequestDefaults {
+    pub fn new(c: &Compiler, errs: &mut Errors, model: Option<&Defaults>, total_override: Option<Duration>) -> Self {
         let mut timeouts = DEFAULT_TIMEOUTS;
         if let Some(t) = total_override {
             timeouts.total = t;
@@ -68,7 +69,8 @@ impl<'a> RequestDefaults<'a> {
             auth_plan = d.auth.as_ref().and_then(|a| auth(c, errs, a));
         }
         RequestDefaults {
-            model,
+            headers: c.pairs(errs, model.and_then(|m| m.headers.as_ref())),
+            query: c.pairs(errs, model.and_then(|m| m.query.as_ref())),
             auth: auth_plan,
             timeouts,
             retry,
@@ -161,15 +163,6 @@ pub fn auth(c: &Compiler, errs: &mut Errors, a: &Auth) -> Option<AuthPlan> {
     })
 }
 
-fn pairs(c: &Compiler, errs: &mut Errors, map: Option<&Map<Node>>) -> Vec<(String, TValue)> {
-    map.map(|m| {
-        m.iter()
-            .filter_map(|(k, v)| Some((k.value.clone(), c.tvalue(errs, v)?)))
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
 /// Compiles a request step.
 pub fn request(
     c: &Compiler,
@@ -185,10 +178,10 @@ pub fn request(
     };
     let url = c.spanned(errs, &r.url);
 
-    let mut query = pairs(c, errs, d.model.and_then(|m| m.query.as_ref()));
-    query.extend(pairs(c, errs, r.query.as_ref()));
-    let mut headers = pairs(c, errs, d.model.and_then(|m| m.headers.as_ref()));
-    for (name, value) in pairs(c, errs, r.headers.as_ref()) {
+    let mut query = d.query.clone();
+    query.extend(c.pairs(errs, r.query.as_ref()));
+    let mut headers = d.headers.clone();
+    for (name, value) in c.pairs(errs, r.headers.as_ref()) {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name, value));
     }
@@ -322,7 +315,7 @@ fn value_span(v: &ExpectValue) -> crate::source::Span {
 fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan> {
     Some(match b {
         Body::Json(n) => BodyPlan::Json(c.tvalue(errs, n)?),
-        Body::Form(m) => BodyPlan::Form(pairs(c, errs, Some(m))),
+        Body::Form(m) => BodyPlan::Form(c.pairs(errs, Some(m))),
         Body::Raw(s) => BodyPlan::Raw(c.spanned(errs, s)?),
         Body::File(p) => BodyPlan::File(c.path(errs, dir, p)?),
         Body::Multipart(parts) => BodyPlan::Multipart(
