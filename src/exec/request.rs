@@ -246,14 +246,15 @@ impl Cx<'_> {
                 }
             };
             for c in &e.checks {
-                let predicate = match c {
-                    CheckPlan::Ready(p) => p.clone(),
+                // A ready predicate is borrowed: its expected value may be a whole document.
+                let predicate: std::borrow::Cow<'_, crate::check::Predicate> = match c {
+                    CheckPlan::Ready(p) => std::borrow::Cow::Borrowed(p),
                     CheckPlan::Render { name, value } => {
                         let rendered = render_value(&self.rc.renderer, value, &ctx)
                             .map_err(|err| err.to_string())
                             .and_then(|v| build_predicate(name, &v));
                         match rendered {
-                            Ok(p) => p,
+                            Ok(p) => std::borrow::Cow::Owned(p),
                             Err(msg) => {
                                 checks.fail(&subject, name, "a value", &msg, None, e.span.line());
                                 continue;

@@ -77,7 +77,7 @@ impl Compiler<'_> {
     /// A value tree; subtrees without templates become one constant.
     pub fn tvalue(&self, errs: &mut Errors, node: &Node) -> Option<TValue> {
         let value = match &node.kind {
-            NodeKind::Str { value, .. } if has_template(value) => TValue::Str(self.node_tpl(errs, node)?),
+            NodeKind::Str { value, .. } if crate::render::has_markup(value) => TValue::Str(self.node_tpl(errs, node)?),
             NodeKind::Seq(items) => {
                 let items: Vec<TValue> = items.iter().filter_map(|n| self.tvalue(errs, n)).collect();
                 if items.iter().all(|v| matches!(v, TValue::Const(_))) {
@@ -190,8 +190,4 @@ fn lexical(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-pub fn has_template(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%") || s.contains("{#")
 }

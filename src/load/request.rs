@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::check::{Predicate, Schema};
 use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
-use crate::load::compile::{Compiler, has_template};
+use crate::load::compile::Compiler;
 use crate::load::expect::{build_predicate, predicate_error, regex_error, schema_error};
 use crate::load::read::{DURATION_HELP, Errors, found, parse_duration};
 use crate::load::yaml::{Node, NodeKind};
@@ -399,7 +399,7 @@ fn expectation(
 /// Durations in a `duration` expectation (the value of predicate `name`) become milliseconds.
 fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
     let kind = match &node.kind {
-        NodeKind::Str { value, .. } if !has_template(value) => match parse_duration(value) {
+        NodeKind::Str { value, .. } if !crate::render::has_markup(value) => match parse_duration(value) {
             Some(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             None => {
                 errs.push(
@@ -498,7 +498,6 @@ fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<Extrac
             }
             if let Some(r) = &s.regex {
                 return match regex::Regex::new(&r.value) {
-                    Ok(re) if re.captures_len() >= 2 || r.value.is_empty() => Some(ExtractSource::Regex(Arc::new(re))),
                     Ok(re) => Some(ExtractSource::Regex(Arc::new(re))),
                     Err(e) => {
                         errs.push(Diagnostic::at(regex_error(&e), r.span));

@@ -248,7 +248,8 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion.map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
 }
 
-fn has_markup(source: &str) -> bool {
+/// True when `source` holds template markup; a string without it is a literal.
+pub fn has_markup(source: &str) -> bool {
     source.contains("{{") || source.contains("{%") || source.contains("{#")
 }
 
