@@ -4,7 +4,6 @@
 //! here). Also reads a report back for `--rerun-failed`.
 
 use std::io;
-use std::mem;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,10 +11,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reporter;
+use super::collect::Collector;
 use super::write::write_atomic;
 use crate::diagnostic::Diagnostic;
 use crate::event::Event;
-use crate::outcome::{self, CollectionOutcome, RunOutcome, StepOutcome};
+use crate::outcome::{self, CollectionOutcome, Counts, RunOutcome, StepOutcome};
 
 /// The version of the report format this build writes (and reads for `--rerun-failed`).
 /// It changes only when a field is removed or changes meaning; new fields may
@@ -194,28 +194,28 @@ pub fn report_schema() -> String {
 
 /// The report of a run.
 pub fn from_run(run: &RunOutcome) -> JsonReport {
-    let collections: Vec<CollectionReport> = run.collections.iter().map(collection).collect();
-    report(run, collections)
-}
-
-fn report(run: &RunOutcome, collections: Vec<CollectionReport>) -> JsonReport {
-    let summary = collections.iter().fold(Summary::default(), |mut sum, c| {
-        sum.steps += c.summary.steps;
-        sum.passed += c.summary.passed;
-        sum.failed += c.summary.failed;
-        sum.errored += c.summary.errored;
-        sum.skipped += c.summary.skipped;
-        sum
-    });
+    let summary = Summary::from(run.counts());
     JsonReport {
         version: VERSION,
         tool: "sortie".to_owned(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        success: summary.failed == 0 && summary.errored == 0,
+        success: run.success(),
         interrupted: run.interrupted,
         duration_ms: millis(run.duration),
         summary,
-        collections,
+        collections: run.collections.iter().map(collection).collect(),
+    }
+}
+
+impl From<Counts> for Summary {
+    fn from(counts: Counts) -> Self {
+        Summary {
+            steps: counts.total(),
+            passed: counts.passed,
+            failed: counts.failed,
+            errored: counts.errored,
+            skipped: counts.skipped,
+        }
     }
 }
 
@@ -227,13 +227,7 @@ fn collection(c: &CollectionOutcome) -> CollectionReport {
         tags: c.tags.clone(),
         started: rfc3339(c.started),
         duration_ms: millis(c.duration),
-        summary: Summary {
-            steps: counts.total(),
-            passed: counts.passed,
-            failed: counts.failed,
-            errored: counts.errored,
-            skipped: counts.skipped,
-        },
+        summary: Summary::from(counts),
         steps: c.steps.iter().map(step).collect(),
     }
 }
@@ -344,10 +338,8 @@ fn rfc3339(time: SystemTime) -> String {
 /// Writes the JSON report when the run finishes.
 pub struct JsonReporter {
     path: PathBuf,
-    collections: Vec<CollectionReport>,
-    /// The running collection's steps, converted when each finishes: the
-    /// executor slims passed steps after this event, so they are read here.
-    steps: Vec<StepReport>,
+    /// Whole steps: the report holds passed steps' exchanges too.
+    collector: Collector,
 }
 
 impl JsonReporter {
@@ -355,45 +347,20 @@ impl JsonReporter {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            collections: Vec::new(),
-            steps: Vec::new(),
+            collector: Collector::new(true),
         }
     }
 }
 
 impl Reporter for JsonReporter {
-    /// Each collection is converted as it finishes (outcomes are not kept);
-    /// when no collection event came, the run's own collections are used.
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::StepFinished { step: s, .. } => {
-                self.steps.push(step(s));
-                Ok(())
-            }
-            Event::CollectionFinished(c) => {
-                let mut report = collection(c);
-                if self.steps.len() == c.steps.len() {
-                    report.steps = mem::take(&mut self.steps);
-                }
-                self.steps.clear();
-                self.collections.push(report);
-                Ok(())
-            }
-            Event::RunFinished(run) => {
-                let collections = mem::take(&mut self.collections);
-                let report = if collections.is_empty() {
-                    from_run(run)
-                } else {
-                    report(run, collections)
-                };
-                let mut bytes = serde_json::to_vec_pretty(&report).map_err(io::Error::other)?;
+        match self.collector.feed(event) {
+            Some(run) => {
+                let mut bytes = serde_json::to_vec_pretty(&from_run(&run)).map_err(io::Error::other)?;
                 bytes.push(b'\n');
                 write_atomic(&self.path, &bytes)
             }
-            Event::CollectionStarted { .. } => {
-                self.steps.clear();
-                Ok(())
-            }
+            None => Ok(()),
         }
     }
 }
