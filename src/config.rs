@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::cli::{ColorChoice, RunArgs};
 use crate::diagnostic::Diagnostic;
 use crate::exec::Selection;
-use crate::load::{LoadOptions, io_reason, read::parse_duration, yaml};
+use crate::load::{LoadOptions, read::parse_duration, yaml};
 use crate::session::SessionOptions;
 use crate::source::Sources;
 
@@ -171,13 +171,7 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
 
 /// A YAML or JSON mapping of variables.
 fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(format!(
-            "cannot read --vars-file `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })?;
+    let text = crate::load::read_text(path, "--vars-file")?;
     let mut sources = Sources::default();
     let file = sources.add(path.display().to_string(), path.to_path_buf(), text.as_str().into());
     let render =
@@ -194,13 +188,7 @@ fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnos
 
 /// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
 pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(format!(
-            "cannot read --env-file `{}`: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    })?;
+    let text = crate::load::read_text(path, "--env-file")?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();

@@ -383,7 +383,10 @@ fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, SendError> {
     Ok(map)
 }
 
-fn origin(url: &Url) -> (String, Option<String>, Option<u16>) {
+/// Scheme, host and port: what "the same origin" compares (redirects, auth challenges).
+pub(crate) type Origin = (String, Option<String>, Option<u16>);
+
+pub(crate) fn origin(url: &Url) -> Origin {
     (
         url.scheme().to_owned(),
         url.host_str().map(str::to_owned),

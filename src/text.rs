@@ -8,6 +8,21 @@ pub fn cut(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// A time as RFC 3339 in UTC (milliseconds when `millis`), or None where
+/// humantime cannot format it (before 1970, from the year 10000 on).
+pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {
+    const YEAR_10000: std::time::Duration = std::time::Duration::from_secs(253_402_300_800);
+    let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    if since >= YEAR_10000 {
+        return None;
+    }
+    Some(if millis {
+        humantime::format_rfc3339_millis(time).to_string()
+    } else {
+        humantime::format_rfc3339_seconds(time).to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::cut;

@@ -15,7 +15,7 @@ use reqwest::header::WWW_AUTHENTICATE;
 
 pub use self::oauth2::OAuth2Client;
 use crate::plan::Timeouts;
-use crate::session::{Prepared, Response, SendError, Session};
+use crate::session::{Origin, Prepared, Response, SendError, Session, origin};
 
 /// Rendered credentials of an auth kind that talks to a server first.
 #[derive(Debug, Clone)]
@@ -30,8 +30,6 @@ pub struct AuthCache {
     digest: Mutex<HashMap<Origin, DigestState>>,
     tokens: oauth2::Tokens,
 }
-
-type Origin = (String, String, u16);
 
 struct DigestState {
     challenge: digest::Challenge,
@@ -205,14 +203,6 @@ impl AuthCache {
             state.nc = 0;
         }
     }
-}
-
-fn origin(url: &Url) -> Origin {
-    (
-        url.scheme().to_owned(),
-        url.host_str().unwrap_or_default().to_owned(),
-        url.port_or_known_default().unwrap_or(0),
-    )
 }
 
 /// The request target as sent on the request line: path and query.

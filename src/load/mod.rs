@@ -93,6 +93,12 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Reads a text file named on the command line; the error says which option named it.
+pub fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::new(format!("cannot read {what} `{}`: {}", path.display(), io_reason(&e))))
+}
+
 /// Loads, validates and compiles the collections at `files`.
 pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Loaded {
     let mut sources = Sources::default();

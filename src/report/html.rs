@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -478,11 +478,7 @@ fn plural(count: usize, word: &str) -> String {
 }
 
 fn rfc3339(time: SystemTime) -> String {
-    const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(since) if since < YEAR_10000 => humantime::format_rfc3339_seconds(time).to_string(),
-        _ => String::new(),
-    }
+    crate::text::rfc3339(time, false).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -328,11 +328,7 @@ fn millis(d: Duration) -> f64 {
 
 /// RFC 3339 in UTC with milliseconds; the epoch for a clock humantime cannot show.
 fn rfc3339(time: SystemTime) -> String {
-    const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
-    match time.duration_since(UNIX_EPOCH) {
-        Ok(since) if since < YEAR_10000 => humantime::format_rfc3339_millis(time).to_string(),
-        _ => humantime::format_rfc3339_millis(UNIX_EPOCH).to_string(),
-    }
+    crate::text::rfc3339(time, true).unwrap_or_else(|| humantime::format_rfc3339_millis(UNIX_EPOCH).to_string())
 }
 
 /// Writes the JSON report when the run finishes.
@@ -389,13 +385,7 @@ struct RerunStep {
 /// (a file, or a file inside a folder); the paths are returned as discovered
 /// there. Empty when nothing failed.
 pub fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
-    let text = std::fs::read_to_string(report).map_err(|e| {
-        Diagnostic::new(format!(
-            "cannot read --rerun-failed report `{}`: {}",
-            report.display(),
-            crate::load::io_reason(&e)
-        ))
-    })?;
+    let text = crate::load::read_text(report, "--rerun-failed report")?;
     let parsed: Rerun = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))
             .with_help("pass a file written by `sortie run --report-json FILE`")

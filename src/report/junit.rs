@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use quick_junit::{NonSuccessKind, Property, Report, SerializeError, TestCase, TestCaseStatus, TestSuite, XmlString};
 
@@ -245,14 +245,7 @@ fn xml(text: &str) -> XmlString {
 /// RFC 3339 in UTC with milliseconds; `None` for a clock before 1970 or after 9999
 /// (humantime panics or fails on those).
 fn rfc3339(time: SystemTime) -> Option<String> {
-    const YEAR_10000: Duration = Duration::from_secs(253_402_300_800);
-    let since_epoch = time.duration_since(UNIX_EPOCH).ok()?;
-    if since_epoch >= YEAR_10000 {
-        return None;
-    }
-    let mut text = String::new();
-    write!(text, "{}", humantime::format_rfc3339_millis(time)).ok()?;
-    Some(text)
+    crate::text::rfc3339(time, true)
 }
 
 #[cfg(test)]
@@ -260,6 +253,7 @@ mod tests {
     use super::*;
     use crate::outcome::ExpectationFailure;
     use crate::report::fixtures;
+    use std::time::Duration;
 
     fn parse(xml: &str) -> Report {
         Report::deserialize_from_str(xml).expect("well-formed JUnit XML")
