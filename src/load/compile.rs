@@ -18,6 +18,8 @@ pub struct Compiler<'a> {
     /// JSONPaths compiled so far, by their text: long collections repeat the
     /// same few paths, and a compiled path is shared (an `Arc` inside).
     pub paths: std::cell::RefCell<std::collections::HashMap<String, crate::jsonpath::JsonPath>>,
+    /// Schema files compiled so far, by canonical path (only the ones that compiled).
+    pub schemas: std::cell::RefCell<std::collections::HashMap<PathBuf, std::sync::Arc<crate::check::Schema>>>,
 }
 
 impl Compiler<'_> {

@@ -153,6 +153,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         renderer,
         file_root,
         paths: std::cell::RefCell::default(),
+        schemas: std::cell::RefCell::default(),
     };
     let mut planner = plan::Planner::new(compiler, &mut sources, options.timeout);
     for (file, display, model) in &parsed {

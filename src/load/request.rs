@@ -433,11 +433,20 @@ fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
 }
 
 fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(Arc<Schema>, crate::source::Span)> {
+    // The canonical path of a schema file, under which it is cached once compiled.
+    let mut file = None;
     let doc = match &node.kind {
         NodeKind::Str { value, .. } => {
             let path = c.path(errs, dir, &Spanned::new(value.clone(), node.span))?;
+            // Many steps name the same schema file: read and compile it once.
+            if let Some(s) = c.schemas.borrow().get(&path) {
+                return Some((s.clone(), node.span));
+            }
             let text = match std::fs::read_to_string(&path) {
-                Ok(t) => t,
+                Ok(t) => {
+                    file = Some(path);
+                    t
+                }
                 Err(e) => {
                     let reason = crate::load::io_reason(&e);
                     errs.push(Diagnostic::at(
@@ -465,7 +474,13 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
         return None;
     }
     match Schema::compile(&doc) {
-        Ok(s) => Some((Arc::new(s), node.span)),
+        Ok(s) => {
+            let s = Arc::new(s);
+            if let Some(path) = file {
+                c.schemas.borrow_mut().insert(path, s.clone());
+            }
+            Some((s, node.span))
+        }
         Err(msg) => {
             errs.push(Diagnostic::at(msg, node.span));
             None
