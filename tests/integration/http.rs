@@ -638,3 +638,173 @@ fn the_default_body_cap_is_16_mib() {
         run.stdout
     );
 }
+
+/// A raw server that answers `GET /enc/NAME` with `{"ok":"NAME"}` encoded with NAME, and
+/// records the `Accept-Encoding` of each request.
+fn encoding_server(seen: Arc<Mutex<Vec<String>>>) -> RawServer {
+    use flate2::write::{GzEncoder, ZlibEncoder};
+    RawServer::start(move |mut s| {
+        loop {
+            let head = read_head(&mut s);
+            if head.is_empty() {
+                return;
+            }
+            let accept = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("accept-encoding: ")
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            seen.lock().unwrap().push(accept);
+            let name = head
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let plain = format!(r#"{{"ok":"{name}"}}"#);
+            let body: Vec<u8> = match name.as_str() {
+                "gzip" => {
+                    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    e.write_all(plain.as_bytes()).unwrap();
+                    e.finish().unwrap()
+                }
+                "deflate" => {
+                    let mut e = ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+                    e.write_all(plain.as_bytes()).unwrap();
+                    e.finish().unwrap()
+                }
+                "br" => {
+                    let mut out = Vec::new();
+                    brotli::BrotliCompress(
+                        &mut plain.as_bytes(),
+                        &mut out,
+                        &brotli::enc::BrotliEncoderParams::default(),
+                    )
+                    .unwrap();
+                    out
+                }
+                "broken" => b"\x1f\x8b\x08\x00 this is not gzip".to_vec(),
+                // An encoding Sortie does not know: the body is handed on as it came.
+                _ => plain.into_bytes(),
+            };
+            let encoding = if name == "broken" { "gzip" } else { name.as_str() };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: {encoding}\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            if s.write_all(head.as_bytes()).and_then(|()| s.write_all(&body)).is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[test]
+fn gzip_deflate_and_brotli_bodies_are_decoded_and_others_passed_on() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = encoding_server(seen.clone());
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+steps:
+  - request: {{ url: /enc/gzip }}
+    expect: {{ json: {{ $.ok: gzip }}, headers: {{ content-encoding: {{ exists: false }} }} }}
+  - request: {{ url: /enc/deflate }}
+    expect: {{ json: {{ $.ok: deflate }} }}
+  - request: {{ url: /enc/br }}
+    expect: {{ json: {{ $.ok: br }} }}
+  - request: {{ url: /enc/identity-ish }}
+    expect: {{ json: {{ $.ok: identity-ish }}, headers: {{ content-encoding: identity-ish }} }}
+  - request: {{ url: /enc/own, headers: {{ accept-encoding: identity }} }}
+    expect: {{ json: {{ $.ok: own }} }}
+  - request: {{ url: /enc/broken }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("error reading the response body: cannot decode gzip"),
+        "{}",
+        run.stdout
+    );
+    let report = crate::support::junit(&p.path("j.xml"));
+    assert_eq!(
+        (report.tests, report.failures, report.errors),
+        (6, 0, 1),
+        "{}",
+        run.stdout
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0], "gzip,deflate,br");
+    assert_eq!(seen[4], "identity", "a request's own Accept-Encoding is kept");
+}
+
+/// A server that closes each kept-alive connection after its first response
+/// when the next request arrives, without answering it: what a server with a
+/// short idle timeout does when a request races its close.
+fn closing_server() -> RawServer {
+    RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let body = r#"{"ok":true}"#;
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = read_head(&mut s);
+        let _ = s.shutdown(std::net::Shutdown::Both);
+    })
+}
+
+#[test]
+fn an_idempotent_request_on_a_connection_the_server_closed_is_sent_again_once() {
+    let server = closing_server();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ url: /b }}\n  - request: {{ method: PUT, url: /c, json: {{ a: 1 }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("3 passed"), "{}", run.stdout);
+    assert_eq!(
+        server.hits.load(Ordering::SeqCst),
+        3,
+        "one new connection per retried request"
+    );
+}
+
+#[test]
+fn a_post_on_a_connection_the_server_closed_is_not_sent_again() {
+    let server = closing_server();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ method: POST, url: /b, json: {{ a: 1 }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("request failed: connection closed before message completed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+}

@@ -1,6 +1,11 @@
-//! One HTTP session per collection run: a reqwest client with a cookie jar,
-//! kept-alive connections and TLS settings; Sortie's own redirect handling
-//! (credentials dropped across origins), timeouts and a decoded-body cap.
+//! One HTTP session per collection run: a cookie jar, kept-alive connections
+//! and TLS settings; Sortie's own redirect handling (credentials dropped across
+//! origins), timeouts and a decoded-body cap.
+//!
+//! Plain-http HTTP/1.1 goes through Sortie's own transport ([`h1`]); https,
+//! proxies and HTTP/2 through reqwest. Both share the cookie jar.
+
+mod h1;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -80,6 +85,37 @@ pub struct Session {
     urls: Mutex<HashMap<String, Url>>,
     /// Digest challenges and OAuth2 tokens, shared by every step of the session.
     pub auth: crate::auth::AuthCache,
+    /// The transport for `http://` URLs, unless a proxy or HTTP/2 is asked for.
+    h1: Option<h1::Pool>,
+}
+
+/// A response whose head has arrived, from either transport.
+enum Head<'a> {
+    Reqwest(reqwest::Response),
+    H1(h1::Head<'a>),
+}
+
+impl Head<'_> {
+    fn status(&self) -> reqwest::StatusCode {
+        match self {
+            Head::Reqwest(r) => r.status(),
+            Head::H1(h) => h.status,
+        }
+    }
+
+    fn headers(&self) -> &HeaderMap {
+        match self {
+            Head::Reqwest(r) => r.headers(),
+            Head::H1(h) => &h.headers,
+        }
+    }
+
+    fn headers_mut(&mut self) -> &mut HeaderMap {
+        match self {
+            Head::Reqwest(r) => r.headers_mut(),
+            Head::H1(h) => &mut h.headers,
+        }
+    }
 }
 
 /// The most URLs [`Session::parse_url`] remembers; the cache starts over when full.
@@ -95,6 +131,7 @@ impl Session {
             clients: Mutex::new(HashMap::new()),
             auth: crate::auth::AuthCache::default(),
             urls: Mutex::new(HashMap::new()),
+            h1: (options.proxy.is_none() && !plan.http2_prior_knowledge && !env_proxy()).then(h1::Pool::default),
         };
         // Certificate files are read (and their errors reported) now, whatever the first URL.
         let certificates = plan.cacert.is_some()
@@ -228,28 +265,46 @@ impl Session {
         let mut body = req.body.clone();
         let mut hops = 0;
         loop {
-            // Per hop: a redirect may go from http to https.
-            let client = self.client(t, self.tls(&url)).map_err(|m| SendError::new(m, false))?;
-            let mut builder = client.request(method.clone(), url.clone());
-            if let Some(b) = &body {
-                let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
-                if opened.streamed && !headers.contains_key(reqwest::header::CONTENT_LENGTH) {
-                    let mut with_length = headers.clone();
-                    with_length.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(opened.len));
-                    builder = builder.headers(with_length);
-                } else {
-                    builder = builder.headers(headers.clone());
+            // What this hop sends: a streamed body is opened anew, and its length declared.
+            let mut hop_headers = headers.clone();
+            let mut streamed = false;
+            let hop_body = match &body {
+                Some(b) => {
+                    let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
+                    streamed = opened.streamed;
+                    if streamed && !hop_headers.contains_key(reqwest::header::CONTENT_LENGTH) {
+                        hop_headers.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(opened.len));
+                    }
+                    Some(opened.body)
                 }
-                builder = builder.body(opened.body);
-            } else {
-                builder = builder.headers(headers.clone());
-            }
-            // reqwest's read timeout covers the wait for the response head too.
-            let mut response = match builder.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    let has_cert = self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
-                    return Err(describe(&e, t, &url, has_cert));
+                None => None,
+            };
+            let mut response = match &self.h1 {
+                // A streamed upload (a file, multipart) goes through reqwest, whose read timeout
+                // counts from the last byte read rather than from the start of the upload.
+                Some(h1) if url.scheme() == "http" && !streamed => {
+                    let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
+                    Head::H1(
+                        h1.send(method.clone(), &url, hop_headers, hop_body, t, &self.jar)
+                            .await?,
+                    )
+                }
+                _ => {
+                    // Per hop: a redirect may go from http to https.
+                    let client = self.client(t, self.tls(&url)).map_err(|m| SendError::new(m, false))?;
+                    let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
+                    if let Some(b) = hop_body {
+                        builder = builder.body(b);
+                    }
+                    // reqwest's read timeout covers the wait for the response head too.
+                    match builder.send().await {
+                        Ok(r) => Head::Reqwest(r),
+                        Err(e) => {
+                            let has_cert =
+                                self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
+                            return Err(describe(&e, t, &url, has_cert));
+                        }
+                    }
                 }
             };
             let status = response.status();
@@ -297,15 +352,17 @@ impl Session {
                 url = next;
                 continue;
             }
-            let response_url = response.url().clone();
             // Taken, not cloned: the body is read without them.
             let response_headers = std::mem::take(response.headers_mut());
-            let body = self.read_body(response, t).await?;
+            let body = match response {
+                Head::Reqwest(r) => self.read_body(r, t).await?,
+                Head::H1(h) => h.read_body(t, self.options.max_body).await?,
+            };
             return Ok(Response {
                 status: status.as_u16(),
                 headers: response_headers,
                 body,
-                url: response_url,
+                url,
                 elapsed: started.elapsed(),
             });
         }
@@ -369,6 +426,14 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether the environment names a proxy for plain http (reqwest reads these
+/// itself): such requests go through reqwest, which also knows `NO_PROXY`.
+fn env_proxy() -> bool {
+    ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, SendError> {

@@ -1,0 +1,424 @@
+//! Sortie's own transport for plain-http HTTP/1.1: hyper's connection API under
+//! a small pool of kept-alive connections.
+//!
+//! reqwest's stack (a tower of redirect, cookie, decompression and retry layers,
+//! each parsing or converting the URL again) costs about 100k instructions a
+//! request, three times what the HTTP work itself costs; on a loopback API that
+//! is most of a run. This module does what that stack does for Sortie, and no
+//! more: the same default headers, the session's cookie jar, gzip, deflate and
+//! brotli decoding, and connect and read timeouts. Redirects, the total timeout
+//! and the body cap stay in [`super::Session`].
+//!
+//! [`super::Session`] sends through it only what it handles exactly as reqwest
+//! would: `http://` URLs with no proxy and no HTTP/2, and bodies held in memory
+//! (the read timeout here counts from the start of sending, which a long upload
+//! would eat into). TLS, proxies, h2 and streamed uploads go through reqwest.
+//!
+//! One thing it does that reqwest does not: an idempotent request whose
+//! kept-alive connection turns out to have been closed by the server (closed
+//! or reset before any response) is sent again, once, on a new connection.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+
+use super::{SendError, human, size};
+use crate::plan::Timeouts;
+
+type Sender = SendRequest<reqwest::Body>;
+/// Host (as the URL writes it) and port.
+type Key = (String, u16);
+
+/// The most idle connections kept per host, as with reqwest's pool.
+const MAX_IDLE: usize = 256;
+
+/// What reqwest sends when the request does not say: the same values, so a
+/// server sees no difference between the transports.
+const USER_AGENT: &str = concat!("sortie/", env!("CARGO_PKG_VERSION"));
+const ACCEPT_ENCODING: &str = "gzip,deflate,br";
+
+/// Idle connections by host and port; the most recently used is reused first.
+#[derive(Default)]
+pub(super) struct Pool {
+    idle: Mutex<HashMap<Key, Vec<Sender>>>,
+}
+
+/// A response whose head has arrived; its connection goes back to the pool once
+/// the body has been read in full.
+pub(super) struct Head<'a> {
+    pool: &'a Pool,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: Incoming,
+    /// The `Content-Length` of a body that is not encoded: checked against the cap before reading.
+    declared: Option<u64>,
+    encoding: Option<Encoding>,
+    sender: Sender,
+    key: Key,
+}
+
+/// A `Content-Encoding` this transport decodes (the ones reqwest decodes for Sortie).
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Gzip,
+    Deflate,
+    Brotli,
+}
+
+impl Encoding {
+    fn of(value: &HeaderValue) -> Option<Encoding> {
+        match value.as_bytes() {
+            b"gzip" => Some(Encoding::Gzip),
+            b"deflate" => Some(Encoding::Deflate),
+            b"br" => Some(Encoding::Brotli),
+            _ => None,
+        }
+    }
+
+    /// Decodes `raw`, stopping with an error past `max` decoded bytes (a
+    /// compression bomb is never inflated in full).
+    fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
+        if raw.is_empty() {
+            return Ok(Bytes::new());
+        }
+        let reader: Box<dyn Read + '_> = match self {
+            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
+            // HTTP's "deflate" is the zlib format (RFC 9110, 8.4.1.2).
+            Encoding::Deflate => Box::new(flate2::read::ZlibDecoder::new(raw)),
+            Encoding::Brotli => Box::new(brotli_decompressor::Decompressor::new(raw, 4096)),
+        };
+        let mut out = Vec::new();
+        reader.take(max + 1).read_to_end(&mut out).map_err(|e| {
+            SendError::new(
+                format!("error reading the response body: cannot decode {self:?}: {e}").to_lowercase(),
+                false,
+            )
+        })?;
+        if out.len() as u64 > max {
+            return Err(over_limit(max));
+        }
+        Ok(Bytes::from(out))
+    }
+}
+
+fn over_limit(max: u64) -> SendError {
+    SendError::new(
+        format!("response body is larger than the limit of {} (--max-body)", size(max)),
+        false,
+    )
+}
+
+impl Pool {
+    /// Sends one request and waits for the head of its response, within the
+    /// read timeout. `url` must be `http://`.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        mut headers: HeaderMap,
+        body: reqwest::Body,
+        t: &Timeouts,
+        jar: &Jar,
+    ) -> Result<Head<'_>, SendError> {
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
+        if !headers.contains_key(header::HOST) {
+            let value = match url.port() {
+                Some(p) => HeaderValue::try_from(format!("{host}:{p}")),
+                None => HeaderValue::try_from(host),
+            };
+            headers.insert(header::HOST, value.map_err(|_| SendError::new("invalid host", false))?);
+        }
+        headers
+            .entry(header::USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT));
+        headers.entry(header::ACCEPT).or_insert(HeaderValue::from_static("*/*"));
+        headers
+            .entry(header::ACCEPT_ENCODING)
+            .or_insert(HeaderValue::from_static(ACCEPT_ENCODING));
+        if !headers.contains_key(header::COOKIE)
+            && let Some(cookies) = jar.cookies(url)
+        {
+            headers.insert(header::COOKIE, cookies);
+        }
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
+        // A request that can be built again is sent again, once, on a new connection when a
+        // kept-alive one turns out to have been closed by the server while idle.
+        let again = if is_idempotent(&method) {
+            body.as_bytes().map(Bytes::copy_from_slice)
+        } else {
+            None
+        };
+        let build = |body: reqwest::Body, headers: HeaderMap| {
+            let mut req = hyper::Request::new(body);
+            *req.method_mut() = method.clone();
+            *req.uri_mut() = uri.clone();
+            *req.headers_mut() = headers;
+            req
+        };
+        let key: Key = (host.to_owned(), port);
+        let retry_headers = again.as_ref().map(|_| headers.clone());
+        let mut req = build(body, headers);
+        let mut retried = false;
+        loop {
+            let (mut sender, reused) = match self.take(&key, t).await {
+                Some(s) => (s, true),
+                None => (connect(url, t).await?, false),
+            };
+            let response = match tokio::time::timeout(t.read, sender.try_send_request(req)).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(mut e)) => {
+                    if reused && let Some(unsent) = e.take_message() {
+                        // The connection closed before the request left: nothing was sent.
+                        req = unsent;
+                        continue;
+                    }
+                    let error = e.into_error();
+                    if reused
+                        && !retried
+                        && let (Some(bytes), Some(headers)) = (&again, &retry_headers)
+                        && stale(&error)
+                    {
+                        retried = true;
+                        req = build(reqwest::Body::from(bytes.clone()), headers.clone());
+                        continue;
+                    }
+                    return Err(SendError::new(
+                        format!("request failed: {}", super::chain(&error)),
+                        true,
+                    ));
+                }
+                Err(_) => {
+                    return Err(SendError::new(
+                        format!("no response within {} (read timeout)", human(t.read)),
+                        true,
+                    ));
+                }
+            };
+            let (parts, body) = response.into_parts();
+            let mut headers = parts.headers;
+            jar.set_cookies(&mut headers.get_all(header::SET_COOKIE).iter(), url);
+            let encoding = headers.get(header::CONTENT_ENCODING).and_then(Encoding::of);
+            let declared = if encoding.is_some() {
+                // The body handed on is the decoded one, as reqwest does it.
+                headers.remove(header::CONTENT_ENCODING);
+                headers.remove(header::CONTENT_LENGTH);
+                None
+            } else {
+                headers
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            };
+            return Ok(Head {
+                pool: self,
+                status: parts.status,
+                headers,
+                body,
+                declared,
+                encoding,
+                sender,
+                key,
+            });
+        }
+    }
+
+    /// An idle connection to `key` that can take a request now, if any.
+    async fn take(&self, key: &Key, t: &Timeouts) -> Option<Sender> {
+        loop {
+            let mut sender = {
+                let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                idle.get_mut(key)?.pop()?
+            };
+            if sender.is_closed() {
+                continue;
+            }
+            if sender.is_ready() {
+                return Some(sender);
+            }
+            // Put back a moment ago: its connection task has yet to see the end of the last
+            // response. It is ready at once, or closed.
+            if let Ok(Ok(())) = tokio::time::timeout(t.connect, sender.ready()).await {
+                return Some(sender);
+            }
+        }
+    }
+
+    fn put(&self, key: Key, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let senders = idle.entry(key).or_default();
+        if senders.len() < MAX_IDLE {
+            senders.push(sender);
+        }
+    }
+}
+
+impl Head<'_> {
+    /// Reads the body chunk by chunk: each chunk must arrive within the read
+    /// timeout, and the bytes (decoded ones too) are counted against `max`.
+    pub async fn read_body(mut self, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
+        if let Some(len) = self.declared
+            && len > max
+        {
+            return Err(SendError::new(
+                format!(
+                    "response body of {} is larger than the limit of {} (--max-body)",
+                    size(len),
+                    size(max)
+                ),
+                false,
+            ));
+        }
+        // A body that comes in one chunk (most do) is kept as it came, not copied.
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
+        loop {
+            match tokio::time::timeout(t.read, self.body.frame()).await {
+                Ok(Some(Ok(frame))) => {
+                    let Ok(chunk) = frame.into_data() else { continue };
+                    let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+                    if held as u64 + chunk.len() as u64 > max {
+                        return Err(over_limit(max));
+                    }
+                    if first.is_none() && buf.is_empty() {
+                        first = Some(chunk);
+                    } else {
+                        if let Some(head) = first.take() {
+                            buf.extend_from_slice(&head);
+                        }
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => break,
+                Ok(Some(Err(e))) => {
+                    return Err(SendError::new(
+                        format!("error reading the response body: {}", super::chain(&e)),
+                        true,
+                    ));
+                }
+                Err(_) => {
+                    return Err(SendError::new(
+                        format!(
+                            "the server stopped sending the body for {} (read timeout)",
+                            human(t.read)
+                        ),
+                        true,
+                    ));
+                }
+            }
+        }
+        self.pool.put(self.key, self.sender);
+        let raw = first.unwrap_or_else(|| buf.freeze());
+        match self.encoding {
+            Some(encoding) => encoding.decode(&raw, max),
+            None => Ok(raw),
+        }
+    }
+}
+
+/// Opens a connection to the host of `url` within the connect timeout: each of
+/// its addresses in turn, as reqwest does.
+async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let timed_out = || {
+        SendError::new(
+            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+            true,
+        )
+    };
+    let addresses: Vec<SocketAddr> = match url.host() {
+        Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
+        Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
+        Some(url::Host::Domain(name)) => {
+            match tokio::time::timeout(t.connect, tokio::net::lookup_host((name, port))).await {
+                Ok(Ok(found)) => found.collect(),
+                Ok(Err(_)) => Vec::new(),
+                Err(_) => return Err(timed_out()),
+            }
+        }
+        None => Vec::new(),
+    };
+    if addresses.is_empty() {
+        return Err(SendError::new(
+            format!("could not connect to {host}:{port}: cannot resolve host `{host}`"),
+            true,
+        ));
+    }
+    let attempt = async {
+        let mut last = None;
+        for address in &addresses {
+            match tokio::net::TcpStream::connect(address).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no address")))
+    };
+    let stream = match tokio::time::timeout(t.connect, attempt).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => {
+            let reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                "connection refused".to_owned()
+            } else {
+                e.to_string()
+            };
+            return Err(SendError::new(
+                format!("could not connect to {host}:{port}: {reason}"),
+                true,
+            ));
+        }
+        Err(_) => return Err(timed_out()),
+    };
+    // Failing to set it only costs latency.
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| SendError::new(format!("could not connect to {host}:{port}: {e}"), true))?;
+    // Its errors reach the request or body that meets them.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}
+
+/// Whether `error` is what a kept-alive connection gives when the server closed
+/// it while idle: closed or reset before any byte of a response.
+fn stale(error: &hyper::Error) -> bool {
+    if error.is_incomplete_message() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+            );
+        }
+        source = e.source();
+    }
+    false
+}
