@@ -237,7 +237,9 @@ impl Cx<'_> {
         }
         match &step.kind {
             StepKind::Request(r) => {
-                let outcome = self.request(step, r, scope, place, name).await;
+                // Boxed: the request's state (about 4 KiB) would otherwise be part of every
+                // unit's future, groups' too, and be copied each time one is moved.
+                let outcome = Box::pin(self.request(step, r, scope, place, name)).await;
                 out.push(outcome);
             }
             StepKind::Group(g) => {
