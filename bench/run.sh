@@ -22,8 +22,9 @@
 #   W3 startup     a one-request collection, whole process (vs `floor seq … 1`),
 #                  and `sortie validate` of a one-step collection.
 #   W4 parallel    a group with `for_each: range(10000)` and `parallel: 64`, one GET
-#                  each — vs wrk at 64 connections on the same URL, and vs
-#                  `floor par` (reqwest, 64 requests in flight).
+#                  each — vs wrk at 64 connections on the same URL, vs `floor par`
+#                  (reqwest, 64 requests in flight), and vs `floor hyper` (bare
+#                  hyper on 64 connections: the transport Sortie uses for http).
 #   W5 validate    `sortie validate` of a generated 10,000-step collection.
 #   Peak RSS       of each command (GNU time -f %M), and W4 at 100 vs 10,000 items.
 #
@@ -176,6 +177,7 @@ for f in "$C"/*.yaml; do
     fi
 done
 "$FLOOR" seq "$BASE" 10 2>/dev/null && "$FLOOR" chain "$BASE" 10 2>/dev/null && "$FLOOR" par "$BASE" 100 64 2>/dev/null \
+    && "$FLOOR" hyper "$BASE" 100 64 2>/dev/null \
     || { say "the floor program fails against $BASE"; exit 1; }
 
 # --- measuring ---------------------------------------------------------------
@@ -211,7 +213,7 @@ say "measuring ($ROUNDS rounds of $PER runs)"
 rounds w1 "$(q "$SORTIE" run "$C/w1-foreach.yaml")" "$(q "$SORTIE" run "$C/w1-steps.yaml")" "$(q "$FLOOR" seq "$BASE" 1000)"
 rounds w2 "$(q "$SORTIE" run "$C/w2-chain.yaml")" "$(q "$FLOOR" chain "$BASE" 100)"
 rounds w3 "$(q "$SORTIE" run "$C/w3-one.yaml")" "$(q "$FLOOR" seq "$BASE" 1)" "$(q "$SORTIE" validate "$C/w3-one.yaml")"
-rounds w4 "$(q "$SORTIE" run "$C/w4-10000.yaml")" "$(q "$FLOOR" par "$BASE" 10000 64)"
+rounds w4 "$(q "$SORTIE" run "$C/w4-10000.yaml")" "$(q "$FLOOR" par "$BASE" 10000 64)" "$(q "$FLOOR" hyper "$BASE" 10000 64)"
 rounds w5 "$(q "$SORTIE" validate "$C/w5-10000.yaml")"
 
 say "peak RSS"
@@ -226,6 +228,7 @@ r3v=$(rss_kib "$SORTIE" validate "$C/w3-one.yaml")
 r4s=$(rss_kib "$SORTIE" run "$C/w4-10000.yaml")
 r4h=$(rss_kib "$SORTIE" run "$C/w4-100.yaml")
 r4x=$(rss_kib "$FLOOR" par "$BASE" 10000 64)
+r4y=$(rss_kib "$FLOOR" hyper "$BASE" 10000 64)
 r5v=$(rss_kib "$SORTIE" validate "$C/w5-10000.yaml")
 
 # --- table -------------------------------------------------------------------
@@ -236,11 +239,12 @@ ok() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo "**no**"; fi; }
 w1f=$(ms w1 0) w1s=$(ms w1 1) w1x=$(ms w1 2) c1f=$(cpu w1 0) c1s=$(cpu w1 1) c1x=$(cpu w1 2)
 w2s=$(ms w2 0) w2x=$(ms w2 1) c2s=$(cpu w2 0) c2x=$(cpu w2 1)
 w3s=$(ms w3 0) w3x=$(ms w3 1) w3v=$(ms w3 2) c3s=$(cpu w3 0) c3x=$(cpu w3 1) c3v=$(cpu w3 2)
-w4s=$(ms w4 0) w4x=$(ms w4 1) c4s=$(cpu w4 0) c4x=$(cpu w4 1)
+w4s=$(ms w4 0) w4x=$(ms w4 1) w4h=$(ms w4 2) c4s=$(cpu w4 0) c4x=$(cpu w4 1) c4h=$(cpu w4 2)
 w4w=$(median <"$WORK/wrk.rps")
 w5v=$(ms w5 0) c5v=$(cpu w5 0)
 w4s_rps=$(calc %.0f "10000 / ($w4s / 1000)")
 w4x_rps=$(calc %.0f "10000 / ($w4x / 1000)")
+w4h_rps=$(calc %.0f "10000 / ($w4h / 1000)")
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 cat <<EOF
@@ -258,6 +262,7 @@ Server: sortie-demo (release) on $BASE. Times: medians, whole process. CPU: user
 | W3 \`validate\`, one step | $(calc %.1f "$w3v") ms | — | — | < 10 ms | $(ok "$w3v < 10") | $(calc %.1f "$c3v") ms | $(mib "$r3v") MiB |
 | W4 10,000 GETs, group at parallel 64 | $w4s_rps req/s | $(calc %.0f "$w4w") req/s (wrk -c64) | $(calc %.2f "$w4s_rps / $w4w")× | ≥ 0.8× | $(ok "$w4s_rps / $w4w >= 0.8") | $(calc %.0f "$c4s") ms / — | $(mib "$r4s") MiB / — |
 | W4 against the reqwest floor | $w4s_rps req/s | $w4x_rps req/s (reqwest, 64 in flight) | $(calc %.2f "$w4s_rps / $w4x_rps")× | — | — | $(calc %.0f "$c4s") / $(calc %.0f "$c4x") ms | $(mib "$r4s") / $(mib "$r4x") MiB |
+| W4 against bare hyper | $w4s_rps req/s | $w4h_rps req/s (hyper, 64 connections) | $(calc %.2f "$w4s_rps / $w4h_rps")× | — | — | $(calc %.0f "$c4s") / $(calc %.0f "$c4h") ms | $(mib "$r4s") / $(mib "$r4y") MiB |
 | W5 \`validate\`, 10,000 steps | $(calc %.1f "$w5v") ms | — | — | < 100 ms | $(ok "$w5v < 100") | $(calc %.0f "$c5v") ms | $(mib "$r5v") MiB |
 | Peak RSS, W4 at 10,000 vs 100 items | $(mib "$r4s") MiB | $(mib "$r4h") MiB (100 items) | $(calc %.2f "$r4s / $r4h")× | < 2× | $(ok "$r4s / $r4h < 2") | | |
 EOF

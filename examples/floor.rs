@@ -11,6 +11,8 @@
 //! floor seq   BASE N     N sequential GETs of BASE/pets/1: status 200, $.name == "Rex"
 //! floor chain BASE N     N × (POST BASE/login → $.token; GET BASE/me with the bearer: $.name == "alice")
 //! floor par   BASE N C   N GETs of BASE/pets/1, at most C in flight, same checks as `seq`
+//! floor hyper BASE N C   the same as `par` over C kept-alive connections of bare hyper:
+//!                        the transport Sortie uses for plain http, without Sortie
 //! ```
 //!
 //! Exits 1 (with a message) when a check fails, so a broken floor never looks fast.
@@ -104,11 +106,60 @@ async fn par(client: &reqwest::Client, base: &str, n: usize, c: usize) -> Result
     Ok(())
 }
 
+/// `par` on hyper's connection API: C connections, each sending GETs one after
+/// another until N have been sent in all.
+async fn par_hyper(base: &str, n: usize, c: usize) -> Result<(), Error> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let url = reqwest::Url::parse(base)?;
+    let host = url.host_str().ok_or("no host")?.to_owned();
+    let port = url.port_or_known_default().ok_or("no port")?;
+    let left = Arc::new(AtomicUsize::new(n));
+    let mut tasks = Vec::new();
+    for _ in 0..c.max(1) {
+        let (host, left) = (host.clone(), left.clone());
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+            stream.set_nodelay(true)?;
+            let (mut sender, connection) = hyper::client::conn::http1::handshake::<
+                _,
+                http_body_util::Empty<bytes::Bytes>,
+            >(hyper_util::rt::TokioIo::new(stream))
+            .await?;
+            tokio::spawn(connection);
+            let authority = format!("{host}:{port}");
+            while left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_sub(1))
+                .is_ok()
+            {
+                sender.ready().await?;
+                let req = hyper::Request::get("/pets/1")
+                    .header("host", &authority)
+                    .header("user-agent", "floor/1")
+                    .body(http_body_util::Empty::new())?;
+                let resp = sender.send_request(req).await?;
+                if resp.status() != 200 {
+                    return Err(format!("GET /pets/1: status {}", resp.status()).into());
+                }
+                let body = http_body_util::BodyExt::collect(resp.into_body()).await?.to_bytes();
+                let doc: Value = serde_json::from_slice(&body)?;
+                if doc.get("name").and_then(Value::as_str) != Some("Rex") {
+                    return Err("GET /pets/1: $.name is not \"Rex\"".into());
+                }
+            }
+            Ok::<(), Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let number = |i: usize| args.get(i).and_then(|s| s.parse::<usize>().ok());
     let (Some(mode), Some(base), Some(n)) = (args.first(), args.get(1), number(2)) else {
-        eprintln!("usage: floor seq|chain BASE N | floor par BASE N C");
+        eprintln!("usage: floor seq|chain BASE N | floor par|hyper BASE N C");
         return ExitCode::from(2);
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -134,6 +185,7 @@ fn main() -> ExitCode {
             "seq" => seq(&client, base, n).await,
             "chain" => chain(&client, base, n).await,
             "par" => par(&client, base, n, number(3).unwrap_or(64)).await,
+            "hyper" => par_hyper(base, n, number(3).unwrap_or(64)).await,
             other => Err(format!("unknown mode `{other}`").into()),
         }
     });
