@@ -14,14 +14,17 @@
 //! (the read timeout here counts from the start of sending, which a long upload
 //! would eat into). TLS, proxies, h2 and streamed uploads go through reqwest.
 //!
-//! One thing it does that reqwest does not: an idempotent request whose
-//! kept-alive connection turns out to have been closed by the server (closed
-//! or reset before any response) is sent again, once, on a new connection.
+//! One thing it does that reqwest does not: a safe request (GET, HEAD, OPTIONS,
+//! TRACE) whose kept-alive connection turns out to have been closed by the
+//! server (closed or reset before a whole response) is sent again, once, on a
+//! new connection. Like reqwest, any request the connection closed on before it
+//! was written is sent on another.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -41,16 +44,20 @@ type Key = (String, u16);
 
 /// The most idle connections kept per host, as with reqwest's pool.
 const MAX_IDLE: usize = 256;
+/// How long a connection may stay idle and still be used, as with reqwest's pool: a
+/// middlebox may have forgotten an older one without telling either end.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// What reqwest sends when the request does not say: the same values, so a
 /// server sees no difference between the transports.
 const USER_AGENT: &str = concat!("sortie/", env!("CARGO_PKG_VERSION"));
 const ACCEPT_ENCODING: &str = "gzip,deflate,br";
 
-/// Idle connections by host and port; the most recently used is reused first.
+/// Idle connections by host and port, with the time each was put back; the most
+/// recently used is reused first.
 #[derive(Default)]
 pub(super) struct Pool {
-    idle: Mutex<HashMap<Key, Vec<Sender>>>,
+    idle: Mutex<HashMap<Key, Vec<(Sender, Instant)>>>,
 }
 
 /// A response whose head has arrived; its connection goes back to the pool once
@@ -60,7 +67,8 @@ pub(super) struct Head<'a> {
     pub status: StatusCode,
     pub headers: HeaderMap,
     body: Incoming,
-    /// The `Content-Length` of a body that is not encoded: checked against the cap before reading.
+    /// The exact length of a body that is not encoded (none for HEAD, 204 and 304):
+    /// checked against the cap before reading.
     declared: Option<u64>,
     encoding: Option<Encoding>,
     sender: Sender,
@@ -85,6 +93,14 @@ impl Encoding {
         }
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gzip",
+            Encoding::Deflate => "deflate",
+            Encoding::Brotli => "br",
+        }
+    }
+
     /// Decodes `raw`, stopping with an error past `max` decoded bytes (a
     /// compression bomb is never inflated in full).
     fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
@@ -100,8 +116,8 @@ impl Encoding {
         let mut out = Vec::new();
         reader.take(max + 1).read_to_end(&mut out).map_err(|e| {
             SendError::new(
-                format!("error reading the response body: cannot decode {self:?}: {e}").to_lowercase(),
-                false,
+                format!("error reading the response body: cannot decode {}: {e}", self.name()),
+                true,
             )
         })?;
         if out.len() as u64 > max {
@@ -151,11 +167,15 @@ impl Pool {
         {
             headers.insert(header::COOKIE, cookies);
         }
+        if !url.username().is_empty() && !headers.contains_key(header::AUTHORIZATION) {
+            // Credentials in the URL are sent as Basic auth, as reqwest does.
+            headers.insert(header::AUTHORIZATION, userinfo_basic(url));
+        }
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
-        // A request that can be built again is sent again, once, on a new connection when a
-        // kept-alive one turns out to have been closed by the server while idle.
-        let again = if is_idempotent(&method) {
+        // A safe request is sent again, once, on a new connection when a kept-alive one
+        // turns out to have been closed by the server while idle.
+        let again = if is_safe(&method) {
             body.as_bytes().map(Bytes::copy_from_slice)
         } else {
             None
@@ -171,8 +191,10 @@ impl Pool {
         let retry_headers = again.as_ref().map(|_| headers.clone());
         let mut req = build(body, headers);
         let mut retried = false;
+        let mut fresh = false;
         loop {
-            let (mut sender, reused) = match self.take(&key, t).await {
+            let pooled = if fresh { None } else { self.take(&key, t).await };
+            let (mut sender, reused) = match pooled {
                 Some(s) => (s, true),
                 None => (connect(url, t).await?, false),
             };
@@ -192,6 +214,7 @@ impl Pool {
                     {
                         retried = true;
                         req = build(reqwest::Body::from(bytes.clone()), headers.clone());
+                        fresh = true;
                         continue;
                     }
                     return Err(SendError::new(
@@ -216,9 +239,9 @@ impl Pool {
                 headers.remove(header::CONTENT_LENGTH);
                 None
             } else {
-                headers
-                    .get(header::CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                // hyper's length, not the header's: none for a HEAD, 204 or 304 whatever
+                // Content-Length says, and none when Transfer-Encoding overrides it.
+                hyper::body::Body::size_hint(&body).exact()
             };
             return Ok(Head {
                 pool: self,
@@ -236,11 +259,11 @@ impl Pool {
     /// An idle connection to `key` that can take a request now, if any.
     async fn take(&self, key: &Key, t: &Timeouts) -> Option<Sender> {
         loop {
-            let mut sender = {
+            let (mut sender, since) = {
                 let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 idle.get_mut(key)?.pop()?
             };
-            if sender.is_closed() {
+            if sender.is_closed() || since.elapsed() > IDLE_TIMEOUT {
                 continue;
             }
             if sender.is_ready() {
@@ -261,7 +284,7 @@ impl Pool {
         let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let senders = idle.entry(key).or_default();
         if senders.len() < MAX_IDLE {
-            senders.push(sender);
+            senders.push((sender, Instant::now()));
         }
     }
 }
@@ -282,6 +305,13 @@ impl Head<'_> {
                 false,
             ));
         }
+        // Encoded bytes are held up to twice the cap: no encoding makes a body that much
+        // larger, and the decoded bytes are counted against the cap itself.
+        let limit = if self.encoding.is_some() {
+            max.saturating_mul(2)
+        } else {
+            max
+        };
         // A body that comes in one chunk (most do) is kept as it came, not copied.
         let mut first: Option<Bytes> = None;
         let mut buf = BytesMut::new();
@@ -290,7 +320,7 @@ impl Head<'_> {
                 Ok(Some(Ok(frame))) => {
                     let Ok(chunk) = frame.into_data() else { continue };
                     let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
-                    if held as u64 + chunk.len() as u64 > max {
+                    if held as u64 + chunk.len() as u64 > limit {
                         return Err(over_limit(max));
                     }
                     if first.is_none() && buf.is_empty() {
@@ -329,59 +359,59 @@ impl Head<'_> {
     }
 }
 
-/// Opens a connection to the host of `url` within the connect timeout: each of
-/// its addresses in turn, as reqwest does.
+/// Opens a connection to the host of `url`, resolving and connecting within one
+/// connect timeout; with several addresses each gets an equal share of it, so an
+/// unreachable first address leaves time for the next (as reqwest does).
 async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(80);
-    let timed_out = || {
-        SendError::new(
-            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
-            true,
-        )
-    };
-    let addresses: Vec<SocketAddr> = match url.host() {
-        Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
-        Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
-        Some(url::Host::Domain(name)) => {
-            match tokio::time::timeout(t.connect, tokio::net::lookup_host((name, port))).await {
-                Ok(Ok(found)) => found.collect(),
-                Ok(Err(_)) => Vec::new(),
-                Err(_) => return Err(timed_out()),
-            }
-        }
-        None => Vec::new(),
-    };
-    if addresses.is_empty() {
-        return Err(SendError::new(
-            format!("could not connect to {host}:{port}: cannot resolve host `{host}`"),
-            true,
-        ));
-    }
     let attempt = async {
-        let mut last = None;
+        let addresses: Vec<SocketAddr> = match url.host() {
+            Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
+            Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
+            Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
+                .await
+                .map(Iterator::collect)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if addresses.is_empty() {
+            return Err(format!("cannot resolve host `{host}`"));
+        }
+        let share = t.connect / u32::try_from(addresses.len()).unwrap_or(u32::MAX);
+        let mut last = String::new();
         for address in &addresses {
-            match tokio::net::TcpStream::connect(address).await {
-                Ok(stream) => return Ok(stream),
-                Err(e) => last = Some(e),
+            match tokio::time::timeout(share, tokio::net::TcpStream::connect(address)).await {
+                Ok(Ok(stream)) => return Ok(stream),
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    "connection refused".clone_into(&mut last);
+                }
+                Ok(Err(e)) => last = e.to_string(),
+                Err(_) => last = format!("timed out after {}", human(share)),
             }
         }
-        Err(last.unwrap_or_else(|| std::io::Error::other("no address")))
+        Err(last)
     };
     let stream = match tokio::time::timeout(t.connect, attempt).await {
         Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => {
-            let reason = if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                "connection refused".to_owned()
-            } else {
-                e.to_string()
-            };
+        Ok(Err(reason)) if reason.starts_with("timed out") => {
+            return Err(SendError::new(
+                format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+                true,
+            ));
+        }
+        Ok(Err(reason)) => {
             return Err(SendError::new(
                 format!("could not connect to {host}:{port}: {reason}"),
                 true,
             ));
         }
-        Err(_) => return Err(timed_out()),
+        Err(_) => {
+            return Err(SendError::new(
+                format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+                true,
+            ));
+        }
     };
     // Failing to set it only costs latency.
     let _ = stream.set_nodelay(true);
@@ -395,11 +425,21 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
     Ok(sender)
 }
 
-fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
-    )
+/// The methods RFC 9110 calls safe: sending one twice changes nothing on the server.
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// `Authorization: Basic …` from the user and password of `url`, percent-decoded.
+fn userinfo_basic(url: &Url) -> HeaderValue {
+    use base64::Engine as _;
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let user = decode(url.username());
+    let password = url.password().map(decode).unwrap_or_default();
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut value = HeaderValue::try_from(format!("Basic {token}")).unwrap_or(HeaderValue::from_static("Basic"));
+    value.set_sensitive(true);
+    value
 }
 
 /// Whether `error` is what a kept-alive connection gives when the server closed

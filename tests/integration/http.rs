@@ -767,13 +767,13 @@ fn closing_server() -> RawServer {
 }
 
 #[test]
-fn an_idempotent_request_on_a_connection_the_server_closed_is_sent_again_once() {
+fn a_safe_request_on_a_connection_the_server_closed_is_sent_again_once() {
     let server = closing_server();
     let p = Project::new();
     p.file(
         "c.yaml",
         &format!(
-            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ url: /b }}\n  - request: {{ method: PUT, url: /c, json: {{ a: 1 }} }}\n",
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ url: /b }}\n  - request: {{ method: OPTIONS, url: /c }}\n",
             server.url()
         ),
     );
@@ -788,23 +788,58 @@ fn an_idempotent_request_on_a_connection_the_server_closed_is_sent_again_once() 
 }
 
 #[test]
-fn a_post_on_a_connection_the_server_closed_is_not_sent_again() {
+fn a_put_or_post_on_a_connection_the_server_closed_is_not_sent_again() {
     let server = closing_server();
     let p = Project::new();
     p.file(
         "c.yaml",
         &format!(
-            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ method: POST, url: /b, json: {{ a: 1 }} }}\n",
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ method: PUT, url: /b, json: {{ a: 1 }} }}\n  - request: {{ url: /c }}\n  - request: {{ method: POST, url: /d, json: {{ a: 1 }} }}\n",
             server.url()
         ),
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(
+    assert!(run.stdout.contains("2 passed, 0 failed, 2 errored"), "{}", run.stdout);
+    assert_eq!(
         run.stdout
-            .contains("request failed: connection closed before message completed"),
+            .matches("request failed: connection closed before message completed")
+            .count(),
+        2,
         "{}",
         run.stdout
     );
-    assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(server.hits.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn credentials_in_the_url_are_sent_as_basic_auth() {
+    let demo = demo();
+    let url = demo.url().replace("http://", "http://ann:p%40ss@");
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - request: {{ url: \"{url}/echo\" }}\n    expect: {{ json: {{ $.headers.authorization: \"Basic YW5uOnBAc3M=\" }} }}\n"
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
+#[test]
+fn a_head_response_is_not_held_to_the_length_it_announces() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n");
+    });
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - request: {{ method: HEAD, url: \"{}\" }}\n    expect: {{ headers: {{ content-length: \"100000000\" }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--max-body", "64KiB"]);
+    run.expect_code(0);
 }
