@@ -20,7 +20,6 @@
 //! new connection. Like reqwest, any request the connection closed on before it
 //! was written is sent on another.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -39,8 +38,6 @@ use super::{SendError, human, size};
 use crate::plan::Timeouts;
 
 type Sender = SendRequest<reqwest::Body>;
-/// Host (as the URL writes it) and port.
-type Key = (String, u16);
 
 /// The most idle connections kept per host, as with reqwest's pool.
 const MAX_IDLE: usize = 256;
@@ -53,11 +50,20 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const USER_AGENT: &str = concat!("sortie/", env!("CARGO_PKG_VERSION"));
 const ACCEPT_ENCODING: &str = "gzip,deflate,br";
 
-/// Idle connections by host and port, with the time each was put back; the most
-/// recently used is reused first.
+/// Idle connections by origin. A run talks to a few hosts, so they are found by a
+/// scan, without hashing or allocating a key per request.
 #[derive(Default)]
 pub(super) struct Pool {
-    idle: Mutex<HashMap<Key, Vec<(Sender, Instant)>>>,
+    origins: Mutex<Vec<Origin>>,
+}
+
+/// One host and port: its `Host` header, made once, and its idle connections with
+/// the time each was put back; the most recently used is reused first.
+struct Origin {
+    host: String,
+    port: u16,
+    host_header: HeaderValue,
+    idle: Vec<(Sender, Instant)>,
 }
 
 /// A response whose head has arrived; its connection goes back to the pool once
@@ -72,7 +78,8 @@ pub(super) struct Head<'a> {
     declared: Option<u64>,
     encoding: Option<Encoding>,
     sender: Sender,
-    key: Key,
+    /// Index of the origin in the pool.
+    origin: usize,
 }
 
 /// A `Content-Encoding` this transport decodes (the ones reqwest decodes for Sortie).
@@ -136,64 +143,66 @@ fn over_limit(max: u64) -> SendError {
 
 impl Pool {
     /// Sends one request and waits for the head of its response, within the
-    /// read timeout. `url` must be `http://`.
+    /// read timeout. `url` must be `http://`; `headers` are the request's own,
+    /// to which reqwest's defaults are added.
     pub async fn send(
         &self,
-        method: Method,
+        method: &Method,
         url: &Url,
-        mut headers: HeaderMap,
+        headers: &HeaderMap,
         body: reqwest::Body,
         t: &Timeouts,
         jar: &Jar,
     ) -> Result<Head<'_>, SendError> {
-        let host = url.host_str().unwrap_or_default();
-        let port = url.port_or_known_default().unwrap_or(80);
-        if !headers.contains_key(header::HOST) {
-            let value = match url.port() {
-                Some(p) => HeaderValue::try_from(format!("{host}:{p}")),
-                None => HeaderValue::try_from(host),
-            };
-            headers.insert(header::HOST, value.map_err(|_| SendError::new("invalid host", false))?);
-        }
-        headers
-            .entry(header::USER_AGENT)
-            .or_insert(HeaderValue::from_static(USER_AGENT));
-        headers.entry(header::ACCEPT).or_insert(HeaderValue::from_static("*/*"));
-        headers
-            .entry(header::ACCEPT_ENCODING)
-            .or_insert(HeaderValue::from_static(ACCEPT_ENCODING));
-        if !headers.contains_key(header::COOKIE)
-            && let Some(cookies) = jar.cookies(url)
-        {
-            headers.insert(header::COOKIE, cookies);
-        }
-        if !url.username().is_empty() && !headers.contains_key(header::AUTHORIZATION) {
-            // Credentials in the URL are sent as Basic auth, as reqwest does.
-            headers.insert(header::AUTHORIZATION, userinfo_basic(url));
-        }
+        let (origin, host_header) = self.origin(url)?;
+        let cookies = if headers.contains_key(header::COOKIE) {
+            None
+        } else {
+            jar.cookies(url)
+        };
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
+        let build = |body: reqwest::Body| {
+            let mut all = HeaderMap::with_capacity(headers.len() + 6);
+            all.insert(header::HOST, host_header.clone());
+            all.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+            all.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+            all.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPT_ENCODING));
+            if let Some(c) = &cookies {
+                all.insert(header::COOKIE, c.clone());
+            }
+            if !url.username().is_empty() {
+                // Credentials in the URL are sent as Basic auth, as reqwest does.
+                all.insert(header::AUTHORIZATION, userinfo_basic(url));
+            }
+            // The request's own headers replace the defaults: each name's first value
+            // replaces, the others are appended.
+            let mut last = None;
+            for (name, value) in headers {
+                if last != Some(name) {
+                    all.remove(name);
+                    last = Some(name);
+                }
+                all.append(name.clone(), value.clone());
+            }
+            let mut req = hyper::Request::new(body);
+            *req.method_mut() = method.clone();
+            *req.uri_mut() = uri.clone();
+            *req.headers_mut() = all;
+            req
+        };
         // A safe request is sent again, once, on a new connection when a kept-alive one
         // turns out to have been closed by the server while idle.
-        let again = if is_safe(&method) {
+        let again = if is_safe(method) {
             body.as_bytes().map(Bytes::copy_from_slice)
         } else {
             None
         };
-        let build = |body: reqwest::Body, headers: HeaderMap| {
-            let mut req = hyper::Request::new(body);
-            *req.method_mut() = method.clone();
-            *req.uri_mut() = uri.clone();
-            *req.headers_mut() = headers;
-            req
-        };
-        let key: Key = (host.to_owned(), port);
-        let retry_headers = again.as_ref().map(|_| headers.clone());
-        let mut req = build(body, headers);
+        let mut req = build(body);
         let mut retried = false;
         let mut fresh = false;
         loop {
-            let pooled = if fresh { None } else { self.take(&key, t).await };
+            let pooled = if fresh { None } else { self.take(origin, t).await };
             let (mut sender, reused) = match pooled {
                 Some(s) => (s, true),
                 None => (connect(url, t).await?, false),
@@ -209,11 +218,11 @@ impl Pool {
                     let error = e.into_error();
                     if reused
                         && !retried
-                        && let (Some(bytes), Some(headers)) = (&again, &retry_headers)
+                        && let Some(bytes) = &again
                         && stale(&error)
                     {
                         retried = true;
-                        req = build(reqwest::Body::from(bytes.clone()), headers.clone());
+                        req = build(reqwest::Body::from(bytes.clone()));
                         fresh = true;
                         continue;
                     }
@@ -251,17 +260,40 @@ impl Pool {
                 declared,
                 encoding,
                 sender,
-                key,
+                origin,
             });
         }
     }
 
-    /// An idle connection to `key` that can take a request now, if any.
-    async fn take(&self, key: &Key, t: &Timeouts) -> Option<Sender> {
+    /// The index of the origin of `url` in the pool (added if new), and its `Host` header.
+    fn origin(&self, url: &Url) -> Result<(usize, HeaderValue), SendError> {
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let mut origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(i) = origins.iter().position(|o| o.port == port && o.host == host) {
+            return Ok((i, origins[i].host_header.clone()));
+        }
+        // As hyper-util writes it: the port only when it is not the scheme's default.
+        let value = match url.port() {
+            Some(p) => HeaderValue::try_from(format!("{host}:{p}")),
+            None => HeaderValue::try_from(host),
+        }
+        .map_err(|_| SendError::new(format!("invalid host `{host}`"), false))?;
+        origins.push(Origin {
+            host: host.to_owned(),
+            port,
+            host_header: value.clone(),
+            idle: Vec::new(),
+        });
+        Ok((origins.len() - 1, value))
+    }
+
+    /// An idle connection to the origin at `index` that can take a request now, if any.
+    async fn take(&self, index: usize, t: &Timeouts) -> Option<Sender> {
         loop {
             let (mut sender, since) = {
-                let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                idle.get_mut(key)?.pop()?
+                let mut origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                origins.get_mut(index)?.idle.pop()?
             };
             if sender.is_closed() || since.elapsed() > IDLE_TIMEOUT {
                 continue;
@@ -277,14 +309,15 @@ impl Pool {
         }
     }
 
-    fn put(&self, key: Key, sender: Sender) {
+    fn put(&self, index: usize, sender: Sender) {
         if sender.is_closed() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let senders = idle.entry(key).or_default();
-        if senders.len() < MAX_IDLE {
-            senders.push((sender, Instant::now()));
+        let mut origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(origin) = origins.get_mut(index)
+            && origin.idle.len() < MAX_IDLE
+        {
+            origin.idle.push((sender, Instant::now()));
         }
     }
 }
@@ -350,7 +383,7 @@ impl Head<'_> {
                 }
             }
         }
-        self.pool.put(self.key, self.sender);
+        self.pool.put(self.origin, self.sender);
         let raw = first.unwrap_or_else(|| buf.freeze());
         match self.encoding {
             Some(encoding) => encoding.decode(&raw, max),

@@ -265,31 +265,29 @@ impl Session {
         let mut body = req.body.clone();
         let mut hops = 0;
         loop {
-            // What this hop sends: a streamed body is opened anew, and its length declared.
-            let mut hop_headers = headers.clone();
-            let mut streamed = false;
-            let hop_body = match &body {
+            // What this hop sends: a streamed body is opened anew.
+            let (hop_body, streamed) = match &body {
                 Some(b) => {
                     let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
-                    streamed = opened.streamed;
-                    if streamed && !hop_headers.contains_key(reqwest::header::CONTENT_LENGTH) {
-                        hop_headers.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(opened.len));
-                    }
-                    Some(opened.body)
+                    (Some(opened.body), opened.streamed.then_some(opened.len))
                 }
-                None => None,
+                None => (None, None),
             };
             let mut response = match &self.h1 {
                 // A streamed upload (a file, multipart) goes through reqwest, whose read timeout
                 // counts from the last byte read rather than from the start of the upload.
-                Some(h1) if url.scheme() == "http" && !streamed => {
+                Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    Head::H1(
-                        h1.send(method.clone(), &url, hop_headers, hop_body, t, &self.jar)
-                            .await?,
-                    )
+                    Head::H1(h1.send(&method, &url, &headers, hop_body, t, &self.jar).await?)
                 }
                 _ => {
+                    // A streamed body's length is declared: reqwest cannot know it.
+                    let mut hop_headers = headers.clone();
+                    if let Some(len) = streamed
+                        && !hop_headers.contains_key(reqwest::header::CONTENT_LENGTH)
+                    {
+                        hop_headers.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(len));
+                    }
                     // Per hop: a redirect may go from http to https.
                     let client = self.client(t, self.tls(&url)).map_err(|m| SendError::new(m, false))?;
                     let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
