@@ -224,6 +224,8 @@ impl Subject {
 #[derive(Debug, Clone)]
 pub struct ExpectPlan {
     pub subject: Subject,
+    /// `subject.describe()`, made once at load: every check result and failure names it.
+    pub label: String,
     pub checks: Vec<CheckPlan>,
     pub span: Span,
 }

@@ -210,7 +210,7 @@ impl Cx<'_> {
     /// Every expectation of the step against one response.
     fn verify(&self, step: &StepPlan, r: &RequestPlan, scope: &Scope, received: &Received) -> Checks {
         let resp = &received.resp;
-        let mut checks = Checks::new(self.lock().clone());
+        let mut checks = Checks::new(self.lock().clone(), self.rc.keep_exchanges);
         let line = |span: crate::source::Span| span.line();
         let status_ok = if r.status.is_empty() {
             (200..400).contains(&resp.status)
@@ -241,11 +241,11 @@ impl Cx<'_> {
                 Subject::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 Subject::Duration => Ok(Some(Value::from(resp.elapsed.as_millis() as u64))),
             };
-            let subject = e.subject.describe();
+            let subject = e.label.as_str();
             let actual = match actual {
                 Ok(a) => a,
                 Err(msg) => {
-                    checks.fail(&subject, "equals", "a JSON body", &msg, None, e.span.line());
+                    checks.fail(subject, "equals", "a JSON body", &msg, None, e.span.line());
                     continue;
                 }
             };
@@ -260,29 +260,30 @@ impl Cx<'_> {
                         match rendered {
                             Ok(p) => std::borrow::Cow::Owned(p),
                             Err(msg) => {
-                                checks.fail(&subject, name, "a value", &msg, None, e.span.line());
+                                checks.fail(subject, name, "a value", &msg, None, e.span.line());
                                 continue;
                             }
                         }
                     }
                 };
                 match check::check(&predicate, actual.as_ref()) {
-                    Ok(()) => {
+                    Ok(()) if checks.keep_passed => {
                         let got = actual.as_ref().map_or_else(|| "no match".to_owned(), json_text);
                         checks.pass(
-                            &subject,
+                            subject,
                             predicate.name(),
                             &predicate.expected_text(),
                             &got,
                             e.span.line(),
                         );
                     }
+                    Ok(()) => {}
                     Err(Mismatch {
                         predicate,
                         expected,
                         actual: got,
                         diff,
-                    }) => checks.fail(&subject, predicate, &expected, &got, diff.as_deref(), e.span.line()),
+                    }) => checks.fail(subject, predicate, &expected, &got, diff.as_deref(), e.span.line()),
                 }
             }
         }
@@ -424,6 +425,9 @@ impl Cx<'_> {
 /// with their diff. Texts are redacted on the way in.
 struct Checks {
     redactor: Redactor,
+    /// Whether passed checks are recorded: only the JSON and HTML reports and `-v`
+    /// show them (failed ones are always recorded).
+    keep_passed: bool,
     failures: Vec<ExpectationFailure>,
     results: Vec<CheckResult>,
 }
@@ -433,15 +437,19 @@ struct Checks {
 const PASSED_TEXT: usize = 200;
 
 impl Checks {
-    fn new(redactor: Redactor) -> Checks {
+    fn new(redactor: Redactor, keep_passed: bool) -> Checks {
         Checks {
             redactor,
+            keep_passed,
             failures: Vec::new(),
             results: Vec::new(),
         }
     }
 
     fn pass(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, line: usize) {
+        if !self.keep_passed {
+            return;
+        }
         let r = &self.redactor;
         self.results.push(CheckResult {
             subject: r.string(subject),

@@ -390,6 +390,7 @@ fn expectation(
         }
     }
     Some(ExpectPlan {
+        label: subject.describe(),
         subject,
         checks,
         span: key.span,
