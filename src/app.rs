@@ -65,10 +65,9 @@ fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Rendere
     let loaded = load::load(&files, &renderer, options);
     if !loaded.errors.is_empty() {
         print_errors(&loaded.errors, &loaded.sources);
-        let n = loaded.errors.len();
         eprintln!(
-            "error: {n} problem{} found in the collections; nothing was sent",
-            if n == 1 { "" } else { "s" }
+            "error: {} found in the collections; nothing was sent",
+            crate::text::count(loaded.errors.len(), "problem")
         );
         return None;
     }
@@ -102,10 +101,9 @@ fn validate(args: &CheckArgs) -> u8 {
         .map(|c| count(&c.setup) + count(&c.steps) + count(&c.teardown))
         .sum();
     println!(
-        "ok: {} collection{}, {steps} step{}",
-        loaded.files,
-        if loaded.files == 1 { "" } else { "s" },
-        if steps == 1 { "" } else { "s" }
+        "ok: {}, {}",
+        crate::text::count(loaded.files, "collection"),
+        crate::text::count(steps, "step")
     );
     // The process ends now: freeing a 10,000-step plan piece by piece would
     // cost about a tenth of the whole validation.

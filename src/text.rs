@@ -8,6 +8,15 @@ pub fn cut(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// `1 step`, `3 steps`: a count and its word, plural when it is not one.
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// A time as RFC 3339 in UTC (milliseconds when `millis`), or None where
 /// humantime cannot format it (before 1970, from the year 10000 on).
 pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {

@@ -199,8 +199,19 @@ impl JsonType {
         JsonType::Null,
     ];
 
+    /// Every type's name, in the order of [`JsonType::ALL`].
+    pub const NAMES: [&'static str; 7] = {
+        let mut names = [""; 7];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = JsonType::ALL[i].name();
+            i += 1;
+        }
+        names
+    };
+
     /// The name as written in a collection.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             JsonType::String => "string",
             JsonType::Number => "number",
@@ -253,10 +264,10 @@ impl FromStr for JsonType {
 
     /// Parses a type name; the error lists the accepted names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        JsonType::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = JsonType::ALL.iter().map(|t| t.name()).collect();
-            format!("unknown type `{s}`: expected one of {}", names.join(", "))
-        })
+        JsonType::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| format!("unknown type `{s}`: expected one of {}", JsonType::NAMES.join(", ")))
     }
 }
 

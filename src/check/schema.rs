@@ -67,8 +67,7 @@ impl Schema {
         if more == COUNT_LIMIT {
             out.push(format!("… and {COUNT_LIMIT} or more errors not shown"));
         } else if more > 0 {
-            let plural = if more == 1 { "error" } else { "errors" };
-            out.push(format!("… and {more} more {plural} not shown"));
+            out.push(format!("… and {} not shown", crate::text::count(more, "more error")));
         }
         out
     }

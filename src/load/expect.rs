@@ -12,7 +12,7 @@ use crate::load::read::scalar_hint;
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::step::predicate_names;
 
-const JSON_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object", "null"];
+const JSON_TYPES: [&str; 7] = crate::check::JsonType::NAMES;
 
 /// Builds one predicate from its name and its (rendered) expected value.
 pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {

@@ -223,8 +223,8 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
     let _ = write!(
         out,
         "{}, {}: ",
-        plural(collections, "collection"),
-        plural(counts.total(), "step")
+        crate::text::count(collections, "collection"),
+        crate::text::count(counts.total(), "step")
     );
     let parts = [
         (counts.passed, "passed", GREEN),
@@ -376,7 +376,12 @@ fn push_exchange(out: &mut String, step: &StepOutcome, options: &ConsoleOptions)
         ..
     }) = &step.response
     {
-        push_arrow(out, color, '<', &format!("{status} ({})", plural_bytes(*size)));
+        push_arrow(
+            out,
+            color,
+            '<',
+            &format!("{status} ({})", crate::text::count(*size, "byte")),
+        );
         push_headers(out, color, '<', headers);
         if bodies && !body_excerpt.is_empty() {
             push_arrow(out, color, '<', "");
@@ -447,22 +452,6 @@ fn paint(out: &mut String, color: bool, style: Style, text: &str) {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
-}
-
-fn plural_bytes(size: u64) -> String {
-    if size == 1 {
-        "1 byte".to_owned()
-    } else {
-        format!("{size} bytes")
-    }
 }
 
 /// Control characters (escape sequences, NUL, carriage returns...) shown as

@@ -123,8 +123,7 @@ fn placeholders(url: &str) -> String {
 /// `dry run: 4 requests rendered, 1 could not, 1 skipped; nothing was sent`.
 pub fn format_summary(run: &RunOutcome) -> String {
     let counts = run.counts();
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    let mut out = format!("dry run: {} request{} rendered", counts.passed, plural(counts.passed));
+    let mut out = format!("dry run: {} rendered", crate::text::count(counts.passed, "request"));
     let bad = counts.errored + counts.failed;
     if bad > 0 {
         let _ = write!(out, ", {bad} could not");

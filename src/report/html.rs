@@ -113,8 +113,8 @@ fn push_summary(out: &mut String, run: &RunOutcome, counts: Counts) {
         "<header class=\"summary\">\n<div class=\"title\"><h1>Sortie report</h1>\
          <span class=\"verdict {class}\">{verdict}</span></div>\n\
          <p class=\"meta\">{} · {} · {} · started {}</p>\n<div class=\"cards\">",
-        plural(run.collections.len(), "collection"),
-        plural(counts.total(), "step"),
+        crate::text::count(run.collections.len(), "collection"),
+        crate::text::count(counts.total(), "step"),
         format_duration(run.duration),
         escape(&started),
     );
@@ -317,7 +317,7 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
             out,
             "<h3>Response</h3><p class=\"line\"><b>{}</b> · {} · {}</p>",
             response.status,
-            plural(usize::try_from(response.size).unwrap_or(usize::MAX), "byte"),
+            crate::text::count(response.size, "byte"),
             duration(response.elapsed)
         );
         push_headers(out, &response.headers);
@@ -466,14 +466,6 @@ fn mark(status: StepStatus) -> &'static str {
         StepStatus::Failed => "✗",
         StepStatus::Errored => "!",
         StepStatus::Skipped => "–",
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
     }
 }
 
