@@ -78,7 +78,7 @@ async fn send_digest(
     let method = req.method.as_str();
     let cache = &session.auth;
     let pre = cache.digest_answer(&origin, None, username, password, method, &target);
-    let response = send_with(session, req, pre.as_deref(), t, max_redirects).await?;
+    let response = session.send_as(req, pre.as_deref(), t, max_redirects).await?;
     if !challenged(&response, &origin) {
         cache.digest_next_nonce(&origin, &response);
         return Ok(Sent {
@@ -100,7 +100,7 @@ async fn send_digest(
     // Answer once: a fresh challenge, a stale nonce or a rejected pre-emptive
     // answer all get exactly one more try; a second 401 is the step's result.
     let answer = cache.digest_answer(&origin, Some(challenge), username, password, method, &target);
-    let response = send_with(session, req, answer.as_deref(), t, max_redirects).await?;
+    let response = session.send_as(req, answer.as_deref(), t, max_redirects).await?;
     if response.status != 401 {
         cache.digest_next_nonce(&origin, &response);
     }
@@ -121,7 +121,7 @@ async fn send_oauth2(
     let tokens = &session.auth.tokens;
     let token = tokens.get(session, client, t, secret, None).await?;
     let header = format!("Bearer {token}");
-    let response = send_with(session, req, Some(&header), t, max_redirects).await?;
+    let response = session.send_as(req, Some(&header), t, max_redirects).await?;
     if !challenged(&response, &origin(&req.url)) {
         return Ok(Sent {
             response,
@@ -131,7 +131,7 @@ async fn send_oauth2(
     // The token may have been revoked or expired early: one new token, one more try.
     let token = tokens.get(session, client, t, secret, Some(&token)).await?;
     let header = format!("Bearer {token}");
-    let response = send_with(session, req, Some(&header), t, max_redirects).await?;
+    let response = session.send_as(req, Some(&header), t, max_redirects).await?;
     Ok(Sent {
         response,
         authorization: Some(header),
@@ -142,23 +142,6 @@ async fn send_oauth2(
 /// redirect, is that origin's answer: the credentials were not sent there.
 fn challenged(response: &Response, request_origin: &Origin) -> bool {
     response.status == 401 && origin(&response.url) == *request_origin
-}
-
-/// Sends a copy of `req` with its `Authorization` header replaced.
-async fn send_with(
-    session: &Session,
-    req: &Prepared,
-    authorization: Option<&str>,
-    t: &Timeouts,
-    max_redirects: u32,
-) -> Result<Response, SendError> {
-    let Some(value) = authorization else {
-        return session.send(req, t, max_redirects).await;
-    };
-    let mut req = req.clone();
-    req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
-    req.headers.push(("Authorization".into(), value.to_owned()));
-    session.send(&req, t, max_redirects).await
 }
 
 impl AuthCache {

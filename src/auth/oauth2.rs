@@ -15,7 +15,7 @@ use crate::plan::Timeouts;
 use crate::session::{Prepared, SendError, Session};
 
 /// A client of the client-credentials grant, rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OAuth2Client {
     pub token_url: Url,
     pub client_id: String,
@@ -24,14 +24,13 @@ pub struct OAuth2Client {
 }
 
 type Slot = Arc<tokio::sync::Mutex<Option<Token>>>;
-/// Token URL, client id, scope.
-type Key = (String, String, Option<String>);
 
-/// Tokens by (token URL, client id, scope). Each slot has its own async lock:
-/// the first step to find it empty fetches while the others wait for it.
+/// Tokens by client (token URL, credentials, scope): looked up by reference, so a
+/// request costs no key of its own. Each slot has its own async lock: the first
+/// step to find it empty fetches while the others wait for it.
 #[derive(Default)]
 pub(super) struct Tokens {
-    slots: Mutex<HashMap<Key, Slot>>,
+    slots: Mutex<HashMap<OAuth2Client, Slot>>,
 }
 
 struct Token {
@@ -53,12 +52,10 @@ impl Tokens {
     ) -> Result<String, SendError> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let key = (
-                client.token_url.to_string(),
-                client.client_id.clone(),
-                client.scope.clone(),
-            );
-            slots.entry(key).or_default().clone()
+            match slots.get(client) {
+                Some(slot) => slot.clone(),
+                None => slots.entry(client.clone()).or_default().clone(),
+            }
         };
         let mut held = slot.lock().await;
         if let Some(token) = held.as_ref()

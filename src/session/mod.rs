@@ -242,8 +242,21 @@ impl Session {
 
     /// Sends one attempt, following redirects, within the total timeout.
     pub async fn send(&self, req: &Prepared, timeouts: &Timeouts, max_redirects: u32) -> Result<Response, SendError> {
+        self.send_as(req, None, timeouts, max_redirects).await
+    }
+
+    /// [`Session::send`] with the request's `Authorization` header replaced by
+    /// `authorization`: what digest and OAuth2 work out for each attempt.
+    pub async fn send_as(
+        &self,
+        req: &Prepared,
+        authorization: Option<&str>,
+        timeouts: &Timeouts,
+        max_redirects: u32,
+    ) -> Result<Response, SendError> {
         let started = Instant::now();
-        match tokio::time::timeout(timeouts.total, self.send_inner(req, timeouts, max_redirects, started)).await {
+        let inner = self.send_inner(req, authorization, timeouts, max_redirects, started);
+        match tokio::time::timeout(timeouts.total, inner).await {
             Ok(result) => result,
             Err(_) => Err(SendError::new(
                 format!("timed out after {} (total timeout)", human(timeouts.total)),
@@ -255,6 +268,7 @@ impl Session {
     async fn send_inner(
         &self,
         req: &Prepared,
+        authorization: Option<&str>,
         t: &Timeouts,
         max_redirects: u32,
         started: Instant,
@@ -262,6 +276,12 @@ impl Session {
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut headers = header_map(&req.headers)?;
+        if let Some(value) = authorization {
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| SendError::new("invalid value for header `Authorization`", false))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let mut body = req.body.clone();
         let mut hops = 0;
         loop {
