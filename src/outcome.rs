@@ -4,6 +4,7 @@
 //! could not run) are kept apart end to end. Every string in here has already
 //! been through `redact`: reporters print these values as they are.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// The part of a collection a step belongs to.
@@ -93,8 +94,9 @@ pub struct StepOutcome {
     pub phase: Phase,
     /// The step's line in its file.
     pub line: usize,
-    /// The file the step is written in (differs from the collection's inside includes).
-    pub file: String,
+    /// The file the step is written in (differs from the collection's inside includes);
+    /// shared by every step of the file.
+    pub file: Arc<str>,
     pub status: StepStatus,
     /// Why the step was skipped, or why it could not run (for `Errored`).
     pub message: Option<String>,
@@ -116,7 +118,7 @@ impl StepOutcome {
     pub fn new(
         name: String,
         phase: Phase,
-        file: String,
+        file: Arc<str>,
         line: usize,
         status: StepStatus,
         message: Option<String>,

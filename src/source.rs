@@ -67,7 +67,7 @@ impl<T> Spanned<T> {
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as a person named it (relative to the current directory when possible).
-    pub display: String,
+    pub display: Arc<str>,
     /// The canonical path, used to resolve relative paths and detect include cycles.
     pub path: PathBuf,
     pub text: Arc<str>,
@@ -96,7 +96,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, display: String, path: PathBuf, text: Arc<str>) -> FileId {
-        self.files.push(SourceFile { display, path, text });
+        self.files.push(SourceFile {
+            display: display.into(),
+            path,
+            text,
+        });
         FileId(self.files.len() as u32 - 1)
     }
 

@@ -62,6 +62,12 @@ impl<'a> Out<'a> {
         self.steps.push(step);
     }
 
+    /// Room for `n` more outcomes at once: a long loop's list grows in one step, not
+    /// by doublings that each hold the old list and the new one.
+    fn reserve(&mut self, n: usize) {
+        self.steps.reserve(n);
+    }
+
     fn forward(&mut self, other: Out<'_>) {
         for step in other.steps {
             self.push(step);
@@ -197,6 +203,7 @@ impl Cx<'_> {
             };
             let parallel = step.parallel;
             let len = items.len();
+            out.reserve(len);
             let layer = |i: usize, item: Value| crate::render::Context::iteration(&step.item_name, item, i, len);
             if parallel <= 1 || len <= 1 {
                 for (i, item) in items.into_iter().enumerate() {

@@ -240,7 +240,7 @@ fn step(s: &StepOutcome) -> StepReport {
             outcome::Phase::Steps => Phase::Steps,
             outcome::Phase::Teardown => Phase::Teardown,
         },
-        file: s.file.clone(),
+        file: s.file.to_string(),
         line: s.line,
         status: match s.status {
             outcome::StepStatus::Passed => Status::Passed,

@@ -81,7 +81,7 @@ pub(crate) mod fixtures {
             name: name.to_owned(),
             phase: Phase::Steps,
             line,
-            file: FILE.to_owned(),
+            file: FILE.into(),
             status,
             message: None,
             failures: Vec::new(),
@@ -184,7 +184,7 @@ pub(crate) mod fixtures {
     /// A collection whose steps are all written in its own file.
     pub(crate) fn collection(name: &str, path: &str, mut steps: Vec<StepOutcome>) -> CollectionOutcome {
         for step in &mut steps {
-            path.clone_into(&mut step.file);
+            step.file = std::sync::Arc::from(path);
         }
         let duration = steps.iter().map(|step| step.duration).sum();
         CollectionOutcome {
