@@ -44,13 +44,17 @@ impl RequestBody {
         }
     }
 
+    /// Appends bytes, joined to the bytes before them: a multipart body is built
+    /// from many small pieces, and is then one piece per file between them.
     pub fn push_bytes(&mut self, b: impl Into<Bytes>) {
         let b = b.into();
         if let Some(Segment::Bytes(last)) = self.segments.last_mut() {
-            let mut joined = Vec::with_capacity(last.len() + b.len());
-            joined.extend_from_slice(last);
+            // Unshared while the body is built, so extended in place, its room doubling.
+            let mut joined = std::mem::take(last)
+                .try_into_mut()
+                .unwrap_or_else(|shared| bytes::BytesMut::from(&shared[..]));
             joined.extend_from_slice(&b);
-            *last = Bytes::from(joined);
+            *last = joined.freeze();
         } else {
             self.segments.push(Segment::Bytes(b));
         }
@@ -64,21 +68,13 @@ impl RequestBody {
         &self.segments
     }
 
-    /// The whole body when nothing of it is a file.
+    /// The whole body when nothing of it is a file. Bytes are joined as they are
+    /// pushed, so any body of more than one piece has a file.
     pub fn in_memory(&self) -> Option<Bytes> {
         match self.segments.as_slice() {
             [] => Some(Bytes::new()),
             [Segment::Bytes(b)] => Some(b.clone()),
-            segments => {
-                let mut all = Vec::new();
-                for s in segments {
-                    match s {
-                        Segment::Bytes(b) => all.extend_from_slice(b),
-                        Segment::File(_) => return None,
-                    }
-                }
-                Some(Bytes::from(all))
-            }
+            _ => None,
         }
     }
 
@@ -174,6 +170,20 @@ mod tests {
         assert_eq!(all.len(), 100_010);
         assert!(all.starts_with(b"head:xx") && all.ends_with(b"xx:tail"));
         assert_eq!(body.excerpt(100), format!("head:<file {}>:tail", path.display()));
+    }
+
+    #[tokio::test]
+    async fn pieces_of_bytes_are_one_body_held_in_memory() {
+        let mut body = RequestBody::default();
+        for i in 0..1000 {
+            body.push_bytes(format!("{i},"));
+        }
+        let expected: String = (0..1000).map(|i| format!("{i},")).collect();
+        assert_eq!(body.segments().len(), 1);
+        assert_eq!(body.in_memory().unwrap(), expected.as_bytes());
+        let opened = body.open().await.unwrap();
+        assert!(!opened.streamed);
+        assert_eq!(opened.len, expected.len() as u64);
     }
 
     #[tokio::test]
