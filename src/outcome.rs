@@ -61,6 +61,19 @@ pub struct CheckResult {
     pub line: usize,
 }
 
+/// One expectation as the reports list it: a check, and when it failed, the diff
+/// of its failure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpectationRow<'a> {
+    pub subject: &'a str,
+    pub predicate: &'a str,
+    pub expected: &'a str,
+    pub actual: &'a str,
+    pub passed: bool,
+    pub line: usize,
+    pub diff: Option<&'a str>,
+}
+
 /// The request as it was sent (redacted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSummary {
@@ -114,6 +127,41 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
+    /// Every check in order, a failed one with the diff of the matching failure
+    /// (the n-th failed check is the n-th failure); then the failures that have
+    /// no check (an outcome built by hand).
+    pub fn expectations(&self) -> Vec<ExpectationRow<'_>> {
+        let mut failures = self.failures.iter();
+        let mut rows: Vec<ExpectationRow<'_>> = self
+            .checks
+            .iter()
+            .map(|c| ExpectationRow {
+                subject: &c.subject,
+                predicate: &c.predicate,
+                expected: &c.expected,
+                actual: &c.actual,
+                passed: c.passed,
+                line: c.line,
+                diff: if c.passed {
+                    None
+                } else {
+                    failures.next().and_then(|f| f.diff.as_deref())
+                },
+            })
+            .collect();
+        let listed = self.checks.iter().filter(|c| !c.passed).count();
+        rows.extend(self.failures.iter().skip(listed).map(|f| ExpectationRow {
+            subject: &f.subject,
+            predicate: &f.predicate,
+            expected: &f.expected,
+            actual: &f.actual,
+            passed: false,
+            line: f.line,
+            diff: f.diff.as_deref(),
+        }));
+        rows
+    }
+
     /// A step run with nothing sent yet: no request, response or failures.
     pub fn new(
         name: String,

@@ -15,6 +15,34 @@ const SHORT_STRING: usize = 60;
 /// gives up on a minimal diff and returns a coarser (still correct) one.
 const DIFF_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// What a line of a unified diff is, for the reporters that color it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffLine {
+    /// `--- expected` or `+++ actual`.
+    Head,
+    /// `@@ -1,3 +1,3 @@`.
+    Hunk,
+    Removed,
+    Added,
+    Context,
+}
+
+impl DiffLine {
+    pub fn of(line: &str) -> DiffLine {
+        if line.starts_with("---") || line.starts_with("+++") {
+            DiffLine::Head
+        } else if line.starts_with("@@") {
+            DiffLine::Hunk
+        } else if line.starts_with('-') {
+            DiffLine::Removed
+        } else if line.starts_with('+') {
+            DiffLine::Added
+        } else {
+            DiffLine::Context
+        }
+    }
+}
+
 /// A unified diff (`--- expected` / `+++ actual`, 3 lines of context):
 /// of pretty-printed JSON when either side is a list or a map, of the raw
 /// strings when either side is a string longer than 60 characters or with a

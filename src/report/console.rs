@@ -14,6 +14,7 @@ use std::time::Duration;
 use anstyle::{AnsiColor, Style};
 
 use super::Reporter;
+use crate::check::diff::DiffLine;
 use crate::event::Event;
 use crate::outcome::{ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus};
 
@@ -331,16 +332,12 @@ fn push_expectation(out: &mut String, color: bool, failure: &ExpectationFailure)
 
 fn push_diff(out: &mut String, color: bool, indent: &str, diff: &str) {
     for line in diff.lines() {
-        let style = if line.starts_with("---") || line.starts_with("+++") {
-            BOLD
-        } else if line.starts_with("@@") {
-            CYAN
-        } else if line.starts_with('-') {
-            RED
-        } else if line.starts_with('+') {
-            GREEN
-        } else {
-            PLAIN
+        let style = match DiffLine::of(line) {
+            DiffLine::Head => BOLD,
+            DiffLine::Hunk => CYAN,
+            DiffLine::Removed => RED,
+            DiffLine::Added => GREEN,
+            DiffLine::Context => PLAIN,
         };
         out.push_str(indent);
         paint(out, color, style, &clean(line));

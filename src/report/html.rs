@@ -18,6 +18,7 @@ use sha2::Digest as _;
 use super::Reporter;
 use super::console::{clean, format_duration};
 use super::write::write_atomic;
+use crate::check::diff::DiffLine;
 use crate::event::Event;
 use crate::outcome::{CollectionOutcome, Counts, Phase, RunOutcome, StepOutcome, StepStatus};
 use crate::report::collect::Collector;
@@ -348,43 +349,28 @@ fn push_expectations(out: &mut String, step: &StepOutcome) {
         "<h3>Expectations</h3><table class=\"checks\"><thead><tr><th></th><th>subject</th><th>expected</th>\
          <th>actual</th><th>line</th></tr></thead><tbody>",
     );
-    let mut failures = step.failures.iter();
-    let listed = step.checks.iter().filter(|c| !c.passed).count();
-    let row = |out: &mut String, passed: bool, subject: &str, predicate: &str, expected: &str, actual: &str, line| {
-        let (class, mark) = if passed { ("passed", "✓") } else { ("failed", "✗") };
-        let predicate = if predicate == "equals" {
+    for r in step.expectations() {
+        let (class, mark) = if r.passed { ("passed", "✓") } else { ("failed", "✗") };
+        let predicate = if r.predicate == "equals" {
             String::new()
         } else {
-            format!("<i>{}</i>", escape(predicate))
+            format!("<i>{}</i>", escape(r.predicate))
         };
         let _ = write!(
             out,
             "<tr class=\"{class}\"><td class=\"mark {class}\">{mark}</td><td><code>{}</code>{predicate}</td>\
-             <td><code>{}</code></td><td><code>{}</code></td><td>{line}</td></tr>",
-            escape(subject),
-            escape(expected),
-            escape(actual)
+             <td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(r.subject),
+            escape(r.expected),
+            escape(r.actual),
+            r.line
         );
-    };
-    let diff_row = |out: &mut String, diff: &str| {
-        let _ = write!(
-            out,
-            "<tr class=\"diff-row\"><td></td><td colspan=\"4\">{}</td></tr>",
-            diff_html(diff)
-        );
-    };
-    for c in &step.checks {
-        row(out, c.passed, &c.subject, &c.predicate, &c.expected, &c.actual, c.line);
-        if !c.passed
-            && let Some(diff) = failures.next().and_then(|f| f.diff.as_deref())
-        {
-            diff_row(out, diff);
-        }
-    }
-    for f in step.failures.iter().skip(listed) {
-        row(out, false, &f.subject, &f.predicate, &f.expected, &f.actual, f.line);
-        if let Some(diff) = &f.diff {
-            diff_row(out, diff);
+        if let Some(diff) = r.diff {
+            let _ = write!(
+                out,
+                "<tr class=\"diff-row\"><td></td><td colspan=\"4\">{}</td></tr>",
+                diff_html(diff)
+            );
         }
     }
     out.push_str("</tbody></table>\n");
@@ -394,16 +380,12 @@ fn push_expectations(out: &mut String, step: &StepOutcome) {
 fn diff_html(diff: &str) -> String {
     let mut out = String::from("<pre class=\"diff\">");
     for line in diff.lines() {
-        let class = if line.starts_with("---") || line.starts_with("+++") {
-            "head"
-        } else if line.starts_with("@@") {
-            "hunk"
-        } else if line.starts_with('-') {
-            "del"
-        } else if line.starts_with('+') {
-            "add"
-        } else {
-            "ctx"
+        let class = match DiffLine::of(line) {
+            DiffLine::Head => "head",
+            DiffLine::Hunk => "hunk",
+            DiffLine::Removed => "del",
+            DiffLine::Added => "add",
+            DiffLine::Context => "ctx",
         };
         let _ = writeln!(out, "<span class=\"{class}\">{}</span>", escape(line));
     }

@@ -277,39 +277,20 @@ fn step(s: &StepOutcome) -> StepReport {
     }
 }
 
-/// Every check of the step; a failed one takes its diff from the matching
-/// failure (the n-th failed check is the n-th failure). Failures with no
-/// check (an outcome built by hand) are listed after the checks.
+/// Every check of the step, with its failure's diff ([`StepOutcome::expectations`]).
 fn expectations(s: &StepOutcome) -> Vec<Expectation> {
-    let mut failures = s.failures.iter();
-    let mut out: Vec<Expectation> = s
-        .checks
-        .iter()
-        .map(|c| Expectation {
-            subject: c.subject.clone(),
-            predicate: c.predicate.clone(),
-            expected: c.expected.clone(),
-            actual: c.actual.clone(),
-            passed: c.passed,
-            line: c.line,
-            diff: if c.passed {
-                None
-            } else {
-                failures.next().and_then(|f| f.diff.clone())
-            },
+    s.expectations()
+        .into_iter()
+        .map(|r| Expectation {
+            subject: r.subject.to_owned(),
+            predicate: r.predicate.to_owned(),
+            expected: r.expected.to_owned(),
+            actual: r.actual.to_owned(),
+            passed: r.passed,
+            line: r.line,
+            diff: r.diff.map(str::to_owned),
         })
-        .collect();
-    let listed = s.checks.iter().filter(|c| !c.passed).count();
-    out.extend(s.failures.iter().skip(listed).map(|f| Expectation {
-        subject: f.subject.clone(),
-        predicate: f.predicate.clone(),
-        expected: f.expected.clone(),
-        actual: f.actual.clone(),
-        passed: false,
-        line: f.line,
-        diff: f.diff.clone(),
-    }));
-    out
+        .collect()
 }
 
 fn headers(h: &[(String, String)]) -> Vec<Header> {
