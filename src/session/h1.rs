@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
@@ -34,7 +34,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
-use super::{SendError, human, size};
+use super::{BodyBuf, SendError, body_error, body_stalled, human, over_limit};
 use crate::plan::Timeouts;
 
 type Sender = SendRequest<reqwest::Body>;
@@ -132,13 +132,6 @@ impl Encoding {
         }
         Ok(Bytes::from(out))
     }
-}
-
-fn over_limit(max: u64) -> SendError {
-    SendError::new(
-        format!("response body is larger than the limit of {} (--max-body)", size(max)),
-        false,
-    )
 }
 
 impl Pool {
@@ -326,18 +319,6 @@ impl Head<'_> {
     /// Reads the body chunk by chunk: each chunk must arrive within the read
     /// timeout, and the bytes (decoded ones too) are counted against `max`.
     pub async fn read_body(mut self, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
-        if let Some(len) = self.declared
-            && len > max
-        {
-            return Err(SendError::new(
-                format!(
-                    "response body of {} is larger than the limit of {} (--max-body)",
-                    size(len),
-                    size(max)
-                ),
-                false,
-            ));
-        }
         // Encoded bytes are held up to twice the cap: no encoding makes a body that much
         // larger, and the decoded bytes are counted against the cap itself.
         let limit = if self.encoding.is_some() {
@@ -345,46 +326,21 @@ impl Head<'_> {
         } else {
             max
         };
-        // A body that comes in one chunk (most do) is kept as it came, not copied.
-        let mut first: Option<Bytes> = None;
-        let mut buf = BytesMut::new();
+        let mut body = BodyBuf::new(self.declared, limit, max)?;
         loop {
             match tokio::time::timeout(t.read, self.body.frame()).await {
                 Ok(Some(Ok(frame))) => {
-                    let Ok(chunk) = frame.into_data() else { continue };
-                    let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
-                    if held as u64 + chunk.len() as u64 > limit {
-                        return Err(over_limit(max));
-                    }
-                    if first.is_none() && buf.is_empty() {
-                        first = Some(chunk);
-                    } else {
-                        if let Some(head) = first.take() {
-                            buf.extend_from_slice(&head);
-                        }
-                        buf.extend_from_slice(&chunk);
+                    if let Ok(chunk) = frame.into_data() {
+                        body.push(chunk)?;
                     }
                 }
                 Ok(None) => break,
-                Ok(Some(Err(e))) => {
-                    return Err(SendError::new(
-                        format!("error reading the response body: {}", super::chain(&e)),
-                        true,
-                    ));
-                }
-                Err(_) => {
-                    return Err(SendError::new(
-                        format!(
-                            "the server stopped sending the body for {} (read timeout)",
-                            human(t.read)
-                        ),
-                        true,
-                    ));
-                }
+                Ok(Some(Err(e))) => return Err(body_error(&e)),
+                Err(_) => return Err(body_stalled(t)),
             }
         }
         self.pool.put(self.origin, self.sender);
-        let raw = first.unwrap_or_else(|| buf.freeze());
+        let raw = body.finish();
         match self.encoding {
             Some(encoding) => encoding.decode(&raw, max),
             None => Ok(raw),

@@ -390,7 +390,34 @@ impl Session {
     /// cap, and each chunk must arrive within the read timeout.
     async fn read_body(&self, mut response: reqwest::Response, t: &Timeouts) -> Result<Bytes, SendError> {
         let max = self.options.max_body;
-        if let Some(len) = response.content_length()
+        let mut body = BodyBuf::new(response.content_length(), max, max)?;
+        loop {
+            match tokio::time::timeout(t.read, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => body.push(chunk)?,
+                Ok(Ok(None)) => return Ok(body.finish()),
+                Ok(Err(e)) if !e.is_timeout() => return Err(body_error(&e)),
+                // reqwest's own read timeout and ours are the same limit; either may fire first.
+                Ok(Err(_)) | Err(_) => return Err(body_stalled(t)),
+            }
+        }
+    }
+}
+
+/// A response body as it is read: held up to a limit, and a body that comes in
+/// one chunk (most do) kept as it came, not copied.
+struct BodyBuf {
+    first: Option<Bytes>,
+    rest: bytes::BytesMut,
+    /// The most bytes held.
+    limit: u64,
+    /// The cap the errors name (`--max-body`).
+    max: u64,
+}
+
+impl BodyBuf {
+    /// Fails at once when the body's declared length is over `max`.
+    fn new(declared: Option<u64>, limit: u64, max: u64) -> Result<BodyBuf, SendError> {
+        if let Some(len) = declared
             && len > max
         {
             return Err(SendError::new(
@@ -402,48 +429,54 @@ impl Session {
                 false,
             ));
         }
-        // A body that comes in one chunk (most do) is kept as it came, not copied.
-        let mut first: Option<Bytes> = None;
-        let mut buf = bytes::BytesMut::new();
-        loop {
-            match tokio::time::timeout(t.read, response.chunk()).await {
-                Ok(Ok(Some(chunk))) => {
-                    let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
-                    if held as u64 + chunk.len() as u64 > max {
-                        return Err(SendError::new(
-                            format!("response body is larger than the limit of {} (--max-body)", size(max)),
-                            false,
-                        ));
-                    }
-                    if first.is_none() && buf.is_empty() {
-                        first = Some(chunk);
-                    } else {
-                        if let Some(head) = first.take() {
-                            buf.extend_from_slice(&head);
-                        }
-                        buf.extend_from_slice(&chunk);
-                    }
-                }
-                Ok(Ok(None)) => return Ok(first.unwrap_or_else(|| buf.freeze())),
-                Ok(Err(e)) if !e.is_timeout() => {
-                    return Err(SendError::new(
-                        format!("error reading the response body: {}", chain(&e)),
-                        true,
-                    ));
-                }
-                // reqwest's own read timeout and ours are the same limit; either may fire first.
-                Ok(Err(_)) | Err(_) => {
-                    return Err(SendError::new(
-                        format!(
-                            "the server stopped sending the body for {} (read timeout)",
-                            human(t.read)
-                        ),
-                        true,
-                    ));
-                }
-            }
-        }
+        Ok(BodyBuf {
+            first: None,
+            rest: bytes::BytesMut::new(),
+            limit,
+            max,
+        })
     }
+
+    fn push(&mut self, chunk: Bytes) -> Result<(), SendError> {
+        let held = self.first.as_ref().map_or(0, Bytes::len) + self.rest.len();
+        if held as u64 + chunk.len() as u64 > self.limit {
+            return Err(over_limit(self.max));
+        }
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(chunk);
+        } else {
+            if let Some(head) = self.first.take() {
+                self.rest.extend_from_slice(&head);
+            }
+            self.rest.extend_from_slice(&chunk);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Bytes {
+        self.first.unwrap_or_else(|| self.rest.freeze())
+    }
+}
+
+fn over_limit(max: u64) -> SendError {
+    SendError::new(
+        format!("response body is larger than the limit of {} (--max-body)", size(max)),
+        false,
+    )
+}
+
+fn body_error(e: &(dyn std::error::Error + 'static)) -> SendError {
+    SendError::new(format!("error reading the response body: {}", chain(e)), true)
+}
+
+fn body_stalled(t: &Timeouts) -> SendError {
+    SendError::new(
+        format!(
+            "the server stopped sending the body for {} (read timeout)",
+            human(t.read)
+        ),
+        true,
+    )
 }
 
 /// Whether the environment names a proxy for plain http (reqwest reads these
