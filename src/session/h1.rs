@@ -402,8 +402,9 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
             ));
         }
     };
-    // Failing to set it only costs latency.
+    // Failing to set either only costs latency, or time to notice a lost peer.
     let _ = stream.set_nodelay(true);
+    keepalive(&stream);
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| SendError::new(format!("could not connect to {host}:{port}: {e}"), true))?;
@@ -412,6 +413,20 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
         let _ = connection.await;
     });
     Ok(sender)
+}
+
+/// TCP keepalive as reqwest sets it: a probe after 15 s of quiet, then every
+/// 15 s, 3 times; and on Linux, data unacknowledged for 30 s ends the connection.
+/// A peer that vanished (a NAT that forgot the flow) is noticed, not waited for.
+fn keepalive(stream: &tokio::net::TcpStream) {
+    let socket = socket2::SockRef::from(stream);
+    let quiet = Duration::from_secs(15);
+    let params = socket2::TcpKeepalive::new().with_time(quiet);
+    #[cfg(target_os = "linux")]
+    let params = params.with_interval(quiet).with_retries(3);
+    let _ = socket.set_tcp_keepalive(&params);
+    #[cfg(target_os = "linux")]
+    let _ = socket.set_tcp_user_timeout(Some(Duration::from_secs(30)));
 }
 
 /// The methods RFC 9110 calls safe: sending one twice changes nothing on the server.
@@ -450,4 +465,43 @@ fn stale(error: &hyper::Error) -> bool {
         source = e.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn new_connections_probe_a_quiet_peer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        keepalive(&stream);
+        let socket = socket2::SockRef::from(&stream);
+        assert!(socket.keepalive().unwrap());
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(socket.tcp_keepalive_time().unwrap(), Duration::from_secs(15));
+            assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
+            assert_eq!(socket.tcp_user_timeout().unwrap(), Some(Duration::from_secs(30)));
+        }
+    }
+
+    #[test]
+    fn decoding_stops_past_the_cap() {
+        use std::io::Write as _;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let bomb = e.finish().unwrap();
+        assert!(bomb.len() < 4096);
+        let err = Encoding::Gzip.decode(&bomb, 64 * 1024).unwrap_err();
+        assert!(
+            err.message.contains("larger than the limit of 64 KiB"),
+            "{}",
+            err.message
+        );
+        assert_eq!(Encoding::Gzip.decode(&bomb, 1 << 20).unwrap().len(), 1 << 20);
+        assert!(Encoding::Gzip.decode(b"", 10).unwrap().is_empty());
+    }
 }
