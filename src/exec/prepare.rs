@@ -32,6 +32,16 @@ impl Cx<'_> {
             .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
         let url_text = r.url.template.render_string(renderer, &ctx).map_err(|e| at("url", e))?;
         let mut url = self.join_url(&url_text)?;
+        if let Some(password) = url.password() {
+            // A password in the URL (`http://user:pass@host/`) is a credential: masked as
+            // written, decoded, and in the Basic header it is sent as.
+            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+            let decoded = decode(password);
+            self.secret(password);
+            self.secret(&decoded);
+            let user = decode(url.username());
+            self.secret(&base64::engine::general_purpose::STANDARD.encode(format!("{user}:{decoded}")));
+        }
 
         let mut query: Vec<(String, String)> = Vec::new();
         for (name, value) in &r.query {

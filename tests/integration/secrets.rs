@@ -23,6 +23,7 @@ struct Secrets {
     query: String,
     cookie: String,
     token: String,
+    url_password: String,
 }
 
 impl Secrets {
@@ -36,6 +37,7 @@ impl Secrets {
             query: secret("query"),
             cookie: secret("cookie"),
             token: secret("token"),
+            url_password: secret("urlpassword"),
         }
     }
 
@@ -52,6 +54,11 @@ impl Secrets {
             ("secret in a URL query".into(), self.query.clone()),
             ("Set-Cookie from the server".into(), self.cookie.clone()),
             ("a captured token used as a bearer".into(), self.token.clone()),
+            ("a password in a URL".into(), self.url_password.clone()),
+            (
+                "a password in a URL, as Basic auth".into(),
+                base64(&format!("bob:{}", self.url_password)),
+            ),
         ]
     }
 }
@@ -95,7 +102,14 @@ steps:
   - name: Undefined next to a secret
     request:
       url: "/echo/undefined?a={{{{ cli_secret }}}}&b={{{{ not_defined }}}}"
+  - name: Credentials in the URL
+    request:
+      url: "{userinfo_base}/echo/userinfo"
+    expect:
+      json:
+        $.headers.authorization: nope
 "#,
+        userinfo_base = base.replace("http://", &format!("http://bob:{}@", s.url_password)),
         collection = s.collection,
         bearer = s.bearer,
         api_key = s.api_key,
