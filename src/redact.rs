@@ -118,13 +118,20 @@ impl Redactor {
         }
     }
 
-    /// The text with every secret replaced by `***`.
+    /// The text with every secret replaced by `***`, and the credentials of any
+    /// URL in it (`http://user:***@host`, `http://***@host`) masked by position,
+    /// however short.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for secret in self.secrets.iter() {
             if out.contains(secret.as_str()) {
                 out = Cow::Owned(out.replace(secret.as_str(), MASK));
             }
+        }
+        if out.contains("://")
+            && let Some(masked) = mask_userinfo(&out)
+        {
+            out = Cow::Owned(masked);
         }
         out
     }
@@ -149,6 +156,42 @@ impl Redactor {
     }
 }
 
+/// `text` with the credentials of each `scheme://user:password@host` in it
+/// masked: the password, or a lone user name (a token written as the user, as
+/// in `https://TOKEN@host`). None when there are none.
+fn mask_userinfo(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(found) = text[from..].find("://") {
+        let start = from + found + 3;
+        let authority_end = text[start..]
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+            .map_or(text.len(), |i| start + i);
+        from = authority_end.max(start);
+        let Some(at) = text[start..authority_end].rfind('@') else {
+            continue;
+        };
+        let userinfo = &text[start..start + at];
+        let secret_start = match userinfo.find(':') {
+            Some(colon) => start + colon + 1,
+            None => start,
+        };
+        let secret_end = start + at;
+        if secret_end == secret_start || &text[secret_start..secret_end] == MASK {
+            continue;
+        }
+        out.push_str(&text[done..secret_start]);
+        out.push_str(MASK);
+        done = secret_end;
+    }
+    if done == 0 {
+        return None;
+    }
+    out.push_str(&text[done..]);
+    Some(out)
+}
+
 fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -164,6 +207,37 @@ fn url_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_the_credentials_of_urls_however_short() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.string("GET http://bob:1@127.0.0.1:8080/x"),
+            "GET http://bob:***@127.0.0.1:8080/x"
+        );
+        assert_eq!(
+            r.string("https://sk_live_abc@api.example/v1"),
+            "https://***@api.example/v1"
+        );
+        assert_eq!(
+            r.string("http://:pw@h/ and ftp://u:p@h2"),
+            "http://:***@h/ and ftp://u:***@h2"
+        );
+        assert_eq!(
+            r.string(r#"{"next":"http://a:b@h/?to=x@y.z"}"#),
+            r#"{"next":"http://a:***@h/?to=x@y.z"}"#
+        );
+        // No credentials: the same text, not a copy.
+        for plain in [
+            "http://h/?mail=x@y.z",
+            "http://h/",
+            "a://",
+            "no url @ all",
+            "http://bob:***@h/",
+        ] {
+            assert!(matches!(r.text(plain), Cow::Borrowed(_)), "{plain}");
+        }
+    }
 
     #[test]
     fn masks_secrets_and_their_encoded_forms() {

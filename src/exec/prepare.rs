@@ -32,15 +32,20 @@ impl Cx<'_> {
             .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
         let url_text = r.url.template.render_string(renderer, &ctx).map_err(|e| at("url", e))?;
         let mut url = self.join_url(&url_text)?;
-        if let Some(password) = url.password() {
-            // A password in the URL (`http://user:pass@host/`) is a credential: masked as
-            // written, decoded, and in the Basic header it is sent as.
+        if !url.username().is_empty() || url.password().is_some() {
+            // Credentials in the URL (`http://user:pass@host/`, or a token as the user): the
+            // redactor masks them in any URL by position; the Basic header they are sent as is
+            // a secret, and so is the credential itself wherever else it shows (a server
+            // echoing it), when long enough not to mask unrelated text.
             let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
-            let decoded = decode(password);
-            self.secret(password);
-            self.secret(&decoded);
             let user = decode(url.username());
-            self.secret(&base64::engine::general_purpose::STANDARD.encode(format!("{user}:{decoded}")));
+            let password = url.password().map(decode).unwrap_or_default();
+            self.secret(&base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
+            let credential = if url.password().is_some() { &password } else { &user };
+            if credential.chars().count() >= crate::redact::MIN_LEARNED {
+                self.secret(credential);
+                self.secret(url.password().unwrap_or(url.username()));
+            }
         }
 
         let mut query: Vec<(String, String)> = Vec::new();

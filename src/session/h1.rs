@@ -164,7 +164,7 @@ impl Pool {
             if let Some(c) = &cookies {
                 all.insert(header::COOKIE, c.clone());
             }
-            if !url.username().is_empty() {
+            if !url.username().is_empty() || url.password().is_some() {
                 // Credentials in the URL are sent as Basic auth, as reqwest does.
                 all.insert(header::AUTHORIZATION, userinfo_basic(url));
             }

@@ -813,17 +813,43 @@ fn a_put_or_post_on_a_connection_the_server_closed_is_not_sent_again() {
 }
 
 #[test]
-fn credentials_in_the_url_are_sent_as_basic_auth() {
+fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
     let demo = demo();
-    let url = demo.url().replace("http://", "http://ann:p%40ss@");
+    let with = |userinfo: &str| demo.url().replace("http://", &format!("http://{userinfo}@"));
     let p = Project::new();
     p.file(
         "c.yaml",
         &format!(
-            "steps:\n  - request: {{ url: \"{url}/echo\" }}\n    expect: {{ json: {{ $.headers.authorization: \"Basic YW5uOnBAc3M=\" }} }}\n"
+            r#"steps:
+  - name: user and a short password
+    request: {{ url: "{}/echo" }}
+    expect: {{ json: {{ $.headers.authorization: "Basic YW5uOnBAc3M=" }} }}
+  - name: a password alone
+    request: {{ url: "{}/echo" }}
+    expect: {{ json: {{ $.headers.authorization: "Basic OnB3" }} }}
+  - name: a token as the user
+    request: {{ url: "{}/echo" }}
+    expect: {{ json: {{ $.headers.authorization: "Basic dG9rMTIzOg==" }} }}
+"#,
+            with("ann:p%40ss"),
+            with(":pw"),
+            with("tok123")
         ),
     );
-    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    let run = p.sortie(&["run", "c.yaml", "-vv", "--junit", "j.xml"]);
+    run.expect_code(0);
+    let junit = p.read("j.xml");
+    for shown in [&run.stdout, &junit] {
+        for leak in ["p%40ss", "p@ss", ":pw@", "tok123", "YW5uOnBAc3M=", "dG9rMTIzOg=="] {
+            assert!(!shown.contains(leak), "{leak} shown:\n{shown}");
+        }
+    }
+    assert!(run.stdout.contains("ann:***@127.0.0.1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("200"),
+        "short passwords mask nothing else: {}",
+        run.stdout
+    );
 }
 
 #[test]
