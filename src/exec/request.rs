@@ -69,7 +69,6 @@ impl Cx<'_> {
                 self.rc.pause(interval).await;
             }
         };
-        checks.redactor = self.lock().clone();
         let captures = self.extract(r, &received, &mut checks);
         let response = received.resp;
         // Cookie values are credentials (FORMAT.md): a captured one is a secret.

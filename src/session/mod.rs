@@ -133,12 +133,16 @@ impl Session {
             urls: Mutex::new(HashMap::new()),
             h1: (options.proxy.is_none() && !plan.http2_prior_knowledge && !env_proxy()).then(h1::Pool::default),
         };
-        // Certificate files are read (and their errors reported) now, whatever the first URL.
+        // Certificate files and the proxy URL are read (and their errors reported) now, whatever
+        // the first URL. Other clients are built when a request first needs them: plain http
+        // goes through h1 and may need none.
         let certificates = plan.cacert.is_some()
             || options.cacert.is_some()
             || plan.client_cert.is_some()
             || options.client_cert.is_some();
-        session.client(timeouts, certificates || options.proxy.is_some())?;
+        if certificates || options.proxy.is_some() {
+            session.client(timeouts, true)?;
+        }
         Ok(session)
     }
 
