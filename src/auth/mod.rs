@@ -138,6 +138,22 @@ async fn send_oauth2(
     })
 }
 
+/// The credentials of HTTP Basic auth (RFC 7617): `user:password` in base64.
+pub fn basic_token(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
+
+/// The user and password written in a URL (`http://user:pass@host/`),
+/// percent-decoded; None when it has neither. They are sent as Basic auth.
+pub fn url_credentials(url: &Url) -> Option<(String, Option<String>)> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    Some((decode(url.username()), url.password().map(decode)))
+}
+
 /// A 401 from the request's own origin. One from another origin, after a
 /// redirect, is that origin's answer: the credentials were not sent there.
 fn challenged(response: &Response, request_origin: &Origin) -> bool {

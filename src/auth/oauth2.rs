@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use reqwest::{Method, Url};
 use serde_json::Value;
 
@@ -88,11 +87,7 @@ async fn fetch(
         form.append_pair("scope", scope);
     }
     let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        encode(&client.client_id),
-        encode(&client.client_secret)
-    ));
+    let basic = super::basic_token(&encode(&client.client_id), &encode(&client.client_secret));
     let req = Prepared {
         method: Method::POST,
         url: url.clone(),

@@ -330,10 +330,7 @@ impl Cx<'_> {
             .render_string(&self.rc.renderer, &ctx)
             .unwrap_or_else(|_| step.name.template.source().to_owned());
         let name = format!("{}{base}", place.prefix);
-        self.redactor
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .string(&name)
+        self.lock().string(&name)
     }
 
     fn truthy(&self, t: &Tpl, scope: &Scope, dir: &Arc<Path>) -> Result<bool, RenderError> {
@@ -381,11 +378,7 @@ impl Cx<'_> {
     }
 
     pub fn errored(&self, step: &StepPlan, name: String, place: &Place, message: &str) -> StepOutcome {
-        let message = self
-            .redactor
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .string(message);
+        let message = self.lock().string(message);
         if self.rc.fail_fast {
             self.rc.request_stop();
         }

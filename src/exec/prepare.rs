@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use reqwest::{Method, Url};
 
 use super::flow::{Cx, render_value};
@@ -32,16 +31,13 @@ impl Cx<'_> {
             .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
         let url_text = r.url.template.render_string(renderer, &ctx).map_err(|e| at("url", e))?;
         let mut url = self.join_url(&url_text)?;
-        if !url.username().is_empty() || url.password().is_some() {
+        if let Some((user, password)) = crate::auth::url_credentials(&url) {
             // Credentials in the URL (`http://user:pass@host/`, or a token as the user): the
             // redactor masks them in any URL by position; the Basic header they are sent as is
             // a secret, and so is the credential itself wherever else it shows (a server
             // echoing it), when long enough not to mask unrelated text.
-            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
-            let user = decode(url.username());
-            let password = url.password().map(decode).unwrap_or_default();
-            self.secret(&base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
-            let credential = if url.password().is_some() { &password } else { &user };
+            self.secret(&crate::auth::basic_token(&user, password.as_deref().unwrap_or("")));
+            let credential = password.as_deref().unwrap_or(&user);
             if credential.chars().count() >= crate::redact::MIN_LEARNED {
                 self.secret(credential);
                 self.secret(url.password().unwrap_or(url.username()));
@@ -82,7 +78,7 @@ impl Cx<'_> {
                     let u = render(username, "auth.basic.username")?;
                     let p = render(password, "auth.basic.password")?;
                     self.secret(&p);
-                    let token = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                    let token = crate::auth::basic_token(&u, &p);
                     // A server that echoes the header back must not show the password encoded.
                     self.secret(&token);
                     headers.push(("Authorization".into(), format!("Basic {token}")));

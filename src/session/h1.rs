@@ -155,6 +155,7 @@ impl Pool {
         };
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
+        let userinfo = userinfo_basic(url);
         let build = |body: reqwest::Body| {
             let mut all = HeaderMap::with_capacity(headers.len() + 6);
             all.insert(header::HOST, host_header.clone());
@@ -164,9 +165,9 @@ impl Pool {
             if let Some(c) = &cookies {
                 all.insert(header::COOKIE, c.clone());
             }
-            if !url.username().is_empty() || url.password().is_some() {
+            if let Some(value) = &userinfo {
                 // Credentials in the URL are sent as Basic auth, as reqwest does.
-                all.insert(header::AUTHORIZATION, userinfo_basic(url));
+                all.insert(header::AUTHORIZATION, value.clone());
             }
             // The request's own headers replace the defaults: each name's first value
             // replaces, the others are appended.
@@ -435,15 +436,12 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// `Authorization: Basic …` from the user and password of `url`, percent-decoded.
-fn userinfo_basic(url: &Url) -> HeaderValue {
-    use base64::Engine as _;
-    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
-    let user = decode(url.username());
-    let password = url.password().map(decode).unwrap_or_default();
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-    let mut value = HeaderValue::try_from(format!("Basic {token}")).unwrap_or(HeaderValue::from_static("Basic"));
+fn userinfo_basic(url: &Url) -> Option<HeaderValue> {
+    let (user, password) = crate::auth::url_credentials(url)?;
+    let token = crate::auth::basic_token(&user, password.as_deref().unwrap_or(""));
+    let mut value = HeaderValue::try_from(format!("Basic {token}")).ok()?;
     value.set_sensitive(true);
-    value
+    Some(value)
 }
 
 /// Whether `error` is what a kept-alive connection gives when the server closed
