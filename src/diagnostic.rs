@@ -82,14 +82,6 @@ impl Diagnostic {
         }
         out
     }
-
-    /// A one-line form, `file:line:col: message`, for reports.
-    pub fn one_line(&self, sources: &Sources) -> String {
-        match self.span {
-            Some(span) => format!("{}: {}", sources.location(span), self.message),
-            None => self.message.clone(),
-        }
-    }
 }
 
 /// The closest candidate to a misspelled name, if one is close enough.

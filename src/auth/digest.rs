@@ -215,14 +215,14 @@ fn ext_value(s: &str) -> String {
 
 /// One challenge of a `WWW-Authenticate` value (RFC 9110 §11.6.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawChallenge {
+struct RawChallenge {
     pub scheme: String,
     pub params: Vec<(String, String)>,
 }
 
 /// Splits a `WWW-Authenticate` value into its challenges. Never fails: what
 /// does not parse is skipped.
-pub fn parse_challenges(value: &str) -> Vec<RawChallenge> {
+fn parse_challenges(value: &str) -> Vec<RawChallenge> {
     let s = value.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();

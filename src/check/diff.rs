@@ -64,7 +64,7 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
 }
 
 /// A unified diff of two texts with Sortie's headers.
-pub fn unified(expected: &str, actual: &str) -> String {
+fn unified(expected: &str, actual: &str) -> String {
     let expected = with_final_newline(expected);
     let actual = with_final_newline(actual);
     let diff = TextDiff::configure()

@@ -11,10 +11,9 @@ pub use equal::json_equal;
 pub use predicate::{JsonType, Mismatch, Predicate, check, predicate_names};
 pub use schema::Schema;
 
-use serde_json::Value;
-
 /// Checks every predicate of one expectation (all must hold) and returns the
 /// ones that did not, in order: a report shows each failing predicate.
-pub fn check_all(predicates: &[Predicate], actual: Option<&Value>) -> Vec<Mismatch> {
+#[cfg(test)]
+pub fn check_all(predicates: &[Predicate], actual: Option<&serde_json::Value>) -> Vec<Mismatch> {
     predicates.iter().filter_map(|p| check(p, actual).err()).collect()
 }

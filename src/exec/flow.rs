@@ -41,14 +41,6 @@ impl<'a> Out<'a> {
         }
     }
 
-    fn buffer() -> Out<'static> {
-        Out {
-            live: None,
-            steps: Vec::new(),
-            failed: false,
-        }
-    }
-
     pub fn push(&mut self, step: StepOutcome) {
         if matches!(step.status, StepStatus::Failed | StepStatus::Errored) {
             self.failed = true;
@@ -224,7 +216,7 @@ impl Cx<'_> {
                 let mut unit_scope = start.child().with_layer(layer(i, item));
                 let unit_name = format!("{name} [{}]", i + 1);
                 async move {
-                    let mut buf = Out::buffer();
+                    let mut buf = Out::live(None);
                     self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
                     (unit_scope, buf)
                 }
@@ -264,7 +256,7 @@ impl Cx<'_> {
                     let mut unit_scope = start.child();
                     let inner = inner.clone();
                     async move {
-                        let mut buf = Out::buffer();
+                        let mut buf = Out::live(None);
                         if !self.rc.stopped() || inner.phase == Phase::Teardown {
                             self.step(s, &mut unit_scope, &inner, &mut buf).await;
                         }

@@ -219,7 +219,7 @@ impl Cx<'_> {
                     body.push_bytes("\r\n");
                     match (&part.value, &part.file) {
                         (Some(v), _) => body.push_bytes(
-                            self.part_value(v, &ctx, &part.name)
+                            self.part_value(v, &ctx)
                                 .map_err(|e| at(&format!("multipart.{}", part.name), e))?,
                         ),
                         (None, Some(path)) => {
@@ -250,7 +250,7 @@ impl Cx<'_> {
         })
     }
 
-    fn part_value(&self, v: &TValue, ctx: &Context, _name: &str) -> Result<Vec<u8>, RenderError> {
+    fn part_value(&self, v: &TValue, ctx: &Context) -> Result<Vec<u8>, RenderError> {
         Ok(text(&render_value(&self.rc.renderer, v, ctx)?).into_bytes())
     }
 

@@ -62,15 +62,6 @@ impl Node {
         }
     }
 
-    /// The span of a string's content, past an opening quote, so template
-    /// error offsets land on the right character.
-    pub fn content_span(&self, offset: usize, len: usize) -> Span {
-        match &self.kind {
-            NodeKind::Str { plain: false, .. } => self.span.sub(offset + 1, len),
-            _ => self.span.sub(offset, len),
-        }
-    }
-
     /// The node as JSON (for vars, bodies and expected values without templates).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;

@@ -48,6 +48,7 @@ impl Context {
     }
 
     /// This context with `layer` in front of the others.
+    #[cfg(test)]
     pub fn with_front_layer(&self, layer: Arc<IndexMap<String, Value>>) -> Context {
         let mut layers = Vec::with_capacity(self.layers.len() + 1);
         layers.push(layer);

@@ -129,6 +129,7 @@ impl fmt::Debug for Template {
 
 impl Template {
     /// True when the string has no template markup at all.
+    #[cfg(test)]
     pub fn is_literal(&self) -> bool {
         matches!(self, Template::Literal(_))
     }

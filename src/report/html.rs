@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -85,7 +85,7 @@ pub fn render_html(run: &RunOutcome) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Sortie report: {title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
     );
-    push_summary(&mut out, run, counts);
+    push_summary(&mut out, run, counts, ok);
     out.push_str("<main>\n");
     if run.collections.is_empty() {
         out.push_str("<p class=\"empty\">No collection ran.</p>\n");
@@ -101,14 +101,17 @@ pub fn render_html(run: &RunOutcome) -> String {
     out
 }
 
-fn push_summary(out: &mut String, run: &RunOutcome, counts: Counts) {
-    let ok = run.success();
+fn push_summary(out: &mut String, run: &RunOutcome, counts: Counts, ok: bool) {
     let (verdict, class) = match (ok, run.interrupted) {
         (_, true) => ("Interrupted", "errored"),
         (true, false) => ("Passed", "passed"),
         (false, false) => ("Failed", "failed"),
     };
-    let started = run.collections.first().map(|c| rfc3339(c.started)).unwrap_or_default();
+    let started = run
+        .collections
+        .first()
+        .and_then(|c| crate::text::rfc3339(c.started, false))
+        .unwrap_or_default();
     let _ = write!(
         out,
         "<header class=\"summary\">\n<div class=\"title\"><h1>Sortie report</h1>\
@@ -449,10 +452,6 @@ fn mark(status: StepStatus) -> &'static str {
         StepStatus::Errored => "!",
         StepStatus::Skipped => "–",
     }
-}
-
-fn rfc3339(time: SystemTime) -> String {
-    crate::text::rfc3339(time, false).unwrap_or_default()
 }
 
 #[cfg(test)]

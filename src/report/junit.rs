@@ -7,7 +7,6 @@
 use std::fmt::Write as _;
 use std::io;
 use std::path::PathBuf;
-use std::time::SystemTime;
 
 use quick_junit::{NonSuccessKind, Property, Report, SerializeError, TestCase, TestCaseStatus, TestSuite, XmlString};
 
@@ -68,7 +67,7 @@ fn test_suite(collection: &CollectionOutcome) -> TestSuite {
     suite.set_time(collection.duration);
     // quick-junit takes a chrono date, and chrono is not a dependency of ours:
     // humantime writes the same RFC 3339 text.
-    if let Some(timestamp) = rfc3339(collection.started) {
+    if let Some(timestamp) = crate::text::rfc3339(collection.started, true) {
         suite.extra.insert(xml("timestamp"), xml(&timestamp));
     }
     suite.add_property(Property::new("file", xml(&collection.path)));
@@ -240,12 +239,6 @@ fn xml(text: &str) -> XmlString {
     } else {
         XmlString::new(cleaned)
     }
-}
-
-/// RFC 3339 in UTC with milliseconds; `None` for a clock before 1970 or after 9999
-/// (humantime panics or fails on those).
-fn rfc3339(time: SystemTime) -> Option<String> {
-    crate::text::rfc3339(time, true)
 }
 
 #[cfg(test)]
