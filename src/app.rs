@@ -366,7 +366,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     if config.dry_run {
         // `--dry-run` checks the input: a request that does not render is invalid input.
         let counts = run.counts();
-        return if counts.errored + counts.failed > 0 {
+        return if counts.problems() > 0 {
             exit::INVALID
         } else {
             exit::PASSED

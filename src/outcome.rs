@@ -26,6 +26,13 @@ pub enum StepStatus {
     Skipped,
 }
 
+impl StepStatus {
+    /// Failed or errored: what makes a run fail and what reports open up.
+    pub fn is_problem(self) -> bool {
+        matches!(self, StepStatus::Failed | StepStatus::Errored)
+    }
+}
+
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectationFailure {
@@ -194,7 +201,7 @@ impl StepOutcome {
     /// from a passed or skipped step, so a long run's memory stays flat.
     /// Failed and errored steps keep everything for the final reports.
     pub fn slim(&mut self) {
-        if !matches!(self.status, StepStatus::Passed | StepStatus::Skipped) {
+        if self.status.is_problem() {
             return;
         }
         if let Some(r) = &mut self.request {
@@ -240,6 +247,11 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Failed and errored steps.
+    pub fn problems(&self) -> usize {
+        self.failed + self.errored
+    }
+
     pub fn of<'a>(steps: impl IntoIterator<Item = &'a StepOutcome>) -> Self {
         let mut counts = Counts::default();
         for step in steps {
@@ -271,7 +283,6 @@ impl RunOutcome {
 
     /// True when no step failed or errored.
     pub fn success(&self) -> bool {
-        let counts = self.counts();
-        counts.failed == 0 && counts.errored == 0
+        self.counts().problems() == 0
     }
 }

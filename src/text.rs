@@ -2,9 +2,14 @@
 
 /// The first `max_chars` characters of `text`, with `…` when it was longer.
 pub fn cut(text: &str, max_chars: usize) -> String {
+    cut_marked(text, max_chars).0
+}
+
+/// [`cut`], and whether it cut anything.
+pub fn cut_marked(text: &str, max_chars: usize) -> (String, bool) {
     match text.char_indices().nth(max_chars) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
+        Some((at, _)) => (format!("{}…", &text[..at]), true),
+        None => (text.to_owned(), false),
     }
 }
 

@@ -285,8 +285,8 @@ impl Mismatch {
     /// Builds a mismatch from full texts: cuts them for display and keeps
     /// what was cut in `diff` (unless a diff is given).
     fn new(predicate: &'static str, expected: String, actual: String, diff: Option<String>) -> Self {
-        let (short_expected, expected_cut) = shorten(&expected);
-        let (short_actual, actual_cut) = shorten(&actual);
+        let (short_expected, expected_cut) = crate::text::cut_marked(&expected, SHORT_TEXT);
+        let (short_actual, actual_cut) = crate::text::cut_marked(&actual, SHORT_TEXT);
         let diff = diff.or_else(|| {
             let mut full = String::new();
             if expected_cut {
@@ -449,14 +449,6 @@ pub(crate) fn json_text(value: &Value) -> String {
 
 fn quoted(s: &str) -> String {
     json_text(&Value::String(s.to_owned()))
-}
-
-/// Cuts a text to [`SHORT_TEXT`] characters; true when it did.
-fn shorten(text: &str) -> (String, bool) {
-    match text.char_indices().nth(SHORT_TEXT) {
-        Some((at, _)) => (format!("{}…", &text[..at]), true),
-        None => (text.to_owned(), false),
-    }
 }
 
 /// A writer that takes [`FULL_TEXT`] bytes and then refuses, so serializing

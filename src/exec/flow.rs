@@ -42,7 +42,7 @@ impl<'a> Out<'a> {
     }
 
     pub fn push(&mut self, step: StepOutcome) {
-        if matches!(step.status, StepStatus::Failed | StepStatus::Errored) {
+        if step.status.is_problem() {
             self.failed = true;
         }
         let mut step = step;

@@ -27,7 +27,7 @@ const DIM: Style = Style::new().dimmed();
 const PLAIN: Style = Style::new();
 
 /// Indent of the lines under a step line (failure block, exchange).
-const BLOCK: &str = "    ";
+pub(super) const BLOCK: &str = "    ";
 
 /// What the console shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub fn format_header(name: &str, path: &str, color: bool) -> String {
 pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
     let color = options.color;
     let mut out = String::new();
-    let failed = matches!(step.status, StepStatus::Failed | StepStatus::Errored);
+    let failed = step.status.is_problem();
     if options.quiet && !failed {
         return out;
     }
@@ -262,7 +262,7 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
 
     for collection in &run.collections {
         for step in &collection.steps {
-            if !matches!(step.status, StepStatus::Failed | StepStatus::Errored) {
+            if !step.status.is_problem() {
                 continue;
             }
             let (mark, style) = mark(step.status);
@@ -447,7 +447,7 @@ fn paint(out: &mut String, color: bool, style: Style, text: &str) {
     }
 }
 
-fn first_line(text: &str) -> &str {
+pub(super) fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 

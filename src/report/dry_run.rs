@@ -5,11 +5,9 @@ use std::fmt::Write as _;
 use std::io;
 
 use super::Reporter;
-use super::console::{clean, format_header};
+use super::console::{BLOCK, clean, first_line, format_header};
 use crate::event::Event;
 use crate::outcome::{RunOutcome, StepOutcome, StepStatus};
-
-const BLOCK: &str = "    ";
 
 /// Prints rendered requests to a writer (stdout).
 pub struct DryRunReporter<W: io::Write> {
@@ -57,7 +55,7 @@ pub fn format_step(step: &StepOutcome) -> String {
     match step.status {
         StepStatus::Skipped => {
             let why = step.message.as_deref().unwrap_or("not run");
-            let _ = writeln!(out, "  - {name}  skipped: {}", clean(why.lines().next().unwrap_or("")));
+            let _ = writeln!(out, "  - {name}  skipped: {}", clean(first_line(why)));
         }
         StepStatus::Errored | StepStatus::Failed => {
             let message = step.message.as_deref().unwrap_or("the request could not be rendered");
@@ -124,7 +122,7 @@ fn placeholders(url: &str) -> String {
 pub fn format_summary(run: &RunOutcome) -> String {
     let counts = run.counts();
     let mut out = format!("dry run: {} rendered", crate::text::count(counts.passed, "request"));
-    let bad = counts.errored + counts.failed;
+    let bad = counts.problems();
     if bad > 0 {
         let _ = write!(out, ", {bad} could not");
     }

@@ -171,7 +171,7 @@ fn push_problems(out: &mut String, run: &RunOutcome) {
     let mut items = String::new();
     for (c, collection) in run.collections.iter().enumerate() {
         for (s, step) in collection.steps.iter().enumerate() {
-            if is_problem(step) {
+            if step.status.is_problem() {
                 let _ = write!(
                     items,
                     "<li><a href=\"#s{c}-{s}\"><span class=\"mark {}\">{}</span> {} / {}</a> \
@@ -193,11 +193,7 @@ fn push_problems(out: &mut String, run: &RunOutcome) {
 
 fn push_collection(out: &mut String, index: usize, c: &CollectionOutcome) {
     let counts = c.counts();
-    let class = if counts.failed + counts.errored > 0 {
-        "failed"
-    } else {
-        "passed"
-    };
+    let class = if counts.problems() > 0 { "failed" } else { "passed" };
     let _ = write!(
         out,
         "<section class=\"collection {class}\" id=\"c{index}\">\n<div class=\"collection-head\"><h2>{}</h2>\
@@ -249,7 +245,7 @@ fn push_timeline(out: &mut String, index: usize, c: &CollectionOutcome) {
 
 fn push_step(out: &mut String, id: &str, step: &StepOutcome, slowest: Duration) {
     let class = status_class(step.status);
-    let open = if is_problem(step) { " open" } else { "" };
+    let open = if step.status.is_problem() { " open" } else { "" };
     let width = if slowest.is_zero() || step.status == StepStatus::Skipped {
         0.0
     } else {
@@ -294,7 +290,7 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
     }
     push_expectations(out, step);
     if let Some(request) = &step.request {
-        if is_problem(step) {
+        if step.status.is_problem() {
             let _ = writeln!(
                 out,
                 "<div class=\"curl\"><button type=\"button\" class=\"copy\">Copy</button><pre>{}</pre></div>",
@@ -311,7 +307,7 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
         if let Some(body) = &request.body_excerpt {
             let _ = write!(out, "<pre class=\"payload\">{}</pre>", escape(&pretty(body)));
         }
-        if !is_problem(step) {
+        if !step.status.is_problem() {
             let _ = write!(out, "<pre class=\"curl-plain\">{}</pre>", escape(&request.curl));
         }
         out.push('\n');
@@ -430,10 +426,6 @@ fn duration(d: Duration) -> String {
     } else {
         format_duration(d)
     }
-}
-
-fn is_problem(step: &StepOutcome) -> bool {
-    matches!(step.status, StepStatus::Failed | StepStatus::Errored)
 }
 
 fn status_class(status: StepStatus) -> &'static str {

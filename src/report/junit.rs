@@ -113,7 +113,7 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
     case.set_time(step.duration);
     case.extra.insert(xml("file"), xml(&step.file));
     case.extra.insert(xml("line"), xml(&step.line.to_string()));
-    if matches!(step.status, StepStatus::Failed | StepStatus::Errored)
+    if step.status.is_problem()
         && let Some(out) = system_out(step)
     {
         case.set_system_out(xml(&out));
@@ -225,9 +225,7 @@ fn one_line(text: &str) -> String {
     if flat.chars().count() <= MESSAGE_CHARS {
         return flat;
     }
-    let mut cut: String = flat.chars().take(MESSAGE_CHARS - 1).collect();
-    cut.push('…');
-    cut
+    crate::text::cut(&flat, MESSAGE_CHARS - 1)
 }
 
 /// Text fit for XML 1.0: control characters shown as escapes (as on the console),
