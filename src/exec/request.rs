@@ -71,18 +71,13 @@ impl Cx<'_> {
         };
         let captures = self.extract(r, &received, &mut checks);
         let response = received.resp;
-        // Cookie values are credentials (FORMAT.md): a captured one is a secret.
-        let cookie_captures: Vec<&String> = r
-            .extract
-            .iter()
-            .filter(|x| matches!(x.source, ExtractSource::Cookie(_)))
-            .map(|x| &x.name)
-            .collect();
         let mut shown = Vec::with_capacity(captures.len());
-        for (k, v) in captures {
+        for (x, v) in captures {
+            let k = x.name.clone();
             let mv = to_mj(&v);
             let text = super::prepare::text(&v);
-            let is_cookie = cookie_captures.contains(&&k);
+            // Cookie values are credentials (FORMAT.md): a captured one is a secret.
+            let is_cookie = matches!(x.source, ExtractSource::Cookie(_));
             // A cookie value is always hidden in the captures line; it joins the
             // redactor only when long enough not to mask unrelated text ("3").
             if self.secret_names.contains(&k.as_str())
@@ -232,10 +227,7 @@ impl Cx<'_> {
         for e in &r.expect {
             let actual: Result<Option<Value>, String> = match &e.subject {
                 Subject::Header(name) => Ok(header_value(resp, name)),
-                Subject::Json(path) => match received.json() {
-                    Ok(doc) => Ok(path.select(doc).to_value()),
-                    Err(msg) => Err(msg.clone()),
-                },
+                Subject::Json(path) => received.json_at(path),
                 Subject::Body => Ok(Some(Value::String(body_text()))),
                 Subject::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 Subject::Duration => Ok(Some(Value::from(resp.elapsed.as_millis() as u64))),
@@ -304,15 +296,17 @@ impl Cx<'_> {
     }
 
     /// Captures; a capture that finds nothing is a failure.
-    fn extract(&self, r: &RequestPlan, received: &Received, checks: &mut Checks) -> Vec<(String, Value)> {
+    fn extract<'p>(
+        &self,
+        r: &'p RequestPlan,
+        received: &Received,
+        checks: &mut Checks,
+    ) -> Vec<(&'p crate::plan::ExtractPlan, Value)> {
         let resp = &received.resp;
         let mut captures = Vec::new();
         for x in &r.extract {
             let found: Result<Option<Value>, String> = match &x.source {
-                ExtractSource::Json(path) => match received.json() {
-                    Ok(doc) => Ok(path.select(doc).to_value()),
-                    Err(msg) => Err(msg.clone()),
-                },
+                ExtractSource::Json(path) => received.json_at(path),
                 ExtractSource::Header(name) => Ok(header_value(resp, name)),
                 ExtractSource::Cookie(name) => Ok(self.cookie(resp, name).map(Value::String)),
                 ExtractSource::Status => Ok(Some(Value::from(resp.status))),
@@ -334,7 +328,7 @@ impl Cx<'_> {
                         json_text(&v)
                     };
                     checks.pass(&subject, "exists", "a match", &shown, x.span.line());
-                    captures.push((x.name.clone(), v));
+                    captures.push((x, v));
                 }
                 Ok(None) => checks.fail(&subject, "exists", "a match", "no match", None, x.span.line()),
                 Err(msg) => checks.fail(&subject, "parse", "JSON", &msg, None, x.span.line()),
@@ -520,6 +514,14 @@ impl Received {
     fn json(&self) -> &Result<Value, String> {
         self.json
             .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| format!("not JSON ({e})")))
+    }
+
+    /// What `path` selects in the body, parsed as JSON (once).
+    fn json_at(&self, path: &crate::jsonpath::JsonPath) -> Result<Option<Value>, String> {
+        match self.json() {
+            Ok(doc) => Ok(path.select(doc).to_value()),
+            Err(msg) => Err(msg.clone()),
+        }
     }
 }
 
