@@ -209,6 +209,17 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// Headers, cookies and bodies are text: an expected number or boolean
+    /// (`X-Count: 5`, or a template rendering to one) is compared as its text.
+    pub fn as_text(&self, predicate: &mut Predicate) {
+        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = self
+            && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
+            && (value.is_number() || value.is_boolean())
+        {
+            *value = serde_json::Value::String(value.to_string());
+        }
+    }
+
     /// How reports name it: `header Content-Type`, `json $.id`, `body`, ...
     pub fn describe(&self) -> String {
         match self {

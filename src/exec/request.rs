@@ -247,7 +247,11 @@ impl Cx<'_> {
                     CheckPlan::Render { name, value } => {
                         let rendered = render_value(&self.rc.renderer, value, &ctx)
                             .map_err(|err| err.to_string())
-                            .and_then(|v| build_predicate(name, &v));
+                            .and_then(|v| build_predicate(name, &v))
+                            .map(|mut p| {
+                                e.subject.as_text(&mut p);
+                                p
+                            });
                         match rendered {
                             Ok(p) => std::borrow::Cow::Owned(p),
                             Err(msg) => {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::check::{Predicate, Schema};
+use crate::check::Schema;
 use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
 use crate::load::compile::Compiler;
@@ -379,14 +379,9 @@ fn expectation(
             }
         }
     }
-    if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = subject {
-        // Headers, cookies and bodies are text: compare numbers written in YAML as text.
-        for check in &mut checks {
-            if let CheckPlan::Ready(Predicate::Equals(value) | Predicate::NotEquals(value)) = check
-                && (value.is_number() || value.is_boolean())
-            {
-                *value = serde_json::Value::String(value.to_string());
-            }
+    for check in &mut checks {
+        if let CheckPlan::Ready(predicate) = check {
+            subject.as_text(predicate);
         }
     }
     Some(ExpectPlan {

@@ -869,3 +869,22 @@ fn a_head_response_is_not_held_to_the_length_it_announces() {
     let run = p.sortie(&["run", "c.yaml", "--max-body", "64KiB"]);
     run.expect_code(0);
 }
+
+#[test]
+fn a_header_compares_as_text_with_a_number_written_or_rendered() {
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nX-Count: 5\r\nContent-Length: 2\r\n\r\n42");
+    });
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "vars: {{ n: 5, body: 42 }}\nsteps:\n  - request: {{ url: \"{}\" }}\n    expect:\n      headers: {{ x-count: 5 }}\n      body: \"{{{{ body }}}}\"\n  - request: {{ url: \"{}\" }}\n    expect: {{ headers: {{ x-count: \"{{{{ n }}}}\" }} }}\n",
+            server.url(),
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+}
