@@ -129,43 +129,59 @@ impl Compiler<'_> {
     }
 }
 
-/// Resolves `path` against `dir`, following symlinks, and checks it is a file inside `root`.
-/// The error has no span yet: the caller knows where the path was written.
-pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
-    let joined = dir.join(path);
-    let outside = || {
-        Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
-            "a collection reads files inside the file root only, here {}; --file-root widens it",
-            describe_root(root)
-        ))
-    };
+/// Why a path named in a collection or a template cannot be read.
+pub enum PathError {
+    /// It leaves the file root, as written or once symlinks are followed.
+    Outside,
+    /// It names no readable file; the path as joined to its folder.
+    Io(std::io::Error, PathBuf),
+    Folder,
+}
+
+/// Resolves `path` against `dir`, following symlinks, and checks it is a file inside
+/// `root`: the one rule for every file a collection reads, at load or in a template.
+pub fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathError> {
+    let joined = lexical(&dir.join(path));
     // Checked on the written path first, so a path that leaves the root is
     // refused whether or not the file exists (and says nothing about what is there).
-    if !lexical(&joined).starts_with(root) {
-        return Err(outside());
+    if !joined.starts_with(root) {
+        return Err(PathError::Outside);
     }
-    let canonical = std::fs::canonicalize(&joined).map_err(|e| {
-        let shown = crate::load::plan::display_path(&lexical(&joined));
-        let d = Diagnostic::new(match e.kind() {
-            std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
-            _ => format!("cannot read `{path}`: {}", crate::load::io_reason(&e)),
-        });
-        // Inside an included file, say where the path was looked for.
-        if shown == path {
-            d
-        } else {
-            d.with_help(format!(
-                "a relative path starts from the folder of the file that names it: looked for `{shown}`"
-            ))
-        }
-    })?;
+    let canonical = std::fs::canonicalize(&joined).map_err(|e| PathError::Io(e, joined))?;
     if !canonical.starts_with(root) {
-        return Err(outside());
+        return Err(PathError::Outside);
     }
     if canonical.is_dir() {
-        return Err(Diagnostic::new(format!("`{path}` is a folder, not a file")));
+        return Err(PathError::Folder);
     }
     Ok(canonical)
+}
+
+/// [`resolve_in`] with the loader's wording. The error has no span yet: the caller
+/// knows where the path was written.
+pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
+    resolve_in(root, dir, path).map_err(|e| match e {
+        PathError::Outside => Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
+            "a collection reads files inside the file root only, here {}; --file-root widens it",
+            describe_root(root)
+        )),
+        PathError::Io(e, joined) => {
+            let shown = crate::load::plan::display_path(&joined);
+            let d = Diagnostic::new(match e.kind() {
+                std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
+                _ => format!("cannot read `{path}`: {}", crate::load::io_reason(&e)),
+            });
+            // Inside an included file, say where the path was looked for.
+            if shown == path {
+                d
+            } else {
+                d.with_help(format!(
+                    "a relative path starts from the folder of the file that names it: looked for `{shown}`"
+                ))
+            }
+        }
+        PathError::Folder => Diagnostic::new(format!("`{path}` is a folder, not a file")),
+    })
 }
 
 /// The file root as a person reads it.

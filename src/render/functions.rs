@@ -126,40 +126,33 @@ fn hmac_sha256(value: String, key: String) -> Result<String, Error> {
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Resolves `path` against the template's folder, follows symlinks and refuses anything that
-/// lands outside the file root.
+/// Resolves `path` against the template's folder by the loader's rule
+/// ([`crate::load::compile::resolve_in`]), in a template function's words.
 fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf, Error> {
+    use crate::load::compile::{PathError, resolve_in};
     // Without a folder in the context (a render that did not set one), the root is the base.
     let dir = state
         .lookup(DIR_KEY)
         .and_then(|v| v.downcast_object::<TemplateDir>())
         .map_or_else(|| root.to_path_buf(), |d| d.0.to_path_buf());
-    let joined = dir.join(path);
-    let resolved = std::fs::canonicalize(&joined).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        };
-        invalid(format!("{func}: cannot read `{path}` ({}): {why}", joined.display()))
-    })?;
-    if !resolved.starts_with(root) {
-        return Err(invalid(format!(
-            "{func}: `{path}` ({}) is outside the file root `{}`",
-            resolved.display(),
-            root.display()
-        )));
-    }
-    Ok(resolved)
+    resolve_in(root, &dir, path).map_err(|e| {
+        invalid(match e {
+            PathError::Outside => format!("{func}: `{path}` is outside the file root `{}`", root.display()),
+            PathError::Io(e, joined) => {
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file".to_string(),
+                    _ => crate::load::io_reason(&e),
+                };
+                format!("{func}: cannot read `{path}` ({}): {why}", joined.display())
+            }
+            PathError::Folder => format!("{func}: `{path}` is a folder, not a file"),
+        })
+    })
 }
 
 fn read_text(resolved: &Path, func: &str, path: &str) -> Result<String, Error> {
-    std::fs::read_to_string(resolved).map_err(|e| {
-        let why = match e.kind() {
-            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-            _ => e.to_string(),
-        };
-        invalid(format!("{func}: cannot read `{path}`: {why}"))
-    })
+    std::fs::read_to_string(resolved)
+        .map_err(|e| invalid(format!("{func}: cannot read `{path}`: {}", crate::load::io_reason(&e))))
 }
 
 /// A list of maps keyed by the header row, every value a string, columns in file order.
