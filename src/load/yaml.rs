@@ -158,11 +158,15 @@ fn syntax_error(info: &str, span: Span) -> Diagnostic {
     d
 }
 
-fn point(file: FileId, m: Marker) -> Span {
-    let pos = Pos {
+fn pos(m: Marker) -> Pos {
+    Pos {
         line: m.line() as u32,
         col: m.col() as u32,
-    };
+    }
+}
+
+fn point(file: FileId, m: Marker) -> Span {
+    let pos = pos(m);
     Span {
         file,
         start: pos,
@@ -175,16 +179,13 @@ fn point(file: FileId, m: Marker) -> Span {
 
 struct Builder {
     file: FileId,
-    anchors: HashMap<usize, Node>,
+    /// Anchored values, with their size in nodes (what an alias adds to the budget).
+    anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
 }
 
 impl Builder {
     fn span(&self, s: YSpan) -> Span {
-        let pos = |m: Marker| Pos {
-            line: m.line() as u32,
-            col: m.col() as u32,
-        };
         Span {
             file: self.file,
             start: pos(s.start),
@@ -217,17 +218,8 @@ impl Builder {
                 span,
             ));
         }
-        let (node, anchor) = match event {
-            Event::Scalar(value, style, anchor, _tag) => {
-                self.count(1, span)?;
-                (
-                    Node {
-                        span,
-                        kind: scalar(&value, style),
-                    },
-                    anchor,
-                )
-            }
+        let (kind, end, anchor) = match event {
+            Event::Scalar(value, style, anchor, _tag) => (scalar(&value, style), None, anchor),
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
                 let end = loop {
@@ -237,18 +229,7 @@ impl Builder {
                     }
                     items.push(self.node(parser, event, s, depth + 1)?);
                 };
-                self.count(1, span)?;
-                let span = Span {
-                    end: self.span(end).end,
-                    ..span
-                };
-                (
-                    Node {
-                        span,
-                        kind: NodeKind::Seq(items),
-                    },
-                    anchor,
-                )
+                (NodeKind::Seq(items), Some(end), anchor)
             }
             Event::MappingStart(anchor, _) => {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
@@ -275,30 +256,31 @@ impl Builder {
                     }
                     entries.push((key, value));
                 };
-                self.count(1, span)?;
-                let span = Span {
-                    end: self.span(end).end,
-                    ..span
-                };
-                (
-                    Node {
-                        span,
-                        kind: NodeKind::Map(entries),
-                    },
-                    anchor,
-                )
+                (NodeKind::Map(entries), Some(end), anchor)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id).cloned() else {
+                // The budget is checked before the copy is made.
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     return Err(Diagnostic::at("alias to an unknown anchor", span));
                 };
-                self.count(size(&target), span)?;
+                self.count(size, span)?;
+                let target = self.anchors[&id].0.clone();
                 return Ok(Node { span, ..target });
             }
             _ => return Err(Diagnostic::at("unexpected YAML structure", span)),
         };
+        self.count(1, span)?;
+        // A collection's span runs to its closing event.
+        let span = match end {
+            Some(end) => Span {
+                end: self.span(end).end,
+                ..span
+            },
+            None => span,
+        };
+        let node = Node { span, kind };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size(&node)));
         }
         Ok(node)
     }
