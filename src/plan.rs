@@ -34,6 +34,16 @@ pub enum TValue {
     Map(Vec<(String, TValue)>),
 }
 
+impl TValue {
+    /// The value when it is a constant.
+    pub fn into_const(self) -> Option<serde_json::Value> {
+        match self {
+            TValue::Const(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct CollectionPlan {
     pub name: String,

@@ -67,23 +67,26 @@ impl Compiler<'_> {
         }
     }
 
-    /// A literal text as a template (no compile errors possible for plain text).
-    pub fn literal(&self, text: &str, span: Span) -> Tpl {
-        let template = self
-            .renderer
-            .compile(text)
-            .unwrap_or_else(|_| self.renderer.compile("").expect("the empty template compiles"));
-        Tpl { template, span }
+    /// A text shown as it is, whatever it holds.
+    pub fn literal(text: &str, span: Span) -> Tpl {
+        Tpl {
+            template: crate::render::Template::Literal(text.into()),
+            span,
+        }
     }
 
     /// A value tree; subtrees without templates become one constant.
     pub fn tvalue(&self, errs: &mut Errors, node: &Node) -> Option<TValue> {
         let value = match &node.kind {
             NodeKind::Str { value, .. } if crate::render::has_markup(value) => TValue::Str(self.node_tpl(errs, node)?),
+            // A tree whose parts are all constant is one constant, built from the parts
+            // (not converted again from the node at every level).
             NodeKind::Seq(items) => {
                 let items: Vec<TValue> = items.iter().filter_map(|n| self.tvalue(errs, n)).collect();
                 if items.iter().all(|v| matches!(v, TValue::Const(_))) {
-                    TValue::Const(node.to_json())
+                    TValue::Const(serde_json::Value::Array(
+                        items.into_iter().filter_map(TValue::into_const).collect(),
+                    ))
                 } else {
                     TValue::Seq(items)
                 }
@@ -94,7 +97,12 @@ impl Compiler<'_> {
                     .filter_map(|(k, v)| Some((k.key_text(), self.tvalue(errs, v)?)))
                     .collect();
                 if items.iter().all(|(_, v)| matches!(v, TValue::Const(_))) {
-                    TValue::Const(node.to_json())
+                    TValue::Const(serde_json::Value::Object(
+                        items
+                            .into_iter()
+                            .filter_map(|(k, v)| Some((k, v.into_const()?)))
+                            .collect(),
+                    ))
                 } else {
                     TValue::Map(items)
                 }

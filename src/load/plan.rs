@@ -137,10 +137,10 @@ impl<'a> Planner<'a> {
                 let text = format!("{method} {}", r.url.value);
                 Some(
                     c.tpl(&mut Errors::default(), &text, r.url.span, false)
-                        .unwrap_or_else(|| c.literal(&text, r.url.span)),
+                        .unwrap_or_else(|| Compiler::literal(&text, r.url.span)),
                 )
             }
-            (None, None, None, Some(i)) => Some(c.literal(&format!("include {}", i.value), i.span)),
+            (None, None, None, Some(i)) => Some(Compiler::literal(&format!("include {}", i.value), i.span)),
             _ => None,
         };
         // `true` means all at once, bounded so a large loop cannot exhaust file descriptors.

@@ -174,7 +174,7 @@ pub fn request(
 ) -> Option<RequestPlan> {
     let method = match &r.method {
         Some(m) => c.spanned(errs, m),
-        None => Some(c.literal("GET", r.url.span)),
+        None => Some(Compiler::literal("GET", r.url.span)),
     };
     let url = c.spanned(errs, &r.url);
 
