@@ -218,20 +218,27 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     humantime::parse_duration(text).ok()
 }
 
-pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<DurationValue>> {
+/// A duration node (`250ms`, `5s`, or whole milliseconds), or the error that says why not.
+pub fn duration_of(key: &str, node: &Node) -> Result<Duration, Diagnostic> {
     let parsed = match &node.kind {
         NodeKind::Int(ms) if *ms >= 0 => Some(Duration::from_millis(*ms as u64)),
         NodeKind::Str { value, .. } => parse_duration(value),
         _ => None,
     };
-    match parsed {
-        Some(d) => Some(Spanned::new(DurationValue(d), node.span)),
-        None => {
-            let message = match &node.kind {
-                NodeKind::Str { value, .. } => format!("invalid duration `{value}` for `{key}`"),
-                _ => format!("expected a duration for `{key}`, found {}", found(node)),
-            };
-            errs.push(Diagnostic::at(message, node.span).with_help(DURATION_HELP));
+    parsed.ok_or_else(|| {
+        let message = match &node.kind {
+            NodeKind::Str { value, .. } => format!("invalid duration `{value}` for `{key}`"),
+            _ => format!("expected a duration for `{key}`, found {}", found(node)),
+        };
+        Diagnostic::at(message, node.span).with_help(DURATION_HELP)
+    })
+}
+
+pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<DurationValue>> {
+    match duration_of(key, node) {
+        Ok(d) => Some(Spanned::new(DurationValue(d), node.span)),
+        Err(d) => {
+            errs.push(d);
             None
         }
     }

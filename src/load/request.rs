@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
 use crate::load::compile::Compiler;
 use crate::load::expect::{build_predicate, predicate_error, regex_error, schema_error};
-use crate::load::read::{DURATION_HELP, Errors, found, parse_duration};
+use crate::load::read::Errors;
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Auth, Body, Defaults, Expect, ExpectValue, Extract, Map, Redirects, Request, Retry, StatusExpect, StatusItem, Step,
@@ -395,16 +395,8 @@ fn expectation(
 /// Durations in a `duration` expectation (the value of predicate `name`) become milliseconds.
 fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
     let kind = match &node.kind {
-        NodeKind::Str { value, .. } if !crate::render::has_markup(value) => match parse_duration(value) {
-            Some(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-            None => {
-                errs.push(
-                    Diagnostic::at(format!("invalid duration `{value}` for `{name}`"), node.span)
-                        .with_help(DURATION_HELP),
-                );
-                return None;
-            }
-        },
+        // A template is rendered, and read as milliseconds, at run time.
+        NodeKind::Str { value, .. } if crate::render::has_markup(value) => node.kind.clone(),
         // `one_of: [100ms, 200ms]`
         NodeKind::Seq(items) if name == "one_of" => NodeKind::Seq(
             items
@@ -412,18 +404,13 @@ fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
                 .map(|n| duration_ms(errs, name, n))
                 .collect::<Option<Vec<Node>>>()?,
         ),
-        NodeKind::Int(ms) if *ms >= 0 => NodeKind::Int(*ms),
-        NodeKind::Str { .. } => node.kind.clone(),
-        _ => {
-            errs.push(
-                Diagnostic::at(
-                    format!("expected a duration for `{name}`, found {}", found(node)),
-                    node.span,
-                )
-                .with_help(DURATION_HELP),
-            );
-            return None;
-        }
+        _ => match super::read::duration_of(name, node) {
+            Ok(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Err(d) => {
+                errs.push(d);
+                return None;
+            }
+        },
     };
     Some(Node { span: node.span, kind })
 }
