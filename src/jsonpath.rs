@@ -87,6 +87,15 @@ impl JsonPath {
     }
 }
 
+/// A path written without its leading `$` (`.a`, `[0]`, `a.b`), with it.
+pub fn rooted(path: &str) -> String {
+    if path.starts_with(['.', '[']) {
+        format!("${path}")
+    } else {
+        format!("$.{path}")
+    }
+}
+
 impl Selection<'_> {
     /// The selection as one value: the node itself, a list of the nodes, or
     /// `None` when nothing was selected.

@@ -75,7 +75,6 @@ pub struct SessionPlan {
 pub struct StepPlan {
     /// The step's name as written (a template), or "METHOD url".
     pub name: Tpl,
-    pub id: Option<String>,
     pub tags: Vec<String>,
     pub span: Span,
     pub file: FileId,

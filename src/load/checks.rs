@@ -127,11 +127,7 @@ pub fn captures(errs: &mut Errors, node: &Node) -> Option<Map<Extract>> {
 fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
     if let NodeKind::Str { value, .. } = &node.kind {
         if !value.starts_with('$') {
-            let path = if value.starts_with(['.', '[']) {
-                format!("${value}")
-            } else {
-                format!("$.{value}")
-            };
+            let path = crate::jsonpath::rooted(value);
             errs.push(
                 Diagnostic::at(
                     "a capture written as a string is a JSONPath, which starts with `$`",

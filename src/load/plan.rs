@@ -165,7 +165,6 @@ impl<'a> Planner<'a> {
         let (name, kind) = (name?, kind?);
         Some(StepPlan {
             name,
-            id: s.id.as_ref().map(|i| i.value.clone()),
             tags: strings(s.tags.as_ref()),
             span: s.span,
             file,

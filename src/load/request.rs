@@ -512,11 +512,7 @@ fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<Extrac
 fn jsonpath_error(msg: &str, path: &Spanned<String>) -> Diagnostic {
     let mut d = Diagnostic::at(msg.to_owned(), path.span);
     if !path.value.starts_with('$') {
-        let fixed = if path.value.starts_with(['.', '[']) {
-            format!("${}", path.value)
-        } else {
-            format!("$.{}", path.value)
-        };
+        let fixed = crate::jsonpath::rooted(&path.value);
         if JsonPath::parse(&fixed).is_ok() {
             return d.with_help(format!("did you mean `{fixed}`?"));
         }
