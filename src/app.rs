@@ -230,6 +230,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             || config.report_json.is_some()
             || config.report_html.is_some()
             || config.curl.is_some(),
+        whole_steps: config.report_json.is_some() || config.report_html.is_some(),
     };
     let mut reporters = Reporters::new();
     let stdout = anstream::AutoStream::new(

@@ -25,17 +25,20 @@ type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// while a concurrent unit runs (its parent forwards them in order).
 pub struct Out<'a> {
     live: Option<&'a mut dyn FnMut(&StepOutcome)>,
+    /// Slim a step once the live reporter has seen it.
+    slim: bool,
     steps: Vec<StepOutcome>,
     /// True once a step of this output failed or errored.
     pub failed: bool,
 }
 
 impl<'a> Out<'a> {
-    /// Outcomes go to `live` as they finish (and are slimmed after), or, with
-    /// None, are kept whole for whoever replays them later (`--jobs`).
-    pub fn live(f: Option<&'a mut dyn FnMut(&StepOutcome)>) -> Self {
+    /// Outcomes go to `live` as they finish (and, with `slim`, are slimmed after), or,
+    /// with None, are kept whole for whoever replays them later (`--jobs`).
+    pub fn live(f: Option<&'a mut dyn FnMut(&StepOutcome)>, slim: bool) -> Self {
         Out {
             live: f,
+            slim,
             steps: Vec::new(),
             failed: false,
         }
@@ -49,7 +52,9 @@ impl<'a> Out<'a> {
         if let Some(live) = self.live.as_mut() {
             live(&step);
             // Live reporters have seen it whole; keep only what final reports need.
-            step.slim();
+            if self.slim {
+                step.slim();
+            }
         }
         self.steps.push(step);
     }
@@ -216,7 +221,7 @@ impl Cx<'_> {
                 let mut unit_scope = start.child().with_layer(layer(i, item));
                 let unit_name = format!("{name} [{}]", i + 1);
                 async move {
-                    let mut buf = Out::live(None);
+                    let mut buf = Out::live(None, false);
                     self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
                     (unit_scope, buf)
                 }
@@ -256,7 +261,7 @@ impl Cx<'_> {
                     let mut unit_scope = start.child();
                     let inner = inner.clone();
                     async move {
-                        let mut buf = Out::live(None);
+                        let mut buf = Out::live(None, false);
                         if !self.rc.stopped() || inner.phase == Phase::Teardown {
                             self.step(s, &mut unit_scope, &inner, &mut buf).await;
                         }

@@ -54,6 +54,9 @@ pub struct RunContext {
     /// in its outcome. When false only failed and errored steps keep them, so a long run does
     /// not hold bodies no report prints; set it when a reporter shows passing steps in full.
     pub keep_exchanges: bool,
+    /// Keep passed steps whole in the collection's outcome after the live reporters saw
+    /// them: the JSON and HTML reports, written from the finished run, show them in full.
+    pub whole_steps: bool,
 }
 
 impl RunContext {
@@ -104,7 +107,7 @@ pub async fn run_collection(
 ) -> CollectionOutcome {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let mut out = Out::live(live);
+    let mut out = Out::live(live, !rc.whole_steps);
     let file = sources.get(plan.file).display.clone();
     let mut redactor = Redactor::default();
     // Names read by a credential (a captured token used as a bearer, say) are

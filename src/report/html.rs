@@ -21,7 +21,6 @@ use super::write::write_atomic;
 use crate::check::diff::DiffLine;
 use crate::event::Event;
 use crate::outcome::{CollectionOutcome, Counts, Phase, RunOutcome, StepOutcome, StepStatus};
-use crate::report::collect::Collector;
 
 const CSS: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
@@ -29,25 +28,20 @@ const SCRIPT: &str = include_str!("html.js");
 /// Writes the HTML report when the run finishes.
 pub struct HtmlReporter {
     path: PathBuf,
-    /// Whole steps: the page shows passed steps' details too.
-    collector: Collector,
 }
 
 impl HtmlReporter {
     /// A reporter that will write `path` (atomically) on `RunFinished`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            collector: Collector::new(true),
-        }
+        Self { path: path.into() }
     }
 }
 
 impl Reporter for HtmlReporter {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match self.collector.feed(event) {
-            Some(run) => write_atomic(&self.path, render_html(&run).as_bytes()),
-            None => Ok(()),
+        match event {
+            Event::RunFinished(run) => write_atomic(&self.path, render_html(run).as_bytes()),
+            _ => Ok(()),
         }
     }
 }

@@ -11,7 +11,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Reporter;
-use super::collect::Collector;
 use super::write::write_atomic;
 use crate::diagnostic::Diagnostic;
 use crate::event::Event;
@@ -315,30 +314,23 @@ fn rfc3339(time: SystemTime) -> String {
 /// Writes the JSON report when the run finishes.
 pub struct JsonReporter {
     path: PathBuf,
-    /// Whole steps: the report holds passed steps' exchanges too.
-    collector: Collector,
 }
 
 impl JsonReporter {
     /// A reporter that will write `path` (atomically) on `RunFinished`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            collector: Collector::new(true),
-        }
+        Self { path: path.into() }
     }
 }
 
 impl Reporter for JsonReporter {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match self.collector.feed(event) {
-            Some(run) => {
-                let mut bytes = serde_json::to_vec_pretty(&from_run(&run)).map_err(io::Error::other)?;
-                bytes.push(b'\n');
-                write_atomic(&self.path, &bytes)
-            }
-            None => Ok(()),
-        }
+        let Event::RunFinished(run) = event else {
+            return Ok(());
+        };
+        let mut bytes = serde_json::to_vec_pretty(&from_run(run)).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+        write_atomic(&self.path, &bytes)
     }
 }
 

@@ -15,7 +15,6 @@ use super::console::{clean, describe_expectation, push_failures};
 use super::write::write_atomic;
 use crate::event::Event;
 use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome, StepStatus};
-use crate::report::collect::Collector;
 
 /// The longest failure message attribute, in characters; the text body has it all.
 const MESSAGE_CHARS: usize = 200;
@@ -27,28 +26,22 @@ const FAILURE_BODY_CHARS: usize = 2000;
 /// Writes a JUnit XML file when the run finishes.
 pub struct JunitReporter {
     path: PathBuf,
-    collector: Collector,
 }
 
 impl JunitReporter {
     /// A reporter that will write `path` (atomically) on `RunFinished`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            collector: Collector::new(false),
-        }
+        Self { path: path.into() }
     }
 }
 
 impl Reporter for JunitReporter {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match self.collector.feed(event) {
-            Some(run) => {
-                let xml = render_junit(&run).map_err(io::Error::other)?;
-                write_atomic(&self.path, xml.as_bytes())
-            }
-            None => Ok(()),
-        }
+        let Event::RunFinished(run) = event else {
+            return Ok(());
+        };
+        let xml = render_junit(run).map_err(io::Error::other)?;
+        write_atomic(&self.path, xml.as_bytes())
     }
 }
 

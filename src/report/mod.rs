@@ -4,7 +4,6 @@
 //! declaration order, and turn them into text or files. A new format is one
 //! file implementing [`Reporter`]; [`Reporters`] fans every event out.
 
-pub mod collect;
 pub mod console;
 pub mod curl;
 pub mod dry_run;
