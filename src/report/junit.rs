@@ -81,7 +81,10 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
             status
                 .set_message(xml(&failure_message(step)))
                 .set_type("assertion")
-                .set_description(xml(&failure_text(step)));
+                .set_description(xml(&details(
+                    step,
+                    step.message.as_deref().filter(|_| step.failures.is_empty()),
+                )));
             status
         }
         StepStatus::Errored => {
@@ -90,7 +93,7 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
             status
                 .set_message(xml(&one_line(message)))
                 .set_type("error")
-                .set_description(xml(&error_text(step, message)));
+                .set_description(xml(&details(step, Some(message))));
             status
         }
         StepStatus::Skipped => {
@@ -126,23 +129,14 @@ fn failure_message(step: &StepOutcome) -> String {
     message
 }
 
-/// Every failed expectation with its diff, where the step is written, and the exchange.
-fn failure_text(step: &StepOutcome) -> String {
+/// `message` when there is one, every failed expectation with its diff, where the
+/// step is written, and the exchange.
+fn details(step: &StepOutcome, message: Option<&str>) -> String {
     let mut text = String::new();
-    if step.failures.is_empty()
-        && let Some(message) = &step.message
-    {
+    if let Some(message) = message {
         text.push_str(&clean(message));
         text.push('\n');
     }
-    push_failures(&mut text, false, "", &step.failures);
-    push_location_and_exchange(&mut text, step);
-    text
-}
-
-fn error_text(step: &StepOutcome, message: &str) -> String {
-    let mut text = clean(message).into_owned();
-    text.push('\n');
     push_failures(&mut text, false, "", &step.failures);
     push_location_and_exchange(&mut text, step);
     text
