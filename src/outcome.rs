@@ -27,6 +27,24 @@ pub enum StepStatus {
 }
 
 impl StepStatus {
+    /// Every status, in the order reports list them.
+    pub const ALL: [StepStatus; 4] = [
+        StepStatus::Passed,
+        StepStatus::Failed,
+        StepStatus::Errored,
+        StepStatus::Skipped,
+    ];
+
+    /// The word reports use: `passed`, `failed`, `errored`, `skipped`.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Errored => "errored",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+
     /// Failed or errored: what makes a run fail and what reports open up.
     pub fn is_problem(self) -> bool {
         matches!(self, StepStatus::Failed | StepStatus::Errored)
@@ -247,6 +265,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Each status with its count, in the order of [`StepStatus::ALL`].
+    pub fn by_status(&self) -> [(StepStatus, usize); 4] {
+        StepStatus::ALL.map(|s| {
+            let n = match s {
+                StepStatus::Passed => self.passed,
+                StepStatus::Failed => self.failed,
+                StepStatus::Errored => self.errored,
+                StepStatus::Skipped => self.skipped,
+            };
+            (s, n)
+        })
+    }
+
     /// Failed and errored steps.
     pub fn problems(&self) -> usize {
         self.failed + self.errored

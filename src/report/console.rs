@@ -227,13 +227,8 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
         crate::text::count(collections, "collection"),
         crate::text::count(counts.total(), "step")
     );
-    let parts = [
-        (counts.passed, "passed", GREEN),
-        (counts.failed, "failed", RED),
-        (counts.errored, "errored", YELLOW),
-        (counts.skipped, "skipped", DIM),
-    ];
-    for (index, (count, word, style)) in parts.into_iter().enumerate() {
+    for (index, (status, count)) in counts.by_status().into_iter().enumerate() {
+        let (word, style) = (status.name(), mark(status).1);
         if index > 0 {
             out.push_str(", ");
         }

@@ -116,16 +116,12 @@ fn push_summary(out: &mut String, run: &RunOutcome, counts: Counts, ok: bool) {
         format_duration(run.duration),
         escape(&started),
     );
-    for (count, word, class) in [
-        (counts.passed, "passed", "passed"),
-        (counts.failed, "failed", "failed"),
-        (counts.errored, "errored", "errored"),
-        (counts.skipped, "skipped", "skipped"),
-    ] {
+    for (status, count) in counts.by_status() {
+        let word = status.name();
         let zero = if count == 0 { " zero" } else { "" };
         let _ = write!(
             out,
-            "<div class=\"card {class}{zero}\"><b>{count}</b><span>{word}</span></div>"
+            "<div class=\"card {word}{zero}\"><b>{count}</b><span>{word}</span></div>"
         );
     }
     out.push_str("</div>\n");
@@ -143,16 +139,12 @@ fn push_summary(out: &mut String, run: &RunOutcome, counts: Counts, ok: bool) {
 fn push_ratio_bar(out: &mut String, counts: Counts) {
     let total = counts.total().max(1) as f64;
     out.push_str("<div class=\"ratio\" aria-hidden=\"true\">");
-    for (count, class) in [
-        (counts.passed, "passed"),
-        (counts.failed, "failed"),
-        (counts.errored, "errored"),
-        (counts.skipped, "skipped"),
-    ] {
+    for (status, count) in counts.by_status() {
         if count > 0 {
             let _ = write!(
                 out,
-                "<span class=\"{class}\" style=\"width:{:.3}%\"></span>",
+                "<span class=\"{}\" style=\"width:{:.3}%\"></span>",
+                status.name(),
                 count as f64 * 100.0 / total
             );
         }
@@ -170,7 +162,7 @@ fn push_problems(out: &mut String, run: &RunOutcome) {
                     items,
                     "<li><a href=\"#s{c}-{s}\"><span class=\"mark {}\">{}</span> {} / {}</a> \
                      <span class=\"where\">{}:{}</span></li>",
-                    status_class(step.status),
+                    step.status.name(),
                     mark(step.status),
                     escape(&collection.name),
                     escape(&step.name),
@@ -198,13 +190,15 @@ fn push_collection(out: &mut String, index: usize, c: &CollectionOutcome) {
     for tag in &c.tags {
         let _ = write!(out, "<span class=\"tag\">{}</span>", escape(tag));
     }
+    let parts: Vec<String> = counts
+        .by_status()
+        .iter()
+        .map(|(status, count)| format!("{count} {}", status.name()))
+        .collect();
     let _ = writeln!(
         out,
-        "<span class=\"counts\">{} passed · {} failed · {} errored · {} skipped · {}</span></div>",
-        counts.passed,
-        counts.failed,
-        counts.errored,
-        counts.skipped,
+        "<span class=\"counts\">{} · {}</span></div>",
+        parts.join(" · "),
         format_duration(c.duration)
     );
     push_timeline(out, index, c);
@@ -229,7 +223,7 @@ fn push_timeline(out: &mut String, index: usize, c: &CollectionOutcome) {
         let _ = write!(
             out,
             "<a href=\"#s{index}-{s}\" class=\"{}\" style=\"flex-grow:{share:.4}\" title=\"{} · {}\"></a>",
-            status_class(step.status),
+            step.status.name(),
             escape(&step.name),
             duration(step.duration)
         );
@@ -238,7 +232,7 @@ fn push_timeline(out: &mut String, index: usize, c: &CollectionOutcome) {
 }
 
 fn push_step(out: &mut String, id: &str, step: &StepOutcome, slowest: Duration) {
-    let class = status_class(step.status);
+    let class = step.status.name();
     let open = if step.status.is_problem() { " open" } else { "" };
     let width = if slowest.is_zero() || step.status == StepStatus::Skipped {
         0.0
@@ -419,15 +413,6 @@ fn duration(d: Duration) -> String {
         format!("{:.1}ms", d.as_secs_f64() * 1000.0)
     } else {
         format_duration(d)
-    }
-}
-
-fn status_class(status: StepStatus) -> &'static str {
-    match status {
-        StepStatus::Passed => "passed",
-        StepStatus::Failed => "failed",
-        StepStatus::Errored => "errored",
-        StepStatus::Skipped => "skipped",
     }
 }
 
