@@ -278,7 +278,7 @@ impl Cx<'_> {
                         expected,
                         actual: got,
                         diff,
-                    }) => checks.fail(subject, predicate, &expected, &got, diff.as_deref(), e.span.line()),
+                    }) => checks.fail(subject, &predicate, &expected, &got, diff.as_deref(), e.span.line()),
                 }
             }
         }
