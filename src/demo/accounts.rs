@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Db, MAX_KEYS, Session, Shared, error, lock, query_param, random_token};
+use super::{Db, MAX_KEYS, Session, Shared, error, lock, query_number, query_param, random_token};
 
 /// How long a token from `/login` stays valid, in seconds.
 const TOKEN_LIFETIME_SECS: u64 = 3600;
@@ -120,12 +120,9 @@ pub(super) async fn me(Bearer(account): Bearer) -> Json<Value> {
 /// `GET /users?limit=N&name=x` (bearer): the users by id; `name` keeps those
 /// whose name contains it (case-insensitive), `limit` keeps the first N.
 pub(super) async fn list_users(State(state): State<Shared>, _: Bearer, uri: Uri) -> Response {
-    let limit = match query_param(&uri, "limit").map(|l| l.parse::<usize>()) {
-        None => usize::MAX,
-        Some(Ok(limit)) => limit,
-        Some(Err(_)) => {
-            return error(StatusCode::BAD_REQUEST, "limit must be a non-negative integer");
-        }
+    let limit = match query_number(&uri, "limit", usize::MAX) {
+        Ok(limit) => limit,
+        Err(answer) => return answer,
     };
     let name = query_param(&uri, "name").map(|n| n.to_lowercase());
     let db = lock(&state);
@@ -256,7 +253,7 @@ impl FromRequestParts<Shared> for Bearer {
     }
 }
 
-fn unauthorized(challenge: &'static str, message: &str) -> Response {
+pub(super) fn unauthorized(challenge: &'static str, message: &str) -> Response {
     let mut response = error(StatusCode::UNAUTHORIZED, message);
     response
         .headers_mut()

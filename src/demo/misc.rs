@@ -12,7 +12,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::json;
 
-use super::{MAX_KEYS, Shared, error, query_param, random_token};
+use super::{MAX_KEYS, Shared, error, query_number, query_param, random_token};
 
 /// The longest wait `/slow` agrees to, in milliseconds.
 const MAX_SLOW_MS: u64 = 60_000;
@@ -20,12 +20,9 @@ const MAX_SLOW_MS: u64 = 60_000;
 /// `GET /slow?ms=N`: waits N milliseconds (default 1000, at most 60000),
 /// then answers `{"waited_ms": N}`.
 pub(super) async fn slow(uri: Uri) -> Response {
-    let ms = match query_param(&uri, "ms").map(|ms| ms.parse::<u64>()) {
-        None => 1000,
-        Some(Ok(ms)) => ms.min(MAX_SLOW_MS),
-        Some(Err(_)) => {
-            return error(StatusCode::BAD_REQUEST, "ms must be a non-negative integer");
-        }
+    let ms = match query_number(&uri, "ms", 1000) {
+        Ok(ms) => ms.min(MAX_SLOW_MS),
+        Err(answer) => return answer,
     };
     tokio::time::sleep(Duration::from_millis(ms)).await;
     Json(json!({ "waited_ms": ms })).into_response()
@@ -35,12 +32,9 @@ pub(super) async fn slow(uri: Uri) -> Response {
 /// default N 1); calls 1..=N answer 503, later ones 200 `{"attempt": n}`.
 pub(super) async fn flaky(State(state): State<Shared>, uri: Uri) -> Response {
     let key = query_param(&uri, "key").unwrap_or_else(|| "default".to_owned());
-    let fail = match query_param(&uri, "fail").map(|n| n.parse::<u64>()) {
-        None => 1,
-        Some(Ok(fail)) => fail,
-        Some(Err(_)) => {
-            return error(StatusCode::BAD_REQUEST, "fail must be a non-negative integer");
-        }
+    let fail: u64 = match query_number(&uri, "fail", 1) {
+        Ok(fail) => fail,
+        Err(answer) => return answer,
     };
     let attempt = {
         let mut db = super::lock(&state);

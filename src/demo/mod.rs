@@ -226,6 +226,21 @@ fn query_param(uri: &Uri, name: &str) -> Option<String> {
         .find_map(|(key, value)| (key == name).then_some(value))
 }
 
+/// Query parameter `name` as a number: `default` when absent, a 400 answer when it
+/// is not a non-negative integer.
+// The error is the handler's answer, returned at once; its size does not matter.
+#[allow(clippy::result_large_err)]
+fn query_number<T: std::str::FromStr>(uri: &Uri, name: &str, default: T) -> Result<T, Response> {
+    match query_param(uri, name).map(|v| v.parse::<T>()) {
+        None => Ok(default),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(_)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("{name} must be a non-negative integer"),
+        )),
+    }
+}
+
 /// The request's cookies, from every `Cookie` header, in the order sent.
 fn request_cookies(headers: &HeaderMap) -> Map<String, Value> {
     let mut cookies = Map::new();

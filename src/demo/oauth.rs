@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::json;
 
-use super::{MAX_KEYS, Shared, lock, random_token};
+use super::{MAX_KEYS, Shared, error, lock, random_token};
 
 /// The one demo client.
 pub(super) const CLIENT_ID: &str = "demo-client";
@@ -36,14 +36,14 @@ pub(super) async fn token(State(state): State<Shared>, headers: HeaderMap, body:
     let form: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     if field("grant_type").as_deref() != Some("client_credentials") {
-        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
+        return error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
     }
     let client = basic_credentials(&headers).or_else(|| field("client_id").zip(field("client_secret")));
     if client
         .as_ref()
         .is_none_or(|(id, secret)| id != CLIENT_ID || secret != CLIENT_SECRET)
     {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        return error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
     let scope = field("scope").unwrap_or_default();
     let token = random_token(32);
@@ -87,12 +87,7 @@ pub(super) async fn resource(State(state): State<Shared>, headers: HeaderMap) ->
         .and_then(|t| db.grants.get(t))
         .filter(|g| g.issued.elapsed().as_secs() < LIFETIME_SECS);
     let Some(grant) = grant else {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-            Json(json!({ "error": "invalid_token" })),
-        )
-            .into_response();
+        return super::accounts::unauthorized("Bearer error=\"invalid_token\"", "invalid_token");
     };
     Json(json!({
         "client_id": CLIENT_ID,
@@ -115,8 +110,4 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
             .map(|(_, v)| v.into_owned())
     };
     Some((decode(id)?, decode(secret)?))
-}
-
-fn oauth_error(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({ "error": code }))).into_response()
 }
