@@ -98,12 +98,9 @@ pub struct Place {
 }
 
 impl Cx<'_> {
-    /// setup, then steps (skipped when setup failed), then teardown, always.
+    /// setup, then steps (skipped when setup failed), then teardown, always. The caller
+    /// runs only collections the selection keeps ([`super::has_selected_steps`]).
     pub async fn run_phases(&self, mut scope: Scope, out: &mut Out<'_>) {
-        let selected = |steps: &[StepPlan]| steps.iter().any(|s| self.selected(s, ""));
-        if !selected(&self.plan.steps) && !self.plan.steps.is_empty() {
-            return;
-        }
         let setup = Place {
             phase: Phase::Setup,
             prefix: String::new(),
