@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 use crate::support::{Project, Run};
 
 fn fixtures() -> PathBuf {
@@ -15,15 +13,7 @@ fn fixtures() -> PathBuf {
 
 /// `sortie validate NAME` run in the fixtures folder, which is also the file root.
 fn validate_fixture(name: &str) -> Run {
-    let output = Command::cargo_bin("sortie")
-        .expect("the sortie binary")
-        .current_dir(fixtures())
-        .env("NO_COLOR", "1")
-        .args(["validate", name])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("sortie runs");
-    Run::from(output)
+    crate::support::run_to_end(crate::support::sortie_command(&fixtures()), &["validate", name])
 }
 
 /// Fixtures whose error has no place in a file to point at.
@@ -149,15 +139,7 @@ fn schema_errors(schema: &jsonschema::Validator, doc: &serde_json::Value) -> Vec
 #[test]
 fn the_onboarding_collections_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = Run::from(
-        Command::cargo_bin("sortie")
-            .expect("the sortie binary")
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .args(["validate", "collections"])
-            .output()
-            .expect("sortie runs"),
-    );
+    let run = crate::support::run_to_end(crate::support::sortie_command(root), &["validate", "collections"]);
     run.expect_code(0);
     assert!(
         run.stdout

@@ -2,13 +2,9 @@
 
 use crate::support::{Project, TestServer};
 
-fn server() -> TestServer {
-    TestServer::start(axum::Router::new().fallback(|| async { "ok" }))
-}
-
 #[test]
 fn an_invalid_collection_sends_nothing_even_when_others_are_valid() {
-    let server = server();
+    let server = TestServer::ok();
     let p = Project::new();
     p.file(
         "a-good.yaml",
@@ -99,7 +95,7 @@ fn files_outside_the_file_root_are_refused() {
 
 #[test]
 fn an_undefined_variable_errors_the_step_and_names_it() {
-    let server = server();
+    let server = TestServer::ok();
     let p = Project::new();
     p.file(
         "c.yaml",

@@ -23,10 +23,7 @@ fn run_faulty(p: &Project) -> crate::support::Run {
 
 #[test]
 fn connection_refused() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = crate::support::closed_port();
     let p = Project::new();
     collection(&p, &format!("http://127.0.0.1:{port}/"), "");
     let run = run_faulty(&p);
@@ -279,14 +276,7 @@ fn peak_memory_after_first_step(p: &Project, first_url: &str) -> (crate::support
             gate.url()
         ),
     );
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .args(["run", "c.yaml", "--max-body", "1MiB", "--junit", "j.xml"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("sortie starts");
+    let child = p.spawn(&["run", "c.yaml", "--max-body", "1MiB", "--junit", "j.xml"]);
     let peak = arrived
         .recv_timeout(std::time::Duration::from_secs(60))
         .ok()

@@ -193,10 +193,6 @@ fn tagged_project(url: &str) -> Project {
     p
 }
 
-fn ok_server() -> TestServer {
-    TestServer::start(axum::Router::new().fallback(|| async { "ok" }))
-}
-
 fn step_names(p: &Project, args: &[&str]) -> Vec<String> {
     let mut full = vec!["run", ".", "--junit", "j.xml"];
     full.extend_from_slice(args);
@@ -214,7 +210,7 @@ fn step_names(p: &Project, args: &[&str]) -> Vec<String> {
 
 #[test]
 fn tags_skip_tags_and_filters_select_steps() {
-    let server = ok_server();
+    let server = TestServer::ok();
     let p = tagged_project(&server.url());
     assert_eq!(
         step_names(&p, &["--tag", "smoke"]),
@@ -230,7 +226,7 @@ fn tags_skip_tags_and_filters_select_steps() {
 
 #[test]
 fn shards_split_sorted_paths_and_cover_every_collection_once() {
-    let server = ok_server();
+    let server = TestServer::ok();
     let p = tagged_project(&server.url());
     let one = step_names(&p, &["--shard", "1/2"]);
     let two = step_names(&p, &["--shard", "2/2"]);
@@ -289,14 +285,7 @@ fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer
             server.url()
         ),
     );
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .args(["run", "c.yaml", "--junit", "j.xml"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sortie");
+    let child = p.spawn(&["run", "c.yaml", "--junit", "j.xml"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while started.load(Ordering::SeqCst) == 0 {
         assert!(Instant::now() < deadline, "the slow request never arrived");
@@ -395,14 +384,7 @@ fn ctrl_c_ends_a_long_backoff_without_another_try() {
             server.url()
         ),
     );
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"))
-        .current_dir(p.dir.path())
-        .env("NO_COLOR", "1")
-        .args(["run", "c.yaml"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sortie");
+    let child = p.spawn(&["run", "c.yaml"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while tries.load(Ordering::SeqCst) == 0 {
         assert!(Instant::now() < deadline, "the first try never arrived");

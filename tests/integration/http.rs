@@ -86,11 +86,6 @@ fn answering_proxy() -> RawServer {
     })
 }
 
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 fn proxied_step(p: &Project, url: &str, body: &str) {
     p.file(
         "c.yaml",
@@ -103,7 +98,7 @@ fn http_proxy_from_the_environment_and_from_the_flag() {
     let proxy = answering_proxy();
     let p = Project::new();
     // Nothing listens there: only the proxy can answer.
-    let target = format!("http://127.0.0.1:{}/x?y=1", closed_port());
+    let target = format!("http://127.0.0.1:{}/x?y=1", crate::support::closed_port());
     proxied_step(&p, &target, &format!("via proxy: GET {target} HTTP/1.1"));
     p.sortie_env(&[("HTTP_PROXY", &proxy.url())], &["run", "c.yaml"])
         .expect_code(0);
@@ -112,7 +107,7 @@ fn http_proxy_from_the_environment_and_from_the_flag() {
     p.sortie_env(&[("ALL_PROXY", &proxy.url())], &["run", "c.yaml"])
         .expect_code(0);
     p.sortie(&["run", "c.yaml", "--proxy", &proxy.url()]).expect_code(0);
-    assert_eq!(proxy.hits.load(Ordering::SeqCst), 4);
+    assert_eq!(proxy.hits(), 4);
 }
 
 #[test]
@@ -129,7 +124,7 @@ fn no_proxy_sends_directly_also_with_the_flag() {
     p.sortie_env(&env, &["run", "c.yaml"]).expect_code(0);
     p.sortie_env(&env[1..], &["run", "c.yaml", "--proxy", &proxy.url()])
         .expect_code(0);
-    assert_eq!(proxy.hits.load(Ordering::SeqCst), 0);
+    assert_eq!(proxy.hits(), 0);
     assert_eq!(server.hits(), 2);
 }
 
@@ -167,7 +162,7 @@ fn https_proxy_from_the_environment_tunnels_tls() {
         &["run", "c.yaml", "--cacert", "certs/ca.pem"],
     )
     .expect_code(0);
-    assert_eq!(proxy.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(proxy.hits(), 1);
     assert_eq!(server.hits(), 1);
 }
 
@@ -429,16 +424,11 @@ fn connection_errors_are_retried_for_idempotent_methods_only_unless_non_idempote
         ("GET", ", on_error: false", 1),
     ];
     for (method, retry, tries) in cases {
-        let before = server.hits.load(Ordering::SeqCst);
+        let before = server.hits();
         p.file("c.yaml", &format!("steps:\n{}", step(method, retry)));
         let run = p.sortie(&["run", "c.yaml"]);
         run.expect_code(1);
-        assert_eq!(
-            server.hits.load(Ordering::SeqCst) - before,
-            tries,
-            "{method} {retry}: {}",
-            run.stdout
-        );
+        assert_eq!(server.hits() - before, tries, "{method} {retry}: {}", run.stdout);
     }
 }
 
@@ -780,11 +770,7 @@ fn a_safe_request_on_a_connection_the_server_closed_is_sent_again_once() {
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
     assert!(run.stdout.contains("3 passed"), "{}", run.stdout);
-    assert_eq!(
-        server.hits.load(Ordering::SeqCst),
-        3,
-        "one new connection per retried request"
-    );
+    assert_eq!(server.hits(), 3, "one new connection per retried request");
 }
 
 #[test]
@@ -809,7 +795,7 @@ fn a_put_or_post_on_a_connection_the_server_closed_is_not_sent_again() {
         "{}",
         run.stdout
     );
-    assert_eq!(server.hits.load(Ordering::SeqCst), 2);
+    assert_eq!(server.hits(), 2);
 }
 
 #[test]

@@ -6,11 +6,8 @@ use crate::support::{Project, demo, normalize};
 fn the_onboarding_collections_pass() {
     let demo = demo();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = assert_cmd::Command::cargo_bin("sortie")
-        .unwrap()
-        .current_dir(root)
+    let run = crate::support::sortie_command(root)
         .env("SORTIE_DEMO_URL", demo.url())
-        .env("NO_COLOR", "1")
         .args(["run", "collections/"])
         .output()
         .unwrap();

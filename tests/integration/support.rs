@@ -42,30 +42,56 @@ impl Project {
         self.sortie_env(&[], args)
     }
 
-    /// `sortie ARGS...` with these environment variables set. Proxy variables
-    /// of the machine are removed: loopback tests must not go through a proxy.
+    /// `sortie ARGS...` with these environment variables set.
     pub fn sortie_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut cmd = Command::cargo_bin("sortie").expect("the sortie binary");
-        cmd.current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("SORTIE_DEMO_URL");
-        for name in PROXY_VARS {
-            cmd.env_remove(name);
-        }
+        let mut cmd = sortie_command(self.dir.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let output = cmd
+        run_to_end(cmd, args)
+    }
+
+    /// `sortie ARGS...` started in the project folder and left running, its output
+    /// piped: for tests that signal it or watch it while it runs.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        sortie_command(self.dir.path())
             .args(args)
-            .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .expect("sortie runs");
-        Run::from(output)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("sortie starts")
     }
 
     pub fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
     }
+}
+
+/// The `sortie` binary to run in `dir`, without color. The machine's proxy variables
+/// and demo URL are removed: loopback tests must not go through a proxy.
+pub fn sortie_command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"));
+    cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("SORTIE_DEMO_URL");
+    for name in PROXY_VARS {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+/// Runs `cmd ARGS...` to its end, within 60 seconds.
+pub fn run_to_end(cmd: std::process::Command, args: &[&str]) -> Run {
+    let output = Command::from_std(cmd)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("sortie runs");
+    Run::from(output)
+}
+
+/// A port on 127.0.0.1 that nothing listens on.
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
 }
 
 /// The environment variables reqwest reads a proxy from.
@@ -155,6 +181,11 @@ impl TestServer {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+
+    /// A server that answers `ok` to every request.
+    pub fn ok() -> TestServer {
+        TestServer::start(axum::Router::new().fallback(|| async { "ok" }))
+    }
 }
 
 /// A raw TCP server: each connection is handed to `handle` on its own thread.
@@ -183,6 +214,11 @@ impl RawServer {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many connections it accepted.
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
     }
 }
 
