@@ -106,9 +106,9 @@ fn digest_passes_against_httpbin_md5_sha256_and_a_stale_nonce() {
     let run = p.sortie(&["run", "md5.yaml", "sha256.yaml", "stale.yaml", "--junit", "j.xml", "-v"]);
     run.expect_code(0);
     assert_eq!(junit(&p.path("j.xml")).tests, 10);
-    assert!(!run.stdout.contains("passwd\""), "{}", run.stdout);
+    run.stdout_lacks("passwd\"");
     // The Authorization header is shown, masked.
-    assert!(run.stdout.contains("Authorization: ***"), "{}", run.stdout);
+    run.stdout_has("Authorization: ***");
 }
 
 #[test]
@@ -124,8 +124,8 @@ fn digest_with_a_wrong_password_gets_the_401_without_looping() {
     );
     let run = p.sortie(&["run", "c.yaml", "-vv"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("expected 2xx or 3xx, got 401"), "{}", run.stdout);
-    assert!(!run.stdout.contains("wrong-pw"), "{}", run.stdout);
+    run.stdout_has("expected 2xx or 3xx, got 401");
+    run.stdout_lacks("wrong-pw");
 }
 
 /// A digest server written from RFC 7616 for counting: MD5, qop=auth, one
@@ -241,8 +241,8 @@ fn oauth2_fetches_one_token_per_session_shared_by_sequential_and_parallel_steps(
     let run = p.sortie(&["run", "first.yaml", "second.yaml", "-vv", "--junit", "j.xml"]);
     run.expect_code(0);
     // The echo shows the bearer token sent back: masked, as is the client secret.
-    assert!(run.stdout.contains("Bearer ***"), "{}", run.stdout);
-    assert!(!run.stdout.contains("demo-secret"), "{}", run.stdout);
+    run.stdout_has("Bearer ***");
+    run.stdout_lacks("demo-secret");
     let report = p.read("j.xml");
     assert!(!report.contains("demo-secret"), "{report}");
 }
@@ -358,7 +358,7 @@ fn oauth2_fetches_again_only_once_when_every_token_is_refused() {
         2,
         "one new token per 401, never a loop"
     );
-    assert!(run.stdout.contains("status: expected 200, got 401"), "{}", run.stdout);
+    run.stdout_has("status: expected 200, got 401");
     assert!(!run.stdout.contains("xyzzy"), "tokens are secrets: {}", run.stdout);
 }
 
@@ -373,8 +373,8 @@ fn an_oauth2_token_error_names_the_endpoint_and_hides_the_secret() {
         "OAuth2 token request to {}/token: the server answered 401",
         t.server.url()
     );
-    assert!(run.stdout.contains(&expected), "{}", run.stdout);
-    assert!(!run.stdout.contains("wrong-secret-value"), "{}", run.stdout);
+    run.stdout_has(&expected);
+    run.stdout_lacks("wrong-secret-value");
     assert!(!p.read("j.xml").contains("wrong-secret-value"));
     assert_eq!(junit(&p.path("j.xml")).tests, 2);
 }

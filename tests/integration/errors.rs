@@ -59,7 +59,7 @@ steps:
             "  --> c.yaml:12:28"
         ]
     );
-    assert!(run.stderr.contains("error: 5 problems found"), "{}", run.stderr);
+    run.stderr_has("error: 5 problems found");
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn files_outside_the_file_root_are_refused() {
     );
     let run = p.sortie(&["validate", "c.yaml"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("is outside the file root"), "{}", run.stderr);
+    run.stderr_has("is outside the file root");
 }
 
 #[test]
@@ -107,11 +107,7 @@ fn an_undefined_variable_errors_the_step_and_names_it() {
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
     assert_eq!(server.hits(), 0);
-    assert!(
-        run.stdout.contains(
-            "! uses a typo  error: in `url`: undefined variable `usr` (did you mean `user`?) (step at c.yaml:4:5)"
-        ),
-        "{}",
-        run.stdout
+    run.stdout_has(
+        "! uses a typo  error: in `url`: undefined variable `usr` (did you mean `user`?) (step at c.yaml:4:5)",
     );
 }

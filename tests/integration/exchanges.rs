@@ -44,9 +44,9 @@ fn failed_exchanges_are_kept_without_verbose() {
     collection(&p, &demo.url());
     let run = p.sortie(&["run", "c.yaml", "--junit", "junit.xml"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("✓ passes  200"), "{}", run.stdout);
-    assert!(!run.stdout.contains("captured"), "{}", run.stdout);
-    assert!(run.stdout.contains("curl: curl http://127.0.0.1:"), "{}", run.stdout);
+    run.stdout_has("✓ passes  200");
+    run.stdout_lacks("captured");
+    run.stdout_has("curl: curl http://127.0.0.1:");
     let report = junit(&p.path("junit.xml"));
     let cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
     let failed = cases

@@ -27,12 +27,7 @@ fn connection_refused() {
     let p = Project::new();
     collection(&p, &format!("http://127.0.0.1:{port}/"), "");
     let run = run_faulty(&p);
-    assert!(
-        run.stdout
-            .contains(&format!("could not connect to 127.0.0.1:{port}: connection refused")),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has(format!("could not connect to 127.0.0.1:{port}: connection refused"));
 }
 
 #[test]
@@ -44,11 +39,7 @@ fn headers_never_sent_hit_the_read_timeout() {
     let p = Project::new();
     collection(&p, &server.url(), ", timeout: { read: 200ms }");
     let run = run_faulty(&p);
-    assert!(
-        run.stdout.contains("no response within 200ms (read timeout)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("no response within 200ms (read timeout)");
 }
 
 #[test]
@@ -66,11 +57,7 @@ fn a_trickling_body_hits_the_total_timeout() {
     let p = Project::new();
     collection(&p, &server.url(), ", timeout: 300ms");
     let run = run_faulty(&p);
-    assert!(
-        run.stdout.contains("timed out after 300ms (total timeout)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("timed out after 300ms (total timeout)");
 }
 
 #[test]
@@ -99,18 +86,8 @@ fn a_body_over_the_cap_fails_by_content_length_and_while_streaming() {
     );
     let run = p.sortie(&["run", "c.yaml", "--max-body", "64KiB"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("response body of 95.4 MiB is larger than the limit of 64 KiB (--max-body)"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("response body is larger than the limit of 64 KiB (--max-body)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("response body of 95.4 MiB is larger than the limit of 64 KiB (--max-body)");
+    run.stdout_has("response body is larger than the limit of 64 KiB (--max-body)");
 }
 
 #[test]
@@ -124,7 +101,7 @@ fn a_reset_in_the_middle_of_the_body() {
     let p = Project::new();
     collection(&p, &server.url(), "");
     let run = run_faulty(&p);
-    assert!(run.stdout.contains("error reading the response body"), "{}", run.stdout);
+    run.stdout_has("error reading the response body");
 }
 
 #[test]
@@ -143,12 +120,7 @@ fn a_body_that_is_not_json_fails_json_expectations() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("json $.a: expected a JSON body, got not JSON (expected ident at line 1 column 2)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("json $.a: expected a JSON body, got not JSON (expected ident at line 1 column 2)");
 }
 
 #[test]
@@ -162,12 +134,7 @@ fn a_redirect_loop_stops_at_the_limit() {
     let p = Project::new();
     collection(&p, &server.url(), ", follow_redirects: 3");
     let run = run_faulty(&p);
-    assert!(
-        run.stdout
-            .contains("too many redirects: more than 3 (follow_redirects)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("too many redirects: more than 3 (follow_redirects)");
 }
 
 #[test]
@@ -182,12 +149,7 @@ fn a_content_length_longer_than_the_body_on_an_open_connection_hits_the_read_tim
     let p = Project::new();
     collection(&p, &server.url(), ", timeout: { read: 300ms }");
     let run = run_faulty(&p);
-    assert!(
-        run.stdout
-            .contains("the server stopped sending the body for 300ms (read timeout)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("the server stopped sending the body for 300ms (read timeout)");
 }
 
 #[test]
@@ -199,7 +161,7 @@ fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
     let p = Project::new();
     collection(&p, &server.url(), "");
     let run = run_faulty(&p);
-    assert!(run.stdout.contains("error reading the response body"), "{}", run.stdout);
+    run.stdout_has("error reading the response body");
 }
 
 #[test]
@@ -224,11 +186,7 @@ fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
     );
     let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml", "-vv"]);
     run.expect_code(1);
-    assert!(
-        run.stdout.contains("json $.a: expected a JSON body, got not JSON"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("json $.a: expected a JSON body, got not JSON");
     let report = junit(&p.path("j.xml"));
     assert_eq!(report.tests, 2);
     assert_eq!(report.failures, 1);
@@ -306,12 +264,7 @@ fn a_gzip_bomb_fails_at_the_cap_with_bounded_memory() {
     let p = Project::new();
     let (run, peak_kib) = peak_memory_after_first_step(&p, &server.url());
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("response body is larger than the limit of 1 MiB (--max-body)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("response body is larger than the limit of 1 MiB (--max-body)");
     assert_eq!(junit(&p.path("j.xml")).tests, 2);
     // 1 GiB decompressed; the process never holds more than a small multiple of the cap.
     if let Some(kib) = peak_kib {
@@ -331,12 +284,7 @@ fn an_endless_chunked_body_fails_at_the_cap_with_bounded_memory() {
     let p = Project::new();
     let (run, peak_kib) = peak_memory_after_first_step(&p, &server.url());
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("response body is larger than the limit of 1 MiB (--max-body)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("response body is larger than the limit of 1 MiB (--max-body)");
     if let Some(kib) = peak_kib {
         assert!(kib < 256 * 1024, "peak memory {kib} KiB");
     }

@@ -72,7 +72,7 @@ steps:
         ]
     );
     // After the merge, the last item's capture stands.
-    assert!(run.stdout.contains("✓ after"), "{}", run.stdout);
+    run.stdout_has("✓ after");
     assert_eq!(server.hits(), 7);
 }
 
@@ -151,7 +151,7 @@ steps:
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("✓ log in as alice"), "{}", run.stdout);
+    run.stdout_has("✓ log in as alice");
     // Folder search skips `_shared/`: the fragment is not a collection.
     let run = p.sortie(&["validate", "."]);
     run.expect_code(0);
@@ -165,11 +165,7 @@ fn an_include_cycle_prints_the_cycle() {
     p.file("_b.yaml", "- include: a.yaml\n");
     let run = p.sortie(&["validate", "a.yaml"]);
     run.expect_code(2);
-    assert!(
-        run.stderr.contains("include cycle: a.yaml → _b.yaml → a.yaml"),
-        "{}",
-        run.stderr
-    );
+    run.stderr_has("include cycle: a.yaml → _b.yaml → a.yaml");
 }
 
 fn tagged_project(url: &str) -> Project {
@@ -234,7 +230,7 @@ fn shards_split_sorted_paths_and_cover_every_collection_once() {
     assert_eq!(two, ["B/b-setup", "B/b1", "B/b2"]);
     let run = p.sortie(&["run", "a.yaml", "--shard", "2/2"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("0 collections"), "{}", run.stdout);
+    run.stdout_has("0 collections");
 }
 
 #[test]

@@ -203,7 +203,7 @@ steps:
     let run = p.sortie(&["run", "c.yaml", "-vv"]);
     run.expect_code(0);
     // The request is shown and reproduced without reading the file into the report.
-    assert!(run.stdout.contains("<file "), "{}", run.stdout);
+    run.stdout_has("<file ");
 }
 
 #[test]
@@ -456,11 +456,7 @@ fn retry_until_polls_until_the_expectations_hold_and_reports_the_last_try() {
     p.file("fail.yaml", &format!("steps:\n{}", step(2)));
     let run = p.sortie(&["run", "fail.yaml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout.contains("json $.ready: expected true, got false"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("json $.ready: expected true, got false");
     assert_eq!(calls.load(Ordering::SeqCst), 5);
 }
 
@@ -491,12 +487,7 @@ fn a_connect_that_gets_no_answer_hits_the_connect_timeout() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains(&format!("timed out connecting to {addr} after 300ms")),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has(format!("timed out connecting to {addr} after 300ms"));
     drop((listener, fillers));
 }
 
@@ -549,19 +540,9 @@ steps:
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("too many redirects: more than 2 (follow_redirects)"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("refused to follow a redirect to `file`: only http and https"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("2 errored"), "{}", run.stdout);
+    run.stdout_has("too many redirects: more than 2 (follow_redirects)");
+    run.stdout_has("refused to follow a redirect to `file`: only http and https");
+    run.stdout_has("2 errored");
 }
 
 #[test]
@@ -621,12 +602,7 @@ fn the_default_body_cap_is_16_mib() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("response body of 16.0 MiB is larger than the limit of 16 MiB (--max-body)"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("response body of 16.0 MiB is larger than the limit of 16 MiB (--max-body)");
 }
 
 /// A raw server that answers `GET /enc/NAME` with `{"ok":"NAME"}` encoded with NAME, and
@@ -721,12 +697,7 @@ steps:
     );
     let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml"]);
     run.expect_code(1);
-    assert!(
-        run.stdout
-            .contains("error reading the response body: cannot decode gzip"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("error reading the response body: cannot decode gzip");
     let report = crate::support::junit(&p.path("j.xml"));
     assert_eq!(
         (report.tests, report.failures, report.errors),
@@ -769,7 +740,7 @@ fn a_safe_request_on_a_connection_the_server_closed_is_sent_again_once() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("3 passed"), "{}", run.stdout);
+    run.stdout_has("3 passed");
     assert_eq!(server.hits(), 3, "one new connection per retried request");
 }
 
@@ -786,7 +757,7 @@ fn a_put_or_post_on_a_connection_the_server_closed_is_not_sent_again() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("2 passed, 0 failed, 2 errored"), "{}", run.stdout);
+    run.stdout_has("2 passed, 0 failed, 2 errored");
     assert_eq!(
         run.stdout
             .matches("request failed: connection closed before message completed")
@@ -830,7 +801,7 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
             assert!(!shown.contains(leak), "{leak} shown:\n{shown}");
         }
     }
-    assert!(run.stdout.contains("ann:***@127.0.0.1"), "{}", run.stdout);
+    run.stdout_has("ann:***@127.0.0.1");
     assert!(
         run.stdout.contains("200"),
         "short passwords mask nothing else: {}",

@@ -179,8 +179,8 @@ steps:
     // A name nobody defines does not render: invalid input.
     let run = p.sortie(&["run", "flow.yaml", "--dry-run"]);
     run.expect_code(2);
-    assert!(run.stdout.contains("undefined variable `user`"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 request rendered, 1 could not"), "{}", run.stdout);
+    run.stdout_has("undefined variable `user`");
+    run.stdout_has("1 request rendered, 1 could not");
     assert_eq!(server.hits(), 0);
 }
 
@@ -213,7 +213,7 @@ fn rerun_failed_runs_only_the_collections_that_failed() {
     assert_eq!(server.hits(), 4);
     let run = p.sortie(&["run", "suite/good.yaml", "--rerun-failed", "first.json"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("suite/bad.yaml"), "{}", run.stderr);
+    run.stderr_has("suite/bad.yaml");
     assert_eq!(server.hits(), 4);
 
     // Nothing failed: nothing to run.
@@ -222,9 +222,9 @@ fn rerun_failed_runs_only_the_collections_that_failed() {
         .expect_code(0);
     let run = p.sortie(&["run", "--rerun-failed", "third.json"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("nothing to rerun"), "{}", run.stdout);
+    run.stdout_has("nothing to rerun");
 
     let run = p.sortie(&["run", "--rerun-failed", "suite/good.yaml"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("not a sortie JSON report"), "{}", run.stderr);
+    run.stderr_has("not a sortie JSON report");
 }

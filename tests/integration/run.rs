@@ -95,13 +95,9 @@ teardown:
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("✗ broken setup"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("- main step  skipped: setup failed"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("✓ cleanup"), "{}", run.stdout);
+    run.stdout_has("✗ broken setup");
+    run.stdout_has("- main step  skipped: setup failed");
+    run.stdout_has("✓ cleanup");
 }
 
 #[test]
@@ -129,11 +125,11 @@ teardown:
     );
     let run = p.sortie(&["run", "c.yaml", "--fail-fast"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("✓ pet [1]"), "{}", run.stdout);
-    assert!(run.stdout.contains("✓ pet [2]"), "{}", run.stdout);
-    assert!(run.stdout.contains("✗ pet [3]  404"), "{}", run.stdout);
-    assert!(!run.stdout.contains("never reached"), "{}", run.stdout);
-    assert!(run.stdout.contains("✓ cleanup"), "{}", run.stdout);
+    run.stdout_has("✓ pet [1]");
+    run.stdout_has("✓ pet [2]");
+    run.stdout_has("✗ pet [3]  404");
+    run.stdout_lacks("never reached");
+    run.stdout_has("✓ cleanup");
 }
 
 #[test]
@@ -256,8 +252,8 @@ steps:
     );
     let run = p.sortie(&["run", "c.yaml", "-vv"]);
     run.expect_code(1);
-    assert!(run.stdout.contains("captured token = ***"), "{}", run.stdout);
-    assert!(run.stdout.contains("captured sid = ***"), "{}", run.stdout);
+    run.stdout_has("captured token = ***");
+    run.stdout_has("captured sid = ***");
     // The echoed body holds the token in the query and the header: all masked.
     let token_like = regex::Regex::new(r"[A-Za-z0-9]{32}").unwrap();
     assert!(!token_like.is_match(&run.stdout), "{}", run.stdout);

@@ -124,6 +124,34 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// Fails, showing stdout, unless stdout contains `text`.
+    #[track_caller]
+    pub fn stdout_has(&self, text: impl AsRef<str>) -> &Run {
+        assert!(self.stdout.contains(text.as_ref()), "{}", self.stdout);
+        self
+    }
+
+    /// Fails, showing stdout, when stdout contains `text`.
+    #[track_caller]
+    pub fn stdout_lacks(&self, text: impl AsRef<str>) -> &Run {
+        assert!(!self.stdout.contains(text.as_ref()), "{}", self.stdout);
+        self
+    }
+
+    /// Fails, showing stderr, unless stderr contains `text`.
+    #[track_caller]
+    pub fn stderr_has(&self, text: impl AsRef<str>) -> &Run {
+        assert!(self.stderr.contains(text.as_ref()), "{}", self.stderr);
+        self
+    }
+
+    /// Fails, showing stderr, when stderr contains `text`.
+    #[track_caller]
+    pub fn stderr_lacks(&self, text: impl AsRef<str>) -> &Run {
+        assert!(!self.stderr.contains(text.as_ref()), "{}", self.stderr);
+        self
+    }
+
     /// Fails with the whole output when the exit status is not `code`.
     pub fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(

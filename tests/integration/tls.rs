@@ -183,7 +183,7 @@ fn an_unknown_ca_fails_verification_with_a_clear_message() {
         "TLS certificate of 127.0.0.1:{} not trusted: invalid peer certificate: UnknownIssuer (trust its CA",
         server.addr.port()
     );
-    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+    run.stdout_has(&expected);
     assert!(
         run.stdout.contains("--cacert"),
         "the message says what to do: {}",
@@ -223,11 +223,7 @@ fn mutual_tls_needs_the_client_certificate_and_key() {
     one_step(&p, &server.url(), "");
     let run = p.sortie(&["run", "c.yaml", "--cacert", "certs/ca.pem"]);
     run.expect_code(1);
-    assert!(
-        run.stdout.contains("client certificate? --cert FILE --key FILE"),
-        "{}",
-        run.stdout
-    );
+    run.stdout_has("client certificate? --cert FILE --key FILE");
     assert_eq!(server.hits(), 0, "{}", run.stdout);
     p.sortie(&[
         "run",
