@@ -106,10 +106,9 @@ fn a_reset_in_the_middle_of_the_body() {
 
 #[test]
 fn a_body_that_is_not_json_fails_json_expectations() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nnot json!");
-    });
+    let server = RawServer::answer(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: application/json\r\nConnection: close\r\n\r\nnot json!",
+    );
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -125,12 +124,9 @@ fn a_body_that_is_not_json_fails_json_expectations() {
 
 #[test]
 fn a_redirect_loop_stops_at_the_limit() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        // The server hangs up after each answer, so it says so: a client may not reuse the connection.
-        let _ =
-            s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    });
+    // The server hangs up after each answer, so it says so: a client may not reuse the connection.
+    let server =
+        RawServer::answer(b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     let p = Project::new();
     collection(&p, &server.url(), ", follow_redirects: 3");
     let run = run_faulty(&p);
@@ -154,10 +150,7 @@ fn a_content_length_longer_than_the_body_on_an_open_connection_hits_the_read_tim
 
 #[test]
 fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
-    });
+    let server = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
     let p = Project::new();
     collection(&p, &server.url(), "");
     let run = run_faulty(&p);

@@ -30,13 +30,8 @@ fn h2c_server() -> H2cServer {
             next.run(req)
         },
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (runtime, listener, addr) = crate::support::loopback();
+    let url = format!("http://{addr}");
     runtime.spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -591,10 +586,7 @@ steps:
 
 #[test]
 fn the_default_body_cap_is_16_mib() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 16777217\r\n\r\n");
-    });
+    let server = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 16777217\r\n\r\n");
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -811,10 +803,7 @@ fn credentials_in_the_url_are_sent_as_basic_auth_and_never_shown() {
 
 #[test]
 fn a_head_response_is_not_held_to_the_length_it_announces() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n");
-    });
+    let server = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n");
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -829,10 +818,7 @@ fn a_head_response_is_not_held_to_the_length_it_announces() {
 
 #[test]
 fn a_header_compares_as_text_with_a_number_written_or_rendered() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nX-Count: 5\r\nContent-Length: 2\r\n\r\n42");
-    });
+    let server = RawServer::answer(b"HTTP/1.1 200 OK\r\nX-Count: 5\r\nContent-Length: 2\r\n\r\n42");
     let p = Project::new();
     p.file(
         "c.yaml",

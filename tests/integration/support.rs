@@ -168,6 +168,21 @@ pub fn demo() -> sortie::demo::DemoServer {
     sortie::demo::start_background().expect("the demo API starts")
 }
 
+/// What an in-process server needs: a runtime of its own (one worker), and a
+/// listener on 127.0.0.1 and a free port.
+pub fn loopback() -> (tokio::runtime::Runtime, tokio::net::TcpListener, SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    (runtime, listener, addr)
+}
+
 /// A loopback server with routes of a test's own; counts the requests it got.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -183,15 +198,7 @@ impl TestServer {
             counter.fetch_add(1, Ordering::SeqCst);
             async move { next.run(req).await }
         }));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let (runtime, listener, addr) = loopback();
         runtime.spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -238,6 +245,14 @@ impl RawServer {
             }
         });
         RawServer { addr, hits }
+    }
+
+    /// A server that reads each request's head, writes `answer` and hangs up.
+    pub fn answer(answer: &'static [u8]) -> RawServer {
+        RawServer::start(move |mut s| {
+            let _ = read_head(&mut s);
+            let _ = std::io::Write::write_all(&mut s, answer);
+        })
     }
 
     pub fn url(&self) -> String {

@@ -102,13 +102,7 @@ impl HttpsServer {
                 next.run(req)
             },
         ));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
+        let (runtime, listener, addr) = crate::support::loopback();
         let failures = handshake_failures.clone();
         runtime.spawn(async move {
             loop {
