@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use serde_json::json;
+use sortie::check::build_predicate;
 use sortie::check::check;
+use sortie::config::LoadOptions;
 use sortie::jsonpath::JsonPath;
-use sortie::load::expect::build_predicate;
-use sortie::load::{self, LoadOptions};
+use sortie::load;
 use sortie::render::{Context, Renderer, to_mj};
 
 /// Runs `f` in rounds of a calibrated size and prints the median time per call.

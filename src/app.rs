@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::cli::{CheckArgs, Command, RunArgs};
+use crate::config::LoadOptions;
 use crate::config::{self, RunConfig};
 use crate::diagnostic::Diagnostic;
 use crate::event::Event;
 use crate::exec::{self, RunContext};
 use crate::exit;
-use crate::load::{self, LoadOptions, Loaded};
+use crate::load::{self, Loaded};
 use crate::outcome::{RunOutcome, StepOutcome};
 
 use crate::plan::{StepKind, StepPlan};
@@ -48,7 +49,7 @@ fn invalid(d: &Diagnostic) -> u8 {
 
 /// Discovers and loads; prints every error and returns None when the input is invalid.
 fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Renderer)> {
-    let files = match load::discover(paths) {
+    let files = match crate::files::discover(paths) {
         Ok(f) => f,
         Err(d) => {
             invalid(&d);

@@ -147,7 +147,7 @@ impl RequestBody {
 }
 
 fn read_error(path: &Path, e: &std::io::Error) -> String {
-    format!("cannot read `{}`: {}", path.display(), crate::load::io_reason(e))
+    format!("cannot read `{}`: {}", path.display(), crate::files::io_reason(e))
 }
 
 #[cfg(test)]

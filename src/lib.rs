@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod event;
 pub mod exec;
 pub mod exit;
+pub mod files;
 pub mod jsonpath;
 pub mod load;
 pub mod model;
@@ -25,6 +26,7 @@ pub mod report;
 pub mod session;
 pub mod source;
 pub mod text;
+pub mod yaml;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

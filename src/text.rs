@@ -1,4 +1,7 @@
-//! Small text helpers every stage shares.
+//! Small text helpers every stage shares: counting, cutting, times, and
+//! durations and sizes as people write and read them.
+
+use std::time::Duration;
 
 /// The first `max_chars` characters of `text`, with `…` when it was longer.
 pub fn cut(text: &str, max_chars: usize) -> String {
@@ -37,10 +40,53 @@ pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {
     })
 }
 
+/// `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<u64>() {
+        return Some(Duration::from_millis(ms));
+    }
+    humantime::parse_duration(text).ok()
+}
+
+/// `1.5s`, `250ms`.
+pub fn human(d: Duration) -> String {
+    if d.as_millis() < 1000 || d.subsec_millis() != 0 && d.as_secs() < 10 {
+        if d.as_millis() >= 1000 {
+            return format!("{:.1}s", d.as_secs_f64());
+        }
+        return format!("{}ms", d.as_millis());
+    }
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+/// `16 MiB`, `512 KiB`, `100 B`.
+pub fn size(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= MIB {
+        format!("{:.1} MiB", n as f64 / MIB as f64)
+    } else if n >= KIB {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} B")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use super::*;
 
+    #[test]
+    fn durations_accept_units_and_bare_milliseconds() {
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1500"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("soon"), None);
+    }
     #[test]
     fn cuts_on_characters_not_bytes() {
         assert_eq!(cut("héllo", 2), "hé…");

@@ -1,11 +1,13 @@
 //! The check stage: predicates on values a JSONPath selected, Sortie's JSON
 //! equality, diffs for failures, and JSON Schema. Pure functions, no HTTP.
 
+pub mod build;
 pub mod diff;
 pub mod equal;
 pub mod predicate;
 pub mod schema;
 
+pub use build::{build_predicate, kind, regex_error};
 pub use diff::diff;
 pub use equal::json_equal;
 pub use predicate::{JsonType, Mismatch, Predicate, check, predicate_names};

@@ -346,7 +346,7 @@ impl Cx<'_> {
         let json = render_value(&self.rc.renderer, v, &self.context(scope, dir)).map_err(|e| e.to_string())?;
         match json {
             serde_json::Value::Array(items) => Ok(items.iter().map(to_mj).collect()),
-            other => Err(format!("expected a list, got {}", crate::load::expect::kind(&other))),
+            other => Err(format!("expected a list, got {}", crate::check::kind(&other))),
         }
     }
 

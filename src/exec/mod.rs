@@ -139,7 +139,7 @@ pub async fn run_collection(
         }
     }
     let prepared = prepare_collection(rc, plan, &mut redactor, &secret_names).and_then(|(scope, base_url)| {
-        Session::new(&plan.session, &rc.session, &crate::load::request::DEFAULT_TIMEOUTS).map(|s| (scope, base_url, s))
+        Session::new(&plan.session, &rc.session, &crate::plan::DEFAULT_TIMEOUTS).map(|s| (scope, base_url, s))
     });
     match prepared {
         Err(message) => {

@@ -305,7 +305,7 @@ async fn check_file(path: &Path) -> Result<(), String> {
         Err(e) => Err(format!(
             "cannot read `{}`: {}",
             path.display(),
-            crate::load::io_reason(&e)
+            crate::files::io_reason(&e)
         )),
     }
 }

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::flow::{Cx, Place, render_value};
 use super::scope::Scope;
+use crate::check::build_predicate;
 use crate::check::predicate::json_text;
 use crate::check::{self, Mismatch};
-use crate::load::expect::build_predicate;
 use crate::outcome::{CheckResult, ExpectationFailure, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{CheckPlan, ExtractSource, RequestPlan, RetryPlan, StatusClass, StepPlan, Subject};
 use crate::redact::Redactor;

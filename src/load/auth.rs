@@ -3,8 +3,8 @@
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields};
-use crate::load::yaml::{Node, NodeKind};
 use crate::model::{ApiKeyAuth, Auth, BasicAuth, OAuth2Auth};
+use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
 
 const AUTH_KINDS: &[&str] = &["basic", "bearer", "api_key", "digest", "oauth2"];

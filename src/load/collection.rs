@@ -2,11 +2,11 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::load::read::{self, Errors, Fields, scalar_hint};
-use crate::load::yaml::{Node, NodeKind};
-use crate::load::{auth, checks};
+use crate::load::{auth, expect};
 use crate::model::{
     Collection, Defaults, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts, Tls,
 };
+use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
 
 const COLLECTION_KEYS: &[&str] = &[
@@ -264,8 +264,8 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
         request: f
             .get("request")
             .and_then(|n| request(errs, f.key_span("request").unwrap_or(n.span), n)),
-        expect: f.get("expect").and_then(|n| checks::expect(errs, n)),
-        extract: f.get("extract").and_then(|n| checks::captures(errs, n)),
+        expect: f.get("expect").and_then(|n| expect::expect(errs, n)),
+        extract: f.get("extract").and_then(|n| expect::captures(errs, n)),
         retry_until: f
             .get("retry_until")
             .and_then(|n| retry_until(errs, f.key_span("retry_until").unwrap_or(n.span), n)),

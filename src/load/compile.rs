@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::read::Errors;
-use crate::load::yaml::{Node, NodeKind};
+use crate::model::{Node, NodeKind};
 use crate::plan::{TValue, Tpl};
 use crate::render::Renderer;
 use crate::source::{Span, Spanned};
@@ -124,7 +124,7 @@ impl Compiler<'_> {
 
     /// Resolves a relative path against `dir`; it must exist and stay inside the file root.
     pub fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
-        match resolve(&self.file_root, dir, &path.value) {
+        match crate::files::resolve(&self.file_root, dir, &path.value) {
             Ok(p) => Some(p),
             Err(d) => {
                 errs.push(Diagnostic {
@@ -135,85 +135,4 @@ impl Compiler<'_> {
             }
         }
     }
-}
-
-/// Why a path named in a collection or a template cannot be read.
-pub enum PathError {
-    /// It leaves the file root, as written or once symlinks are followed.
-    Outside,
-    /// It names no readable file; the path as joined to its folder.
-    Io(std::io::Error, PathBuf),
-    Folder,
-}
-
-/// Resolves `path` against `dir`, following symlinks, and checks it is a file inside
-/// `root`: the one rule for every file a collection reads, at load or in a template.
-pub fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathError> {
-    let joined = lexical(&dir.join(path));
-    // Checked on the written path first, so a path that leaves the root is
-    // refused whether or not the file exists (and says nothing about what is there).
-    if !joined.starts_with(root) {
-        return Err(PathError::Outside);
-    }
-    let canonical = std::fs::canonicalize(&joined).map_err(|e| PathError::Io(e, joined))?;
-    if !canonical.starts_with(root) {
-        return Err(PathError::Outside);
-    }
-    if canonical.is_dir() {
-        return Err(PathError::Folder);
-    }
-    Ok(canonical)
-}
-
-/// [`resolve_in`] with the loader's wording. The error has no span yet: the caller
-/// knows where the path was written.
-pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
-    resolve_in(root, dir, path).map_err(|e| match e {
-        PathError::Outside => Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
-            "a collection reads files inside the file root only, here {}; --file-root widens it",
-            describe_root(root)
-        )),
-        PathError::Io(e, joined) => {
-            let shown = crate::load::plan::display_path(&joined);
-            let d = Diagnostic::new(match e.kind() {
-                std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
-                _ => format!("cannot read `{path}`: {}", crate::load::io_reason(&e)),
-            });
-            // Inside an included file, say where the path was looked for.
-            if shown == path {
-                d
-            } else {
-                d.with_help(format!(
-                    "a relative path starts from the folder of the file that names it: looked for `{shown}`"
-                ))
-            }
-        }
-        PathError::Folder => Diagnostic::new(format!("`{path}` is a folder, not a file")),
-    })
-}
-
-/// The file root as a person reads it.
-fn describe_root(root: &Path) -> String {
-    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
-    if cwd.as_deref() == Some(root) {
-        "the current folder".into()
-    } else {
-        format!("`{}`", root.display())
-    }
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system.
-fn lexical(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

@@ -1,89 +1,174 @@
-//! Predicates built from expected values: at load time when the value is
-//! constant, at run time after rendering when it holds a template. Also the
-//! load-time errors of expectations: a predicate's value, an inline schema.
-
-use std::sync::Arc;
+//! What a step checks and captures, as written: `expect` (status forms,
+//! predicate maps) and `extract`, every error collected; and the load-time
+//! errors of expectations (a predicate's value, an inline schema).
 
 use serde_json::Value;
 
-use crate::check::{JsonType, Predicate};
+use crate::check::{JsonType, build_predicate, predicate_names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::load::read::scalar_hint;
-use crate::load::yaml::{Node, NodeKind};
-use crate::model::step::predicate_names;
+use crate::load::read::{self, Errors, Fields, scalar_hint};
+use crate::model::{Expect, ExpectValue, Extract, ExtractSpec, Map, StatusExpect, StatusItem};
+use crate::model::{Node, NodeKind};
+use crate::source::Spanned;
 
-const JSON_TYPES: [&str; 7] = crate::check::JsonType::NAMES;
+const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "cookies", "duration", "schema"];
+const JSON_TYPES: [&str; 7] = JsonType::NAMES;
+const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 
-/// Builds one predicate from its name and its (rendered) expected value.
-pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
-    let text = |what: &str| -> Result<String, String> {
-        match value {
-            Value::String(s) => Ok(s.clone()),
-            Value::Number(n) => Ok(n.to_string()),
-            _ => Err(format!("`{name}` expects {what}, found {}", kind(value))),
-        }
+pub fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
+    if let NodeKind::Int(_) = node.kind {
+        let help = format!("write `expect: {{ status: {} }}`", node.key_text());
+        errs.expected_with("a map", "expect", node, Some(help));
+        return None;
+    }
+    let mut f = Fields::of(errs, node, "expect", "`expect`", EXPECT_KEYS)?;
+    let e = Expect {
+        status: f.get("status").and_then(|n| status(errs, n)),
+        headers: f
+            .get("headers")
+            .and_then(|n| read::map(errs, "headers", n, |errs, _, v| Some(expect_value(errs, v)))),
+        json: f
+            .get("json")
+            .and_then(|n| read::map(errs, "json", n, |errs, _, v| Some(expect_value(errs, v)))),
+        body: f.get("body").map(|n| expect_value(errs, n)),
+        cookies: f
+            .get("cookies")
+            .and_then(|n| read::map(errs, "cookies", n, |errs, _, v| Some(expect_value(errs, v)))),
+        duration: f.get("duration").map(|n| expect_value(errs, n)),
+        schema: f.get("schema").and_then(|n| {
+            if matches!(n.kind, NodeKind::Str { .. } | NodeKind::Map(_) | NodeKind::Bool(_)) {
+                return Some(n.clone());
+            }
+            errs.expected("a JSON Schema file path or an inline schema map", "schema", n);
+            None
+        }),
     };
-    let boolean = || -> Result<bool, String> {
-        value
-            .as_bool()
-            .ok_or_else(|| format!("`{name}` expects `true` or `false`, found {}", kind(value)))
-    };
-    let number = || -> Result<Value, String> {
-        match value {
-            Value::Number(_) => Ok(value.clone()),
-            _ => Err(format!("`{name}` expects a number, found {}", kind(value))),
-        }
-    };
-    Ok(match name {
-        "equals" => Predicate::Equals(value.clone()),
-        "not_equals" => Predicate::NotEquals(value.clone()),
-        "gt" => Predicate::Gt(number()?),
-        "ge" => Predicate::Ge(number()?),
-        "lt" => Predicate::Lt(number()?),
-        "le" => Predicate::Le(number()?),
-        "contains" => Predicate::Contains(value.clone()),
-        "not_contains" => Predicate::NotContains(value.clone()),
-        "starts_with" => Predicate::StartsWith(text("a string")?),
-        "ends_with" => Predicate::EndsWith(text("a string")?),
-        "matches" => {
-            let pattern = text("a regular expression")?;
-            let re = regex::Regex::new(&pattern).map_err(|e| regex_error(&e))?;
-            Predicate::Matches(Arc::new(re))
-        }
-        "exists" => Predicate::Exists(boolean()?),
-        "empty" => Predicate::Empty(boolean()?),
-        "type" => {
-            let t = text("a type name")?;
-            Predicate::Type(
-                t.parse::<JsonType>()
-                    .map_err(|_| match did_you_mean(&t, JSON_TYPES.iter().copied()) {
-                        Some(s) => format!("unknown type `{t}` (did you mean `{s}`?)"),
-                        None => format!("unknown type `{t}`: expected one of {}", JSON_TYPES.join(", ")),
-                    })?,
-            )
-        }
-        "length" => match value {
-            Value::Number(_) => Predicate::Length(vec![Predicate::Equals(value.clone())]),
-            Value::Object(map) => {
-                let mut inner = Vec::new();
-                for (k, v) in map {
-                    inner.push(build_predicate(k, v)?);
+    f.finish(errs);
+    Some(e)
+}
+
+fn status(errs: &mut Errors, node: &Node) -> Option<Spanned<StatusExpect>> {
+    let item = |errs: &mut Errors, n: &Node| -> Option<StatusItem> {
+        match &n.kind {
+            NodeKind::Int(i) if (100..=599).contains(i) => Some(StatusItem::Code(*i as u16)),
+            NodeKind::Str { value, .. } => {
+                let b = value.as_bytes();
+                if b.len() == 3 && (b'1'..=b'5').contains(&b[0]) && b[1..].eq_ignore_ascii_case(b"xx") {
+                    Some(StatusItem::Class(b[0] - b'0'))
+                } else if let Ok(code) = value.parse::<u16>()
+                    && (100..=599).contains(&code)
+                {
+                    Some(StatusItem::Code(code))
+                } else {
+                    errs.push(Diagnostic::at(
+                        format!("`{value}` is not a status: write a code such as 200, or a class such as \"2xx\""),
+                        n.span,
+                    ));
+                    None
                 }
-                Predicate::Length(inner)
             }
             _ => {
-                return Err(format!(
-                    "`length` expects a number or a map of predicates, found {}",
-                    kind(value)
-                ));
+                errs.expected("a status code (100 to 599) or a class such as \"2xx\"", "status", n);
+                None
             }
-        },
-        "one_of" => match value {
-            Value::Array(items) => Predicate::OneOf(items.clone()),
-            _ => return Err(format!("`one_of` expects a list, found {}", kind(value))),
-        },
-        other => return Err(format!("unknown predicate `{other}`")),
-    })
+        }
+    };
+    let s = match &node.kind {
+        NodeKind::Seq(items) => StatusExpect::Any(items.iter().filter_map(|n| item(errs, n)).collect()),
+        _ => StatusExpect::One(item(errs, node)?),
+    };
+    Some(Spanned::new(s, node.span))
+}
+
+/// A map is read as predicates only when every key is a predicate name.
+fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
+    let NodeKind::Map(entries) = &node.kind else {
+        return ExpectValue::Plain(node.clone());
+    };
+    let is_predicate = |k: &Node| k.as_str().is_some_and(|k| predicate_names().contains(&k));
+    if entries.is_empty() || !entries.iter().all(|(k, _)| is_predicate(k)) {
+        // A map that mixes a predicate with a near-miss is almost surely a typo.
+        if entries.iter().any(|(k, _)| is_predicate(k)) {
+            for (k, _) in entries.iter().filter(|(k, _)| !is_predicate(k)) {
+                let name = k.key_text();
+                let mut d = Diagnostic::at(format!("unknown predicate `{name}`"), k.span);
+                if let Some(s) = did_you_mean(&name, predicate_names().iter().copied()) {
+                    d = d.with_help(format!(
+                        "did you mean `{s}`? (use `equals:` to compare with a literal map)"
+                    ));
+                } else {
+                    d = d.with_help("a map mixing predicates and other keys is ambiguous: use `equals:` to compare with a literal map");
+                }
+                errs.push(d);
+            }
+        }
+        return ExpectValue::Plain(node.clone());
+    }
+    ExpectValue::Predicates(
+        entries
+            .iter()
+            .map(|(k, v)| (Spanned::new(k.key_text(), k.span), v.clone()))
+            .collect(),
+    )
+}
+
+/// `extract:`, a map of names to captures.
+pub fn captures(errs: &mut Errors, node: &Node) -> Option<Map<Extract>> {
+    if let Some(path) = node.as_str() {
+        // `extract: $.id` names no variable.
+        let name = path
+            .rsplit(['.', '[', '$'])
+            .map(|s| s.trim_matches(|c: char| !c.is_alphanumeric() && c != '_'))
+            .find(|s| !s.is_empty())
+            .unwrap_or("name");
+        let help = format!("name the variable to capture into: `extract: {{ {name}: {path} }}`");
+        errs.expected_with("a map", "extract", node, Some(help));
+        return None;
+    }
+    read::map(errs, "extract", node, |errs, _, v| extract(errs, v))
+}
+
+fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
+    if let NodeKind::Str { value, .. } = &node.kind {
+        if !value.starts_with('$') {
+            let path = crate::jsonpath::rooted(value);
+            errs.push(
+                Diagnostic::at(
+                    "a capture written as a string is a JSONPath, which starts with `$`",
+                    node.span,
+                )
+                .with_help(format!(
+                    "did you mean `{path}`? Other sources: `{{ header: Name }}`, `{{ cookie: name }}`, \
+                         `{{ status: true }}`, `{{ regex: '...' }}`"
+                )),
+            );
+            return None;
+        }
+        return Some(Extract::Path(Spanned::new(value.clone(), node.span)));
+    }
+    let mut f = Fields::of(errs, node, "extract", "a capture", EXTRACT_KEYS)?;
+    let present: Vec<&str> = EXTRACT_KEYS.iter().copied().filter(|k| f.has(k)).collect();
+    match present.as_slice() {
+        [_] => {}
+        [] if EXTRACT_KEYS.iter().any(|k| f.misspelled(k)) => {}
+        [] => errs.push(
+            Diagnostic::at("a capture needs a source", node.span)
+                .with_help("name one of json, header, cookie, status or regex: `{ header: ETag }`"),
+        ),
+        [first, second, ..] => errs.push(Diagnostic::at(
+            format!("a capture has one source; this one has `{first}` and `{second}`"),
+            f.key_span(second).unwrap_or(node.span),
+        )),
+    }
+    let spec = ExtractSpec {
+        json: f.get("json").and_then(|n| read::string(errs, "json", n)),
+        header: f.get("header").and_then(|n| read::string(errs, "header", n)),
+        cookie: f.get("cookie").and_then(|n| read::string(errs, "cookie", n)),
+        status: f.get("status").and_then(|n| read::boolean(errs, "status", n)),
+        regex: f.get("regex").and_then(|n| read::string(errs, "regex", n)),
+    };
+    f.finish(errs);
+    Some(Extract::Spec(spec))
 }
 
 /// The load-time error of predicate `name` with the value `node`, pointed at
@@ -172,34 +257,4 @@ fn node_at<'a>(node: &'a Node, pointer: &str) -> Option<&'a Node> {
         };
     }
     Some(at)
-}
-
-/// A regex error on one line (the crate's own text spans several).
-pub fn regex_error(e: &regex::Error) -> String {
-    match e {
-        regex::Error::Syntax(s) => {
-            let last = s
-                .lines()
-                .rev()
-                .find(|l| l.starts_with("error:"))
-                .unwrap_or("invalid syntax");
-            format!(
-                "invalid regular expression: {}",
-                last.trim_start_matches("error:").trim()
-            )
-        }
-        _ => format!("invalid regular expression: {e}"),
-    }
-}
-
-/// What kind of JSON value this is, for "expected X, found Y" messages.
-pub fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
 }

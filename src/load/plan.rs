@@ -11,10 +11,11 @@ use crate::load::collection;
 use crate::load::compile::Compiler;
 use crate::load::read::Errors;
 use crate::load::request::{RequestDefaults, request};
-use crate::load::yaml::{self, NodeKind};
+use crate::model::NodeKind;
 use crate::model::{Collection, Map, Parallel, Step};
 use crate::plan::{CollectionPlan, GroupPlan, IncludePlan, SessionPlan, StepKind, StepPlan, TValue};
 use crate::source::{FileId, Sources, Span, Spanned};
+use crate::yaml;
 
 /// What `parallel: true` means: all at once, up to this many in flight.
 pub const MAX_IN_FLIGHT: usize = 256;
@@ -183,7 +184,7 @@ impl<'a> Planner<'a> {
         errs: &mut Errors,
         dir: &Path,
         inc: &Spanned<String>,
-        args: Option<&Map<crate::load::yaml::Node>>,
+        args: Option<&Map<crate::model::Node>>,
         d: &RequestDefaults,
     ) -> Option<IncludePlan> {
         let path = self.compiler.path(errs, dir, inc)?;
@@ -191,7 +192,7 @@ impl<'a> Planner<'a> {
             let cycle: Vec<String> = self.include_stack[pos..]
                 .iter()
                 .chain(std::iter::once(&path))
-                .map(|p| display_path(p))
+                .map(|p| crate::files::display_path(p))
                 .collect();
             errs.push(Diagnostic::at(
                 format!("include cycle: {}", cycle.join(" → ")),
@@ -202,7 +203,7 @@ impl<'a> Planner<'a> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                let reason = crate::load::io_reason(&e);
+                let reason = crate::files::io_reason(&e);
                 errs.push(Diagnostic::at(
                     format!("cannot read `{}`: {reason}", inc.value),
                     inc.span,
@@ -210,9 +211,11 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
-        let file = self
-            .sources
-            .add(display_path(&path), path.clone(), Arc::from(text.as_str()));
+        let file = self.sources.add(
+            crate::files::display_path(&path),
+            path.clone(),
+            Arc::from(text.as_str()),
+        );
         let root = match yaml::parse(file, &text) {
             Ok(root) => root,
             Err(d) => {
@@ -238,7 +241,7 @@ impl<'a> Planner<'a> {
 /// Keys of an included file that an include does not apply: its steps run
 /// with the including collection's session, base URL and secrets. A silent
 /// `secrets:` would show a value the author meant to hide.
-fn ignored_in_include(errs: &mut Errors, root: &crate::load::yaml::Node) {
+fn ignored_in_include(errs: &mut Errors, root: &crate::model::Node) {
     let NodeKind::Map(entries) = &root.kind else { return };
     for (key, _) in entries {
         if let Some(k) = key.as_str().filter(|k| ["base_url", "defaults", "secrets"].contains(k)) {
@@ -253,7 +256,7 @@ fn ignored_in_include(errs: &mut Errors, root: &crate::load::yaml::Node) {
 }
 
 /// Variables: a map of values that may hold templates; `env` is not a name they may take.
-fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::load::yaml::Node>>) -> Vec<(String, TValue)> {
+fn vars(c: &Compiler, errs: &mut Errors, vars: Option<&Map<crate::model::Node>>) -> Vec<(String, TValue)> {
     for (name, _) in vars.iter().flat_map(|m| m.iter()) {
         if name.value == "env" {
             errs.push(Diagnostic::at(
@@ -316,14 +319,5 @@ fn captures_of<'a>(step: &'a StepPlan, names: &mut Vec<(&'a str, Span)>) {
         StepKind::Request(r) => names.extend(r.extract.iter().map(|x| (x.name.as_str(), x.span))),
         StepKind::Group(g) => g.steps.iter().for_each(|s| captures_of(s, names)),
         StepKind::Include(i) => i.steps.iter().for_each(|s| captures_of(s, names)),
-    }
-}
-
-/// A path as a person reads it: relative to the current directory when inside it.
-pub fn display_path(p: &Path) -> String {
-    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
-    match cwd.as_ref().and_then(|cwd| p.strip_prefix(cwd).ok()) {
-        Some(rel) => rel.display().to_string(),
-        None => p.display().to_string(),
     }
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::load::yaml::{Node, NodeKind};
 use crate::model::{DurationValue, Map};
+use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
 
 /// The errors found so far in one file.
@@ -54,7 +54,7 @@ pub fn scalar_hint(node: &Node, wanted: impl Fn(&NodeKind) -> bool) -> Option<St
     let NodeKind::Str { value, plain } = &node.kind else {
         return None;
     };
-    let unquoted = crate::load::yaml::plain_scalar(value);
+    let unquoted = crate::yaml::plain_scalar(value);
     if !plain && !matches!(unquoted, NodeKind::Str { .. }) && wanted(&unquoted) {
         return Some(format!("remove the quotes: in quotes, `{value}` is a string"));
     }
@@ -209,20 +209,11 @@ pub fn uint<T: TryFrom<i64>>(
     None
 }
 
-/// `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if let Ok(ms) = text.parse::<u64>() {
-        return Some(Duration::from_millis(ms));
-    }
-    humantime::parse_duration(text).ok()
-}
-
 /// A duration node (`250ms`, `5s`, or whole milliseconds), or the error that says why not.
 pub fn duration_of(key: &str, node: &Node) -> Result<Duration, Diagnostic> {
     let parsed = match &node.kind {
         NodeKind::Int(ms) if *ms >= 0 => Some(Duration::from_millis(*ms as u64)),
-        NodeKind::Str { value, .. } => parse_duration(value),
+        NodeKind::Str { value, .. } => crate::text::parse_duration(value),
         _ => None,
     };
     parsed.ok_or_else(|| {
@@ -306,18 +297,4 @@ pub fn map<'a, V>(
 /// A map whose values may be any YAML value.
 pub fn any_map(errs: &mut Errors, key: &str, node: &Node) -> Option<Map<Node>> {
     map(errs, key, node, |_, _, v| Some(v.clone()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_accept_units_and_bare_milliseconds() {
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
-        assert_eq!(parse_duration("1500"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("soon"), None);
-    }
 }

@@ -6,29 +6,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::check::Schema;
+use crate::check::{build_predicate, regex_error};
 use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
 use crate::load::compile::Compiler;
-use crate::load::expect::{build_predicate, predicate_error, regex_error, schema_error};
+use crate::load::expect::{predicate_error, schema_error};
 use crate::load::read::Errors;
-use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Auth, Body, Defaults, Expect, ExpectValue, Extract, Map, Redirects, Request, Retry, StatusExpect, StatusItem, Step,
     Timeout,
 };
+use crate::model::{Node, NodeKind};
 use crate::plan::{
-    AuthPlan, BodyPlan, CheckPlan, ExpectPlan, ExtractPlan, ExtractSource, PartPlan, RequestPlan, RetryPlan,
-    StatusClass, Subject, TValue, Timeouts,
+    AuthPlan, BodyPlan, CheckPlan, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUTS, ExpectPlan, ExtractPlan, ExtractSource,
+    PartPlan, RequestPlan, RetryPlan, StatusClass, Subject, TValue, Timeouts,
 };
 use crate::source::Spanned;
-
-/// The built-in safe defaults (FORMAT.md, "Safe defaults and limits").
-pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
-    connect: Duration::from_secs(10),
-    read: Duration::from_secs(30),
-    total: Duration::from_secs(60),
-};
-pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
 
 /// The collection-wide settings every request starts from, compiled once.
 pub struct RequestDefaults {
@@ -431,7 +424,7 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
                     t
                 }
                 Err(e) => {
-                    let reason = crate::load::io_reason(&e);
+                    let reason = crate::files::io_reason(&e);
                     errs.push(Diagnostic::at(
                         format!("cannot read schema `{value}`: {reason}"),
                         node.span,

@@ -4,9 +4,11 @@
 //! The loader (`load/`) builds them from YAML by hand so that every error of
 //! a file is reported with its place; the planner (`load/plan`) compiles them.
 
+mod node;
 mod schema;
 pub mod step;
 
+pub use node::{Node, NodeKind};
 pub use schema::{DurationValue, Map, strip_null};
 pub use step::{
     ApiKeyAuth, Auth, BasicAuth, Body, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel, Part,
@@ -15,7 +17,6 @@ pub use step::{
 
 use schemars::JsonSchema;
 
-use crate::load::yaml::Node;
 use crate::source::Spanned;
 
 /// One collection file: a named sequence of steps run over one HTTP session.

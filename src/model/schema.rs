@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::load::yaml::Node;
+use crate::model::Node;
 use crate::source::Spanned;
 
 impl<T: JsonSchema> JsonSchema for Spanned<T> {
@@ -130,10 +130,10 @@ pub(crate) fn one_source(schema: &mut Schema) {
 pub(crate) fn expect_value_schema(generator: &mut SchemaGenerator) -> Schema {
     let _ = generator;
     let mut predicates = serde_json::Map::new();
-    for name in super::step::predicate_names() {
+    for name in crate::check::predicate_names() {
         predicates.insert((*name).into(), serde_json::json!(true));
     }
-    let names: Vec<&str> = super::step::predicate_names().to_vec();
+    let names: Vec<&str> = crate::check::predicate_names().to_vec();
     // A map mixing predicates with other keys is refused, as the loader does.
     json_schema!({
         "description": "A plain value (must be equal) or a map of predicates, all of which must hold.",

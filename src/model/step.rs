@@ -3,11 +3,10 @@
 use schemars::JsonSchema;
 
 use super::schema::{DurationValue, Map};
-use crate::load::yaml::Node;
+use crate::model::Node;
 use crate::source::{Span, Spanned};
 
 /// The predicate names an expectation map may use.
-pub use crate::check::predicate_names;
 
 /// A step is exactly one of: a request step (`request`), a group (`group`),
 /// or an include (`include`).

@@ -127,9 +127,9 @@ fn hmac_sha256(value: String, key: String) -> Result<String, Error> {
 }
 
 /// Resolves `path` against the template's folder by the loader's rule
-/// ([`crate::load::compile::resolve_in`]), in a template function's words.
+/// ([`crate::files::resolve_in`]), in a template function's words.
 fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf, Error> {
-    use crate::load::compile::{PathError, resolve_in};
+    use crate::files::{PathError, resolve_in};
     // Without a folder in the context (a render that did not set one), the root is the base.
     let dir = state
         .lookup(DIR_KEY)
@@ -141,7 +141,7 @@ fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf
             PathError::Io(e, joined) => {
                 let why = match e.kind() {
                     std::io::ErrorKind::NotFound => "no such file".to_string(),
-                    _ => crate::load::io_reason(&e),
+                    _ => crate::files::io_reason(&e),
                 };
                 format!("{func}: cannot read `{path}` ({}): {why}", joined.display())
             }
@@ -152,7 +152,7 @@ fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf
 
 fn read_text(resolved: &Path, func: &str, path: &str) -> Result<String, Error> {
     std::fs::read_to_string(resolved)
-        .map_err(|e| invalid(format!("{func}: cannot read `{path}`: {}", crate::load::io_reason(&e))))
+        .map_err(|e| invalid(format!("{func}: cannot read `{path}`: {}", crate::files::io_reason(&e))))
 }
 
 /// A list of maps keyed by the header row, every value a string, columns in file order.

@@ -1,10 +1,10 @@
 //! The JSON report (`--report-json`): every collection and step run with its
 //! request, response, captures and each expectation's result, in a documented
 //! and versioned shape (`schemas/report.schema.json`, derived from the types
-//! here). Also reads a report back for `--rerun-failed`.
+//! here). `--rerun-failed` reads it back (`config::rerun`).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use schemars::JsonSchema;
@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Reporter;
 use super::write::write_atomic;
-use crate::diagnostic::Diagnostic;
 use crate::event::Event;
 use crate::outcome::{self, CollectionOutcome, Counts, RunOutcome, StepOutcome};
 
-/// The version of the report format this build writes (and reads for `--rerun-failed`).
+/// The version of the report format this build writes (and `--rerun-failed` reads).
 /// It changes only when a field is removed or changes meaning; new fields may
 /// appear within a version.
 pub const VERSION: u32 = 1;
@@ -336,77 +335,6 @@ impl Reporter for JsonReporter {
 
 /// The least of a report `--rerun-failed` needs; any other field is ignored,
 /// so a report from a newer sortie of the same version still reads.
-#[derive(Deserialize)]
-struct Rerun {
-    version: u32,
-    collections: Vec<RerunCollection>,
-}
-
-#[derive(Deserialize)]
-struct RerunCollection {
-    file: String,
-    steps: Vec<RerunStep>,
-}
-
-#[derive(Deserialize)]
-struct RerunStep {
-    status: Status,
-}
-
-/// The collections with a failed or errored step in a JSON report, in report
-/// order. With `given` paths, each must be among the collections they hold
-/// (a file, or a file inside a folder); the paths are returned as discovered
-/// there. Empty when nothing failed.
-pub fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
-    let text = crate::load::read_text(report, "--rerun-failed report")?;
-    let parsed: Rerun = serde_json::from_str(&text).map_err(|e| {
-        Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))
-            .with_help("pass a file written by `sortie run --report-json FILE`")
-    })?;
-    if parsed.version != VERSION {
-        return Err(Diagnostic::new(format!(
-            "`{}` is a version {} report; this sortie reads version {VERSION}",
-            report.display(),
-            parsed.version
-        )));
-    }
-    let mut failed: Vec<PathBuf> = Vec::new();
-    for c in parsed.collections {
-        let bad = c
-            .steps
-            .iter()
-            .any(|s| matches!(s.status, Status::Failed | Status::Errored));
-        let path = PathBuf::from(c.file);
-        if bad && !failed.contains(&path) {
-            failed.push(path);
-        }
-    }
-    if given.is_empty() || failed.is_empty() {
-        return Ok(failed);
-    }
-    let found = crate::load::discover(given)?;
-    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let found: Vec<(PathBuf, PathBuf)> = found.into_iter().map(|p| (canonical(&p), p)).collect();
-    failed
-        .iter()
-        .map(|want| {
-            let key = canonical(want);
-            found
-                .iter()
-                .find(|(c, _)| *c == key)
-                .map(|(_, p)| p.clone())
-                .ok_or_else(|| {
-                    Diagnostic::new(format!(
-                        "`{}` failed in `{}` but is not among the given paths",
-                        want.display(),
-                        report.display()
-                    ))
-                    .with_help("give paths that hold it, or no path to rerun every failed collection")
-                })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 #[path = "json_tests.rs"]
 mod tests;

@@ -34,8 +34,9 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
-use super::{BodyBuf, SendError, body_error, body_stalled, human, over_limit};
+use super::{BodyBuf, SendError, body_error, body_stalled, over_limit};
 use crate::plan::Timeouts;
+use crate::text::human;
 
 type Sender = SendRequest<reqwest::Body>;
 

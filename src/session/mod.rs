@@ -18,6 +18,7 @@ use reqwest::{Method, Url};
 
 use crate::body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
+use crate::text::{human, size};
 
 /// What every session of a run shares, from the command line.
 #[derive(Debug, Clone)]
@@ -598,31 +599,5 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         e.to_string()
     } else {
         parts.join(": ")
-    }
-}
-
-/// `1.5s`, `250ms`.
-pub fn human(d: Duration) -> String {
-    if d.as_millis() < 1000 || d.subsec_millis() != 0 && d.as_secs() < 10 {
-        if d.as_millis() >= 1000 {
-            return format!("{:.1}s", d.as_secs_f64());
-        }
-        return format!("{}ms", d.as_millis());
-    }
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
-}
-
-/// `16 MiB`, `512 KiB`, `100 B`.
-pub fn size(n: u64) -> String {
-    const KIB: u64 = 1024;
-    const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n.is_multiple_of(MIB) {
-        format!("{} MiB", n / MIB)
-    } else if n >= MIB {
-        format!("{:.1} MiB", n as f64 / MIB as f64)
-    } else if n >= KIB {
-        format!("{} KiB", n / KIB)
-    } else {
-        format!("{n} B")
     }
 }

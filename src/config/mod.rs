@@ -1,18 +1,31 @@
 //! Command-line arguments, the environment and vars files → [`RunConfig`].
 //! The only code that sees clap types.
 
+mod rerun;
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use indexmap::IndexMap;
 
 use crate::cli::{ColorChoice, RunArgs};
 use crate::diagnostic::Diagnostic;
 use crate::exec::Selection;
-use crate::load::{LoadOptions, read::parse_duration, yaml};
 use crate::session::SessionOptions;
 use crate::source::Sources;
+use crate::text::parse_duration;
+use crate::yaml;
+
+/// What loading needs besides the paths.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Files read by a collection must resolve inside this folder.
+    pub file_root: PathBuf,
+    /// `--timeout`: the default total timeout of every request.
+    pub timeout: Option<Duration>,
+}
 
 /// The default response body cap: 16 MiB after decompression.
 pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
@@ -89,7 +102,7 @@ pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     };
     Ok(RunConfig {
         paths: match &args.rerun_failed {
-            Some(report) => crate::report::json::rerun_paths(report, &args.paths)?,
+            Some(report) => rerun::rerun_paths(report, &args.paths)?,
             None => args.paths.clone(),
         },
         load: LoadOptions { file_root, timeout },
@@ -171,7 +184,7 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
 
 /// A YAML or JSON mapping of variables.
 fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnostic> {
-    let text = crate::load::read_text(path, "--vars-file")?;
+    let text = crate::files::read_text(path, "--vars-file")?;
     let mut sources = Sources::default();
     let file = sources.add(path.display().to_string(), path.to_path_buf(), text.as_str().into());
     let render =
@@ -188,7 +201,7 @@ fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnos
 
 /// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
 pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
-    let text = crate::load::read_text(path, "--env-file")?;
+    let text = crate::files::read_text(path, "--env-file")?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();

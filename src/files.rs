@@ -1,0 +1,156 @@
+//! Files and paths: finding collection files, reading a file named on the
+//! command line, and the one rule for every file a collection reads (it must
+//! resolve inside the file root). A leaf: the loader, the template functions,
+//! the session's bodies and the config all use it.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+
+/// Finds the collection files named by `paths`: files as given, folders
+/// searched recursively for `*.yaml` / `*.yml` (sorted; names starting with
+/// `_` or `.` are skipped, so fragments for `include` can live in `_shared/`).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut found = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Diagnostic::new(format!("cannot read `{}`: {}", path.display(), io_reason(&e))))?;
+        if meta.is_dir() {
+            let mut in_dir = Vec::new();
+            walk(path, &mut in_dir)
+                .map_err(|e| Diagnostic::new(format!("cannot read folder `{}`: {e}", path.display())))?;
+            in_dir.sort();
+            found.extend(in_dir);
+        } else {
+            found.push(path.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    Ok(found)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('_') || name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// `No such file or directory (os error 2)` → `no such file or directory`.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        // What `read_to_string` says of a file that is not UTF-8.
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads a text file named on the command line; the error says which option named it.
+pub fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::new(format!("cannot read {what} `{}`: {}", path.display(), io_reason(&e))))
+}
+
+/// A path as a person reads it: relative to the current directory when inside it.
+pub fn display_path(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+    match cwd.as_ref().and_then(|cwd| p.strip_prefix(cwd).ok()) {
+        Some(rel) => rel.display().to_string(),
+        None => p.display().to_string(),
+    }
+}
+
+/// Why a path named in a collection or a template cannot be read.
+pub enum PathError {
+    /// It leaves the file root, as written or once symlinks are followed.
+    Outside,
+    /// It names no readable file; the path as joined to its folder.
+    Io(std::io::Error, PathBuf),
+    Folder,
+}
+
+/// Resolves `path` against `dir`, following symlinks, and checks it is a file inside
+/// `root`: the one rule for every file a collection reads, at load or in a template.
+pub fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathError> {
+    let joined = lexical(&dir.join(path));
+    // Checked on the written path first, so a path that leaves the root is
+    // refused whether or not the file exists (and says nothing about what is there).
+    if !joined.starts_with(root) {
+        return Err(PathError::Outside);
+    }
+    let canonical = std::fs::canonicalize(&joined).map_err(|e| PathError::Io(e, joined))?;
+    if !canonical.starts_with(root) {
+        return Err(PathError::Outside);
+    }
+    if canonical.is_dir() {
+        return Err(PathError::Folder);
+    }
+    Ok(canonical)
+}
+
+/// [`resolve_in`] with the loader's wording. The error has no span yet: the caller
+/// knows where the path was written.
+pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
+    resolve_in(root, dir, path).map_err(|e| match e {
+        PathError::Outside => Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
+            "a collection reads files inside the file root only, here {}; --file-root widens it",
+            describe_root(root)
+        )),
+        PathError::Io(e, joined) => {
+            let shown = display_path(&joined);
+            let d = Diagnostic::new(match e.kind() {
+                std::io::ErrorKind::NotFound => format!("file not found: `{path}`"),
+                _ => format!("cannot read `{path}`: {}", io_reason(&e)),
+            });
+            // Inside an included file, say where the path was looked for.
+            if shown == path {
+                d
+            } else {
+                d.with_help(format!(
+                    "a relative path starts from the folder of the file that names it: looked for `{shown}`"
+                ))
+            }
+        }
+        PathError::Folder => Diagnostic::new(format!("`{path}` is a folder, not a file")),
+    })
+}
+
+/// The file root as a person reads it.
+fn describe_root(root: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+    if cwd.as_deref() == Some(root) {
+        "the current folder".into()
+    } else {
+        format!("`{}`", root.display())
+    }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
