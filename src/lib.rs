@@ -3,12 +3,9 @@
 //! The pipeline: load → validate → render → send → check → report.
 
 mod app;
-pub mod auth;
-pub mod body;
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod curl;
 pub mod demo;
 pub mod diagnostic;
 pub mod event;

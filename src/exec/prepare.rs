@@ -7,11 +7,11 @@ use reqwest::{Method, Url};
 
 use super::flow::{Cx, render_value};
 use super::scope::Scope;
-use crate::auth::{Dynamic, OAuth2Client};
-use crate::body::RequestBody;
 use crate::plan::{AuthPlan, BodyPlan, RequestPlan, StepPlan, TValue};
 use crate::render::{Context, RenderError};
 use crate::session::Prepared;
+use crate::session::auth::{Dynamic, OAuth2Client};
+use crate::session::request_body::RequestBody;
 
 /// Why a request could not be prepared; the step errors with this message.
 pub type PrepareError = String;
@@ -31,12 +31,15 @@ impl Cx<'_> {
             .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
         let url_text = r.url.template.render_string(renderer, &ctx).map_err(|e| at("url", e))?;
         let mut url = self.join_url(&url_text)?;
-        if let Some((user, password)) = crate::auth::url_credentials(&url) {
+        if let Some((user, password)) = crate::session::auth::url_credentials(&url) {
             // Credentials in the URL (`http://user:pass@host/`, or a token as the user): the
             // redactor masks them in any URL by position; the Basic header they are sent as is
             // a secret, and so is the credential itself wherever else it shows (a server
             // echoing it), when long enough not to mask unrelated text.
-            self.secret(&crate::auth::basic_token(&user, password.as_deref().unwrap_or("")));
+            self.secret(&crate::session::auth::basic_token(
+                &user,
+                password.as_deref().unwrap_or(""),
+            ));
             let credential = password.as_deref().unwrap_or(&user);
             if credential.chars().count() >= crate::redact::MIN_LEARNED {
                 self.secret(credential);
@@ -78,7 +81,7 @@ impl Cx<'_> {
                     let u = render(username, "auth.basic.username")?;
                     let p = render(password, "auth.basic.password")?;
                     self.secret(&p);
-                    let token = crate::auth::basic_token(&u, &p);
+                    let token = crate::session::auth::basic_token(&u, &p);
                     // A server that echoes the header back must not show the password encoded.
                     self.secret(&token);
                     headers.push(("Authorization".into(), format!("Basic {token}")));

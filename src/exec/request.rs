@@ -165,7 +165,7 @@ impl Cx<'_> {
             tries += 1;
             *attempts += 1;
             let secret = |v: &str| self.secret(v);
-            let result = crate::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret)
+            let result = crate::session::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret)
                 .await
                 .map(|sent| {
                     if sent.authorization.is_some() {
@@ -387,7 +387,7 @@ impl Cx<'_> {
         let body = p.body.as_ref().map(|b| redactor.string(&b.excerpt(EXCERPT)));
         let curl_body = p.body.as_ref().map(|b| redactor.string(&b.curl_data(EXCERPT)));
         let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
+        let curl = crate::session::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
         RequestSummary {
             method: p.method.to_string(),
             url,

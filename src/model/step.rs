@@ -6,8 +6,6 @@ use super::schema::{DurationValue, Map};
 use crate::model::Node;
 use crate::source::{Span, Spanned};
 
-/// The predicate names an expectation map may use.
-
 /// A step is exactly one of: a request step (`request`), a group (`group`),
 /// or an include (`include`).
 #[derive(Debug, Clone, JsonSchema)]

@@ -34,7 +34,8 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
-use super::{BodyBuf, SendError, body_error, body_stalled, over_limit};
+use super::error::SendError;
+use super::response_body::{BodyBuf, body_error, body_stalled, over_limit};
 use crate::plan::Timeouts;
 use crate::text::human;
 
@@ -438,8 +439,8 @@ fn is_safe(method: &Method) -> bool {
 
 /// `Authorization: Basic …` from the user and password of `url`, percent-decoded.
 fn userinfo_basic(url: &Url) -> Option<HeaderValue> {
-    let (user, password) = crate::auth::url_credentials(url)?;
-    let token = crate::auth::basic_token(&user, password.as_deref().unwrap_or(""));
+    let (user, password) = crate::session::auth::url_credentials(url)?;
+    let token = crate::session::auth::basic_token(&user, password.as_deref().unwrap_or(""));
     let mut value = HeaderValue::try_from(format!("Basic {token}")).ok()?;
     value.set_sensitive(true);
     Some(value)

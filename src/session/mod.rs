@@ -5,7 +5,13 @@
 //! Plain-http HTTP/1.1 goes through Sortie's own transport ([`h1`]); https,
 //! proxies and HTTP/2 through reqwest. Both share the cookie jar.
 
+pub mod auth;
+pub mod curl;
+mod error;
 mod h1;
+mod redirect;
+pub mod request_body;
+mod response_body;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,9 +22,12 @@ use reqwest::cookie::Jar;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
-use crate::body::RequestBody;
+use self::error::describe;
+pub use self::error::{SendError, chain};
+use self::redirect::Hop;
+use self::request_body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
-use crate::text::{human, size};
+use crate::text::human;
 
 /// What every session of a run shares, from the command line.
 #[derive(Debug, Clone)]
@@ -41,8 +50,8 @@ pub struct Prepared {
     pub body: Option<RequestBody>,
     /// Header names (lower case) that carry credentials: dropped on a redirect to another origin.
     pub credential_headers: Vec<String>,
-    /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::auth`].
-    pub auth: Option<crate::auth::Dynamic>,
+    /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::session::auth`].
+    pub auth: Option<crate::session::auth::Dynamic>,
 }
 
 /// A response with its body read in full (up to the cap).
@@ -54,23 +63,6 @@ pub struct Response {
     /// The URL that answered, after redirects.
     pub url: Url,
     pub elapsed: Duration,
-}
-
-/// Why a request got no response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendError {
-    pub message: String,
-    /// A connection error or timeout: worth a retry when the step allows it.
-    pub retryable: bool,
-}
-
-impl SendError {
-    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
-        SendError {
-            message: message.into(),
-            retryable,
-        }
-    }
 }
 
 /// One HTTP session: cookies and connections shared by every step.
@@ -85,7 +77,7 @@ pub struct Session {
     /// and parsing one costs more than the rest of preparing its request.
     urls: Mutex<HashMap<String, Url>>,
     /// Digest challenges and OAuth2 tokens, shared by every step of the session.
-    pub auth: crate::auth::AuthCache,
+    pub auth: crate::session::auth::AuthCache,
     /// The transport for `http://` URLs, unless a proxy or HTTP/2 is asked for.
     h1: Option<h1::Pool>,
 }
@@ -130,7 +122,7 @@ impl Session {
             options: options.clone(),
             jar: Arc::new(Jar::default()),
             clients: Mutex::new(HashMap::new()),
-            auth: crate::auth::AuthCache::default(),
+            auth: crate::session::auth::AuthCache::default(),
             urls: Mutex::new(HashMap::new()),
             h1: (options.proxy.is_none() && !plan.http2_prior_knowledge && !env_proxy()).then(h1::Pool::default),
         };
@@ -278,8 +270,6 @@ impl Session {
         max_redirects: u32,
         started: Instant,
     ) -> Result<Response, SendError> {
-        let mut method = req.method.clone();
-        let mut url = req.url.clone();
         let mut headers = header_map(&req.headers)?;
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value)
@@ -287,9 +277,15 @@ impl Session {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let mut body = req.body.clone();
-        let mut hops = 0;
+        let mut hop = Hop::new(req, headers);
         loop {
+            let Hop {
+                method,
+                url,
+                headers,
+                body,
+                ..
+            } = &hop;
             // What this hop sends: a streamed body is opened anew.
             let (hop_body, streamed) = match &body {
                 Some(b) => {
@@ -303,7 +299,7 @@ impl Session {
                 // counts from the last byte read rather than from the start of the upload.
                 Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    Head::H1(h1.send(&method, &url, &headers, hop_body, t, &self.jar).await?)
+                    Head::H1(h1.send(method, url, headers, hop_body, t, &self.jar).await?)
                 }
                 _ => {
                     // A streamed body's length is declared: reqwest cannot know it.
@@ -314,7 +310,7 @@ impl Session {
                         hop_headers.insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(len));
                     }
                     // Per hop: a redirect may go from http to https.
-                    let client = self.client(t, self.tls(&url)).map_err(|m| SendError::new(m, false))?;
+                    let client = self.client(t, self.tls(url)).map_err(|m| SendError::new(m, false))?;
                     let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
                     if let Some(b) = hop_body {
                         builder = builder.body(b);
@@ -325,7 +321,7 @@ impl Session {
                         Err(e) => {
                             let has_cert =
                                 self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
-                            return Err(describe(&e, t, &url, has_cert));
+                            return Err(describe(&e, t, url, has_cert));
                         }
                     }
                 }
@@ -335,153 +331,24 @@ impl Session {
                 && max_redirects > 0
                 && let Some(location) = response.headers().get("location")
             {
-                hops += 1;
-                if hops > max_redirects {
-                    return Err(SendError::new(
-                        format!("too many redirects: more than {max_redirects} (follow_redirects)"),
-                        false,
-                    ));
-                }
-                let location = location.to_str().unwrap_or_default();
-                let next = url
-                    .join(location)
-                    .map_err(|_| SendError::new(format!("invalid redirect Location `{location}`"), false))?;
-                if !matches!(next.scheme(), "http" | "https") {
-                    return Err(SendError::new(
-                        format!(
-                            "refused to follow a redirect to `{}`: only http and https",
-                            next.scheme()
-                        ),
-                        false,
-                    ));
-                }
-                if origin(&next) != origin(&req.url) {
-                    for name in ["authorization", "proxy-authorization", "cookie"]
-                        .into_iter()
-                        .chain(req.credential_headers.iter().map(String::as_str))
-                    {
-                        headers.remove(name);
-                    }
-                }
-                let code = status.as_u16();
-                if code == 303 || ((code == 301 || code == 302) && method == Method::POST) {
-                    if method != Method::HEAD {
-                        method = Method::GET;
-                    }
-                    body = None;
-                    headers.remove("content-type");
-                    headers.remove("content-length");
-                }
-                url = next;
+                hop.follow(status.as_u16(), location, req, max_redirects)?;
                 continue;
             }
             // Taken, not cloned: the body is read without them.
             let response_headers = std::mem::take(response.headers_mut());
             let body = match response {
-                Head::Reqwest(r) => self.read_body(r, t).await?,
+                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
             return Ok(Response {
                 status: status.as_u16(),
                 headers: response_headers,
                 body,
-                url,
+                url: hop.url,
                 elapsed: started.elapsed(),
             });
         }
     }
-
-    /// Reads the body chunk by chunk: decoded bytes are counted against the
-    /// cap, and each chunk must arrive within the read timeout.
-    async fn read_body(&self, mut response: reqwest::Response, t: &Timeouts) -> Result<Bytes, SendError> {
-        let max = self.options.max_body;
-        let mut body = BodyBuf::new(response.content_length(), max, max)?;
-        loop {
-            match tokio::time::timeout(t.read, response.chunk()).await {
-                Ok(Ok(Some(chunk))) => body.push(chunk)?,
-                Ok(Ok(None)) => return Ok(body.finish()),
-                Ok(Err(e)) if !e.is_timeout() => return Err(body_error(&e)),
-                // reqwest's own read timeout and ours are the same limit; either may fire first.
-                Ok(Err(_)) | Err(_) => return Err(body_stalled(t)),
-            }
-        }
-    }
-}
-
-/// A response body as it is read: held up to a limit, and a body that comes in
-/// one chunk (most do) kept as it came, not copied.
-struct BodyBuf {
-    first: Option<Bytes>,
-    rest: bytes::BytesMut,
-    /// The most bytes held.
-    limit: u64,
-    /// The cap the errors name (`--max-body`).
-    max: u64,
-}
-
-impl BodyBuf {
-    /// Fails at once when the body's declared length is over `max`.
-    fn new(declared: Option<u64>, limit: u64, max: u64) -> Result<BodyBuf, SendError> {
-        if let Some(len) = declared
-            && len > max
-        {
-            return Err(SendError::new(
-                format!(
-                    "response body of {} is larger than the limit of {} (--max-body)",
-                    size(len),
-                    size(max)
-                ),
-                false,
-            ));
-        }
-        Ok(BodyBuf {
-            first: None,
-            rest: bytes::BytesMut::new(),
-            limit,
-            max,
-        })
-    }
-
-    fn push(&mut self, chunk: Bytes) -> Result<(), SendError> {
-        let held = self.first.as_ref().map_or(0, Bytes::len) + self.rest.len();
-        if held as u64 + chunk.len() as u64 > self.limit {
-            return Err(over_limit(self.max));
-        }
-        if self.first.is_none() && self.rest.is_empty() {
-            self.first = Some(chunk);
-        } else {
-            if let Some(head) = self.first.take() {
-                self.rest.extend_from_slice(&head);
-            }
-            self.rest.extend_from_slice(&chunk);
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Bytes {
-        self.first.unwrap_or_else(|| self.rest.freeze())
-    }
-}
-
-fn over_limit(max: u64) -> SendError {
-    SendError::new(
-        format!("response body is larger than the limit of {} (--max-body)", size(max)),
-        false,
-    )
-}
-
-fn body_error(e: &(dyn std::error::Error + 'static)) -> SendError {
-    SendError::new(format!("error reading the response body: {}", chain(e)), true)
-}
-
-fn body_stalled(t: &Timeouts) -> SendError {
-    SendError::new(
-        format!(
-            "the server stopped sending the body for {} (read timeout)",
-            human(t.read)
-        ),
-        true,
-    )
 }
 
 /// Whether the environment names a proxy for plain http (reqwest reads these
@@ -513,91 +380,4 @@ pub(crate) fn origin(url: &Url) -> Origin {
         url.host_str().map(str::to_owned),
         url.port_or_known_default(),
     )
-}
-
-/// A reqwest error as one line a person understands.
-fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) -> SendError {
-    let host = url.host_str().unwrap_or("?");
-    let port = url.port_or_known_default().unwrap_or(0);
-    let root = chain(e);
-    if e.is_timeout() && e.is_connect() {
-        return SendError::new(
-            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
-            true,
-        );
-    }
-    if e.is_timeout() {
-        return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
-    }
-    if let Some(at) = root.find("invalid peer certificate") {
-        return SendError::new(
-            format!(
-                "TLS certificate of {host}:{port} not trusted: {} (trust its CA with --cacert FILE or \
-                 defaults.tls.cacert, or skip verification with --insecure)",
-                &root[at..]
-            ),
-            false,
-        );
-    }
-    if let Some(at) = root.find("received fatal alert") {
-        let hint = if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
-            " (does the server want a client certificate? --cert FILE --key FILE)"
-        } else {
-            ""
-        };
-        return SendError::new(
-            format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
-            false,
-        );
-    }
-    if e.is_connect() {
-        let reason = if root.contains("Connection refused") {
-            "connection refused".to_owned()
-        } else if root.contains("dns error") || root.contains("failed to lookup") {
-            format!("cannot resolve host `{host}`")
-        } else {
-            root
-        };
-        return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
-    }
-    // With TLS 1.3 a server that refuses the client's certificate (or its
-    // absence) closes the connection after the handshake: the alert is lost.
-    let closed = [
-        "channel closed",
-        "connection closed",
-        "connection reset",
-        "broken pipe",
-        "connection was not ready",
-    ]
-    .iter()
-    .any(|m| root.to_ascii_lowercase().contains(m));
-    if closed && url.scheme() == "https" && !has_client_cert {
-        return SendError::new(
-            format!(
-                "request failed: {root}: the server closed the TLS connection (does it want a client \
-                 certificate? --cert FILE --key FILE)"
-            ),
-            true,
-        );
-    }
-    SendError::new(format!("request failed: {root}"), true)
-}
-
-/// The innermost useful messages of an error chain, without duplicates.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let text = err.to_string();
-        // reqwest's own layer repeats the URL; the step already names it.
-        if !text.starts_with("error sending request") && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = err.source();
-    }
-    if parts.is_empty() {
-        e.to_string()
-    } else {
-        parts.join(": ")
-    }
 }

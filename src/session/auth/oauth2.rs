@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, Url};
 use serde_json::Value;
 
-use crate::body::RequestBody;
 use crate::plan::Timeouts;
+use crate::session::request_body::RequestBody;
 use crate::session::{Prepared, SendError, Session};
 
 /// A client of the client-credentials grant, rendered.

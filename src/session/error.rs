@@ -1,0 +1,111 @@
+//! Why a request got no response, in words a person understands: reqwest's
+//! and the transport's errors become one line naming the host and the limit.
+
+use reqwest::Url;
+
+use crate::plan::Timeouts;
+use crate::text::human;
+
+/// Why a request got no response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub message: String,
+    /// A connection error or timeout: worth a retry when the step allows it.
+    pub retryable: bool,
+}
+
+impl SendError {
+    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
+        SendError {
+            message: message.into(),
+            retryable,
+        }
+    }
+}
+
+/// A reqwest error as one line a person understands.
+pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) -> SendError {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(0);
+    let root = chain(e);
+    if e.is_timeout() && e.is_connect() {
+        return SendError::new(
+            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+            true,
+        );
+    }
+    if e.is_timeout() {
+        return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
+    }
+    if let Some(at) = root.find("invalid peer certificate") {
+        return SendError::new(
+            format!(
+                "TLS certificate of {host}:{port} not trusted: {} (trust its CA with --cacert FILE or \
+                 defaults.tls.cacert, or skip verification with --insecure)",
+                &root[at..]
+            ),
+            false,
+        );
+    }
+    if let Some(at) = root.find("received fatal alert") {
+        let hint = if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
+            " (does the server want a client certificate? --cert FILE --key FILE)"
+        } else {
+            ""
+        };
+        return SendError::new(
+            format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
+            false,
+        );
+    }
+    if e.is_connect() {
+        let reason = if root.contains("Connection refused") {
+            "connection refused".to_owned()
+        } else if root.contains("dns error") || root.contains("failed to lookup") {
+            format!("cannot resolve host `{host}`")
+        } else {
+            root
+        };
+        return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
+    }
+    // With TLS 1.3 a server that refuses the client's certificate (or its
+    // absence) closes the connection after the handshake: the alert is lost.
+    let closed = [
+        "channel closed",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "connection was not ready",
+    ]
+    .iter()
+    .any(|m| root.to_ascii_lowercase().contains(m));
+    if closed && url.scheme() == "https" && !has_client_cert {
+        return SendError::new(
+            format!(
+                "request failed: {root}: the server closed the TLS connection (does it want a client \
+                 certificate? --cert FILE --key FILE)"
+            ),
+            true,
+        );
+    }
+    SendError::new(format!("request failed: {root}"), true)
+}
+
+/// The innermost useful messages of an error chain, without duplicates.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        // reqwest's own layer repeats the URL; the step already names it.
+        if !text.starts_with("error sending request") && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
