@@ -5,7 +5,7 @@ pub mod auth;
 pub mod collection;
 pub mod compile;
 pub mod expect;
-pub mod plan;
+pub mod planner;
 pub mod read;
 pub mod request;
 
@@ -88,7 +88,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         paths: std::cell::RefCell::default(),
         schemas: std::cell::RefCell::default(),
     };
-    let mut planner = plan::Planner::new(compiler, &mut sources, options.timeout);
+    let mut planner = planner::Planner::new(compiler, &mut sources, options.timeout);
     for (file, display, model) in &parsed {
         let mut errs = Errors::default();
         let collection = planner.collection(&mut errs, *file, display, model);
