@@ -3,8 +3,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::atomic::Ordering;
 
 use crate::cli::{CheckArgs, Command, RunArgs};
 use crate::config::LoadOptions;
@@ -14,16 +13,14 @@ use crate::event::Event;
 use crate::exec::{self, RunContext};
 use crate::exit;
 use crate::load::{self, Loaded};
-use crate::outcome::{RunOutcome, StepOutcome};
 
 use crate::plan::{StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
 use crate::report::{
-    ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, HtmlReporter, JsonReporter, JunitReporter, Reporter,
-    Reporters,
+    ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, HtmlReporter, JsonReporter, JunitReporter, Progress,
+    Reporter, Reporters,
 };
 use crate::source::Sources;
-use futures_util::StreamExt as _;
 
 /// Runs a parsed command line.
 pub fn main(command: Command) -> u8 {
@@ -199,10 +196,26 @@ fn run(args: &RunArgs) -> u8 {
 
 async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8 {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let wake = Arc::new(tokio::sync::Notify::new());
-    spawn_signal_handler(stop.clone(), interrupted.clone(), wake.clone());
+    let rc = RunContext {
+        renderer,
+        env: Arc::new(config.env.clone()),
+        cli_vars: Arc::new(config.vars.iter().map(|(k, v)| (k.clone(), to_mj(v))).collect()),
+        secret_names: config.secrets.clone(),
+        session: config.session.clone(),
+        fail_fast: config.fail_fast,
+        selection: config.selection.clone(),
+        stop: Arc::default(),
+        wake: Arc::default(),
+        interrupted: Arc::default(),
+        dry_run: config.dry_run,
+        // Reports that show passing steps in full need their exchanges kept.
+        keep_exchanges: config.verbose > 0
+            || config.report_json.is_some()
+            || config.report_html.is_some()
+            || config.curl.is_some(),
+        whole_steps: config.report_json.is_some() || config.report_html.is_some(),
+    };
+    spawn_signal_handler(&rc);
 
     let mut collections: Vec<_> = loaded.plan.collections.iter().collect();
     if let Some((i, n)) = config.shard {
@@ -215,24 +228,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             .map(|(_, c)| c)
             .collect();
     }
-    let rc = RunContext {
-        renderer,
-        env: Arc::new(config.env.clone()),
-        cli_vars: Arc::new(config.vars.iter().map(|(k, v)| (k.clone(), to_mj(v))).collect()),
-        secret_names: config.secrets.clone(),
-        session: config.session.clone(),
-        fail_fast: config.fail_fast,
-        selection: config.selection.clone(),
-        stop: stop.clone(),
-        wake,
-        dry_run: config.dry_run,
-        // Reports that show passing steps in full need their exchanges kept.
-        keep_exchanges: config.verbose > 0
-            || config.report_json.is_some()
-            || config.report_html.is_some()
-            || config.curl.is_some(),
-        whole_steps: config.report_json.is_some() || config.report_html.is_some(),
-    };
+    collections.retain(|c| exec::has_selected_steps(&rc, c));
+
+    let progress = Arc::new(Progress::on_stderr());
     let mut reporters = Reporters::new();
     let stdout = anstream::AutoStream::new(
         std::io::stdout(),
@@ -245,130 +243,32 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     if config.dry_run {
         reporters.push(Box::new(DryRunReporter::new(stdout, config.color)));
     } else {
-        reporters.push(Box::new(ConsoleReporter::new(
-            stdout,
-            ConsoleOptions {
-                color: config.color,
-                quiet: config.quiet,
-                verbose: config.verbose,
-            },
-        )));
+        let options = ConsoleOptions {
+            color: config.color,
+            quiet: config.quiet,
+            verbose: config.verbose,
+        };
+        reporters.push(Box::new(
+            ConsoleReporter::new(stdout, options).with_progress(progress.clone()),
+        ));
     }
     add_file_reporters(&mut reporters, &config);
     let mut report_error: Option<std::io::Error> = None;
-    let mut emit = |reporters: &mut Reporters, event: &Event<'_>| {
+    let mut emit = |event: &Event<'_>| {
         if let Err(e) = reporters.event(event)
             && report_error.is_none()
         {
             report_error = Some(e);
         }
     };
-
-    let clock = Instant::now();
-    let mut outcomes = Vec::new();
-    let collections: Vec<_> = collections
-        .into_iter()
-        .filter(|c| exec::has_selected_steps(&rc, c))
-        .collect();
-    if config.jobs <= 1 {
-        // With --quiet a passing run prints nothing until the summary: on a
-        // terminal, a progress line says how far it got.
-        let progress = Progress::new();
-        let mut done = 0usize;
-        for plan in collections {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            emit(
-                &mut reporters,
-                &Event::CollectionStarted {
-                    name: &plan.name,
-                    path: &plan.path,
-                },
-            );
-            let name = plan.name.clone();
-            let outcome = {
-                let reporters = &mut reporters;
-                let emit = &mut emit;
-                let (progress, done) = (&progress, &mut done);
-                let mut live = |step: &StepOutcome| {
-                    if config.quiet {
-                        progress.clear();
-                    }
-                    emit(
-                        reporters,
-                        &Event::StepFinished {
-                            collection: &name,
-                            step,
-                        },
-                    );
-                    *done += 1;
-                    if config.quiet {
-                        progress.line(&format!("{done} steps done · {name} / {}", step.name));
-                    }
-                };
-                exec::run_collection(&rc, plan, &loaded.sources, Some(&mut live)).await
-            };
-            emit(&mut reporters, &Event::CollectionFinished(&outcome));
-            outcomes.push(outcome);
-        }
-        progress.clear();
-    } else {
-        // Collections run concurrently, each on its own session; their events are
-        // replayed whole and in the order given, so output never interleaves.
-        let progress = Progress::new();
-        let runs = collections.iter().map(|plan| {
-            let (rc, sources, progress, stop) = (&rc, &loaded.sources, &progress, &stop);
-            async move {
-                if stop.load(Ordering::Relaxed) {
-                    return None;
-                }
-                progress.started(&plan.path);
-                let outcome = exec::run_collection(rc, plan, sources, None).await;
-                progress.finished(&plan.path);
-                Some(outcome)
-            }
-        });
-        let mut results = futures_util::stream::iter(runs).buffered(config.jobs);
-        while let Some(result) = results.next().await {
-            let Some(outcome) = result else { continue };
-            progress.clear();
-            emit(
-                &mut reporters,
-                &Event::CollectionStarted {
-                    name: &outcome.name,
-                    path: &outcome.path,
-                },
-            );
-            for step in &outcome.steps {
-                emit(
-                    &mut reporters,
-                    &Event::StepFinished {
-                        collection: &outcome.name,
-                        step,
-                    },
-                );
-            }
-            emit(&mut reporters, &Event::CollectionFinished(&outcome));
-            progress.redraw();
-            outcomes.push(outcome);
-        }
-        progress.clear();
-    }
-    let run = RunOutcome {
-        collections: outcomes,
-        duration: clock.elapsed(),
-        interrupted: interrupted.load(Ordering::Relaxed),
-    };
-    emit(&mut reporters, &Event::RunFinished(&run));
+    let run = exec::run(&rc, &collections, &loaded.sources, config.jobs, &*progress, &mut emit).await;
     if let Some(e) = report_error {
         eprintln!("error: cannot write a report: {e}");
         return exit::INVALID;
     }
     if config.dry_run {
         // `--dry-run` checks the input: a request that does not render is invalid input.
-        let counts = run.counts();
-        return if counts.problems() > 0 {
+        return if run.counts().problems() > 0 {
             exit::INVALID
         } else {
             exit::PASSED
@@ -409,7 +309,8 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
 
 /// The first Ctrl-C or SIGTERM stops new steps (teardown still runs, reports
 /// are written); a second exits at once.
-fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {
+fn spawn_signal_handler(rc: &RunContext) {
+    let (stop, wake, interrupted) = (rc.stop.clone(), rc.wake.clone(), rc.interrupted.clone());
     tokio::spawn(async move {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let mut count = 0;
@@ -439,55 +340,4 @@ fn spawn_signal_handler(stop: Arc<AtomicBool>, interrupted: Arc<AtomicBool>, wak
             wake.notify_waiters();
         }
     });
-}
-
-/// A live line on stderr naming the collections running, on a terminal only.
-struct Progress {
-    running: std::sync::Mutex<Vec<String>>,
-    enabled: bool,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        use std::io::IsTerminal as _;
-        Progress {
-            running: std::sync::Mutex::new(Vec::new()),
-            enabled: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
-        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn started(&self, path: &str) {
-        self.lock().push(path.to_owned());
-        self.redraw();
-    }
-
-    fn finished(&self, path: &str) {
-        self.lock().retain(|p| p != path);
-        self.redraw();
-    }
-
-    fn redraw(&self) {
-        if !self.enabled {
-            return;
-        }
-        let running = self.lock();
-        self.line(&format!("running {}: {}", running.len(), running.join(", ")));
-    }
-
-    fn line(&self, text: &str) {
-        if self.enabled {
-            let end = text.char_indices().nth(100).map_or(text.len(), |(i, _)| i);
-            eprint!("\r\x1b[2K{}", &text[..end]);
-        }
-    }
-
-    fn clear(&self) {
-        if self.enabled {
-            eprint!("\r\x1b[2K");
-        }
-    }
 }

@@ -10,3 +10,18 @@ pub enum Event<'a> {
     CollectionFinished(&'a CollectionOutcome),
     RunFinished(&'a RunOutcome),
 }
+
+/// What a concurrent run is doing right now, as it happens (not in
+/// declaration order): for a progress line, never for a report.
+#[derive(Debug, Clone, Copy)]
+pub enum Live<'a> {
+    /// A collection started (its path).
+    Started(&'a str),
+    /// A collection finished (its path); its events come later, in order.
+    Finished(&'a str),
+}
+
+/// Something that shows [`Live`] notices; called from concurrent collections.
+pub trait Watch: Sync {
+    fn live(&self, notice: Live<'_>);
+}

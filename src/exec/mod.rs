@@ -4,6 +4,7 @@
 mod flow;
 mod prepare;
 mod request;
+mod run;
 pub mod scope;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use crate::session::{Session, SessionOptions};
 use crate::source::Sources;
 
 use self::flow::Out;
+pub use self::run::run;
 use self::scope::Scope;
 
 /// Which steps run (`--tag`, `--skip-tag`, `--filter`).
@@ -48,6 +50,8 @@ pub struct RunContext {
     pub stop: Arc<AtomicBool>,
     /// Woken when `stop` is set, so waits (delay, backoff, polling) end at once.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Set on Ctrl-C or SIGTERM: the run ends as interrupted (exit 130).
+    pub interrupted: Arc<AtomicBool>,
     /// `--dry-run`: render each request and stop there; nothing is sent.
     pub dry_run: bool,
     /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
@@ -62,6 +66,10 @@ pub struct RunContext {
 impl RunContext {
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
     }
 
     /// Stops new steps from starting and ends every wait.

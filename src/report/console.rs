@@ -9,11 +9,13 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 
 use super::Reporter;
+use super::progress::Progress;
 use crate::check::diff::DiffLine;
 use crate::event::Event;
 use crate::outcome::{ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus};
@@ -49,6 +51,8 @@ pub struct ConsoleReporter<W: io::Write> {
     pending_header: Option<String>,
     /// Whether anything was printed yet: sections are separated by a blank line.
     printed: bool,
+    /// The live progress line, cleared before anything is printed.
+    progress: Option<Arc<Progress>>,
 }
 
 impl<W: io::Write> ConsoleReporter<W> {
@@ -59,6 +63,20 @@ impl<W: io::Write> ConsoleReporter<W> {
             options,
             pending_header: None,
             printed: false,
+            progress: None,
+        }
+    }
+
+    /// Keeps `progress` out of the way of what this reporter prints.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<Progress>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn clear_progress(&self) {
+        if let Some(p) = &self.progress {
+            p.clear();
         }
     }
 
@@ -81,6 +99,7 @@ impl<W: io::Write> Reporter for ConsoleReporter<W> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
             Event::CollectionStarted { name, path } => {
+                self.clear_progress();
                 let header = format_header(name, path, self.options.color);
                 if self.options.quiet {
                     self.pending_header = Some(header);
@@ -88,19 +107,32 @@ impl<W: io::Write> Reporter for ConsoleReporter<W> {
                     self.section(&header)?;
                 }
             }
-            Event::StepFinished { step, .. } => {
+            Event::StepFinished { collection, step } => {
                 let text = format_step(step, &self.options);
-                if text.is_empty() {
-                    return Ok(());
+                if !text.is_empty() {
+                    self.clear_progress();
+                    if let Some(header) = self.pending_header.take() {
+                        self.section(&header)?;
+                    }
+                    self.out.write_all(text.as_bytes())?;
+                    self.printed = true;
                 }
-                if let Some(header) = self.pending_header.take() {
-                    self.section(&header)?;
+                if self.options.quiet
+                    && let Some(p) = &self.progress
+                {
+                    self.out.flush()?;
+                    p.step_done(collection, &step.name);
                 }
-                self.out.write_all(text.as_bytes())?;
-                self.printed = true;
             }
-            Event::CollectionFinished(_) => self.pending_header = None,
+            Event::CollectionFinished(_) => {
+                self.pending_header = None;
+                self.out.flush()?;
+                if let Some(p) = &self.progress {
+                    p.redraw();
+                }
+            }
             Event::RunFinished(run) => {
+                self.clear_progress();
                 let summary = format_summary(run, self.options.color);
                 self.section(&summary)?;
             }

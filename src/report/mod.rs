@@ -10,6 +10,7 @@ pub mod dry_run;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod progress;
 pub mod write;
 
 use crate::event::Event;
@@ -20,6 +21,7 @@ pub use dry_run::DryRunReporter;
 pub use html::HtmlReporter;
 pub use json::JsonReporter;
 pub use junit::JunitReporter;
+pub use progress::Progress;
 
 /// Something that turns run events into output.
 ///
