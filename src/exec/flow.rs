@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use indexmap::IndexMap;
@@ -12,9 +12,9 @@ use minijinja::Value;
 
 use super::RunContext;
 use super::scope::Scope;
+use super::secrets::Secrets;
 use crate::outcome::{Phase, StepOutcome, StepStatus};
 use crate::plan::{CollectionPlan, StepKind, StepPlan, TValue, Tpl};
-use crate::redact::Redactor;
 use crate::render::{Context, RenderError, Renderer, to_mj};
 use crate::session::Session;
 use crate::source::Sources;
@@ -83,9 +83,16 @@ pub struct Cx<'a> {
     pub sources: &'a Sources,
     pub session: Session,
     pub base_url: Option<String>,
-    pub secret_names: Vec<&'a str>,
     /// Grows as credentials and secret captures become known.
-    pub redactor: Mutex<Redactor>,
+    pub secrets: Secrets<'a>,
+}
+
+/// One run of a step, as its outcome names it: the step, where it sits, and
+/// its display name (`group / step [3]`).
+pub struct At<'a> {
+    pub step: &'a StepPlan,
+    pub place: &'a Place,
+    pub name: &'a str,
 }
 
 /// Where a step sits: its phase and the names of the groups around it.
@@ -117,7 +124,14 @@ impl Cx<'_> {
         if setup_failed {
             for step in self.plan.steps.iter().filter(|s| self.selected(s, "")) {
                 let name = self.name(step, &scope, &main);
-                out.push(self.skipped(step, name, &main, "setup failed"));
+                out.push(self.skipped(
+                    &At {
+                        step,
+                        place: &main,
+                        name: &name,
+                    },
+                    "setup failed",
+                ));
             }
         } else {
             self.steps(&self.plan.steps, &mut scope, &main, out).await;
@@ -175,11 +189,25 @@ impl Cx<'_> {
                 match self.truthy(cond, scope, &step.dir) {
                     Ok(true) => {}
                     Ok(false) => {
-                        out.push(self.skipped(step, name, place, "condition is false"));
+                        out.push(self.skipped(
+                            &At {
+                                step,
+                                place,
+                                name: &name,
+                            },
+                            "condition is false",
+                        ));
                         return;
                     }
                     Err(e) => {
-                        out.push(self.errored(step, name, place, &format!("in `if`: {}", self.where_(e, step))));
+                        out.push(self.errored(
+                            &At {
+                                step,
+                                place,
+                                name: &name,
+                            },
+                            &format!("in `if`: {}", self.where_(e, step)),
+                        ));
                         return;
                     }
                 }
@@ -191,7 +219,14 @@ impl Cx<'_> {
             let items = match self.items(for_each, scope, &step.dir) {
                 Ok(items) => items,
                 Err(msg) => {
-                    out.push(self.errored(step, name, place, &format!("in `for_each`: {msg}")));
+                    out.push(self.errored(
+                        &At {
+                            step,
+                            place,
+                            name: &name,
+                        },
+                        &format!("in `for_each`: {msg}"),
+                    ));
                     return;
                 }
             };
@@ -240,7 +275,7 @@ impl Cx<'_> {
             StepKind::Request(r) => {
                 // Boxed: the request's state (about 4 KiB) would otherwise be part of every
                 // unit's future, groups' too, and be copied each time one is moved.
-                let outcome = Box::pin(self.request(step, r, scope, place, name)).await;
+                let outcome = Box::pin(self.request(&At { step, place, name }, r, scope)).await;
                 out.push(outcome);
             }
             StepKind::Group(g) => {
@@ -280,12 +315,8 @@ impl Cx<'_> {
                             args.insert(k.clone(), to_mj(&json));
                         }
                         Err(e) => {
-                            out.push(self.errored(
-                                step,
-                                name.to_owned(),
-                                place,
-                                &format!("in `vars.{k}`: {}", self.where_(e, step)),
-                            ));
+                            let message = format!("in `vars.{k}`: {}", self.where_(e, step));
+                            out.push(self.errored(&At { step, place, name }, &message));
                             return;
                         }
                     }
@@ -324,7 +355,7 @@ impl Cx<'_> {
             .render_string(&self.rc.renderer, &ctx)
             .unwrap_or_else(|_| step.name.template.source().to_owned());
         let name = format!("{}{base}", place.prefix);
-        self.lock().string(&name)
+        self.secrets.lock().string(&name)
     }
 
     fn truthy(&self, t: &Tpl, scope: &Scope, dir: &Arc<Path>) -> Result<bool, RenderError> {
@@ -355,28 +386,30 @@ impl Cx<'_> {
         format!("{e} (step at {})", self.sources.location(step.span))
     }
 
-    pub fn base(
-        &self,
-        step: &StepPlan,
-        name: String,
-        place: &Place,
-        status: StepStatus,
-        message: Option<String>,
-    ) -> StepOutcome {
-        let file = self.sources.get(step.file).display.clone();
-        StepOutcome::new(name, place.phase, file, step.span.line(), status, message)
+    /// The outcome of a step run with this status.
+    pub fn base(&self, at: &At<'_>, status: StepStatus, message: Option<String>) -> StepOutcome {
+        let file = self.sources.get(at.step.file).display.clone();
+        StepOutcome::new(
+            at.name.to_owned(),
+            at.place.phase,
+            file,
+            at.step.span.line(),
+            status,
+            message,
+        )
     }
 
-    fn skipped(&self, step: &StepPlan, name: String, place: &Place, why: &str) -> StepOutcome {
-        self.base(step, name, place, StepStatus::Skipped, Some(why.to_owned()))
+    fn skipped(&self, at: &At<'_>, why: &str) -> StepOutcome {
+        self.base(at, StepStatus::Skipped, Some(why.to_owned()))
     }
 
-    pub fn errored(&self, step: &StepPlan, name: String, place: &Place, message: &str) -> StepOutcome {
-        let message = self.lock().string(message);
+    /// A step that could not run; with `--fail-fast`, the last to start.
+    pub fn errored(&self, at: &At<'_>, message: &str) -> StepOutcome {
+        let message = self.secrets.lock().string(message);
         if self.rc.fail_fast {
             self.rc.request_stop();
         }
-        self.base(step, name, place, StepStatus::Errored, Some(message))
+        self.base(at, StepStatus::Errored, Some(message))
     }
 }
 

@@ -1,11 +1,15 @@
 //! The executor: runs a collection's steps over one session and returns
 //! outcomes in declaration order, whatever order concurrent units finish in.
 
+mod auth;
+mod body;
 mod flow;
 mod prepare;
 mod request;
 mod run;
 pub mod scope;
+mod secrets;
+mod verify;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +29,7 @@ use crate::source::Sources;
 use self::flow::Out;
 pub use self::run::run;
 use self::scope::Scope;
+use self::secrets::Secrets;
 
 /// Which steps run (`--tag`, `--skip-tag`, `--filter`).
 #[derive(Debug, Clone, Default)]
@@ -143,7 +148,7 @@ pub async fn run_collection(
     // Secrets given on the command line are known before any var renders.
     for name in &secret_names {
         if let Some(v) = rc.cli_vars.get(*name) {
-            add_secret(&mut redactor, v);
+            secrets::add_value(&mut redactor, v);
         }
     }
     let prepared = prepare_collection(rc, plan, &mut redactor, &secret_names).and_then(|(scope, base_url)| {
@@ -161,8 +166,7 @@ pub async fn run_collection(
                 sources,
                 session,
                 base_url,
-                secret_names,
-                redactor: std::sync::Mutex::new(redactor),
+                secrets: Secrets::new(secret_names, redactor),
             };
             cx.run_phases(scope, &mut out).await;
         }
@@ -197,7 +201,7 @@ fn prepare_collection(
         let json = flow::render_value(&rc.renderer, value, &ctx).map_err(|e| format!("in `vars.{name}`: {e}"))?;
         let v = to_mj(&json);
         if secret_names.contains(&name.as_str()) {
-            add_secret(redactor, &v);
+            secrets::add_value(redactor, &v);
         }
         vars.insert(name.clone(), v);
     }
@@ -261,18 +265,4 @@ fn credential_names(plan: &CollectionPlan) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-/// Adds a variable's value (its text, or each string inside it) as a secret.
-pub(crate) fn add_secret(redactor: &mut Redactor, v: &Value) {
-    if let Some(s) = v.as_str() {
-        redactor.add(s);
-    } else if let Ok(json) = crate::render::to_json(v) {
-        match json {
-            serde_json::Value::String(s) => redactor.add(&s),
-            serde_json::Value::Null => {}
-            serde_json::Value::Number(n) => redactor.add(&n.to_string()),
-            other => redactor.add(&other.to_string()),
-        }
-    }
 }

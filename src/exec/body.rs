@@ -1,0 +1,118 @@
+//! A request step's body, rendered: JSON, a form, raw text, a file streamed
+//! from disk, or multipart parts; each sets its content type unless the step
+//! set one.
+
+use std::path::Path;
+
+use super::prepare::{Draft, StepRender, text};
+use crate::plan::BodyPlan;
+use crate::session::request_body::RequestBody;
+
+/// Renders `body`, adding its content type to `draft` when the step set none.
+pub(super) async fn render_body(
+    body: &BodyPlan,
+    render: &StepRender<'_>,
+    draft: &mut Draft,
+) -> Result<RequestBody, String> {
+    Ok(match body {
+        BodyPlan::Json(v) => {
+            let json = render.value("json", v)?;
+            draft.default_header("Content-Type", "application/json");
+            RequestBody::bytes(serde_json::to_vec(&json).map_err(|e| format!("cannot encode the JSON body: {e}"))?)
+        }
+        BodyPlan::Form(fields) => {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in fields {
+                match render.value(&format!("form.{name}"), value)? {
+                    serde_json::Value::Array(items) => items.iter().for_each(|i| {
+                        form.append_pair(name, &text(i));
+                    }),
+                    other => {
+                        form.append_pair(name, &text(&other));
+                    }
+                }
+            }
+            draft.default_header("Content-Type", "application/x-www-form-urlencoded");
+            RequestBody::bytes(form.finish())
+        }
+        BodyPlan::Raw(t) => RequestBody::bytes(render.string("body", t)?),
+        BodyPlan::File(path) => {
+            // Streamed at send time; a file that is missing now is this step's error.
+            check_file(path).await?;
+            draft.default_header("Content-Type", &guess_type(path));
+            RequestBody::file(path)
+        }
+        BodyPlan::Multipart(parts) => {
+            let boundary = format!("sortie-{}", uuid::Uuid::new_v4().simple());
+            let mut body = RequestBody::default();
+            for part in parts {
+                body.push_bytes(format!("--{boundary}\r\n"));
+                let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", escape_quoted(&part.name));
+                let filename = part.filename.clone().or_else(|| {
+                    part.file
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map(|f| f.to_string_lossy().into_owned())
+                });
+                if let Some(f) = filename {
+                    disposition.push_str(&format!("; filename=\"{}\"", escape_quoted(&f)));
+                }
+                body.push_bytes(disposition + "\r\n");
+                let ctype = match &part.file {
+                    Some(path) if part.value.is_none() => {
+                        Some(part.content_type.clone().unwrap_or_else(|| guess_type(path)))
+                    }
+                    _ => part.content_type.clone(),
+                };
+                if let Some(ct) = ctype {
+                    body.push_bytes(format!("Content-Type: {ct}\r\n"));
+                }
+                body.push_bytes("\r\n");
+                match (&part.value, &part.file) {
+                    (Some(v), _) => {
+                        let value = render.value(&format!("multipart.{}", part.name), v)?;
+                        body.push_bytes(text(&value).into_bytes());
+                    }
+                    (None, Some(path)) => {
+                        check_file(path).await?;
+                        body.push_file(path);
+                    }
+                    (None, None) => {}
+                }
+                body.push_bytes("\r\n");
+            }
+            body.push_bytes(format!("--{boundary}--\r\n"));
+            draft.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+            draft.headers.push((
+                "Content-Type".into(),
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+            body
+        }
+    })
+}
+
+/// A file to stream must exist and be a file now, so the step errors before anything is sent.
+async fn check_file(path: &Path) -> Result<(), String> {
+    match tokio::fs::metadata(path).await {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(format!("cannot read `{}`: not a file", path.display())),
+        Err(e) => Err(format!(
+            "cannot read `{}`: {}",
+            path.display(),
+            crate::files::io_reason(&e)
+        )),
+    }
+}
+
+fn escape_quoted(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace(['\r', '\n'], " ")
+}
+
+/// The content type of a file, from its extension; `application/octet-stream` when unknown.
+fn guess_type(path: &Path) -> String {
+    mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
+}

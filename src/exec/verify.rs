@@ -1,0 +1,314 @@
+//! A response against a step's expectations (status, headers, JSON, body,
+//! cookies, duration, schema) and the values a step captures from it. Every
+//! text is redacted as it is recorded.
+
+use serde_json::Value;
+
+use super::flow::render_value;
+use super::secrets::Secrets;
+use crate::check::predicate::json_text;
+use crate::check::{self, Mismatch, build_predicate};
+use crate::outcome::{CheckResult, ExpectationFailure};
+use crate::plan::{CheckPlan, ExtractPlan, ExtractSource, RequestPlan, StatusClass, StepPlan, Subject};
+use crate::redact::Redactor;
+use crate::render::{Context, Renderer};
+use crate::session::{Response, Session};
+use crate::text::cut;
+
+/// Every expectation of the step against one response.
+pub(super) fn verify(
+    step: &StepPlan,
+    r: &RequestPlan,
+    received: &Received,
+    (renderer, ctx): (&Renderer, &Context),
+    checks: &mut Checks,
+) {
+    let resp = &received.resp;
+    let line = |span: crate::source::Span| span.line();
+    let status_ok = if r.status.is_empty() {
+        (200..400).contains(&resp.status)
+    } else {
+        r.status.iter().any(|s| match *s {
+            StatusClass::Code(c) => c == resp.status,
+            StatusClass::Class(c) => resp.status / 100 == u16::from(c),
+        })
+    };
+    let expected = &r.status_text;
+    let status_line = r.status_span.map_or(step.span.line(), line);
+    let status = resp.status.to_string();
+    if status_ok {
+        checks.pass("status", "equals", expected, &status, status_line);
+    } else {
+        checks.fail("status", "equals", expected, &status, None, status_line);
+    }
+    let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
+    for e in &r.expect {
+        let actual: Result<Option<Value>, String> = match &e.subject {
+            Subject::Header(name) => Ok(header_value(resp, name)),
+            Subject::Json(path) => received.json_at(path),
+            Subject::Body => Ok(Some(Value::String(body_text()))),
+            Subject::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
+            Subject::Duration => Ok(Some(Value::from(resp.elapsed.as_millis() as u64))),
+        };
+        let subject = e.label.as_str();
+        let actual = match actual {
+            Ok(a) => a,
+            Err(msg) => {
+                checks.fail(subject, "equals", "a JSON body", &msg, None, e.span.line());
+                continue;
+            }
+        };
+        for c in &e.checks {
+            // A ready predicate is borrowed: its expected value may be a whole document.
+            let predicate: std::borrow::Cow<'_, crate::check::Predicate> = match c {
+                CheckPlan::Ready(p) => std::borrow::Cow::Borrowed(p),
+                CheckPlan::Render { name, value } => {
+                    let rendered = render_value(renderer, value, ctx)
+                        .map_err(|err| err.to_string())
+                        .and_then(|v| build_predicate(name, &v))
+                        .map(|mut p| {
+                            e.subject.as_text(&mut p);
+                            p
+                        });
+                    match rendered {
+                        Ok(p) => std::borrow::Cow::Owned(p),
+                        Err(msg) => {
+                            checks.fail(subject, name, "a value", &msg, None, e.span.line());
+                            continue;
+                        }
+                    }
+                }
+            };
+            match check::check(&predicate, actual.as_ref()) {
+                Ok(()) if checks.keep_passed => {
+                    let got = actual.as_ref().map_or_else(|| "no match".to_owned(), json_text);
+                    checks.pass(
+                        subject,
+                        predicate.name(),
+                        &predicate.expected_text(),
+                        &got,
+                        e.span.line(),
+                    );
+                }
+                Ok(()) => {}
+                Err(Mismatch {
+                    predicate,
+                    expected,
+                    actual: got,
+                    diff,
+                }) => checks.fail(subject, &predicate, &expected, &got, diff.as_deref(), e.span.line()),
+            }
+        }
+    }
+    if let Some((schema, span)) = &r.schema {
+        let expected = "the body to match the schema";
+        match received.json() {
+            Ok(doc) => {
+                let errors = schema.validate(doc);
+                if errors.is_empty() {
+                    checks.pass("schema", "schema", expected, "valid", span.line());
+                } else {
+                    checks.fail("schema", "schema", expected, &errors.join("; "), None, span.line());
+                }
+            }
+            Err(msg) => checks.fail("schema", "schema", "a JSON body", msg, None, span.line()),
+        }
+    }
+}
+
+/// Captures; a capture that finds nothing is a failure.
+pub(super) fn extract<'p>(
+    r: &'p RequestPlan,
+    received: &Received,
+    secrets: &Secrets<'_>,
+    checks: &mut Checks,
+) -> Vec<(&'p ExtractPlan, Value)> {
+    let resp = &received.resp;
+    let mut captures = Vec::new();
+    for x in &r.extract {
+        let found: Result<Option<Value>, String> = match &x.source {
+            ExtractSource::Json(path) => received.json_at(path),
+            ExtractSource::Header(name) => Ok(header_value(resp, name)),
+            ExtractSource::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
+            ExtractSource::Status => Ok(Some(Value::from(resp.status))),
+            ExtractSource::Regex(re) => {
+                let body = String::from_utf8_lossy(&resp.body);
+                Ok(re.captures(&body).map(|c| {
+                    let m = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
+                    Value::String(m.to_owned())
+                }))
+            }
+        };
+        let subject = format!("capture {}", x.name);
+        match found {
+            Ok(Some(v)) => {
+                // A secret capture is masked once its value is known (the caller adds it).
+                let shown = if secrets.named(&x.name) {
+                    crate::redact::MASK.to_owned()
+                } else {
+                    json_text(&v)
+                };
+                checks.pass(&subject, "exists", "a match", &shown, x.span.line());
+                captures.push((x, v));
+            }
+            Ok(None) => checks.fail(&subject, "exists", "a match", "no match", None, x.span.line()),
+            Err(msg) => checks.fail(&subject, "parse", "JSON", &msg, None, x.span.line()),
+        }
+    }
+    captures
+}
+
+/// Cookie values the server set (here or on a redirect on the way) are
+/// credentials: masked wherever they show up, an echoing body included.
+pub(super) fn learn_cookies(received: &Received, secrets: &Secrets<'_>) {
+    let mut redactor = secrets.lock();
+    for value in received.resp.headers.get_all("set-cookie") {
+        redactor.learn_header("set-cookie", &String::from_utf8_lossy(value.as_bytes()));
+    }
+    for (name, value) in &received.jar {
+        redactor.learn_header("cookie", &format!("{name}={value}"));
+    }
+}
+
+/// The results of a step's checks: every check in order, and the failed ones
+/// with their diff. Texts are redacted on the way in.
+pub(super) struct Checks {
+    pub(super) redactor: Redactor,
+    /// Whether passed checks are recorded: only the JSON and HTML reports and `-v`
+    /// show them (failed ones are always recorded).
+    keep_passed: bool,
+    pub(super) failures: Vec<ExpectationFailure>,
+    pub(super) results: Vec<CheckResult>,
+}
+
+/// Texts of a passed check are cut to this many characters: a report lists them
+/// all, and a run may hold thousands.
+const PASSED_TEXT: usize = 200;
+
+impl Checks {
+    pub(super) fn new(redactor: Redactor, keep_passed: bool) -> Checks {
+        Checks {
+            redactor,
+            keep_passed,
+            failures: Vec::new(),
+            results: Vec::new(),
+        }
+    }
+
+    fn pass(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, line: usize) {
+        if !self.keep_passed {
+            return;
+        }
+        let r = &self.redactor;
+        self.results.push(CheckResult {
+            subject: r.string(subject),
+            predicate: predicate.to_owned(),
+            expected: cut(&r.string(expected), PASSED_TEXT),
+            actual: cut(&r.string(actual), PASSED_TEXT),
+            passed: true,
+            line,
+        });
+    }
+
+    fn fail(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, diff: Option<&str>, line: usize) {
+        let r = &self.redactor;
+        let failure = ExpectationFailure {
+            subject: r.string(subject),
+            predicate: predicate.to_owned(),
+            expected: r.string(expected),
+            actual: r.string(actual),
+            diff: diff.map(|d| r.string(d)),
+            line,
+        };
+        self.results.push(CheckResult {
+            subject: failure.subject.clone(),
+            predicate: failure.predicate.clone(),
+            expected: cut(&failure.expected, PASSED_TEXT),
+            actual: cut(&failure.actual, PASSED_TEXT),
+            passed: false,
+            line,
+        });
+        self.failures.push(failure);
+    }
+
+    pub(super) fn redact_again(&mut self, redactor: &Redactor) {
+        for r in &mut self.results {
+            for text in [&mut r.subject, &mut r.expected, &mut r.actual] {
+                *text = redactor.string(text);
+            }
+        }
+        for f in &mut self.failures {
+            for text in [&mut f.subject, &mut f.expected, &mut f.actual] {
+                *text = redactor.string(text);
+            }
+            if let Some(diff) = &mut f.diff {
+                *diff = redactor.string(diff);
+            }
+        }
+    }
+
+    pub(super) fn is_ok(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// A response with its body parsed as JSON at most once, shared by the
+/// step's checks and its captures.
+pub(super) struct Received {
+    pub(super) resp: Response,
+    json: std::cell::OnceCell<Result<Value, String>>,
+    /// The cookies the session's jar holds for the URL that answered.
+    jar: Vec<(String, String)>,
+}
+
+impl Received {
+    pub(super) fn new(resp: Response, session: &Session) -> Self {
+        Received {
+            jar: session.cookies_for(&resp.url),
+            resp,
+            json: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub(super) fn json(&self) -> &Result<Value, String> {
+        self.json
+            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| format!("not JSON ({e})")))
+    }
+
+    /// What `path` selects in the body, parsed as JSON (once).
+    fn json_at(&self, path: &crate::jsonpath::JsonPath) -> Result<Option<Value>, String> {
+        match self.json() {
+            Ok(doc) => Ok(path.select(doc).to_value()),
+            Err(msg) => Err(msg.clone()),
+        }
+    }
+
+    /// A cookie set by this response, else the one the jar holds for its URL.
+    fn cookie(&self, name: &str) -> Option<String> {
+        for value in self.resp.headers.get_all("set-cookie") {
+            let Ok(text) = value.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=')
+                && k.trim() == name
+            {
+                return Some(v.trim().to_owned());
+            }
+        }
+        self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+}
+
+/// One header's value; several values of one name become a list.
+fn header_value(resp: &Response, name: &str) -> Option<Value> {
+    let values: Vec<Value> = resp
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    match values.len() {
+        0 => None,
+        1 => values.into_iter().next(),
+        _ => Some(Value::Array(values)),
+    }
+}
