@@ -17,8 +17,7 @@ use crate::load::{self, Loaded};
 use crate::plan::{StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
 use crate::report::{
-    ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, HtmlReporter, JsonReporter, JunitReporter, Progress,
-    Reporter, Reporters,
+    self, ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, FileReporter, Progress, Reporter, Reporters,
 };
 use crate::source::Sources;
 
@@ -296,14 +295,15 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
         }
         return;
     }
-    if let Some(path) = &config.junit {
-        reporters.push(Box::new(JunitReporter::new(path.clone())));
-    }
-    if let Some(path) = &config.report_json {
-        reporters.push(Box::new(JsonReporter::new(path.clone())));
-    }
-    if let Some(path) = &config.report_html {
-        reporters.push(Box::new(HtmlReporter::new(path.clone())));
+    let documents: [(_, report::write::Render); 3] = [
+        (&config.junit, report::junit::document),
+        (&config.report_json, report::json::document),
+        (&config.report_html, report::html::document),
+    ];
+    for (path, render) in documents {
+        if let Some(path) = path {
+            reporters.push(Box::new(FileReporter::new(path.clone(), render)));
+        }
     }
 }
 

@@ -51,53 +51,30 @@ impl StepStatus {
     }
 }
 
-/// One expectation that did not hold.
+/// One expectation of a step (a predicate on a subject, or a capture), passed
+/// or failed. A failed one keeps its whole texts and its diff: the console and
+/// JUnit show them. A passed one is recorded only when a report lists every
+/// expectation, its texts cut to [`LISTED_TEXT`] characters (a run may hold
+/// thousands).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExpectationFailure {
-    /// What was checked: `status`, `header Content-Type`, `json $.token`, `body`, ...
-    pub subject: String,
-    /// The predicate that failed: `equals`, `contains`, `type`, ...
-    pub predicate: String,
-    /// The expected value, as a person reads it.
-    pub expected: String,
-    /// The actual value, as a person reads it (`no match` when a path selected nothing).
-    pub actual: String,
-    /// A unified diff of expected and actual, for long strings and JSON documents.
-    pub diff: Option<String>,
-    /// The YAML line of the expectation.
-    pub line: usize,
-}
-
-/// One check of a step (a predicate on a subject, or a capture), passed or not,
-/// for reports that list every expectation. Texts are short (cut to a few
-/// hundred characters): a failed check's diff lives in [`ExpectationFailure`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckResult {
+pub struct Expectation {
     /// What was checked: `status`, `header Content-Type`, `json $.token`, `capture id`, ...
     pub subject: String,
     /// The predicate: `equals`, `contains`, `type`, `exists`, ...
     pub predicate: String,
     /// The expected value, as a person reads it.
     pub expected: String,
-    /// The actual value, as a person reads it.
+    /// The actual value, as a person reads it (`no match` when a path selected nothing).
     pub actual: String,
     pub passed: bool,
+    /// For a failure: a unified diff of expected and actual, for long strings and JSON documents.
+    pub diff: Option<String>,
     /// The YAML line of the expectation.
     pub line: usize,
 }
 
-/// One expectation as the reports list it: a check, and when it failed, the diff
-/// of its failure.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ExpectationRow<'a> {
-    pub subject: &'a str,
-    pub predicate: &'a str,
-    pub expected: &'a str,
-    pub actual: &'a str,
-    pub passed: bool,
-    pub line: usize,
-    pub diff: Option<&'a str>,
-}
+/// Reports that list every expectation cut its texts to this many characters.
+pub const LISTED_TEXT: usize = 200;
 
 /// The request as it was sent (redacted).
 #[derive(Debug, Clone, PartialEq)]
@@ -138,10 +115,9 @@ pub struct StepOutcome {
     pub status: StepStatus,
     /// Why the step was skipped, or why it could not run (for `Errored`).
     pub message: Option<String>,
-    pub failures: Vec<ExpectationFailure>,
-    /// Every check run, passed or failed, in order; the failed ones are also in
-    /// `failures` (the n-th failed check is the n-th failure), with their diff.
-    pub checks: Vec<CheckResult>,
+    /// The step's expectations in order: every failed one, and the passed ones
+    /// when a report shows them.
+    pub expectations: Vec<Expectation>,
     pub request: Option<RequestSummary>,
     pub response: Option<ResponseSummary>,
     /// Every attempt included.
@@ -152,39 +128,9 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
-    /// Every check in order, a failed one with the diff of the matching failure
-    /// (the n-th failed check is the n-th failure); then the failures that have
-    /// no check (an outcome built by hand).
-    pub fn expectations(&self) -> Vec<ExpectationRow<'_>> {
-        let mut failures = self.failures.iter();
-        let mut rows: Vec<ExpectationRow<'_>> = self
-            .checks
-            .iter()
-            .map(|c| ExpectationRow {
-                subject: &c.subject,
-                predicate: &c.predicate,
-                expected: &c.expected,
-                actual: &c.actual,
-                passed: c.passed,
-                line: c.line,
-                diff: if c.passed {
-                    None
-                } else {
-                    failures.next().and_then(|f| f.diff.as_deref())
-                },
-            })
-            .collect();
-        let listed = self.checks.iter().filter(|c| !c.passed).count();
-        rows.extend(self.failures.iter().skip(listed).map(|f| ExpectationRow {
-            subject: &f.subject,
-            predicate: &f.predicate,
-            expected: &f.expected,
-            actual: &f.actual,
-            passed: false,
-            line: f.line,
-            diff: f.diff.as_deref(),
-        }));
-        rows
+    /// The expectations that did not hold, in order.
+    pub fn failures(&self) -> impl Iterator<Item = &Expectation> {
+        self.expectations.iter().filter(|e| !e.passed)
     }
 
     /// A step run with nothing sent yet: no request, response or failures.
@@ -203,8 +149,7 @@ impl StepOutcome {
             file,
             status,
             message,
-            failures: Vec::new(),
-            checks: Vec::new(),
+            expectations: Vec::new(),
             request: None,
             response: None,
             duration: Duration::ZERO,

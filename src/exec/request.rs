@@ -98,10 +98,9 @@ impl Cx<'_> {
             self.rc.request_stop();
         }
         let mut outcome = self.base(at, status, None);
-        outcome.failures = checks.failures;
+        outcome.expectations = checks.expectations;
         // A passing step keeps its exchange only when a report will show it.
         if self.rc.keep_exchanges || status != StepStatus::Passed {
-            outcome.checks = checks.results;
             outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
             outcome.response = Some(self.response_summary(&response));
         } else {

@@ -8,7 +8,7 @@ use super::flow::render_value;
 use super::secrets::Secrets;
 use crate::check::predicate::json_text;
 use crate::check::{self, Mismatch, build_predicate};
-use crate::outcome::{CheckResult, ExpectationFailure};
+use crate::outcome::{Expectation, LISTED_TEXT};
 use crate::plan::{CheckPlan, ExtractPlan, ExtractSource, RequestPlan, StatusClass, StepPlan, Subject};
 use crate::redact::Redactor;
 use crate::render::{Context, Renderer};
@@ -170,28 +170,24 @@ pub(super) fn learn_cookies(received: &Received, secrets: &Secrets<'_>) {
     }
 }
 
-/// The results of a step's checks: every check in order, and the failed ones
-/// with their diff. Texts are redacted on the way in.
+/// The results of a step's checks, every failed one and (when kept) every
+/// passed one, in order. Texts are redacted on the way in.
 pub(super) struct Checks {
     pub(super) redactor: Redactor,
     /// Whether passed checks are recorded: only the JSON and HTML reports and `-v`
     /// show them (failed ones are always recorded).
-    keep_passed: bool,
-    pub(super) failures: Vec<ExpectationFailure>,
-    pub(super) results: Vec<CheckResult>,
+    pub(super) keep_passed: bool,
+    pub(super) expectations: Vec<Expectation>,
+    failed: bool,
 }
-
-/// Texts of a passed check are cut to this many characters: a report lists them
-/// all, and a run may hold thousands.
-const PASSED_TEXT: usize = 200;
 
 impl Checks {
     pub(super) fn new(redactor: Redactor, keep_passed: bool) -> Checks {
         Checks {
             redactor,
             keep_passed,
-            failures: Vec::new(),
-            results: Vec::new(),
+            expectations: Vec::new(),
+            failed: false,
         }
     }
 
@@ -200,55 +196,44 @@ impl Checks {
             return;
         }
         let r = &self.redactor;
-        self.results.push(CheckResult {
+        self.expectations.push(Expectation {
             subject: r.string(subject),
             predicate: predicate.to_owned(),
-            expected: cut(&r.string(expected), PASSED_TEXT),
-            actual: cut(&r.string(actual), PASSED_TEXT),
+            expected: cut(&r.string(expected), LISTED_TEXT),
+            actual: cut(&r.string(actual), LISTED_TEXT),
             passed: true,
+            diff: None,
             line,
         });
     }
 
     fn fail(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, diff: Option<&str>, line: usize) {
         let r = &self.redactor;
-        let failure = ExpectationFailure {
+        self.expectations.push(Expectation {
             subject: r.string(subject),
             predicate: predicate.to_owned(),
             expected: r.string(expected),
             actual: r.string(actual),
+            passed: false,
             diff: diff.map(|d| r.string(d)),
             line,
-        };
-        self.results.push(CheckResult {
-            subject: failure.subject.clone(),
-            predicate: failure.predicate.clone(),
-            expected: cut(&failure.expected, PASSED_TEXT),
-            actual: cut(&failure.actual, PASSED_TEXT),
-            passed: false,
-            line,
         });
-        self.failures.push(failure);
+        self.failed = true;
     }
 
     pub(super) fn redact_again(&mut self, redactor: &Redactor) {
-        for r in &mut self.results {
-            for text in [&mut r.subject, &mut r.expected, &mut r.actual] {
+        for e in &mut self.expectations {
+            for text in [&mut e.subject, &mut e.expected, &mut e.actual] {
                 *text = redactor.string(text);
             }
-        }
-        for f in &mut self.failures {
-            for text in [&mut f.subject, &mut f.expected, &mut f.actual] {
-                *text = redactor.string(text);
-            }
-            if let Some(diff) = &mut f.diff {
+            if let Some(diff) = &mut e.diff {
                 *diff = redactor.string(diff);
             }
         }
     }
 
     pub(super) fn is_ok(&self) -> bool {
-        self.failures.is_empty()
+        !self.failed
     }
 }
 

@@ -18,7 +18,7 @@ use super::Reporter;
 use super::progress::Progress;
 use crate::check::diff::DiffLine;
 use crate::event::Event;
-use crate::outcome::{ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus};
+use crate::outcome::{Expectation, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus};
 
 const GREEN: Style = AnsiColor::Green.on_default();
 const RED: Style = AnsiColor::Red.on_default();
@@ -211,7 +211,7 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
         if let Some(rest) = message_rest {
             push_lines(&mut out, color, BLOCK, PLAIN, rest);
         }
-        push_failures(&mut out, color, BLOCK, &step.failures);
+        push_failures(&mut out, color, BLOCK, step.failures());
         if step.status == StepStatus::Failed || step.request.is_some() {
             paint(
                 &mut out,
@@ -221,7 +221,7 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
                 &format!(
                     "{BLOCK}at {}:{}",
                     clean(&step.file),
-                    step.failures.first().map_or(step.line, |f| f.line)
+                    step.failures().next().map_or(step.line, |f| f.line)
                 ),
             );
             out.push('\n');
@@ -324,14 +324,19 @@ pub fn format_duration(duration: Duration) -> String {
 /// One failed expectation as one sentence: `subject: expected <predicate> <expected>,
 /// got <actual>` (no predicate word for `equals`). Shared with JUnit so CI shows
 /// the text a developer saw locally.
-pub(crate) fn describe_expectation(failure: &ExpectationFailure) -> String {
+pub(crate) fn describe_expectation(failure: &Expectation) -> String {
     let mut out = String::new();
     push_expectation(&mut out, false, failure);
     out
 }
 
 /// Every failed expectation, each followed by its diff, at `indent`.
-pub(crate) fn push_failures(out: &mut String, color: bool, indent: &str, failures: &[ExpectationFailure]) {
+pub(crate) fn push_failures<'a>(
+    out: &mut String,
+    color: bool,
+    indent: &str,
+    failures: impl Iterator<Item = &'a Expectation>,
+) {
     let diff_indent = format!("{indent}  ");
     for failure in failures {
         let mut sentence = String::new();
@@ -344,7 +349,7 @@ pub(crate) fn push_failures(out: &mut String, color: bool, indent: &str, failure
     }
 }
 
-fn push_expectation(out: &mut String, color: bool, failure: &ExpectationFailure) {
+fn push_expectation(out: &mut String, color: bool, failure: &Expectation) {
     let _ = write!(out, "{}: expected ", clean(&failure.subject));
     if failure.predicate != "equals" {
         out.push_str(&clean(&failure.predicate));

@@ -145,7 +145,7 @@ mod tests {
             step.response = None;
             if step.status == StepStatus::Failed {
                 step.status = StepStatus::Passed;
-                step.failures.clear();
+                step.expectations.clear();
                 step.captures = vec![("pet_id".into(), "<capture:pet_id>".into())];
             }
             if step.status == StepStatus::Errored {

@@ -9,41 +9,22 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
 use sha2::Digest as _;
 
-use super::Reporter;
 use super::console::{clean, format_duration};
-use super::write::write_atomic;
 use crate::check::diff::DiffLine;
-use crate::event::Event;
-use crate::outcome::{CollectionOutcome, Counts, Phase, RunOutcome, StepOutcome, StepStatus};
+use crate::outcome::{CollectionOutcome, Counts, LISTED_TEXT, Phase, RunOutcome, StepOutcome, StepStatus};
+use crate::text::cut;
 
 const CSS: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
 
-/// Writes the HTML report when the run finishes.
-pub struct HtmlReporter {
-    path: PathBuf,
-}
-
-impl HtmlReporter {
-    /// A reporter that will write `path` (atomically) on `RunFinished`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
-    }
-}
-
-impl Reporter for HtmlReporter {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        match event {
-            Event::RunFinished(run) => write_atomic(&self.path, render_html(run).as_bytes()),
-            _ => Ok(()),
-        }
-    }
+/// The HTML report file of a run (`--report-html`).
+pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+    Ok(render_html(run).into_bytes())
 }
 
 /// Text safe inside HTML elements and quoted attributes; control characters
@@ -329,30 +310,30 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
 
 /// Every check, passed or not; a failure's diff under it.
 fn push_expectations(out: &mut String, step: &StepOutcome) {
-    if step.checks.is_empty() && step.failures.is_empty() {
+    if step.expectations.is_empty() {
         return;
     }
     out.push_str(
         "<h3>Expectations</h3><table class=\"checks\"><thead><tr><th></th><th>subject</th><th>expected</th>\
          <th>actual</th><th>line</th></tr></thead><tbody>",
     );
-    for r in step.expectations() {
+    for r in &step.expectations {
         let (class, mark) = if r.passed { ("passed", "✓") } else { ("failed", "✗") };
         let predicate = if r.predicate == "equals" {
             String::new()
         } else {
-            format!("<i>{}</i>", escape(r.predicate))
+            format!("<i>{}</i>", escape(&r.predicate))
         };
         let _ = write!(
             out,
             "<tr class=\"{class}\"><td class=\"mark {class}\">{mark}</td><td><code>{}</code>{predicate}</td>\
              <td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-            escape(r.subject),
-            escape(r.expected),
-            escape(r.actual),
+            escape(&r.subject),
+            escape(&cut(&r.expected, LISTED_TEXT)),
+            escape(&cut(&r.actual, LISTED_TEXT)),
             r.line
         );
-        if let Some(diff) = r.diff {
+        if let Some(diff) = &r.diff {
             let _ = write!(
                 out,
                 "<tr class=\"diff-row\"><td></td><td colspan=\"4\">{}</td></tr>",

@@ -1,4 +1,5 @@
 use super::*;
+use crate::report::Reporter as _;
 use crate::report::fixtures;
 
 #[test]
@@ -11,8 +12,8 @@ fn escapes_everything_from_the_run() {
         response.body_excerpt = evil.to_owned();
         response.headers.push(("x-evil".into(), evil.to_owned()));
     }
-    failed.failures[0].actual = evil.to_owned();
-    failed.failures[1].diff = Some(format!("-{evil}\n+{evil}\n"));
+    failed.expectations[0].actual = evil.to_owned();
+    failed.expectations[1].diff = Some(format!("-{evil}\n+{evil}\n"));
     run.collections[1].name = evil.to_owned();
     run.collections[1].tags = vec![evil.to_owned()];
     let html = render_html(&run);
@@ -71,7 +72,7 @@ fn reporter_writes_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("report.html");
     let run = fixtures::run();
-    let mut reporter = HtmlReporter::new(&path);
+    let mut reporter = crate::report::FileReporter::new(&path, document);
     for event in fixtures::events(&run) {
         reporter.event(&event).expect("writes");
     }

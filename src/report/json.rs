@@ -4,16 +4,13 @@
 //! here). `--rerun-failed` reads it back (`config::rerun`).
 
 use std::io;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Reporter;
-use super::write::write_atomic;
-use crate::event::Event;
-use crate::outcome::{self, CollectionOutcome, Counts, RunOutcome, StepOutcome};
+use crate::outcome::{self, CollectionOutcome, Counts, LISTED_TEXT, RunOutcome, StepOutcome};
+use crate::text::cut;
 
 /// The version of the report format this build writes (and `--rerun-failed` reads).
 /// It changes only when a field is removed or changes meaning; new fields may
@@ -275,18 +272,18 @@ fn step(s: &StepOutcome) -> StepReport {
     }
 }
 
-/// Every check of the step, with its failure's diff ([`StepOutcome::expectations`]).
+/// Every expectation of the step, its texts cut as for a list.
 fn expectations(s: &StepOutcome) -> Vec<Expectation> {
-    s.expectations()
-        .into_iter()
-        .map(|r| Expectation {
-            subject: r.subject.to_owned(),
-            predicate: r.predicate.to_owned(),
-            expected: r.expected.to_owned(),
-            actual: r.actual.to_owned(),
-            passed: r.passed,
-            line: r.line,
-            diff: r.diff.map(str::to_owned),
+    s.expectations
+        .iter()
+        .map(|e| Expectation {
+            subject: e.subject.clone(),
+            predicate: e.predicate.clone(),
+            expected: cut(&e.expected, LISTED_TEXT),
+            actual: cut(&e.actual, LISTED_TEXT),
+            passed: e.passed,
+            line: e.line,
+            diff: e.diff.clone(),
         })
         .collect()
 }
@@ -310,27 +307,11 @@ fn rfc3339(time: SystemTime) -> String {
     crate::text::rfc3339(time, true).unwrap_or_else(|| humantime::format_rfc3339_millis(UNIX_EPOCH).to_string())
 }
 
-/// Writes the JSON report when the run finishes.
-pub struct JsonReporter {
-    path: PathBuf,
-}
-
-impl JsonReporter {
-    /// A reporter that will write `path` (atomically) on `RunFinished`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
-    }
-}
-
-impl Reporter for JsonReporter {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        let Event::RunFinished(run) = event else {
-            return Ok(());
-        };
-        let mut bytes = serde_json::to_vec_pretty(&from_run(run)).map_err(io::Error::other)?;
-        bytes.push(b'\n');
-        write_atomic(&self.path, &bytes)
-    }
+/// The JSON report file of a run (`--report-json`).
+pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(&from_run(run)).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// The least of a report `--rerun-failed` needs; any other field is ignored,

@@ -1,5 +1,6 @@
 use super::*;
-use crate::outcome::CheckResult;
+use crate::outcome::Expectation;
+use crate::report::Reporter as _;
 use crate::report::fixtures;
 
 const COMMITTED: &str = include_str!("../../schemas/report.schema.json");
@@ -8,29 +9,33 @@ const COMMITTED: &str = include_str!("../../schemas/report.schema.json");
 fn run() -> RunOutcome {
     let mut run = fixtures::run();
     let failed = &mut run.collections[1].steps[1];
-    failed.checks = vec![
-        CheckResult {
+    let diff = failed.expectations[1].diff.take();
+    failed.expectations = vec![
+        Expectation {
             subject: "status".into(),
             predicate: "equals".into(),
             expected: "201".into(),
             actual: "400".into(),
             passed: false,
+            diff: None,
             line: 14,
         },
-        CheckResult {
+        Expectation {
             subject: "header content-type".into(),
             predicate: "contains".into(),
             expected: "contains \"json\"".into(),
             actual: "\"application/json\"".into(),
             passed: true,
+            diff: None,
             line: 15,
         },
-        CheckResult {
+        Expectation {
             subject: "json $".into(),
             predicate: "contains".into(),
             expected: r#"{"name":"Rex"}"#.into(),
             actual: r#"{"error":"name is required"}"#.into(),
             passed: false,
+            diff,
             line: 15,
         },
     ];
@@ -117,7 +122,7 @@ fn reporter_writes_what_from_run_gives() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("out/report.json");
     let run = run();
-    let mut reporter = JsonReporter::new(&path);
+    let mut reporter = crate::report::FileReporter::new(&path, document);
     for event in fixtures::events(&run) {
         reporter.event(&event).expect("writes");
     }

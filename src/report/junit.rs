@@ -6,14 +6,10 @@
 
 use std::fmt::Write as _;
 use std::io;
-use std::path::PathBuf;
 
 use quick_junit::{NonSuccessKind, Property, Report, SerializeError, TestCase, TestCaseStatus, TestSuite, XmlString};
 
-use super::Reporter;
 use super::console::{clean, describe_expectation, push_failures};
-use super::write::write_atomic;
-use crate::event::Event;
 use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome, StepStatus};
 
 /// The longest failure message attribute, in characters; the text body has it all.
@@ -23,26 +19,9 @@ const MESSAGE_CHARS: usize = 200;
 const FAILURE_BODY_LINES: usize = 20;
 const FAILURE_BODY_CHARS: usize = 2000;
 
-/// Writes a JUnit XML file when the run finishes.
-pub struct JunitReporter {
-    path: PathBuf,
-}
-
-impl JunitReporter {
-    /// A reporter that will write `path` (atomically) on `RunFinished`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
-    }
-}
-
-impl Reporter for JunitReporter {
-    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
-        let Event::RunFinished(run) = event else {
-            return Ok(());
-        };
-        let xml = render_junit(run).map_err(io::Error::other)?;
-        write_atomic(&self.path, xml.as_bytes())
-    }
+/// The JUnit XML file of a run (`--junit`).
+pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+    Ok(render_junit(run).map_err(io::Error::other)?.into_bytes())
 }
 
 /// The JUnit XML document of a run.
@@ -83,7 +62,7 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
                 .set_type("assertion")
                 .set_description(xml(&details(
                     step,
-                    step.message.as_deref().filter(|_| step.failures.is_empty()),
+                    step.message.as_deref().filter(|_| step.failures().next().is_none()),
                 )));
             status
         }
@@ -119,12 +98,14 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
 
 /// The first failed expectation on one line, and how many more there are.
 fn failure_message(step: &StepOutcome) -> String {
-    let Some(first) = step.failures.first() else {
+    let mut failures = step.failures();
+    let Some(first) = failures.next() else {
         return one_line(step.message.as_deref().unwrap_or("the step failed"));
     };
     let mut message = one_line(&describe_expectation(first));
-    if step.failures.len() > 1 {
-        let _ = write!(message, " (+{} more)", step.failures.len() - 1);
+    let more = failures.count();
+    if more > 0 {
+        let _ = write!(message, " (+{more} more)");
     }
     message
 }
@@ -137,7 +118,7 @@ fn details(step: &StepOutcome, message: Option<&str>) -> String {
         text.push_str(&clean(message));
         text.push('\n');
     }
-    push_failures(&mut text, false, "", &step.failures);
+    push_failures(&mut text, false, "", step.failures());
     push_location_and_exchange(&mut text, step);
     text
 }
@@ -229,7 +210,8 @@ fn xml(text: &str) -> XmlString {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::ExpectationFailure;
+    use crate::outcome::Expectation;
+    use crate::report::Reporter as _;
     use crate::report::fixtures;
     use std::time::Duration;
 
@@ -275,8 +257,8 @@ mod tests {
             response.body_excerpt = format!("<![CDATA[{nasty}]]>\n{nasty}");
             response.headers.push(("x-weird".to_owned(), nasty.clone()));
         }
-        failed.failures[0].actual = nasty.clone();
-        failed.failures[1].diff = Some(format!("-{nasty}\n+{nasty}\n"));
+        failed.expectations[0].actual = nasty.clone();
+        failed.expectations[1].diff = Some(format!("-{nasty}\n+{nasty}\n"));
         let mut errored = fixtures::errored();
         errored.message = Some(format!("refused: {nasty}\nsecond line {nasty}"));
         let mut skipped = fixtures::skipped();
@@ -319,10 +301,10 @@ mod tests {
     #[test]
     fn message_counts_the_other_failures_and_stays_short() {
         let mut step = fixtures::failed();
-        step.failures[0].actual = "x\n".repeat(300);
-        step.failures.push(ExpectationFailure {
+        step.expectations[0].actual = "x\n".repeat(300);
+        step.expectations.push(Expectation {
             line: 16,
-            ..step.failures[0].clone()
+            ..step.expectations[0].clone()
         });
         let message = failure_message(&step);
         assert!(message.ends_with("… (+2 more)"), "{message}");
@@ -336,7 +318,7 @@ mod tests {
         let path = dir.path().join("reports/junit.xml");
         let run = fixtures::run();
         let events = fixtures::events(&run);
-        let mut reporter = JunitReporter::new(&path);
+        let mut reporter = crate::report::FileReporter::new(&path, document);
         let (last, before) = events.split_last().expect("events");
         for event in before {
             reporter.event(event).expect("no write yet");
@@ -352,8 +334,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("junit.xml");
         let run = fixtures::run();
-        JunitReporter::new(&path)
-            .event(&Event::RunFinished(&run))
+        crate::report::FileReporter::new(&path, document)
+            .event(&crate::event::Event::RunFinished(&run))
             .expect("writes");
         let report = parse(&std::fs::read_to_string(&path).expect("read"));
         assert_eq!(report.tests, 6);

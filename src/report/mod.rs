@@ -18,10 +18,8 @@ use crate::event::Event;
 pub use console::{ConsoleOptions, ConsoleReporter};
 pub use curl::CurlReporter;
 pub use dry_run::DryRunReporter;
-pub use html::HtmlReporter;
-pub use json::JsonReporter;
-pub use junit::JunitReporter;
 pub use progress::Progress;
+pub use write::FileReporter;
 
 /// Something that turns run events into output.
 ///
@@ -69,8 +67,7 @@ impl Reporter for Reporters {
 pub(crate) mod fixtures {
     use crate::event::Event;
     use crate::outcome::{
-        CollectionOutcome, ExpectationFailure, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome,
-        StepStatus,
+        CollectionOutcome, Expectation, Phase, RequestSummary, ResponseSummary, RunOutcome, StepOutcome, StepStatus,
     };
     use std::time::{Duration, SystemTime};
 
@@ -85,8 +82,7 @@ pub(crate) mod fixtures {
             file: FILE.into(),
             status,
             message: None,
-            failures: Vec::new(),
-            checks: Vec::new(),
+            expectations: Vec::new(),
             request: None,
             response: None,
             duration: Duration::from_millis(12),
@@ -138,20 +134,22 @@ pub(crate) mod fixtures {
                 Some(r#"{"nme":"Rex"}"#),
             )),
             response: Some(response(400, body)),
-            failures: vec![
-                ExpectationFailure {
+            expectations: vec![
+                Expectation {
                     subject: "status".to_owned(),
                     predicate: "equals".to_owned(),
                     expected: "201".to_owned(),
                     actual: "400".to_owned(),
+                    passed: false,
                     diff: None,
                     line: 14,
                 },
-                ExpectationFailure {
+                Expectation {
                     subject: "json $".to_owned(),
                     predicate: "contains".to_owned(),
                     expected: r#"{"name":"Rex"}"#.to_owned(),
                     actual: body.to_owned(),
+                    passed: false,
                     diff: Some(
                         "--- expected\n+++ actual\n@@ -1,3 +1,3 @@\n {\n-  \"name\": \"Rex\"\n+  \"error\": \"name is required\"\n }\n"
                             .to_owned(),

@@ -1,10 +1,44 @@
-//! Atomic file writes for reports: a reader sees the old file or the new one, never half of one.
+//! Report files: the one reporter that writes a document of the finished run
+//! (JUnit, JSON, HTML), and atomic writes, so that a reader sees the old file
+//! or the new one, never half of one.
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
+
+use super::Reporter;
+use crate::event::Event;
+use crate::outcome::RunOutcome;
+
+/// A document made from a whole run.
+pub type Render = fn(&RunOutcome) -> io::Result<Vec<u8>>;
+
+/// Writes one report file, rendered from the finished run, on `RunFinished`.
+pub struct FileReporter {
+    path: PathBuf,
+    render: Render,
+}
+
+impl FileReporter {
+    /// A reporter that will write `render`'s document to `path` (atomically).
+    pub fn new(path: impl Into<PathBuf>, render: Render) -> Self {
+        FileReporter {
+            path: path.into(),
+            render,
+        }
+    }
+}
+
+impl Reporter for FileReporter {
+    fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
+        match event {
+            Event::RunFinished(run) => write_atomic(&self.path, &(self.render)(run)?),
+            _ => Ok(()),
+        }
+    }
+}
 
 /// Write `bytes` to `path` atomically, creating its parent folder if missing.
 ///
