@@ -14,12 +14,7 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use serde_json::json;
-use sortie::check::build_predicate;
-use sortie::check::check;
-use sortie::config::LoadOptions;
-use sortie::jsonpath::JsonPath;
-use sortie::load;
-use sortie::render::{Context, Renderer, to_mj};
+use sortie::{Context, JsonPath, LoadOptions, Renderer, build_predicate, check, to_mj};
 
 /// Runs `f` in rounds of a calibrated size and prints the median time per call.
 fn bench(filter: &Option<String>, name: &str, mut f: impl FnMut()) {
@@ -153,7 +148,7 @@ fn main() {
     };
     let files = vec![path];
     bench(&filter, "load + plan a 1,000-step collection", || {
-        let loaded = load::load(&files, &renderer, &options);
+        let loaded = sortie::load(&files, &renderer, &options);
         assert!(loaded.errors.is_empty());
         black_box(loaded.plan.collections.len());
     });

@@ -22,7 +22,7 @@ use crate::report::{
 use crate::source::Sources;
 
 /// Runs a parsed command line.
-pub fn main(command: Command) -> u8 {
+pub(crate) fn main(command: Command) -> u8 {
     match command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),

@@ -7,13 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Run API workflows written as YAML collections.
 #[derive(Debug, Parser)]
 #[command(name = "sortie", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run collections (files, or folders searched for *.yaml / *.yml).
     Run(Box<RunArgs>),
     /// Check collections without sending anything.
@@ -26,7 +26,7 @@ pub enum Command {
 
 /// Arguments of `validate` and `list`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Collection files or folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -36,7 +36,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Collection files or folders.
     #[arg(required_unless_present = "rerun_failed")]
     pub paths: Vec<PathBuf>,
@@ -129,7 +129,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,

@@ -1,20 +1,27 @@
 //! Events the executor emits and reporters consume, in declaration order.
 
-use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome};
+use crate::outcome::{RunOutcome, StepOutcome};
 
 /// Something that happened during a run.
 #[derive(Debug, Clone)]
-pub enum Event<'a> {
-    CollectionStarted { name: &'a str, path: &'a str },
-    StepFinished { collection: &'a str, step: &'a StepOutcome },
-    CollectionFinished(&'a CollectionOutcome),
+pub(crate) enum Event<'a> {
+    CollectionStarted {
+        name: &'a str,
+        path: &'a str,
+    },
+    StepFinished {
+        collection: &'a str,
+        step: &'a StepOutcome,
+    },
+    /// The collection's last step was reported.
+    CollectionFinished,
     RunFinished(&'a RunOutcome),
 }
 
 /// What a concurrent run is doing right now, as it happens (not in
 /// declaration order): for a progress line, never for a report.
 #[derive(Debug, Clone, Copy)]
-pub enum Live<'a> {
+pub(crate) enum Live<'a> {
     /// A collection started (its path).
     Started(&'a str),
     /// A collection finished (its path); its events come later, in order.
@@ -22,6 +29,6 @@ pub enum Live<'a> {
 }
 
 /// Something that shows [`Live`] notices; called from concurrent collections.
-pub trait Watch: Sync {
+pub(crate) trait Watch: Sync {
     fn live(&self, notice: Live<'_>);
 }

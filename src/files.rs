@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 /// Finds the collection files named by `paths`: files as given, folders
 /// searched recursively for `*.yaml` / `*.yml` (sorted; names starting with
 /// `_` or `.` are skipped, so fragments for `include` can live in `_shared/`).
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     let mut found = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
@@ -49,7 +49,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// `No such file or directory (os error 2)` → `no such file or directory`.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -60,13 +60,13 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Reads a text file named on the command line; the error says which option named it.
-pub fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
     std::fs::read_to_string(path)
         .map_err(|e| Diagnostic::new(format!("cannot read {what} `{}`: {}", path.display(), io_reason(&e))))
 }
 
 /// A path as a person reads it: relative to the current directory when inside it.
-pub fn display_path(p: &Path) -> String {
+pub(crate) fn display_path(p: &Path) -> String {
     let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
     match cwd.as_ref().and_then(|cwd| p.strip_prefix(cwd).ok()) {
         Some(rel) => rel.display().to_string(),
@@ -75,7 +75,7 @@ pub fn display_path(p: &Path) -> String {
 }
 
 /// Why a path named in a collection or a template cannot be read.
-pub enum PathError {
+pub(crate) enum PathError {
     /// It leaves the file root, as written or once symlinks are followed.
     Outside,
     /// It names no readable file; the path as joined to its folder.
@@ -85,7 +85,7 @@ pub enum PathError {
 
 /// Resolves `path` against `dir`, following symlinks, and checks it is a file inside
 /// `root`: the one rule for every file a collection reads, at load or in a template.
-pub fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathError> {
+pub(crate) fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathError> {
     let joined = lexical(&dir.join(path));
     // Checked on the written path first, so a path that leaves the root is
     // refused whether or not the file exists (and says nothing about what is there).
@@ -104,7 +104,7 @@ pub fn resolve_in(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, PathEr
 
 /// [`resolve_in`] with the loader's wording. The error has no span yet: the caller
 /// knows where the path was written.
-pub fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
+pub(crate) fn resolve(root: &Path, dir: &Path, path: &str) -> Result<PathBuf, Diagnostic> {
     resolve_in(root, dir, path).map_err(|e| match e {
         PathError::Outside => Diagnostic::new(format!("`{path}` is outside the file root")).with_help(format!(
             "a collection reads files inside the file root only, here {}; --file-root widens it",

@@ -11,11 +11,11 @@ use serde_json::Value;
 /// parses a nested filter twice per level, so the time doubles with each
 /// one: 10 levels take tens of milliseconds, 20 take many seconds. Real
 /// queries nest two or three.
-pub const MAX_BRACKET_NESTING: usize = 10;
+pub(crate) const MAX_BRACKET_NESTING: usize = 10;
 
 /// How deeply `[` and `(` together may nest. The parser recurses once per
 /// level, and a query a few thousand levels deep overflows the stack.
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 /// A parsed JSONPath query. Cloning is cheap (the parsed query is shared).
 #[derive(Clone)]
@@ -88,7 +88,7 @@ impl JsonPath {
 }
 
 /// A path written without its leading `$` (`.a`, `[0]`, `a.b`), with it.
-pub fn rooted(path: &str) -> String {
+pub(crate) fn rooted(path: &str) -> String {
     if path.starts_with(['.', '[']) {
         format!("${path}")
     } else {

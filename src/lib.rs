@@ -3,27 +3,38 @@
 //! The pipeline: load → validate → render → send → check → report.
 
 mod app;
-pub mod check;
-pub mod cli;
-pub mod config;
+mod check;
+mod cli;
+mod config;
 pub mod demo;
-pub mod diagnostic;
-pub mod event;
-pub mod exec;
-pub mod exit;
-pub mod files;
-pub mod jsonpath;
-pub mod load;
-pub mod model;
-pub mod outcome;
-pub mod plan;
-pub mod redact;
-pub mod render;
-pub mod report;
-pub mod session;
-pub mod source;
-pub mod text;
-pub mod yaml;
+mod diagnostic;
+mod event;
+mod exec;
+mod exit;
+mod files;
+mod jsonpath;
+mod load;
+mod model;
+mod outcome;
+mod plan;
+mod redact;
+mod render;
+mod report;
+mod session;
+mod source;
+mod text;
+mod yaml;
+
+// What callers outside the crate use: the benches run the stages in process,
+// the integration tests parse YAML. Everything else is `pub(crate)`.
+pub use check::{build_predicate, check};
+pub use config::LoadOptions;
+pub use jsonpath::JsonPath;
+pub use load::load;
+
+pub use render::{Context, Renderer, to_mj};
+pub use source::FileId;
+pub use yaml::parse as parse_yaml;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

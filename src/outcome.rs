@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 /// The part of a collection a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     Setup,
     Steps,
     Teardown,
@@ -17,7 +17,7 @@ pub enum Phase {
 
 /// How one step run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
+pub(crate) enum StepStatus {
     Passed,
     /// An expectation did not hold.
     Failed,
@@ -28,7 +28,7 @@ pub enum StepStatus {
 
 impl StepStatus {
     /// Every status, in the order reports list them.
-    pub const ALL: [StepStatus; 4] = [
+    pub(crate) const ALL: [StepStatus; 4] = [
         StepStatus::Passed,
         StepStatus::Failed,
         StepStatus::Errored,
@@ -36,7 +36,7 @@ impl StepStatus {
     ];
 
     /// The word reports use: `passed`, `failed`, `errored`, `skipped`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             StepStatus::Passed => "passed",
             StepStatus::Failed => "failed",
@@ -46,7 +46,7 @@ impl StepStatus {
     }
 
     /// Failed or errored: what makes a run fail and what reports open up.
-    pub fn is_problem(self) -> bool {
+    pub(crate) fn is_problem(self) -> bool {
         matches!(self, StepStatus::Failed | StepStatus::Errored)
     }
 }
@@ -57,7 +57,7 @@ impl StepStatus {
 /// expectation, its texts cut to [`LISTED_TEXT`] characters (a run may hold
 /// thousands).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
+pub(crate) struct Expectation {
     /// What was checked: `status`, `header Content-Type`, `json $.token`, `capture id`, ...
     pub subject: String,
     /// The predicate: `equals`, `contains`, `type`, `exists`, ...
@@ -74,11 +74,11 @@ pub struct Expectation {
 }
 
 /// Reports that list every expectation cut its texts to this many characters.
-pub const LISTED_TEXT: usize = 200;
+pub(crate) const LISTED_TEXT: usize = 200;
 
 /// The request as it was sent (redacted).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestSummary {
+pub(crate) struct RequestSummary {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
@@ -90,7 +90,7 @@ pub struct RequestSummary {
 
 /// What came back (redacted).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResponseSummary {
+pub(crate) struct ResponseSummary {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     /// The body as text (lossy UTF-8), cut to a few KiB.
@@ -103,7 +103,7 @@ pub struct ResponseSummary {
 
 /// One step run: one request (with its retries), or one skipped step.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StepOutcome {
+pub(crate) struct StepOutcome {
     /// `step name`, `group name / step name`, `step name [3]` for loop items.
     pub name: String,
     pub phase: Phase,
@@ -129,12 +129,12 @@ pub struct StepOutcome {
 
 impl StepOutcome {
     /// The expectations that did not hold, in order.
-    pub fn failures(&self) -> impl Iterator<Item = &Expectation> {
+    pub(crate) fn failures(&self) -> impl Iterator<Item = &Expectation> {
         self.expectations.iter().filter(|e| !e.passed)
     }
 
     /// A step run with nothing sent yet: no request, response or failures.
-    pub fn new(
+    pub(crate) fn new(
         name: String,
         phase: Phase,
         file: Arc<str>,
@@ -163,7 +163,7 @@ impl StepOutcome {
     /// Drops what only live reporters read (headers, bodies, the curl command)
     /// from a passed or skipped step, so a long run's memory stays flat.
     /// Failed and errored steps keep everything for the final reports.
-    pub fn slim(&mut self) {
+    pub(crate) fn slim(&mut self) {
         if self.status.is_problem() {
             return;
         }
@@ -181,7 +181,7 @@ impl StepOutcome {
 
 /// One collection run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CollectionOutcome {
+pub(crate) struct CollectionOutcome {
     pub name: String,
     /// The collection path as given on the command line (or found in a folder).
     pub path: String,
@@ -193,7 +193,7 @@ pub struct CollectionOutcome {
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunOutcome {
+pub(crate) struct RunOutcome {
     pub collections: Vec<CollectionOutcome>,
     pub duration: Duration,
     /// True when the run was interrupted (Ctrl-C, SIGTERM) or stopped by `--fail-fast`.
@@ -202,7 +202,7 @@ pub struct RunOutcome {
 
 /// Counts of step statuses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub passed: usize,
     pub failed: usize,
     pub errored: usize,
@@ -211,7 +211,7 @@ pub struct Counts {
 
 impl Counts {
     /// Each status with its count, in the order of [`StepStatus::ALL`].
-    pub fn by_status(&self) -> [(StepStatus, usize); 4] {
+    pub(crate) fn by_status(&self) -> [(StepStatus, usize); 4] {
         StepStatus::ALL.map(|s| {
             let n = match s {
                 StepStatus::Passed => self.passed,
@@ -224,11 +224,11 @@ impl Counts {
     }
 
     /// Failed and errored steps.
-    pub fn problems(&self) -> usize {
+    pub(crate) fn problems(&self) -> usize {
         self.failed + self.errored
     }
 
-    pub fn of<'a>(steps: impl IntoIterator<Item = &'a StepOutcome>) -> Self {
+    pub(crate) fn of<'a>(steps: impl IntoIterator<Item = &'a StepOutcome>) -> Self {
         let mut counts = Counts::default();
         for step in steps {
             match step.status {
@@ -241,24 +241,24 @@ impl Counts {
         counts
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.passed + self.failed + self.errored + self.skipped
     }
 }
 
 impl CollectionOutcome {
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         Counts::of(&self.steps)
     }
 }
 
 impl RunOutcome {
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         Counts::of(self.collections.iter().flat_map(|c| &c.steps))
     }
 
     /// True when no step failed or errored.
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.counts().problems() == 0
     }
 }

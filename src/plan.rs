@@ -190,13 +190,13 @@ pub struct PartPlan {
 
 /// The built-in safe defaults (the README's "Safe defaults and limits"): a black-holed
 /// host, a silent server and a trickling one each end a request.
-pub const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
+pub(crate) const DEFAULT_TIMEOUTS: Timeouts = Timeouts {
     connect: Duration::from_secs(10),
     read: Duration::from_secs(30),
     total: Duration::from_secs(60),
 };
 /// Redirects followed unless a collection or step says otherwise.
-pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+pub(crate) const DEFAULT_MAX_REDIRECTS: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {

@@ -4,20 +4,20 @@
 use std::borrow::Cow;
 
 /// Shown instead of a secret.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// Headers whose values are always masked.
-pub const SENSITIVE_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "set-cookie"];
+pub(crate) const SENSITIVE_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "set-cookie"];
 
 /// Credentials learned from headers (a literal `Authorization`, a server's
 /// `Set-Cookie`) are masked only from this many characters: `theme=dark` or
 /// `sid=1` must not mask every `dark` or `1` of a report. Declared secrets
 /// (`--secret`, `secrets:`, auth values) are masked whatever their length.
-pub const MIN_LEARNED: usize = 6;
+pub(crate) const MIN_LEARNED: usize = 6;
 
 /// Masks known secret values, also in their URL-encoded and JSON-escaped forms.
 #[derive(Debug, Clone, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     /// Longest first, so a secret that contains another is masked whole.
     /// Shared: a redactor is cloned per step, secrets are added rarely.
     secrets: std::sync::Arc<Vec<String>>,
@@ -31,12 +31,12 @@ pub struct Redactor {
 impl Redactor {
     /// Whether `other` masks exactly what this one does because it is a clone to
     /// which no secret has been added since (adding one copies the shared list).
-    pub fn same_secrets(&self, other: &Redactor) -> bool {
+    pub(crate) fn same_secrets(&self, other: &Redactor) -> bool {
         std::sync::Arc::ptr_eq(&self.secrets, &other.secrets)
     }
 
     /// Adds a secret value (and its encoded forms). Empty values are ignored.
-    pub fn add(&mut self, secret: &str) {
+    pub(crate) fn add(&mut self, secret: &str) {
         if secret.is_empty() || self.added.contains(secret) {
             return;
         }
@@ -72,7 +72,7 @@ impl Redactor {
     /// it back (in a body, say) is masked too: the whole value, the part after an
     /// auth scheme (`Bearer x`), the password of `Basic` credentials, and each
     /// value of a `Cookie` or `Set-Cookie`. Other headers are left alone.
-    pub fn learn_header(&mut self, name: &str, value: &str) {
+    pub(crate) fn learn_header(&mut self, name: &str, value: &str) {
         if !self.is_sensitive_header(name) {
             return;
         }
@@ -111,7 +111,7 @@ impl Redactor {
     }
 
     /// Marks a header name (an api_key header, say) as carrying a credential.
-    pub fn add_header(&mut self, name: &str) {
+    pub(crate) fn add_header(&mut self, name: &str) {
         let name = name.to_ascii_lowercase();
         if !self.headers.contains(&name) {
             self.headers.push(name);
@@ -121,7 +121,7 @@ impl Redactor {
     /// The text with every secret replaced by `***`, and the credentials of any
     /// URL in it (`http://user:***@host`, `http://***@host`) masked by position,
     /// however short.
-    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for secret in self.secrets.iter() {
             if out.contains(secret.as_str()) {
@@ -136,18 +136,18 @@ impl Redactor {
         out
     }
 
-    pub fn string(&self, text: &str) -> String {
+    pub(crate) fn string(&self, text: &str) -> String {
         self.text(text).into_owned()
     }
 
     /// True when the header's value is masked whatever it holds.
-    pub fn is_sensitive_header(&self, name: &str) -> bool {
+    pub(crate) fn is_sensitive_header(&self, name: &str) -> bool {
         SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
             || self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// A header value as it may be shown.
-    pub fn header(&self, name: &str, value: &str) -> String {
+    pub(crate) fn header(&self, name: &str, value: &str) -> String {
         if self.is_sensitive_header(name) {
             MASK.to_owned()
         } else {

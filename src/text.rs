@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 /// The first `max_chars` characters of `text`, with `…` when it was longer.
-pub fn cut(text: &str, max_chars: usize) -> String {
+pub(crate) fn cut(text: &str, max_chars: usize) -> String {
     cut_marked(text, max_chars).0
 }
 
 /// [`cut`], and whether it cut anything.
-pub fn cut_marked(text: &str, max_chars: usize) -> (String, bool) {
+pub(crate) fn cut_marked(text: &str, max_chars: usize) -> (String, bool) {
     match text.char_indices().nth(max_chars) {
         Some((at, _)) => (format!("{}…", &text[..at]), true),
         None => (text.to_owned(), false),
@@ -17,7 +17,7 @@ pub fn cut_marked(text: &str, max_chars: usize) -> (String, bool) {
 }
 
 /// `1 step`, `3 steps`: a count and its word, plural when it is not one.
-pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
+pub(crate) fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
     if n == N::from(1) {
         format!("1 {word}")
     } else {
@@ -27,7 +27,7 @@ pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> S
 
 /// A time as RFC 3339 in UTC (milliseconds when `millis`), or None where
 /// humantime cannot format it (before 1970, from the year 10000 on).
-pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {
+pub(crate) fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {
     const YEAR_10000: std::time::Duration = std::time::Duration::from_secs(253_402_300_800);
     let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
     if since >= YEAR_10000 {
@@ -41,7 +41,7 @@ pub fn rfc3339(time: std::time::SystemTime, millis: bool) -> Option<String> {
 }
 
 /// `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
-pub fn parse_duration(text: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     if let Ok(ms) = text.parse::<u64>() {
         return Some(Duration::from_millis(ms));
@@ -50,7 +50,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 }
 
 /// `1.5s`, `250ms`.
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     if d.as_millis() < 1000 || d.subsec_millis() != 0 && d.as_secs() < 10 {
         if d.as_millis() >= 1000 {
             return format!("{:.1}s", d.as_secs_f64());
@@ -61,7 +61,7 @@ pub fn human(d: Duration) -> String {
 }
 
 /// `16 MiB`, `512 KiB`, `100 B`.
-pub fn size(n: u64) -> String {
+pub(crate) fn size(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
     if n >= MIB && n.is_multiple_of(MIB) {

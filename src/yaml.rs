@@ -226,7 +226,7 @@ fn size(node: &Node) -> usize {
 }
 
 /// What `value` would be if written without quotes.
-pub fn plain_scalar(value: &str) -> NodeKind {
+pub(crate) fn plain_scalar(value: &str) -> NodeKind {
     scalar(value, ScalarStyle::Plain)
 }
 

@@ -83,7 +83,7 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
 }
 
 /// A regex error on one line (the crate's own text spans several).
-pub fn regex_error(e: &regex::Error) -> String {
+pub(crate) fn regex_error(e: &regex::Error) -> String {
     match e {
         regex::Error::Syntax(s) => {
             let last = s
@@ -101,7 +101,7 @@ pub fn regex_error(e: &regex::Error) -> String {
 }
 
 /// What kind of JSON value this is, for "expected X, found Y" messages.
-pub fn kind(v: &Value) -> &'static str {
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -17,7 +17,7 @@ const DIFF_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// What a line of a unified diff is, for the reporters that color it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiffLine {
+pub(crate) enum DiffLine {
     /// `--- expected` or `+++ actual`.
     Head,
     /// `@@ -1,3 +1,3 @@`.
@@ -28,7 +28,7 @@ pub enum DiffLine {
 }
 
 impl DiffLine {
-    pub fn of(line: &str) -> DiffLine {
+    pub(crate) fn of(line: &str) -> DiffLine {
         if line.starts_with("---") || line.starts_with("+++") {
             DiffLine::Head
         } else if line.starts_with("@@") {
@@ -51,7 +51,7 @@ impl DiffLine {
 /// For JSON, the actual side's keys are put in the expected side's order and
 /// numbers equal by value (`1` / `1.0`) are printed alike, so the diff shows
 /// only what makes the values differ.
-pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
+pub(crate) fn diff(expected: &Value, actual: &Value) -> Option<String> {
     let (left, right) = if is_container(expected) || is_container(actual) {
         let aligned = align(expected, actual);
         (pretty(expected), pretty(&aligned))

@@ -7,7 +7,7 @@ use serde_json::{Number, Value};
 
 /// Deep equality: numbers compare by value (`1 == 1.0`, big integers
 /// exactly), arrays in order, objects by key whatever the key order.
-pub fn json_equal(a: &Value, b: &Value) -> bool {
+pub(crate) fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -26,7 +26,7 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
 /// Orders two JSON numbers by value, exactly: integers are compared as
 /// integers (no rounding through `f64` past 2^53), and an integer against a
 /// float without loss either way.
-pub fn compare_numbers(a: &Number, b: &Number) -> Ordering {
+pub(crate) fn compare_numbers(a: &Number, b: &Number) -> Ordering {
     match (as_int(a), as_int(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(x), None) => int_vs_float(x, as_float(b)),

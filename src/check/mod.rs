@@ -1,21 +1,21 @@
 //! The check stage: predicates on values a JSONPath selected, Sortie's JSON
 //! equality, diffs for failures, and JSON Schema. Pure functions, no HTTP.
 
-pub mod build;
-pub mod diff;
-pub mod equal;
-pub mod predicate;
-pub mod schema;
+pub(crate) mod build;
+pub(crate) mod diff;
+pub(crate) mod equal;
+pub(crate) mod predicate;
+pub(crate) mod schema;
 
-pub use build::{build_predicate, kind, regex_error};
-pub use diff::diff;
-pub use equal::json_equal;
-pub use predicate::{JsonType, Mismatch, Predicate, check, predicate_names};
-pub use schema::Schema;
+pub use build::build_predicate;
+pub(crate) use build::{kind, regex_error};
+pub use predicate::check;
+pub(crate) use predicate::{JsonType, Mismatch, Predicate, predicate_names};
+pub(crate) use schema::Schema;
 
 /// Checks every predicate of one expectation (all must hold) and returns the
 /// ones that did not, in order: a report shows each failing predicate.
 #[cfg(test)]
-pub fn check_all(predicates: &[Predicate], actual: Option<&serde_json::Value>) -> Vec<Mismatch> {
+pub(crate) fn check_all(predicates: &[Predicate], actual: Option<&serde_json::Value>) -> Vec<Mismatch> {
     predicates.iter().filter_map(|p| check(p, actual).err()).collect()
 }

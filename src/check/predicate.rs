@@ -29,7 +29,7 @@ use super::equal::{compare_numbers, json_equal};
 
 /// Display strings longer than this (in characters) are cut with "…"; the full
 /// text then goes in [`Mismatch::diff`].
-pub const SHORT_TEXT: usize = 200;
+pub(crate) const SHORT_TEXT: usize = 200;
 
 /// The full text kept for a cut value, in bytes: a 16 MiB body has no place in
 /// a failure message.
@@ -105,7 +105,7 @@ const NAMES: &[&str] = &[
 ];
 
 /// Every predicate name, as written in a collection (for did-you-mean).
-pub fn predicate_names() -> &'static [&'static str] {
+pub(crate) fn predicate_names() -> &'static [&'static str] {
     NAMES
 }
 

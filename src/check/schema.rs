@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 /// At most this many errors are listed for one document.
-pub const MAX_ERRORS: usize = 10;
+pub(crate) const MAX_ERRORS: usize = 10;
 
 /// Past this many, the remaining errors are not counted exactly.
 const COUNT_LIMIT: usize = 10_000;

@@ -28,11 +28,11 @@ pub struct LoadOptions {
 }
 
 /// The default response body cap: 16 MiB after decompression.
-pub const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
 
 /// Everything a run needs, with no clap type left.
 #[derive(Debug, Clone)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     pub paths: Vec<PathBuf>,
     pub load: LoadOptions,
     pub vars: IndexMap<String, serde_json::Value>,
@@ -57,7 +57,7 @@ pub struct RunConfig {
 }
 
 /// Builds the run's configuration; an error is invalid input (exit 2).
-pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
+pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     let file_root = file_root(args.file_root.as_deref())?;
     let timeout = match &args.timeout {
         Some(t) => Some(parse_duration(t).ok_or_else(|| {
@@ -135,7 +135,7 @@ pub fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     })
 }
 
-pub fn file_root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+pub(crate) fn file_root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     let root = match given {
         Some(p) => p.to_path_buf(),
         None => std::env::current_dir().map_err(|e| Diagnostic::new(format!("cannot read the current folder: {e}")))?,
@@ -150,7 +150,7 @@ pub fn file_root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {
 }
 
 /// `16MiB`, `512KiB`, `10MB`, `1GiB`, or a number of bytes.
-pub fn parse_size(s: &str) -> Option<u64> {
+pub(crate) fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
@@ -170,7 +170,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 }
 
 /// `I/N`, 1-based; `I` outside 1..=N is invalid.
-pub fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
+pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
     let bad =
         || Diagnostic::new(format!("invalid --shard `{s}`")).with_help("write I/N with 1 ≤ I ≤ N, e.g. --shard 2/4");
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
@@ -200,7 +200,7 @@ fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnos
 }
 
 /// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
-pub fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
+pub(crate) fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
     let text = crate::files::read_text(path, "--env-file")?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {

@@ -41,7 +41,7 @@ struct RerunStep {
 /// order. With `given` paths, each must be among the collections they hold
 /// (a file, or a file inside a folder); the paths are returned as discovered
 /// there. Empty when nothing failed.
-pub fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+pub(super) fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     let text = crate::files::read_text(report, "--rerun-failed report")?;
     let parsed: Rerun = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))

@@ -23,7 +23,7 @@ type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Where step outcomes go: straight to the live reporter, or into a buffer
 /// while a concurrent unit runs (its parent forwards them in order).
-pub struct Out<'a> {
+pub(super) struct Out<'a> {
     live: Option<&'a mut dyn FnMut(&StepOutcome)>,
     /// Slim a step once the live reporter has seen it.
     slim: bool,
@@ -35,7 +35,7 @@ pub struct Out<'a> {
 impl<'a> Out<'a> {
     /// Outcomes go to `live` as they finish (and, with `slim`, are slimmed after), or,
     /// with None, are kept whole for whoever replays them later (`--jobs`).
-    pub fn live(f: Option<&'a mut dyn FnMut(&StepOutcome)>, slim: bool) -> Self {
+    pub(super) fn live(f: Option<&'a mut dyn FnMut(&StepOutcome)>, slim: bool) -> Self {
         Out {
             live: f,
             slim,
@@ -44,7 +44,7 @@ impl<'a> Out<'a> {
         }
     }
 
-    pub fn push(&mut self, step: StepOutcome) {
+    pub(super) fn push(&mut self, step: StepOutcome) {
         if step.status.is_problem() {
             self.failed = true;
         }
@@ -71,13 +71,13 @@ impl<'a> Out<'a> {
         }
     }
 
-    pub fn into_steps(self) -> Vec<StepOutcome> {
+    pub(super) fn into_steps(self) -> Vec<StepOutcome> {
         self.steps
     }
 }
 
 /// One collection's running state.
-pub struct Cx<'a> {
+pub(super) struct Cx<'a> {
     pub rc: &'a RunContext,
     pub plan: &'a CollectionPlan,
     pub sources: &'a Sources,
@@ -89,7 +89,7 @@ pub struct Cx<'a> {
 
 /// One run of a step, as its outcome names it: the step, where it sits, and
 /// its display name (`group / step [3]`).
-pub struct At<'a> {
+pub(super) struct At<'a> {
     pub step: &'a StepPlan,
     pub place: &'a Place,
     pub name: &'a str,
@@ -97,7 +97,7 @@ pub struct At<'a> {
 
 /// Where a step sits: its phase and the names of the groups around it.
 #[derive(Clone)]
-pub struct Place {
+pub(super) struct Place {
     pub phase: Phase,
     pub prefix: String,
     /// True inside a step that the selection kept whole (by its own tag or name).
@@ -107,7 +107,7 @@ pub struct Place {
 impl Cx<'_> {
     /// setup, then steps (skipped when setup failed), then teardown, always. The caller
     /// runs only collections the selection keeps ([`super::has_selected_steps`]).
-    pub async fn run_phases(&self, mut scope: Scope, out: &mut Out<'_>) {
+    pub(super) async fn run_phases(&self, mut scope: Scope, out: &mut Out<'_>) {
         let setup = Place {
             phase: Phase::Setup,
             prefix: String::new(),
@@ -342,7 +342,7 @@ impl Cx<'_> {
         }
     }
 
-    pub fn context(&self, scope: &Scope, dir: &Arc<Path>) -> Context {
+    pub(super) fn context(&self, scope: &Scope, dir: &Arc<Path>) -> Context {
         Context::new(scope.layers.clone(), self.rc.env.clone(), dir.clone())
     }
 
@@ -382,12 +382,12 @@ impl Cx<'_> {
     }
 
     /// A render error with the step and file it happened in.
-    pub fn where_(&self, e: RenderError, step: &StepPlan) -> String {
+    pub(super) fn where_(&self, e: RenderError, step: &StepPlan) -> String {
         format!("{e} (step at {})", self.sources.location(step.span))
     }
 
     /// The outcome of a step run with this status.
-    pub fn base(&self, at: &At<'_>, status: StepStatus, message: Option<String>) -> StepOutcome {
+    pub(super) fn base(&self, at: &At<'_>, status: StepStatus, message: Option<String>) -> StepOutcome {
         let file = self.sources.get(at.step.file).display.clone();
         StepOutcome::new(
             at.name.to_owned(),
@@ -404,7 +404,7 @@ impl Cx<'_> {
     }
 
     /// A step that could not run; with `--fail-fast`, the last to start.
-    pub fn errored(&self, at: &At<'_>, message: &str) -> StepOutcome {
+    pub(super) fn errored(&self, at: &At<'_>, message: &str) -> StepOutcome {
         let message = self.secrets.lock().string(message);
         if self.rc.fail_fast {
             self.rc.request_stop();
@@ -431,7 +431,7 @@ async fn in_order<T>(units: impl Iterator<Item = impl Future<Output = T>>, paral
 }
 
 /// Renders a value tree to JSON.
-pub fn render_value(renderer: &Renderer, v: &TValue, ctx: &Context) -> Result<serde_json::Value, RenderError> {
+pub(super) fn render_value(renderer: &Renderer, v: &TValue, ctx: &Context) -> Result<serde_json::Value, RenderError> {
     Ok(match v {
         TValue::Const(c) => c.clone(),
         TValue::Str(t) => t.template.render(renderer, ctx)?,
@@ -453,7 +453,7 @@ pub fn render_value(renderer: &Renderer, v: &TValue, ctx: &Context) -> Result<se
 
 /// True when `--tag`, `--skip-tag` and `--filter` keep this step, or one
 /// step inside it (a group or an include).
-pub fn selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
+pub(super) fn selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
     if sel.skip_tags.iter().any(|t| step.tags.contains(t)) {
         return false;
     }

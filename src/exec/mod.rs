@@ -7,7 +7,7 @@ mod flow;
 mod prepare;
 mod request;
 mod run;
-pub mod scope;
+pub(crate) mod scope;
 mod secrets;
 mod verify;
 
@@ -27,20 +27,20 @@ use crate::session::{Session, SessionOptions};
 use crate::source::Sources;
 
 use self::flow::Out;
-pub use self::run::run;
+pub(crate) use self::run::run;
 use self::scope::Scope;
 use self::secrets::Secrets;
 
 /// Which steps run (`--tag`, `--skip-tag`, `--filter`).
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub filter: Option<String>,
 }
 
 /// What every collection of a run shares.
-pub struct RunContext {
+pub(crate) struct RunContext {
     pub renderer: Renderer,
     /// The environment, with `--env-file` values filled in.
     pub env: Arc<BTreeMap<String, String>>,
@@ -69,23 +69,23 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    pub fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
-    pub fn interrupted(&self) -> bool {
+    pub(crate) fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::Relaxed)
     }
 
     /// Stops new steps from starting and ends every wait.
-    pub fn request_stop(&self) {
+    pub(crate) fn request_stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify_waiters();
     }
 
     /// Waits `d`, or less when the run is stopped meanwhile (Ctrl-C during a
     /// 30s backoff must not wait 30s).
-    pub async fn pause(&self, d: Duration) {
+    pub(crate) async fn pause(&self, d: Duration) {
         let notified = self.wake.notified();
         tokio::pin!(notified);
         // Registered before the flag is read, so a stop in between is not missed.
@@ -102,7 +102,7 @@ impl RunContext {
 
 /// True when the selection keeps at least one step of the collection (a
 /// collection with none is not run, and its setup and teardown do not run).
-pub fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool {
+pub(crate) fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool {
     if plan.tags.iter().any(|t| rc.selection.skip_tags.contains(t)) {
         return false;
     }
@@ -112,7 +112,7 @@ pub fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool {
 
 /// Runs one collection; `live` sees each step outcome as soon as it is final.
 /// Without it the outcomes are returned whole, for reporters that see them later.
-pub async fn run_collection(
+pub(crate) async fn run_collection(
     rc: &RunContext,
     plan: &CollectionPlan,
     sources: &Sources,

@@ -18,7 +18,7 @@ use crate::source::Sources;
 /// jobs: with one job each step as soon as it is final; with more, each
 /// collection's events when it is done, in the order given (output never
 /// interleaves). `watch` hears what starts and finishes as it happens.
-pub async fn run(
+pub(crate) async fn run(
     rc: &RunContext,
     collections: &[&CollectionPlan],
     sources: &Sources,
@@ -44,7 +44,7 @@ pub async fn run(
                 });
             };
             let outcome = run_collection(rc, plan, sources, Some(&mut live)).await;
-            emit(&Event::CollectionFinished(&outcome));
+            emit(&Event::CollectionFinished);
             outcomes.push(outcome);
         }
     } else {
@@ -70,7 +70,7 @@ pub async fn run(
                     step,
                 });
             }
-            emit(&Event::CollectionFinished(&outcome));
+            emit(&Event::CollectionFinished);
             outcomes.push(outcome);
         }
     }

@@ -10,7 +10,7 @@ use crate::source::{Span, Spanned};
 const AUTH_KINDS: &[&str] = &["basic", "bearer", "api_key", "digest", "oauth2"];
 
 /// Reads the value of an `auth` key.
-pub fn auth(errs: &mut Errors, node: &Node) -> Option<Auth> {
+pub(crate) fn auth(errs: &mut Errors, node: &Node) -> Option<Auth> {
     if node.as_str() == Some("none") {
         return Some(Auth::None);
     }

@@ -77,7 +77,7 @@ const TIMEOUT_KEYS: &[&str] = &["connect", "read", "total"];
 const TLS_KEYS: &[&str] = &["insecure", "cacert", "cert", "key"];
 
 /// Reads a whole collection file.
-pub fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
+pub(crate) fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
     match &root.kind {
         NodeKind::Null => {
             errs.push(
@@ -126,7 +126,7 @@ pub fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
 }
 
 /// The steps of a file that is only a list of steps, or a map with `steps` (an include).
-pub fn fragment(errs: &mut Errors, root: &Node) -> Option<Collection> {
+pub(crate) fn fragment(errs: &mut Errors, root: &Node) -> Option<Collection> {
     match root.kind {
         NodeKind::Seq(_) => Some(Collection {
             name: None,

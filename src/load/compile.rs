@@ -11,7 +11,7 @@ use crate::render::Renderer;
 use crate::source::{Span, Spanned};
 
 /// What every compile step needs.
-pub struct Compiler<'a> {
+pub(crate) struct Compiler<'a> {
     pub renderer: &'a Renderer,
     /// Canonical; files read by a collection must resolve inside it.
     pub file_root: PathBuf,
@@ -24,7 +24,7 @@ pub struct Compiler<'a> {
 
 impl Compiler<'_> {
     /// Compiles a JSONPath once per distinct text.
-    pub fn jsonpath(&self, text: &str) -> Result<crate::jsonpath::JsonPath, String> {
+    pub(crate) fn jsonpath(&self, text: &str) -> Result<crate::jsonpath::JsonPath, String> {
         if let Some(p) = self.paths.borrow().get(text) {
             return Ok(p.clone());
         }
@@ -34,7 +34,7 @@ impl Compiler<'_> {
     }
 
     /// Compiles a template, pointing a syntax error at its exact character.
-    pub fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
+    pub(crate) fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
         match self.renderer.compile(text) {
             Ok(template) => Some(Tpl { template, span }),
             Err(e) => {
@@ -52,7 +52,7 @@ impl Compiler<'_> {
         }
     }
 
-    pub fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {
+    pub(crate) fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {
         // A quoted scalar's span holds its quotes too; a plain one's is exactly its text.
         let width = (s.span.end.col as usize).saturating_sub(s.span.start.col as usize);
         let quoted = s.span.start.line == s.span.end.line && width >= s.value.chars().count() + 2;
@@ -60,7 +60,7 @@ impl Compiler<'_> {
     }
 
     /// Compiles a string node, knowing whether it was quoted.
-    pub fn node_tpl(&self, errs: &mut Errors, node: &Node) -> Option<Tpl> {
+    pub(crate) fn node_tpl(&self, errs: &mut Errors, node: &Node) -> Option<Tpl> {
         match &node.kind {
             NodeKind::Str { value, plain } => self.tpl(errs, value, node.span, !plain),
             _ => self.tpl(errs, &node.key_text(), node.span, false),
@@ -68,7 +68,7 @@ impl Compiler<'_> {
     }
 
     /// A text shown as it is, whatever it holds.
-    pub fn literal(text: &str, span: Span) -> Tpl {
+    pub(crate) fn literal(text: &str, span: Span) -> Tpl {
         Tpl {
             template: crate::render::Template::Literal(text.into()),
             span,
@@ -76,7 +76,7 @@ impl Compiler<'_> {
     }
 
     /// A value tree; subtrees without templates become one constant.
-    pub fn tvalue(&self, errs: &mut Errors, node: &Node) -> Option<TValue> {
+    pub(crate) fn tvalue(&self, errs: &mut Errors, node: &Node) -> Option<TValue> {
         let value = match &node.kind {
             NodeKind::Str { value, .. } if crate::render::has_markup(value) => TValue::Str(self.node_tpl(errs, node)?),
             // A tree whose parts are all constant is one constant, built from the parts
@@ -113,7 +113,7 @@ impl Compiler<'_> {
     }
 
     /// A map whose values may hold templates (headers, query, form, vars), in order.
-    pub fn pairs(&self, errs: &mut Errors, map: Option<&crate::model::Map<Node>>) -> Vec<(String, TValue)> {
+    pub(crate) fn pairs(&self, errs: &mut Errors, map: Option<&crate::model::Map<Node>>) -> Vec<(String, TValue)> {
         map.map(|m| {
             m.iter()
                 .filter_map(|(k, v)| Some((k.value.clone(), self.tvalue(errs, v)?)))
@@ -123,7 +123,7 @@ impl Compiler<'_> {
     }
 
     /// Resolves a relative path against `dir`; it must exist and stay inside the file root.
-    pub fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
+    pub(crate) fn path(&self, errs: &mut Errors, dir: &Path, path: &Spanned<String>) -> Option<PathBuf> {
         match crate::files::resolve(&self.file_root, dir, &path.value) {
             Ok(p) => Some(p),
             Err(d) => {

@@ -15,7 +15,7 @@ const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "cookies", "
 const JSON_TYPES: [&str; 7] = JsonType::NAMES;
 const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 
-pub fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
+pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
     if let NodeKind::Int(_) = node.kind {
         let help = format!("write `expect: {{ status: {} }}`", node.key_text());
         errs.expected_with("a map", "expect", node, Some(help));
@@ -113,7 +113,7 @@ fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
 }
 
 /// `extract:`, a map of names to captures.
-pub fn captures(errs: &mut Errors, node: &Node) -> Option<Map<Extract>> {
+pub(crate) fn captures(errs: &mut Errors, node: &Node) -> Option<Map<Extract>> {
     if let Some(path) = node.as_str() {
         // `extract: $.id` names no variable.
         let name = path
@@ -173,7 +173,7 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
 
 /// The load-time error of predicate `name` with the value `node`, pointed at
 /// the inner value at fault (`length: { gt: ten }` → `ten`).
-pub fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnostic {
+pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnostic {
     if let ("length", NodeKind::Map(entries)) = (name, &node.kind) {
         for (k, v) in entries {
             let inner = k.key_text();
@@ -208,7 +208,7 @@ pub fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnostic {
 
 /// An inline schema, or a schema file's content, that breaks the JSON Schema
 /// meta-schema, pointed at the offending value when it is inline.
-pub fn schema_error(doc: &Value, node: &Node) -> Option<Diagnostic> {
+pub(crate) fn schema_error(doc: &Value, node: &Node) -> Option<Diagnostic> {
     if !doc.is_object() {
         return None;
     }

@@ -1,13 +1,13 @@
 //! Read collection files, parse them with spans, resolve includes and paths,
 //! validate, and compile them into a [`Plan`].
 
-pub mod auth;
-pub mod collection;
-pub mod compile;
-pub mod expect;
-pub mod planner;
-pub mod read;
-pub mod request;
+pub(crate) mod auth;
+pub(crate) mod collection;
+pub(crate) mod compile;
+pub(crate) mod expect;
+pub(crate) mod planner;
+pub(crate) mod read;
+pub(crate) mod request;
 
 use std::path::PathBuf;
 use std::sync::Arc;

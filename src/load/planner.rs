@@ -18,10 +18,10 @@ use crate::source::{FileId, Sources, Span, Spanned};
 use crate::yaml;
 
 /// What `parallel: true` means: all at once, up to this many in flight.
-pub const MAX_IN_FLIGHT: usize = 256;
+pub(crate) const MAX_IN_FLIGHT: usize = 256;
 
 /// Compiles one parsed collection.
-pub struct Planner<'a> {
+pub(crate) struct Planner<'a> {
     pub compiler: Compiler<'a>,
     pub sources: &'a mut Sources,
     pub timeout_override: Option<Duration>,
@@ -31,7 +31,7 @@ pub struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    pub fn new(compiler: Compiler<'a>, sources: &'a mut Sources, timeout_override: Option<Duration>) -> Self {
+    pub(crate) fn new(compiler: Compiler<'a>, sources: &'a mut Sources, timeout_override: Option<Duration>) -> Self {
         Planner {
             compiler,
             sources,
@@ -42,7 +42,13 @@ impl<'a> Planner<'a> {
     }
 
     /// Compiles a collection read from `file`.
-    pub fn collection(&mut self, errs: &mut Errors, file: FileId, path: &str, model: &Collection) -> CollectionPlan {
+    pub(crate) fn collection(
+        &mut self,
+        errs: &mut Errors,
+        file: FileId,
+        path: &str,
+        model: &Collection,
+    ) -> CollectionPlan {
         self.ids.clear();
         self.include_stack = vec![self.sources.get(file).path.clone()];
         let dir: Arc<Path> = Arc::from(self.sources.get(file).dir());

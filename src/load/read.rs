@@ -10,15 +10,15 @@ use crate::source::{Span, Spanned};
 
 /// The errors found so far in one file.
 #[derive(Debug, Default)]
-pub struct Errors(pub Vec<Diagnostic>);
+pub(crate) struct Errors(pub Vec<Diagnostic>);
 
 impl Errors {
-    pub fn push(&mut self, d: Diagnostic) {
+    pub(crate) fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
     /// "expected X for `key`, found Y".
-    pub fn expected(&mut self, what: &str, key: &str, node: &Node) {
+    pub(crate) fn expected(&mut self, what: &str, key: &str, node: &Node) {
         self.push(Diagnostic::at(
             format!("expected {what} for `{key}`, found {}", found(node)),
             node.span,
@@ -26,7 +26,7 @@ impl Errors {
     }
 
     /// "expected X for `key`, found Y", with a help line when there is one.
-    pub fn expected_with(&mut self, what: &str, key: &str, node: &Node, help: Option<String>) {
+    pub(crate) fn expected_with(&mut self, what: &str, key: &str, node: &Node, help: Option<String>) {
         let mut d = Diagnostic::at(format!("expected {what} for `{key}`, found {}", found(node)), node.span);
         if let Some(help) = help {
             d = d.with_help(help);
@@ -37,7 +37,7 @@ impl Errors {
 
 /// What a node is, for "found …": the value itself when it is a short scalar
 /// (it is on the quoted source line anyway), otherwise its kind.
-pub fn found(node: &Node) -> String {
+pub(crate) fn found(node: &Node) -> String {
     match &node.kind {
         NodeKind::Null => "an empty value".into(),
         NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => format!("`{}`", node.key_text()),
@@ -50,7 +50,7 @@ pub fn found(node: &Node) -> String {
 
 /// A help for a scalar that is one small edit away from the wanted type:
 /// a quoted number or boolean, or YAML 1.1's `yes`/`no`/`on`/`off`.
-pub fn scalar_hint(node: &Node, wanted: impl Fn(&NodeKind) -> bool) -> Option<String> {
+pub(crate) fn scalar_hint(node: &Node, wanted: impl Fn(&NodeKind) -> bool) -> Option<String> {
     let NodeKind::Str { value, plain } = &node.kind else {
         return None;
     };
@@ -68,8 +68,7 @@ pub fn scalar_hint(node: &Node, wanted: impl Fn(&NodeKind) -> bool) -> Option<St
 }
 
 /// The fields of a YAML map, read by name; what is left are unknown keys.
-pub struct Fields<'a> {
-    pub span: Span,
+pub(crate) struct Fields<'a> {
     entries: &'a [(Node, Node)],
     used: Vec<bool>,
     known: &'static [&'static str],
@@ -79,7 +78,7 @@ pub struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// Reads `node` as a map of the `known` keys. Reports and returns None when it is not a map.
-    pub fn of(
+    pub(crate) fn of(
         errs: &mut Errors,
         node: &'a Node,
         key: &str,
@@ -88,7 +87,6 @@ impl<'a> Fields<'a> {
     ) -> Option<Self> {
         match &node.kind {
             NodeKind::Map(entries) => Some(Fields {
-                span: node.span,
                 entries,
                 used: vec![false; entries.len()],
                 known,
@@ -102,7 +100,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The value of `key`, if present.
-    pub fn get(&mut self, key: &str) -> Option<&'a Node> {
+    pub(crate) fn get(&mut self, key: &str) -> Option<&'a Node> {
         debug_assert!(self.known.contains(&key), "{key} is not a known key");
         let entries = self.entries;
         let i = entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
@@ -111,7 +109,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Reports `key`, when present, as belonging elsewhere (`retry` on a step belongs in `request`).
-    pub fn misplaced(&mut self, errs: &mut Errors, key: &str, place: &str) {
+    pub(crate) fn misplaced(&mut self, errs: &mut Errors, key: &str, place: &str) {
         // The common case: every key of the map was a known one.
         if self.used.iter().all(|u| *u) {
             return;
@@ -127,7 +125,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The span of `key` itself, if present.
-    pub fn key_span(&self, key: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, key: &str) -> Option<Span> {
         self.entries
             .iter()
             .find(|(k, _)| k.as_str() == Some(key))
@@ -136,19 +134,19 @@ impl<'a> Fields<'a> {
 
     /// True when an unknown key of this map looks like a misspelling of `key`:
     /// `finish` suggests it, so a "needs `key`" error would only say it twice.
-    pub fn misspelled(&self, key: &str) -> bool {
+    pub(crate) fn misspelled(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| {
             let name = k.key_text();
             !self.known.contains(&name.as_str()) && did_you_mean(&name, [key]).is_some()
         })
     }
 
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
     }
 
     /// Reports each key that was not read as unknown, with a suggestion.
-    pub fn finish(self, errs: &mut Errors) {
+    pub(crate) fn finish(self, errs: &mut Errors) {
         for ((key, _), used) in self.entries.iter().zip(&self.used) {
             if *used {
                 continue;
@@ -167,7 +165,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-pub fn string(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<String>> {
+pub(crate) fn string(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<String>> {
     match &node.kind {
         NodeKind::Str { value, .. } => Some(Spanned::new(value.clone(), node.span)),
         // Numbers and booleans where text is expected are taken as written.
@@ -179,7 +177,7 @@ pub fn string(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<Strin
     }
 }
 
-pub fn boolean(errs: &mut Errors, key: &str, node: &Node) -> Option<bool> {
+pub(crate) fn boolean(errs: &mut Errors, key: &str, node: &Node) -> Option<bool> {
     match node.kind {
         NodeKind::Bool(b) => Some(b),
         _ => {
@@ -191,7 +189,7 @@ pub fn boolean(errs: &mut Errors, key: &str, node: &Node) -> Option<bool> {
 }
 
 /// A whole number in `range`.
-pub fn uint<T: TryFrom<i64>>(
+pub(crate) fn uint<T: TryFrom<i64>>(
     errs: &mut Errors,
     key: &str,
     node: &Node,
@@ -210,7 +208,7 @@ pub fn uint<T: TryFrom<i64>>(
 }
 
 /// A duration node (`250ms`, `5s`, or whole milliseconds), or the error that says why not.
-pub fn duration_of(key: &str, node: &Node) -> Result<Duration, Diagnostic> {
+pub(crate) fn duration_of(key: &str, node: &Node) -> Result<Duration, Diagnostic> {
     let parsed = match &node.kind {
         NodeKind::Int(ms) if *ms >= 0 => Some(Duration::from_millis(*ms as u64)),
         NodeKind::Str { value, .. } => crate::text::parse_duration(value),
@@ -225,7 +223,7 @@ pub fn duration_of(key: &str, node: &Node) -> Result<Duration, Diagnostic> {
     })
 }
 
-pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<DurationValue>> {
+pub(crate) fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<DurationValue>> {
     match duration_of(key, node) {
         Ok(d) => Some(Spanned::new(DurationValue(d), node.span)),
         Err(d) => {
@@ -236,9 +234,10 @@ pub fn duration(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanned<Dur
 }
 
 /// How to write a duration, for every "invalid duration" message.
-pub const DURATION_HELP: &str = "write a duration such as `250ms`, `5s`, `1m30s`, or a whole number of milliseconds";
+pub(crate) const DURATION_HELP: &str =
+    "write a duration such as `250ms`, `5s`, `1m30s`, or a whole number of milliseconds";
 
-pub fn list<'a, T>(
+pub(crate) fn list<'a, T>(
     errs: &mut Errors,
     key: &str,
     node: &'a Node,
@@ -264,12 +263,12 @@ pub fn list<'a, T>(
     }
 }
 
-pub fn strings(errs: &mut Errors, key: &str, node: &Node) -> Option<Vec<Spanned<String>>> {
+pub(crate) fn strings(errs: &mut Errors, key: &str, node: &Node) -> Option<Vec<Spanned<String>>> {
     list(errs, key, node, |errs, n| string(errs, key, n))
 }
 
 /// A map with free keys: headers, query, vars, json paths.
-pub fn map<'a, V>(
+pub(crate) fn map<'a, V>(
     errs: &mut Errors,
     key: &str,
     node: &'a Node,
@@ -295,6 +294,6 @@ pub fn map<'a, V>(
 }
 
 /// A map whose values may be any YAML value.
-pub fn any_map(errs: &mut Errors, key: &str, node: &Node) -> Option<Map<Node>> {
+pub(crate) fn any_map(errs: &mut Errors, key: &str, node: &Node) -> Option<Map<Node>> {
     map(errs, key, node, |_, _, v| Some(v.clone()))
 }

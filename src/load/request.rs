@@ -24,7 +24,7 @@ use crate::plan::{
 use crate::source::Spanned;
 
 /// The collection-wide settings every request starts from, compiled once.
-pub struct RequestDefaults {
+pub(crate) struct RequestDefaults {
     pub headers: Vec<(String, TValue)>,
     pub query: Vec<(String, TValue)>,
     pub auth: Option<AuthPlan>,
@@ -34,7 +34,12 @@ pub struct RequestDefaults {
 }
 
 impl RequestDefaults {
-    pub fn new(c: &Compiler, errs: &mut Errors, model: Option<&Defaults>, total_override: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        c: &Compiler,
+        errs: &mut Errors,
+        model: Option<&Defaults>,
+        total_override: Option<Duration>,
+    ) -> Self {
         let mut timeouts = DEFAULT_TIMEOUTS;
         if let Some(t) = total_override {
             timeouts.total = t;
@@ -118,7 +123,7 @@ fn merge_retry(r: &mut RetryPlan, m: &Retry) {
     }
 }
 
-pub fn auth(c: &Compiler, errs: &mut Errors, a: &Auth) -> Option<AuthPlan> {
+pub(crate) fn auth(c: &Compiler, errs: &mut Errors, a: &Auth) -> Option<AuthPlan> {
     Some(match a {
         Auth::None => return None,
         Auth::Basic(b) => AuthPlan::Basic {
@@ -157,7 +162,7 @@ pub fn auth(c: &Compiler, errs: &mut Errors, a: &Auth) -> Option<AuthPlan> {
 }
 
 /// Compiles a request step.
-pub fn request(
+pub(crate) fn request(
     c: &Compiler,
     errs: &mut Errors,
     dir: &Path,

@@ -43,10 +43,10 @@ impl JsonSchema for Node {
 
 /// A YAML map whose keys keep their order and spans.
 #[derive(Debug, Clone, Default)]
-pub struct Map<V>(pub Vec<(Spanned<String>, V)>);
+pub(crate) struct Map<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<V> Map<V> {
-    pub fn iter(&self) -> impl Iterator<Item = &(Spanned<String>, V)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(Spanned<String>, V)> {
         self.0.iter()
     }
 }
@@ -70,7 +70,7 @@ impl<V: JsonSchema> JsonSchema for Map<V> {
 
 /// A duration: `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DurationValue(pub Duration);
+pub(crate) struct DurationValue(pub Duration);
 
 impl JsonSchema for DurationValue {
     fn schema_name() -> Cow<'static, str> {
@@ -146,7 +146,7 @@ pub(crate) fn expect_value_schema(generator: &mut SchemaGenerator) -> Schema {
 }
 
 /// Removes the `null` that schemars allows for every `Option`.
-pub fn strip_null(value: &mut serde_json::Value) {
+pub(crate) fn strip_null(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {

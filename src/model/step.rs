@@ -10,7 +10,7 @@ use crate::source::{Span, Spanned};
 /// or an include (`include`).
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields, transform = super::schema::one_step_kind)]
-pub struct Step {
+pub(crate) struct Step {
     /// Where the step starts; not a key.
     #[schemars(skip)]
     pub span: Span,
@@ -51,7 +51,7 @@ pub struct Step {
 /// How many units of a step may run at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
-pub enum Parallel {
+pub(crate) enum Parallel {
     Enabled(bool),
     Max(#[schemars(range(min = 1, max = 10000))] u32),
 }
@@ -59,7 +59,7 @@ pub enum Parallel {
 /// An HTTP request.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct Request {
+pub(crate) struct Request {
     /// Default GET; any token, upper-cased.
     pub method: Option<Spanned<String>>,
     /// Absolute, or joined to base_url.
@@ -82,7 +82,7 @@ pub struct Request {
 
 /// The request body, once the loader has checked there is at most one.
 #[derive(Debug, Clone)]
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     Json(&'a Node),
     Form(&'a Map<Node>),
     Multipart(&'a [Part]),
@@ -91,7 +91,7 @@ pub enum Body<'a> {
 }
 
 impl Request {
-    pub fn body(&self) -> Option<Body<'_>> {
+    pub(crate) fn body(&self) -> Option<Body<'_>> {
         if let Some(n) = &self.json {
             return Some(Body::Json(n));
         }
@@ -111,7 +111,7 @@ impl Request {
 /// One part of a multipart body: a `value` or a `file`.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct Part {
+pub(crate) struct Part {
     pub name: Spanned<String>,
     pub value: Option<Node>,
     pub file: Option<Spanned<String>>,
@@ -122,7 +122,7 @@ pub struct Part {
 /// Credentials applied to a request.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(rename_all = "snake_case")]
-pub enum Auth {
+pub(crate) enum Auth {
     /// Removes the default auth.
     None,
     Basic(BasicAuth),
@@ -134,7 +134,7 @@ pub enum Auth {
 
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct BasicAuth {
+pub(crate) struct BasicAuth {
     pub username: Spanned<String>,
     pub password: Spanned<String>,
 }
@@ -142,7 +142,7 @@ pub struct BasicAuth {
 /// An API key in a header or in the query.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields, transform = super::schema::header_or_query)]
-pub struct ApiKeyAuth {
+pub(crate) struct ApiKeyAuth {
     pub header: Option<Spanned<String>>,
     pub query: Option<Spanned<String>>,
     pub value: Spanned<String>,
@@ -151,7 +151,7 @@ pub struct ApiKeyAuth {
 /// OAuth2 client credentials.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct OAuth2Auth {
+pub(crate) struct OAuth2Auth {
     pub token_url: Spanned<String>,
     pub client_id: Spanned<String>,
     pub client_secret: Spanned<String>,
@@ -161,14 +161,14 @@ pub struct OAuth2Auth {
 /// A total timeout, or its parts.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
-pub enum Timeout {
+pub(crate) enum Timeout {
     Total(Spanned<DurationValue>),
     Parts(TimeoutParts),
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct TimeoutParts {
+pub(crate) struct TimeoutParts {
     pub connect: Option<Spanned<DurationValue>>,
     /// Idle time allowed between two reads.
     pub read: Option<Spanned<DurationValue>>,
@@ -178,7 +178,7 @@ pub struct TimeoutParts {
 /// Retries with exponential backoff.
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct Retry {
+pub(crate) struct Retry {
     /// Every try counts, the first included.
     #[schemars(range(min = 1, max = 100))]
     pub attempts: Option<Spanned<u32>>,
@@ -195,14 +195,14 @@ pub struct Retry {
 /// `true`/`false`, or the most hops to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
-pub enum Redirects {
+pub(crate) enum Redirects {
     Enabled(bool),
     Max(#[schemars(range(max = 100))] u32),
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct Tls {
+pub(crate) struct Tls {
     pub insecure: Option<bool>,
     pub cacert: Option<Spanned<String>>,
     pub cert: Option<Spanned<String>>,
@@ -212,7 +212,7 @@ pub struct Tls {
 /// Polling: re-send until `expect` holds.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct RetryUntil {
+pub(crate) struct RetryUntil {
     #[schemars(range(min = 1, max = 10000))]
     pub attempts: Spanned<u32>,
     pub interval: Option<Spanned<DurationValue>>,
@@ -221,7 +221,7 @@ pub struct RetryUntil {
 /// What the response must look like.
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// `200`, `[200, 201]` or `"2xx"`; default: any 2xx or 3xx.
     pub status: Option<Spanned<StatusExpect>>,
     /// Names are case-insensitive.
@@ -239,7 +239,7 @@ pub struct Expect {
 /// Expected status codes.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
-pub enum StatusExpect {
+pub(crate) enum StatusExpect {
     One(StatusItem),
     Any(Vec<StatusItem>),
 }
@@ -247,7 +247,7 @@ pub enum StatusExpect {
 /// A status code, or a class such as `"2xx"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
-pub enum StatusItem {
+pub(crate) enum StatusItem {
     Code(#[schemars(range(min = 100, max = 599))] u16),
     /// `"2xx"`, or a code written as a string (`"200"`).
     Class(#[schemars(with = "String", regex(pattern = r"^[1-5]([xX][xX]|[0-9][0-9])$"))] u8),
@@ -255,7 +255,7 @@ pub enum StatusItem {
 
 /// A plain value (must be equal) or predicates that must all hold.
 #[derive(Debug, Clone)]
-pub enum ExpectValue {
+pub(crate) enum ExpectValue {
     Plain(Node),
     Predicates(Vec<(Spanned<String>, Node)>),
 }
@@ -273,14 +273,14 @@ impl schemars::JsonSchema for ExpectValue {
 /// A capture: a JSONPath string, or a map naming its source.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(untagged)]
-pub enum Extract {
+pub(crate) enum Extract {
     Path(Spanned<String>),
     Spec(ExtractSpec),
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields, transform = super::schema::one_source)]
-pub struct ExtractSpec {
+pub(crate) struct ExtractSpec {
     pub json: Option<Spanned<String>>,
     pub header: Option<Spanned<String>>,
     pub cookie: Option<Spanned<String>>,

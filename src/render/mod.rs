@@ -21,8 +21,9 @@ use minijinja::{AutoEscape, Environment, Error, UndefinedBehavior, Value};
 
 pub use self::context::Context;
 use self::explain::error_range;
+pub(crate) use self::value::to_json;
+pub use self::value::to_mj;
 use self::value::{format_value, native_string};
-pub use self::value::{to_json, to_mj};
 
 /// The template engine of one run: a strict Environment with Sortie's functions and filters.
 ///
@@ -250,7 +251,7 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 }
 
 /// True when `source` holds template markup; a string without it is a literal.
-pub fn has_markup(source: &str) -> bool {
+pub(crate) fn has_markup(source: &str) -> bool {
     source.contains("{{") || source.contains("{%") || source.contains("{#")
 }
 

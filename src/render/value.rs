@@ -14,7 +14,7 @@ pub fn to_mj(v: &serde_json::Value) -> Value {
 }
 
 /// A template value as JSON; undefined (even nested) is [`RenderError::Undefined`].
-pub fn to_json(v: &Value) -> Result<serde_json::Value, RenderError> {
+pub(crate) fn to_json(v: &Value) -> Result<serde_json::Value, RenderError> {
     to_json_at(v, 0)
 }
 

@@ -33,7 +33,7 @@ pub(super) const BLOCK: &str = "    ";
 
 /// What the console shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ConsoleOptions {
+pub(crate) struct ConsoleOptions {
     /// Write ANSI colors; when false no escape code is written at all.
     pub color: bool,
     /// Only failed and errored steps, and the summary.
@@ -43,7 +43,7 @@ pub struct ConsoleOptions {
 }
 
 /// Prints a run as it goes to a terminal (or any writer).
-pub struct ConsoleReporter<W: io::Write> {
+pub(crate) struct ConsoleReporter<W: io::Write> {
     out: W,
     options: ConsoleOptions,
     /// In quiet mode a collection's header waits for its first failing step,
@@ -57,7 +57,7 @@ pub struct ConsoleReporter<W: io::Write> {
 
 impl<W: io::Write> ConsoleReporter<W> {
     /// A reporter writing to `out` (stdout through `anstream`, or a buffer in tests).
-    pub fn new(out: W, options: ConsoleOptions) -> Self {
+    pub(crate) fn new(out: W, options: ConsoleOptions) -> Self {
         Self {
             out,
             options,
@@ -69,7 +69,7 @@ impl<W: io::Write> ConsoleReporter<W> {
 
     /// Keeps `progress` out of the way of what this reporter prints.
     #[must_use]
-    pub fn with_progress(mut self, progress: Arc<Progress>) -> Self {
+    pub(crate) fn with_progress(mut self, progress: Arc<Progress>) -> Self {
         self.progress = Some(progress);
         self
     }
@@ -81,7 +81,8 @@ impl<W: io::Write> ConsoleReporter<W> {
     }
 
     /// The writer back, with everything printed so far.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 
@@ -124,7 +125,7 @@ impl<W: io::Write> Reporter for ConsoleReporter<W> {
                     p.step_done(collection, &step.name);
                 }
             }
-            Event::CollectionFinished(_) => {
+            Event::CollectionFinished => {
                 self.pending_header = None;
                 self.out.flush()?;
                 if let Some(p) = &self.progress {
@@ -142,7 +143,7 @@ impl<W: io::Write> Reporter for ConsoleReporter<W> {
 }
 
 /// `▶ <name> (<path>)`, with its newline.
-pub fn format_header(name: &str, path: &str, color: bool) -> String {
+pub(crate) fn format_header(name: &str, path: &str, color: bool) -> String {
     let mut out = String::new();
     paint(&mut out, color, BOLD, "▶ ");
     paint(&mut out, color, BOLD, &clean(name));
@@ -154,7 +155,7 @@ pub fn format_header(name: &str, path: &str, color: bool) -> String {
 
 /// A step's line, its failure block when it failed or errored, and with `-v` the
 /// exchange. Empty when quiet mode hides the step.
-pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
+pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
     let color = options.color;
     let mut out = String::new();
     let failed = step.status.is_problem();
@@ -245,7 +246,7 @@ pub fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> String {
 /// The summary lists the slowest steps when at least this many ran.
 const SLOWEST_FROM: usize = 5;
 
-pub fn format_summary(run: &RunOutcome, color: bool) -> String {
+pub(crate) fn format_summary(run: &RunOutcome, color: bool) -> String {
     let mut out = String::new();
     if run.interrupted {
         paint(&mut out, color, YELLOW, "interrupted:");
@@ -309,7 +310,7 @@ pub fn format_summary(run: &RunOutcome, color: bool) -> String {
 }
 
 /// `12ms` under a second, `1.24s` under a minute, `2m05s` beyond.
-pub fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis < 1000 {
         format!("{millis}ms")

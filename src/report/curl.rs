@@ -10,14 +10,14 @@ use crate::event::Event;
 use crate::outcome::StepOutcome;
 
 /// Collects curl commands and writes them when the run finishes.
-pub struct CurlReporter {
+pub(crate) struct CurlReporter {
     path: PathBuf,
     text: String,
 }
 
 impl CurlReporter {
     /// A reporter that will write `path` (atomically) on `RunFinished`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
             text: String::new(),
@@ -27,7 +27,7 @@ impl CurlReporter {
 
 /// The comment and command of one step; empty when nothing was sent (a skipped
 /// step, a request that did not render).
-pub fn format_step(collection: &str, step: &StepOutcome) -> String {
+pub(crate) fn format_step(collection: &str, step: &StepOutcome) -> String {
     let Some(request) = &step.request else {
         return String::new();
     };
@@ -50,7 +50,7 @@ impl Reporter for CurlReporter {
                 Ok(())
             }
             Event::RunFinished(_) => write_atomic(&self.path, self.text.as_bytes()),
-            Event::CollectionStarted { .. } | Event::CollectionFinished(_) => Ok(()),
+            Event::CollectionStarted { .. } | Event::CollectionFinished => Ok(()),
         }
     }
 }

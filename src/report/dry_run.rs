@@ -10,14 +10,14 @@ use crate::event::Event;
 use crate::outcome::{RunOutcome, StepOutcome, StepStatus};
 
 /// Prints rendered requests to a writer (stdout).
-pub struct DryRunReporter<W: io::Write> {
+pub(crate) struct DryRunReporter<W: io::Write> {
     out: W,
     color: bool,
     printed: bool,
 }
 
 impl<W: io::Write> DryRunReporter<W> {
-    pub fn new(out: W, color: bool) -> Self {
+    pub(crate) fn new(out: W, color: bool) -> Self {
         Self {
             out,
             color,
@@ -26,7 +26,8 @@ impl<W: io::Write> DryRunReporter<W> {
     }
 
     /// The writer back, with everything printed so far.
-    pub fn into_inner(self) -> W {
+    #[cfg(test)]
+    pub(crate) fn into_inner(self) -> W {
         self.out
     }
 }
@@ -39,7 +40,7 @@ impl<W: io::Write> Reporter for DryRunReporter<W> {
                 if self.printed { format!("\n{header}") } else { header }
             }
             Event::StepFinished { step, .. } => format_step(step),
-            Event::CollectionFinished(_) => String::new(),
+            Event::CollectionFinished => String::new(),
             Event::RunFinished(run) => format!("\n{}", format_summary(run)),
         };
         self.printed |= !text.is_empty();
@@ -49,7 +50,7 @@ impl<W: io::Write> Reporter for DryRunReporter<W> {
 }
 
 /// A rendered request, an error, or a skipped step.
-pub fn format_step(step: &StepOutcome) -> String {
+pub(crate) fn format_step(step: &StepOutcome) -> String {
     let mut out = String::new();
     let name = clean(&step.name);
     match step.status {
@@ -119,7 +120,7 @@ fn placeholders(url: &str) -> String {
 }
 
 /// `dry run: 4 requests rendered, 1 could not, 1 skipped; nothing was sent`.
-pub fn format_summary(run: &RunOutcome) -> String {
+pub(crate) fn format_summary(run: &RunOutcome) -> String {
     let counts = run.counts();
     let mut out = format!("dry run: {} rendered", crate::text::count(counts.passed, "request"));
     let bad = counts.problems();

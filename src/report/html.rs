@@ -23,13 +23,13 @@ const CSS: &str = include_str!("html.css");
 const SCRIPT: &str = include_str!("html.js");
 
 /// The HTML report file of a run (`--report-html`).
-pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+pub(crate) fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
     Ok(render_html(run).into_bytes())
 }
 
 /// Text safe inside HTML elements and quoted attributes; control characters
 /// shown as escapes, as on the console.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let text = clean(text);
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
@@ -46,7 +46,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The whole document.
-pub fn render_html(run: &RunOutcome) -> String {
+pub(crate) fn render_html(run: &RunOutcome) -> String {
     let counts = run.counts();
     let ok = run.success();
     let script_hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(SCRIPT.as_bytes()));

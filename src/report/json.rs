@@ -15,13 +15,13 @@ use crate::text::cut;
 /// The version of the report format this build writes (and `--rerun-failed` reads).
 /// It changes only when a field is removed or changes meaning; new fields may
 /// appear within a version.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Sortie JSON report", extend("$id" = "https://sortie.dev/schemas/report.schema.json"))]
-pub struct JsonReport {
+pub(crate) struct JsonReport {
     /// The report format version: 1.
     #[schemars(extend("const" = 1))]
     pub version: u32,
@@ -45,7 +45,7 @@ pub struct JsonReport {
 /// How many steps ended which way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub steps: usize,
     pub passed: usize,
     pub failed: usize,
@@ -56,7 +56,7 @@ pub struct Summary {
 /// One collection run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CollectionReport {
+pub(crate) struct CollectionReport {
     pub name: String,
     /// The collection path as given on the command line (or found in a folder).
     pub file: String,
@@ -72,7 +72,7 @@ pub struct CollectionReport {
 /// The part of a collection a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Phase {
+pub(crate) enum Phase {
     Setup,
     Steps,
     Teardown,
@@ -82,7 +82,7 @@ pub enum Phase {
 /// when the step could not run (refused, timed out, a template error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Passed,
     Failed,
     Errored,
@@ -92,7 +92,7 @@ pub enum Status {
 /// One step run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StepReport {
+pub(crate) struct StepReport {
     /// `step name`, `group name / step name`, `step name [3]` for a loop item.
     pub name: String,
     pub phase: Phase,
@@ -120,7 +120,7 @@ pub struct StepReport {
 /// A header as sent or received; sensitive values are `***`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Header {
+pub(crate) struct Header {
     pub name: String,
     pub value: String,
 }
@@ -128,7 +128,7 @@ pub struct Header {
 /// The request as sent (secrets masked).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RequestReport {
+pub(crate) struct RequestReport {
     pub method: String,
     pub url: String,
     pub headers: Vec<Header>,
@@ -141,7 +141,7 @@ pub struct RequestReport {
 /// The last response (secrets masked).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResponseReport {
+pub(crate) struct ResponseReport {
     pub status: u16,
     pub headers: Vec<Header>,
     /// The body as text (invalid UTF-8 replaced), cut at 4 KiB with a note.
@@ -155,7 +155,7 @@ pub struct ResponseReport {
 /// A captured name and its value as text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Capture {
+pub(crate) struct Capture {
     pub name: String,
     pub value: String,
 }
@@ -163,7 +163,7 @@ pub struct Capture {
 /// One check: a predicate on a subject, passed or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Expectation {
+pub(crate) struct Expectation {
     /// What was checked: `status`, `header Content-Type`, `json $.id`, `body`, `schema`, `capture id`.
     pub subject: String,
     /// `equals`, `contains`, `type`, `length.gt`, `exists`, ...
@@ -180,7 +180,8 @@ pub struct Expectation {
 }
 
 /// The JSON Schema of the report, as committed in `schemas/report.schema.json`.
-pub fn report_schema() -> String {
+#[cfg(test)]
+pub(crate) fn report_schema() -> String {
     let schema = schemars::schema_for!(JsonReport);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
@@ -188,7 +189,7 @@ pub fn report_schema() -> String {
 }
 
 /// The report of a run.
-pub fn from_run(run: &RunOutcome) -> JsonReport {
+pub(crate) fn from_run(run: &RunOutcome) -> JsonReport {
     let summary = Summary::from(run.counts());
     JsonReport {
         version: VERSION,
@@ -308,7 +309,7 @@ fn rfc3339(time: SystemTime) -> String {
 }
 
 /// The JSON report file of a run (`--report-json`).
-pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+pub(crate) fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(&from_run(run)).map_err(io::Error::other)?;
     bytes.push(b'\n');
     Ok(bytes)

@@ -20,12 +20,12 @@ const FAILURE_BODY_LINES: usize = 20;
 const FAILURE_BODY_CHARS: usize = 2000;
 
 /// The JUnit XML file of a run (`--junit`).
-pub fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
+pub(crate) fn document(run: &RunOutcome) -> io::Result<Vec<u8>> {
     Ok(render_junit(run).map_err(io::Error::other)?.into_bytes())
 }
 
 /// The JUnit XML document of a run.
-pub fn render_junit(run: &RunOutcome) -> Result<String, SerializeError> {
+pub(crate) fn render_junit(run: &RunOutcome) -> Result<String, SerializeError> {
     let mut report = Report::new("sortie");
     report.set_time(run.duration);
     for collection in &run.collections {

@@ -4,45 +4,45 @@
 //! declaration order, and turn them into text or files. A new format is one
 //! file implementing [`Reporter`]; [`Reporters`] fans every event out.
 
-pub mod console;
-pub mod curl;
-pub mod dry_run;
-pub mod html;
-pub mod json;
-pub mod junit;
-pub mod progress;
-pub mod write;
+pub(crate) mod console;
+pub(crate) mod curl;
+pub(crate) mod dry_run;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod progress;
+pub(crate) mod write;
 
 use crate::event::Event;
 
-pub use console::{ConsoleOptions, ConsoleReporter};
-pub use curl::CurlReporter;
-pub use dry_run::DryRunReporter;
-pub use progress::Progress;
-pub use write::FileReporter;
+pub(crate) use console::{ConsoleOptions, ConsoleReporter};
+pub(crate) use curl::CurlReporter;
+pub(crate) use dry_run::DryRunReporter;
+pub(crate) use progress::Progress;
+pub(crate) use write::FileReporter;
 
 /// Something that turns run events into output.
 ///
 /// Events arrive in declaration order: for each collection `CollectionStarted`,
 /// its `StepFinished` events, then `CollectionFinished`; `RunFinished` comes once,
 /// last. File reporters write their file on `RunFinished`.
-pub trait Reporter {
+pub(crate) trait Reporter {
     /// Handle one event; an error means the output could not be written.
     fn event(&mut self, event: &Event<'_>) -> std::io::Result<()>;
 }
 
 /// Every reporter of a run, fed the same events.
 #[derive(Default)]
-pub struct Reporters(Vec<Box<dyn Reporter + Send>>);
+pub(crate) struct Reporters(Vec<Box<dyn Reporter + Send>>);
 
 impl Reporters {
     /// No reporters yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Add a reporter; reporters are fed in the order they were added.
-    pub fn push(&mut self, reporter: Box<dyn Reporter + Send>) {
+    pub(crate) fn push(&mut self, reporter: Box<dyn Reporter + Send>) {
         self.0.push(reporter);
     }
 }
@@ -240,7 +240,7 @@ pub(crate) mod fixtures {
                     step,
                 });
             }
-            events.push(Event::CollectionFinished(collection));
+            events.push(Event::CollectionFinished);
         }
         events.push(Event::RunFinished(run));
         events

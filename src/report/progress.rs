@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crate::event::{Live, Watch};
 
 /// The progress line: what runs now (`--jobs`), or how many steps are done.
-pub struct Progress {
+pub(crate) struct Progress {
     enabled: bool,
     state: Mutex<State>,
 }
@@ -26,7 +26,7 @@ struct State {
 
 impl Progress {
     /// A progress line on stderr when it is a terminal; otherwise it draws nothing.
-    pub fn on_stderr() -> Progress {
+    pub(crate) fn on_stderr() -> Progress {
         use std::io::IsTerminal as _;
         Progress {
             enabled: std::io::stderr().is_terminal(),
@@ -39,7 +39,7 @@ impl Progress {
     }
 
     /// One more step is done (shown with `--quiet`, where nothing else moves).
-    pub fn step_done(&self, collection: &str, step: &str) {
+    pub(crate) fn step_done(&self, collection: &str, step: &str) {
         let mut state = self.lock();
         state.done += 1;
         if state.running.is_empty() {
@@ -49,14 +49,14 @@ impl Progress {
     }
 
     /// Erases the line, so that the console can print.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         if self.enabled {
             eprint!("\r\x1b[2K");
         }
     }
 
     /// Draws the last line again, after the console printed.
-    pub fn redraw(&self) {
+    pub(crate) fn redraw(&self) {
         let state = self.lock();
         if !state.shown.is_empty() {
             self.draw(&state.shown);

@@ -13,17 +13,17 @@ use crate::event::Event;
 use crate::outcome::RunOutcome;
 
 /// A document made from a whole run.
-pub type Render = fn(&RunOutcome) -> io::Result<Vec<u8>>;
+pub(crate) type Render = fn(&RunOutcome) -> io::Result<Vec<u8>>;
 
 /// Writes one report file, rendered from the finished run, on `RunFinished`.
-pub struct FileReporter {
+pub(crate) struct FileReporter {
     path: PathBuf,
     render: Render,
 }
 
 impl FileReporter {
     /// A reporter that will write `render`'s document to `path` (atomically).
-    pub fn new(path: impl Into<PathBuf>, render: Render) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, render: Render) -> Self {
         FileReporter {
             path: path.into(),
             render,
@@ -46,7 +46,7 @@ impl Reporter for FileReporter {
 /// one file system), which is then renamed over `path`. An interrupted run or a
 /// full disk leaves the previous report untouched, and a CI step that reads the
 /// file while Sortie writes it never sees a truncated document.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let staged = stage(path, bytes)?;
     staged.persist(path).map_err(|error| error.error)?;
     Ok(())

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 /// Quotes a word for a POSIX shell.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b))
@@ -14,7 +14,13 @@ pub fn shell_quote(s: &str) -> String {
 }
 
 /// The command line; values must already be redacted.
-pub fn command(method: &str, url: &str, headers: &[(String, String)], body: Option<&str>, insecure: bool) -> String {
+pub(crate) fn command(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+    insecure: bool,
+) -> String {
     let mut out = String::from("curl");
     if insecure {
         out.push_str(" --insecure");

@@ -8,14 +8,14 @@ use crate::text::human;
 
 /// Why a request got no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendError {
+pub(crate) struct SendError {
     pub message: String,
     /// A connection error or timeout: worth a retry when the step allows it.
     pub retryable: bool,
 }
 
 impl SendError {
-    pub fn new(message: impl Into<String>, retryable: bool) -> Self {
+    pub(crate) fn new(message: impl Into<String>, retryable: bool) -> Self {
         SendError {
             message: message.into(),
             retryable,
@@ -92,7 +92,7 @@ pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_c
 }
 
 /// The innermost useful messages of an error chain, without duplicates.
-pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {

@@ -140,7 +140,7 @@ impl Pool {
     /// Sends one request and waits for the head of its response, within the
     /// read timeout. `url` must be `http://`; `headers` are the request's own,
     /// to which reqwest's defaults are added.
-    pub async fn send(
+    pub(super) async fn send(
         &self,
         method: &Method,
         url: &Url,
@@ -321,7 +321,7 @@ impl Pool {
 impl Head<'_> {
     /// Reads the body chunk by chunk: each chunk must arrive within the read
     /// timeout, and the bytes (decoded ones too) are counted against `max`.
-    pub async fn read_body(mut self, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
+    pub(super) async fn read_body(mut self, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
         // Encoded bytes are held up to twice the cap: no encoding makes a body that much
         // larger, and the decoded bytes are counted against the cap itself.
         let limit = if self.encoding.is_some() {

@@ -5,12 +5,12 @@
 //! Plain-http HTTP/1.1 goes through Sortie's own transport ([`h1`]); https,
 //! proxies and HTTP/2 through reqwest. Both share the cookie jar.
 
-pub mod auth;
-pub mod curl;
+pub(crate) mod auth;
+pub(crate) mod curl;
 mod error;
 mod h1;
 mod redirect;
-pub mod request_body;
+pub(crate) mod request_body;
 mod response_body;
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 
 use self::error::describe;
-pub use self::error::{SendError, chain};
+pub(crate) use self::error::{SendError, chain};
 use self::redirect::Hop;
 use self::request_body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
@@ -31,7 +31,7 @@ use crate::text::human;
 
 /// What every session of a run shares, from the command line.
 #[derive(Debug, Clone)]
-pub struct SessionOptions {
+pub(crate) struct SessionOptions {
     pub insecure: bool,
     pub cacert: Option<std::path::PathBuf>,
     pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
@@ -42,7 +42,7 @@ pub struct SessionOptions {
 
 /// A request ready to send: everything rendered.
 #[derive(Debug, Clone)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
@@ -56,7 +56,7 @@ pub struct Prepared {
 
 /// A response with its body read in full (up to the cap).
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -66,7 +66,7 @@ pub struct Response {
 }
 
 /// One HTTP session: cookies and connections shared by every step.
-pub struct Session {
+pub(crate) struct Session {
     builder_plan: SessionPlan,
     options: SessionOptions,
     jar: Arc<Jar>,
@@ -116,7 +116,7 @@ const URL_CACHE: usize = 1024;
 
 impl Session {
     /// Builds the session; an unreadable certificate file is an error of the input.
-    pub fn new(plan: &SessionPlan, options: &SessionOptions, timeouts: &Timeouts) -> Result<Session, String> {
+    pub(crate) fn new(plan: &SessionPlan, options: &SessionOptions, timeouts: &Timeouts) -> Result<Session, String> {
         let session = Session {
             builder_plan: plan.clone(),
             options: options.clone(),
@@ -209,7 +209,7 @@ impl Session {
     }
 
     /// `Url::parse`, remembered: the message of the parser's error otherwise.
-    pub fn parse_url(&self, text: &str) -> Result<Url, String> {
+    pub(crate) fn parse_url(&self, text: &str) -> Result<Url, String> {
         let mut urls = self.urls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(url) = urls.get(text) {
             return Ok(url.clone());
@@ -223,7 +223,7 @@ impl Session {
     }
 
     /// The cookies the jar would send to `url`, as `name=value` pairs.
-    pub fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
+    pub(crate) fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
         use reqwest::cookie::CookieStore;
         let Some(header) = self.jar.cookies(url) else {
             return Vec::new();
@@ -238,13 +238,18 @@ impl Session {
     }
 
     /// Sends one attempt, following redirects, within the total timeout.
-    pub async fn send(&self, req: &Prepared, timeouts: &Timeouts, max_redirects: u32) -> Result<Response, SendError> {
+    pub(crate) async fn send(
+        &self,
+        req: &Prepared,
+        timeouts: &Timeouts,
+        max_redirects: u32,
+    ) -> Result<Response, SendError> {
         self.send_as(req, None, timeouts, max_redirects).await
     }
 
     /// [`Session::send`] with the request's `Authorization` header replaced by
     /// `authorization`: what digest and OAuth2 work out for each attempt.
-    pub async fn send_as(
+    pub(crate) async fn send_as(
         &self,
         req: &Prepared,
         authorization: Option<&str>,

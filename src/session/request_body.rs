@@ -10,19 +10,19 @@ use futures_util::stream::{self, BoxStream};
 
 /// One piece of a body.
 #[derive(Debug, Clone)]
-pub enum Segment {
+pub(crate) enum Segment {
     Bytes(Bytes),
     File(PathBuf),
 }
 
 /// A request body, built once by the prepare stage and opened for each send.
 #[derive(Debug, Clone, Default)]
-pub struct RequestBody {
+pub(crate) struct RequestBody {
     segments: Vec<Segment>,
 }
 
 /// An opened body: what reqwest sends, and its length in bytes.
-pub struct Opened {
+pub(crate) struct Opened {
     pub body: reqwest::Body,
     pub len: u64,
     /// True when the body streams from files (reqwest cannot know its length).
@@ -31,14 +31,14 @@ pub struct Opened {
 
 impl RequestBody {
     /// A body held in memory.
-    pub fn bytes(b: impl Into<Bytes>) -> RequestBody {
+    pub(crate) fn bytes(b: impl Into<Bytes>) -> RequestBody {
         RequestBody {
             segments: vec![Segment::Bytes(b.into())],
         }
     }
 
     /// A body streamed from one file.
-    pub fn file(path: impl Into<PathBuf>) -> RequestBody {
+    pub(crate) fn file(path: impl Into<PathBuf>) -> RequestBody {
         RequestBody {
             segments: vec![Segment::File(path.into())],
         }
@@ -46,7 +46,7 @@ impl RequestBody {
 
     /// Appends bytes, joined to the bytes before them: a multipart body is built
     /// from many small pieces, and is then one piece per file between them.
-    pub fn push_bytes(&mut self, b: impl Into<Bytes>) {
+    pub(crate) fn push_bytes(&mut self, b: impl Into<Bytes>) {
         let b = b.into();
         if let Some(Segment::Bytes(last)) = self.segments.last_mut() {
             // Unshared while the body is built, so extended in place, its room doubling.
@@ -60,17 +60,13 @@ impl RequestBody {
         }
     }
 
-    pub fn push_file(&mut self, path: impl Into<PathBuf>) {
+    pub(crate) fn push_file(&mut self, path: impl Into<PathBuf>) {
         self.segments.push(Segment::File(path.into()));
-    }
-
-    pub fn segments(&self) -> &[Segment] {
-        &self.segments
     }
 
     /// The whole body when nothing of it is a file. Bytes are joined as they are
     /// pushed, so any body of more than one piece has a file.
-    pub fn in_memory(&self) -> Option<Bytes> {
+    pub(crate) fn in_memory(&self) -> Option<Bytes> {
         match self.segments.as_slice() {
             [] => Some(Bytes::new()),
             [Segment::Bytes(b)] => Some(b.clone()),
@@ -81,7 +77,7 @@ impl RequestBody {
     /// Opens the files and chains the pieces into one stream. The length is
     /// taken from the files' sizes now, so the server gets a Content-Length
     /// instead of a chunked upload.
-    pub async fn open(&self) -> Result<Opened, String> {
+    pub(crate) async fn open(&self) -> Result<Opened, String> {
         if let Some(b) = self.in_memory() {
             return Ok(Opened {
                 len: b.len() as u64,
@@ -117,7 +113,7 @@ impl RequestBody {
 
     /// The body as text for reports, with each file shown as `<file PATH>`;
     /// at most `max` bytes of in-memory text.
-    pub fn excerpt(&self, max: usize) -> String {
+    pub(crate) fn excerpt(&self, max: usize) -> String {
         let mut out = String::new();
         let mut left = max;
         for s in &self.segments {
@@ -138,7 +134,7 @@ impl RequestBody {
     }
 
     /// What `curl --data-binary` should be given: `@PATH` for a body that is one file.
-    pub fn curl_data(&self, max: usize) -> String {
+    pub(crate) fn curl_data(&self, max: usize) -> String {
         match self.segments.as_slice() {
             [Segment::File(path)] => format!("@{}", path.display()),
             _ => self.excerpt(max),
@@ -179,7 +175,7 @@ mod tests {
             body.push_bytes(format!("{i},"));
         }
         let expected: String = (0..1000).map(|i| format!("{i},")).collect();
-        assert_eq!(body.segments().len(), 1);
+        assert_eq!(body.segments.len(), 1);
         assert_eq!(body.in_memory().unwrap(), expected.as_bytes());
         let opened = body.open().await.unwrap();
         assert!(!opened.streamed);

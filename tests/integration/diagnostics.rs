@@ -124,7 +124,7 @@ fn published_schema() -> jsonschema::Validator {
 
 fn yaml_as_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("a readable file");
-    sortie::yaml::parse(sortie::source::FileId(0), &text)
+    sortie::parse_yaml(sortie::FileId(0), &text)
         .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message))
         .to_json()
 }
@@ -238,7 +238,7 @@ fn the_published_schema_rejects_each_mistake_alone() {
         expect("json: { $.a: { type: string, lenght: 3 } }"),
     ];
     for case in cases {
-        let doc = sortie::yaml::parse(sortie::source::FileId(0), &case)
+        let doc = sortie::parse_yaml(sortie::FileId(0), &case)
             .unwrap_or_else(|d| panic!("{case}: {}", d.message))
             .to_json();
         assert!(!schema.is_valid(&doc), "the schema accepts:\n{case}");
@@ -262,7 +262,7 @@ fn the_published_schema_and_the_loader_accept_the_corner_cases() {
         "steps:\n  - request: { url: /a, follow_redirects: 0, retry: { attempts: 1, on_status: [599] } }\n",
     ];
     for case in cases {
-        let doc = sortie::yaml::parse(sortie::source::FileId(0), case)
+        let doc = sortie::parse_yaml(sortie::FileId(0), case)
             .unwrap_or_else(|d| panic!("{case}: {}", d.message))
             .to_json();
         let errors = schema_errors(&schema, &doc);

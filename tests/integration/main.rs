@@ -1,6 +1,9 @@
 //! One integration-test binary: each module runs the real `sortie` binary
 //! against servers on 127.0.0.1 started inside the test.
 
+// A test binary has no outside callers: `pub` marks what the other test modules use.
+#![allow(unreachable_pub)]
+
 mod auth;
 mod diagnostics;
 mod errors;

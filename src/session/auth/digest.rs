@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256, Sha512_256};
 
 /// A hash algorithm of RFC 7616 §3.3, plain or `-sess`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
+pub(crate) enum Algorithm {
     Md5,
     Sha256,
     Sha512_256,
@@ -17,7 +17,7 @@ pub enum Algorithm {
 
 /// One `Digest` challenge of a 401 response.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
+pub(crate) struct Challenge {
     pub realm: String,
     pub nonce: String,
     pub opaque: Option<String>,
@@ -33,11 +33,11 @@ pub struct Challenge {
 }
 
 /// Why a `Digest` challenge cannot be answered.
-pub type Unsupported = String;
+pub(crate) type Unsupported = String;
 
 /// The first `Digest` challenge sortie can answer among every
 /// `WWW-Authenticate` value; `None` when there is no Digest challenge at all.
-pub fn find_challenge<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Result<Challenge, Unsupported>> {
+pub(crate) fn find_challenge<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Result<Challenge, Unsupported>> {
     let mut first_error = None;
     for value in values {
         for c in parse_challenges(value) {
@@ -108,7 +108,7 @@ impl Challenge {
 
     /// The `Authorization` header value for one request. `uri` is the
     /// request target (path and query), `nc` the nonce count (from 1).
-    pub fn authorization(
+    pub(crate) fn authorization(
         &self,
         username: &str,
         password: &str,
@@ -183,12 +183,12 @@ impl Challenge {
 }
 
 /// A fresh client nonce: 128 random bits in hex.
-pub fn cnonce() -> String {
+pub(crate) fn cnonce() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
 /// The `nextnonce` of an `Authentication-Info` header (RFC 7616 §3.5), if any.
-pub fn next_nonce(authentication_info: &str) -> Option<String> {
+pub(crate) fn next_nonce(authentication_info: &str) -> Option<String> {
     // The header is a list of auth-params, the same grammar as a challenge's.
     parse_params(authentication_info.as_bytes(), &mut 0)
         .into_iter()

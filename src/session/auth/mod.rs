@@ -4,7 +4,7 @@
 //! a 401). The request stage calls [`send`] around [`Session::send`]; the
 //! caches live in the session, so every step of a collection shares them.
 
-pub mod digest;
+pub(crate) mod digest;
 mod oauth2;
 
 use std::collections::HashMap;
@@ -13,20 +13,20 @@ use std::sync::{Arc, Mutex};
 use reqwest::Url;
 use reqwest::header::WWW_AUTHENTICATE;
 
-pub use self::oauth2::OAuth2Client;
+pub(crate) use self::oauth2::OAuth2Client;
 use crate::plan::Timeouts;
 use crate::session::{Origin, Prepared, Response, SendError, Session, origin};
 
 /// Rendered credentials of an auth kind that talks to a server first.
 #[derive(Debug, Clone)]
-pub enum Dynamic {
+pub(crate) enum Dynamic {
     Digest { username: String, password: String },
     OAuth2(Arc<OAuth2Client>),
 }
 
 /// Per-session auth state: digest challenges by origin, OAuth2 tokens by client.
 #[derive(Default)]
-pub struct AuthCache {
+pub(crate) struct AuthCache {
     digest: Mutex<HashMap<Origin, DigestState>>,
     tokens: oauth2::Tokens,
 }
@@ -38,7 +38,7 @@ struct DigestState {
 }
 
 /// The outcome of an authenticated send.
-pub struct Sent {
+pub(crate) struct Sent {
     pub response: Response,
     /// The `Authorization` value this module set on the last request sent, if any.
     pub authorization: Option<String>,
@@ -46,7 +46,7 @@ pub struct Sent {
 
 /// Sends `req` (one attempt, redirects followed), applying its dynamic auth.
 /// Reports every new credential (an obtained token) to `secret` before use.
-pub async fn send(
+pub(crate) async fn send(
     session: &Session,
     req: &Prepared,
     t: &Timeouts,
@@ -139,14 +139,14 @@ async fn send_oauth2(
 }
 
 /// The credentials of HTTP Basic auth (RFC 7617): `user:password` in base64.
-pub fn basic_token(user: &str, password: &str) -> String {
+pub(crate) fn basic_token(user: &str, password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
 }
 
 /// The user and password written in a URL (`http://user:pass@host/`),
 /// percent-decoded; None when it has neither. They are sent as Basic auth.
-pub fn url_credentials(url: &Url) -> Option<(String, Option<String>)> {
+pub(crate) fn url_credentials(url: &Url) -> Option<(String, Option<String>)> {
     if url.username().is_empty() && url.password().is_none() {
         return None;
     }

@@ -15,7 +15,7 @@ use crate::session::{Prepared, SendError, Session};
 
 /// A client of the client-credentials grant, rendered.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct OAuth2Client {
+pub(crate) struct OAuth2Client {
     pub token_url: Url,
     pub client_id: String,
     pub client_secret: String,
