@@ -1,4 +1,4 @@
-//! Exit statuses, as FORMAT.md defines them.
+//! Exit statuses, as the README's "Command line" documents them.
 
 use std::process::ExitCode;
 

@@ -30,7 +30,7 @@ struct Inner {
 
 /// What a query selected from a document.
 ///
-/// FORMAT.md: a path that selects one node is compared as that value, one
+/// A path that selects one node is compared as that value, one
 /// that selects several as a list, one that selects none fails every
 /// predicate but `exists: false`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,5 @@
 //! Sortie's own JSON equality and number ordering: `serde_json::Value ==`
-//! treats `1` and `1.0` as different, FORMAT.md says they are equal.
+//! treats `1` and `1.0` as different; a test author means them equal.
 
 use std::cmp::Ordering;
 

@@ -1,4 +1,4 @@
-//! The predicates of an expectation (FORMAT.md "Expectations"), checked
+//! The predicates of an expectation (the README's "Expectations"), checked
 //! against an actual value that the caller has already selected; templates in
 //! the expected values are already rendered.
 //!

@@ -1,6 +1,6 @@
 //! Reporters: everything a person or a CI system reads about a run, fed by events.
 //!
-//! Reporters never touch HTTP (STYLE habit 7): they see [`Event`]s, in
+//! Reporters never touch HTTP: they see [`Event`]s, in
 //! declaration order, and turn them into text or files. A new format is one
 //! file implementing [`Reporter`]; [`Reporters`] fans every event out.
 
