@@ -109,6 +109,8 @@ pub struct IncludePlan {
     pub args: Vec<(String, TValue)>,
     /// The included file's own `vars`, looked up last.
     pub file_vars: Vec<(String, TValue)>,
+    /// The included file, for errors in its `vars`.
+    pub file: FileId,
     pub steps: Vec<StepPlan>,
 }
 

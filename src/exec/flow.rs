@@ -328,8 +328,19 @@ impl Cx<'_> {
                     layers.extend(scope.layers.iter().cloned());
                     layers.push(Arc::new(file_vars.clone()));
                     let ctx = Context::new(layers, self.rc.env.clone(), step.dir.clone());
-                    if let Ok(json) = render_value(&self.rc.renderer, v, &ctx) {
-                        file_vars.insert(k.clone(), to_mj(&json));
+                    // As with a collection's vars, one that does not render is an error
+                    // (of the include step): dropped, it would resurface later as an
+                    // undefined variable far from its cause.
+                    match render_value(&self.rc.renderer, v, &ctx) {
+                        Ok(json) => {
+                            file_vars.insert(k.clone(), to_mj(&json));
+                        }
+                        Err(e) => {
+                            let file = &self.sources.get(inc.file).display;
+                            let message = format!("in `vars.{k}` of `{file}`: {}", self.where_(e, step));
+                            out.push(self.errored(&At { step, place, name }, &message));
+                            return;
+                        }
                     }
                 }
                 let mut layers = vec![Arc::new(args)];

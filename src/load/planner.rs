@@ -240,7 +240,12 @@ impl<'a> Planner<'a> {
         steps.extend(self.steps(errs, file, &inc_dir, model.steps.as_deref(), d));
         steps.extend(self.steps(errs, file, &inc_dir, model.teardown.as_deref(), d));
         self.include_stack.pop();
-        Some(IncludePlan { args, file_vars, steps })
+        Some(IncludePlan {
+            args,
+            file_vars,
+            file,
+            steps,
+        })
     }
 }
 

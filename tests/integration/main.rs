@@ -17,3 +17,4 @@ mod run;
 mod secrets;
 mod support;
 mod tls;
+mod vars;
