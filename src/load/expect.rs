@@ -80,12 +80,34 @@ fn status(errs: &mut Errors, node: &Node) -> Option<Spanned<StatusExpect>> {
     Some(Spanned::new(s, node.span))
 }
 
-/// A map is read as predicates only when every key is a predicate name.
+/// A map is read as predicates only when every key is a predicate name. A map
+/// that looks like a mistyped predicate map (a key that is a predicate name in
+/// other case, a near miss, or another tool's name for one) is an error, never
+/// a literal that silently fails to match: a literal map of that shape goes
+/// under `equals:`.
 fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
     let NodeKind::Map(entries) = &node.kind else {
         return ExpectValue::Plain(node.clone());
     };
     let is_predicate = |k: &Node| k.as_str().is_some_and(|k| predicate_names().contains(&k));
+    if !entries.is_empty() && !entries.iter().any(|(k, _)| is_predicate(k)) {
+        let mut mistyped = false;
+        for (k, _) in entries {
+            let name = k.key_text();
+            if let Some(meant) = mistyped_predicate(&name) {
+                errs.push(
+                    Diagnostic::at(format!("`{name}` is not a predicate (did you mean `{meant}`?)"), k.span)
+                        .with_help(format!(
+                            "write `{meant}:`; to compare with a literal map that has the key `{name}`, put it under `equals:`"
+                        )),
+                );
+                mistyped = true;
+            }
+        }
+        if mistyped {
+            return ExpectValue::Plain(node.clone());
+        }
+    }
     if entries.is_empty() || !entries.iter().all(|(k, _)| is_predicate(k)) {
         // A map that mixes a predicate with a near-miss is almost surely a typo.
         if entries.iter().any(|(k, _)| is_predicate(k)) {
@@ -110,6 +132,54 @@ fn expect_value(errs: &mut Errors, node: &Node) -> ExpectValue {
             .map(|(k, v)| (Spanned::new(k.key_text(), k.span), v.clone()))
             .collect(),
     )
+}
+
+/// Other tools' names for predicates (Jest, Chai, JSON Schema, Hurl), as users write them.
+const PREDICATE_ALIASES: &[(&str, &str)] = &[
+    ("eq", "equals"),
+    ("equal", "equals"),
+    ("ne", "not_equals"),
+    ("neq", "not_equals"),
+    ("not_equal", "not_equals"),
+    ("gte", "ge"),
+    ("lte", "le"),
+    ("greater_than", "gt"),
+    ("greater_than_or_equal", "ge"),
+    ("less_than", "lt"),
+    ("less_than_or_equal", "le"),
+    ("regex", "matches"),
+    ("match", "matches"),
+    ("pattern", "matches"),
+    ("size", "length"),
+    ("len", "length"),
+    ("count", "length"),
+    ("includes", "contains"),
+    ("include", "contains"),
+    ("has", "contains"),
+    ("is", "equals"),
+    ("startswith", "starts_with"),
+    ("endswith", "ends_with"),
+    ("in", "one_of"),
+    ("enum", "one_of"),
+];
+
+/// The predicate a map key was probably meant to be: another tool's name for
+/// it, its name in other case, or a near miss (short keys only by one edit, so
+/// that a literal `{ at: 1 }` or `{ id: 1 }` stays a literal).
+fn mistyped_predicate(key: &str) -> Option<&'static str> {
+    if let Some((_, meant)) = PREDICATE_ALIASES.iter().find(|(alias, _)| key.eq_ignore_ascii_case(alias)) {
+        return Some(meant);
+    }
+    let names = predicate_names();
+    if let Some(name) = names.iter().find(|n| key.eq_ignore_ascii_case(n)) {
+        return Some(name);
+    }
+    let lower = key.to_ascii_lowercase();
+    names.iter().copied().find(|name| {
+        let d = strsim::damerau_levenshtein(&lower, name);
+        let limit = if name.len() <= 4 { 1 } else { 2 };
+        lower.len() >= 3 && d <= limit
+    })
 }
 
 /// `extract:`, a map of names to captures.
