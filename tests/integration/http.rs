@@ -2,7 +2,6 @@
 //! from the environment and `--proxy`, and file bodies streamed from disk.
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +10,7 @@ use axum::http::{StatusCode, Version};
 use axum::response::IntoResponse;
 use axum::routing::post;
 
-use crate::support::{Project, RawServer, TestServer, demo, read_head};
+use crate::support::{Project, Proxy, RawServer, TestServer, VIA, demo, read_head};
 use crate::tls::{HttpsServer, pki, serve_connection, version_router};
 
 /// A cleartext server speaking HTTP/1.1 and h2c (prior knowledge), recording versions.
@@ -66,19 +65,16 @@ fn http2_prior_knowledge_on_cleartext_with_defaults_http2() {
     assert_eq!(*server.versions.lock().unwrap(), [Version::HTTP_2, Version::HTTP_11]);
 }
 
-/// A plain HTTP forward proxy that answers by itself: 200 with the request
-/// line it got, so a test sees that the request went through it.
-fn answering_proxy() -> RawServer {
-    RawServer::start(|mut s| {
-        let head = read_head(&mut s);
-        let line = head.lines().next().unwrap_or_default().to_owned();
-        let body = format!("via proxy: {line}");
-        let _ = write!(
-            s,
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-    })
+/// An origin that answers `GET /x` with the target it got and the `Via` header
+/// a proxy added (`direct` without one).
+fn origin() -> TestServer {
+    TestServer::start(Router::new().route(
+        "/x",
+        axum::routing::get(|uri: axum::http::Uri, headers: axum::http::HeaderMap| async move {
+            let via = headers.get("via").and_then(|v| v.to_str().ok()).unwrap_or("direct");
+            format!("origin got {uri} via {via}")
+        }),
+    ))
 }
 
 fn proxied_step(p: &Project, url: &str, body: &str) {
@@ -89,12 +85,13 @@ fn proxied_step(p: &Project, url: &str, body: &str) {
 }
 
 #[test]
-fn http_proxy_from_the_environment_and_from_the_flag() {
-    let proxy = answering_proxy();
+fn http_proxy_from_the_environment_and_from_the_flag_forwards_to_the_origin() {
+    let origin = origin();
+    let proxy = Proxy::open();
     let p = Project::new();
-    // Nothing listens there: only the proxy can answer.
-    let target = format!("http://127.0.0.1:{}/x?y=1", crate::support::closed_port());
-    proxied_step(&p, &target, &format!("via proxy: GET {target} HTTP/1.1"));
+    let target = format!("{}/x?y=1", origin.url());
+    // The answer comes from the origin, through the proxy.
+    proxied_step(&p, &target, &format!("origin got /x?y=1 via {VIA}"));
     p.sortie_env(&[("HTTP_PROXY", &proxy.url())], &["run", "c.yaml"])
         .expect_code(0);
     p.sortie_env(&[("http_proxy", &proxy.url())], &["run", "c.yaml"])
@@ -102,15 +99,20 @@ fn http_proxy_from_the_environment_and_from_the_flag() {
     p.sortie_env(&[("ALL_PROXY", &proxy.url())], &["run", "c.yaml"])
         .expect_code(0);
     p.sortie(&["run", "c.yaml", "--proxy", &proxy.url()]).expect_code(0);
-    assert_eq!(proxy.hits(), 4);
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 4);
+    for head in &heads {
+        assert!(head.starts_with(&format!("GET {target} HTTP/1.1\r\n")), "{head}");
+    }
+    assert_eq!(origin.hits(), 4);
 }
 
 #[test]
 fn no_proxy_sends_directly_also_with_the_flag() {
-    let proxy = answering_proxy();
-    let server = TestServer::start(Router::new().route("/x", axum::routing::get(|| async { "direct" })));
+    let proxy = Proxy::open();
+    let origin = origin();
     let p = Project::new();
-    proxied_step(&p, &format!("{}/x", server.url()), "direct");
+    proxied_step(&p, &format!("{}/x", origin.url()), "origin got /x via direct");
     let env = [
         ("HTTP_PROXY", proxy.url()),
         ("NO_PROXY", "localhost,127.0.0.1".to_owned()),
@@ -120,45 +122,115 @@ fn no_proxy_sends_directly_also_with_the_flag() {
     p.sortie_env(&env[1..], &["run", "c.yaml", "--proxy", &proxy.url()])
         .expect_code(0);
     assert_eq!(proxy.hits(), 0);
-    assert_eq!(server.hits(), 2);
+    assert_eq!(origin.hits(), 2);
 }
 
-/// A CONNECT proxy that tunnels to loopback ports only, counting tunnels.
-fn tunnel_proxy() -> RawServer {
-    RawServer::start(|mut client| {
-        let head = read_head(&mut client);
-        let target = head
-            .strip_prefix("CONNECT ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .filter(|t| t.starts_with("127.0.0.1:"))
-            .map(str::to_owned);
-        let Some(Ok(upstream)) = target.map(TcpStream::connect) else {
-            let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
-            return;
-        };
-        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-        let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-        let (mut client, mut upstream) = (client, upstream);
-        let up = std::thread::spawn(move || std::io::copy(&mut c2, &mut u2));
-        let _ = std::io::copy(&mut upstream, &mut client);
-        let _ = client.shutdown(std::net::Shutdown::Both);
-        let _ = up.join();
-    })
+/// Every output of a run: console, JUnit, JSON and HTML reports, curl commands.
+fn every_output(p: &Project, run: &crate::support::Run) -> Vec<(String, String)> {
+    let mut outputs = vec![
+        ("stdout".to_owned(), run.stdout.clone()),
+        ("stderr".to_owned(), run.stderr.clone()),
+    ];
+    for file in ["j.xml", "r.json", "r.html", "c.sh"] {
+        if p.path(file).exists() {
+            outputs.push((file.to_owned(), p.read(file)));
+        }
+    }
+    outputs
+}
+
+const REPORTS: [&str; 8] = [
+    "--junit",
+    "j.xml",
+    "--report-json",
+    "r.json",
+    "--report-html",
+    "r.html",
+    "--curl",
+    "c.sh",
+];
+
+#[test]
+fn proxy_credentials_in_the_url_are_sent_to_the_proxy_and_never_shown() {
+    let origin = origin();
+    let proxy = Proxy::with_credentials("px-user", "px-s3cret");
+    let p = Project::new();
+    proxied_step(&p, &format!("{}/x", origin.url()), &format!("via {VIA}"));
+    let mut args = vec!["run", "c.yaml", "-vv"];
+    args.extend(REPORTS);
+    let with_flag = proxy.url_with("px-user", "px-s3cret");
+    let run = p.sortie(&[args.as_slice(), &["--proxy", &with_flag]].concat());
+    run.expect_code(0);
+    let from_env = p.sortie_env(&[("HTTP_PROXY", &with_flag)], &args);
+    from_env.expect_code(0);
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 2);
+    for head in &heads {
+        // base64("px-user:px-s3cret")
+        assert_eq!(
+            crate::support::head_value(head, "proxy-authorization"),
+            Some("Basic cHgtdXNlcjpweC1zM2NyZXQ="),
+            "{head}"
+        );
+    }
+    assert_eq!(origin.hits(), 2);
+    for run in [&run, &from_env] {
+        for (name, text) in every_output(&p, run) {
+            for leak in ["px-s3cret", "cHgtdXNlcjpweC1zM2NyZXQ="] {
+                assert!(!text.contains(leak), "{leak} shown in {name}:\n{text}");
+            }
+        }
+    }
 }
 
 #[test]
-fn https_proxy_from_the_environment_tunnels_tls() {
+fn a_proxy_that_refuses_the_credentials_is_reported_as_a_407() {
+    let origin = origin();
+    let proxy = Proxy::with_credentials("px-user", "px-s3cret");
+    let p = Project::new();
+    proxied_step(&p, &format!("{}/x", origin.url()), "origin");
+    let mut args = vec!["run", "c.yaml", "-v"];
+    args.extend(REPORTS);
+    for url in [proxy.url(), proxy.url_with("px-user", "wrong-pw")] {
+        let run = p.sortie(&[args.as_slice(), &["--proxy", &url]].concat());
+        run.expect_code(1);
+        run.stdout_has("status: expected 200, got 407");
+        for (name, text) in every_output(&p, &run) {
+            assert!(!text.contains("wrong-pw"), "wrong-pw shown in {name}:\n{text}");
+        }
+    }
+    assert_eq!(proxy.hits(), 2);
+    assert_eq!(origin.hits(), 0, "nothing reached the origin");
+}
+
+#[test]
+fn https_through_a_proxy_is_a_connect_tunnel_with_the_proxy_credentials() {
     let p = Project::new();
     let server = HttpsServer::start(&pki(&p), false, version_router());
-    let proxy = tunnel_proxy();
+    let proxy = Proxy::with_credentials("px-user", "px-s3cret");
     proxied_step(&p, &format!("{}/v", server.url()), "HTTP/");
-    p.sortie_env(
-        &[("HTTPS_PROXY", &proxy.url())],
-        &["run", "c.yaml", "--cacert", "certs/ca.pem"],
-    )
-    .expect_code(0);
-    assert_eq!(proxy.hits(), 1);
+    let args = ["run", "c.yaml", "--cacert", "certs/ca.pem", "-vv"];
+    let run = p.sortie_env(&[("HTTPS_PROXY", &proxy.url_with("px-user", "px-s3cret"))], &args);
+    run.expect_code(0);
+    run.stdout_lacks("px-s3cret");
+    let heads = proxy.heads();
+    let authority = server.url().replace("https://", "");
+    assert!(
+        heads[0].starts_with(&format!("CONNECT {authority} HTTP/1.1\r\n")),
+        "{}",
+        heads[0]
+    );
+    assert_eq!(
+        crate::support::head_value(&heads[0], "proxy-authorization"),
+        Some("Basic cHgtdXNlcjpweC1zM2NyZXQ="),
+    );
     assert_eq!(server.hits(), 1);
+    // A tunnel the proxy refuses: the step errors, naming the 407.
+    let run = p.sortie_env(&[("HTTPS_PROXY", &proxy.url_with("px-user", "wrong-pw"))], &args);
+    run.expect_code(1);
+    run.stdout_has("tunnel error: proxy authorization required");
+    run.stdout_lacks("wrong-pw");
+    assert_eq!((proxy.hits(), server.hits()), (2, 1));
 }
 
 #[test]
