@@ -1,44 +1,92 @@
 //! Concurrency in one flow, includes, selection, sharding, --jobs and Ctrl-C.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path;
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::support::{Project, TestServer, demo, junit, normalize};
 
-/// A server whose `/unit/{n}` handler waits (up to a deadline) until `want`
-/// requests are in flight together, and records the most it saw.
-fn barrier_server(want: usize) -> (TestServer, Arc<AtomicUsize>) {
+/// The server of the parallel tests: `/unit/{n}` answers `{"n": n}`;
+/// `/seen/{text}` answers `text` and records it, for a step that shows what
+/// earlier steps captured.
+struct UnitServer {
+    server: TestServer,
+    /// The most `/unit` requests that were in flight together.
+    most: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+/// `/unit/{n}` holds each request until `want` have been in flight together
+/// (the concurrency is real). With `hold: (early, late)`, the k-th request for
+/// `/unit/{early}` is answered only 100ms after the k-th for `/unit/{late}` was:
+/// the earlier declared unit completes last. A request still held after 30s
+/// gets a 500, so the step fails.
+fn unit_server(want: usize, hold: (u32, u32)) -> UnitServer {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
-    let (a, m) = (in_flight.clone(), most.clone());
-    let router = axum::Router::new().route(
-        "/unit/{n}",
-        get(move |Path(n): Path<u32>| {
-            let (a, m) = (a.clone(), m.clone());
-            async move {
-                let now = a.fetch_add(1, Ordering::SeqCst) + 1;
-                m.fetch_max(now, Ordering::SeqCst);
-                let deadline = Instant::now() + Duration::from_secs(5);
-                while a.load(Ordering::SeqCst) < want && Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(2)).await;
+    let opened = Arc::new(AtomicBool::new(false));
+    let held = Arc::new(AtomicUsize::new(0));
+    let released = Arc::new(AtomicUsize::new(0));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (m, seen_by_route) = (most.clone(), seen.clone());
+    let router = axum::Router::new()
+        .route(
+            "/unit/{n}",
+            get(move |Path(n): Path<u32>| {
+                let (in_flight, most, opened) = (in_flight.clone(), m.clone(), opened.clone());
+                let (held, released) = (held.clone(), released.clone());
+                async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    if now >= want {
+                        opened.store(true, Ordering::SeqCst);
+                    }
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    until(deadline, || opened.load(Ordering::SeqCst)).await;
+                    if n == hold.0 {
+                        let k = held.fetch_add(1, Ordering::SeqCst) + 1;
+                        until(deadline, || released.load(Ordering::SeqCst) >= k).await;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    if n == hold.1 {
+                        released.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if Instant::now() >= deadline {
+                        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "held too long").into_response();
+                    }
+                    axum::Json(serde_json::json!({ "n": n })).into_response()
                 }
-                // Later items answer sooner, so completion order is the reverse of declaration order.
-                tokio::time::sleep(Duration::from_millis(u64::from(10 - n.min(10)) * 3)).await;
-                a.fetch_sub(1, Ordering::SeqCst);
-                axum::Json(serde_json::json!({ "n": n }))
-            }
-        }),
-    );
-    (TestServer::start(router), most)
+            }),
+        )
+        .route(
+            "/seen/{text}",
+            get(move |Path(text): Path<String>| {
+                seen_by_route.lock().unwrap().push(text.clone());
+                async move { text }
+            }),
+        );
+    UnitServer {
+        server: TestServer::start(router),
+        most,
+        seen,
+    }
+}
+
+/// Polls `ready` until it holds or the deadline passes.
+async fn until(deadline: Instant, ready: impl Fn() -> bool) {
+    while !ready() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 #[test]
 fn parallel_for_each_runs_concurrently_and_reports_in_item_order() {
-    let (server, most) = barrier_server(3);
+    let u = unit_server(3, (1, 6));
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -52,14 +100,15 @@ steps:
     expect: {{ json: {{ $.n: "{{{{ item }}}}" }} }}
     extract: {{ last: $.n }}
   - name: after
-    request: {{ url: "/unit/{{{{ last }}}}" }}
+    request: {{ url: "/seen/{{{{ last }}}}" }}
+    expect: {{ body: "6" }}
 "#,
-            server.url()
+            u.server.url()
         ),
     );
     let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml"]);
     run.expect_code(0);
-    assert_eq!(most.load(Ordering::SeqCst), 3, "at most 3 in flight, and 3 were");
+    assert_eq!(u.most.load(Ordering::SeqCst), 3, "at most 3 in flight, and 3 were");
     let names: Vec<String> = junit(&p.path("j.xml")).test_suites[0]
         .test_cases
         .iter()
@@ -71,14 +120,14 @@ steps:
             "unit [1]", "unit [2]", "unit [3]", "unit [4]", "unit [5]", "unit [6]", "after"
         ]
     );
-    // After the merge, the last item's capture stands.
-    run.stdout_has("✓ after");
-    assert_eq!(server.hits(), 7);
+    // Item 1 completed after item 6; after the merge, the last item's capture stands.
+    assert_eq!(*u.seen.lock().unwrap(), ["6"]);
+    assert_eq!(u.server.hits(), 7);
 }
 
 #[test]
 fn a_parallel_group_merges_captures_in_declaration_order() {
-    let (server, most) = barrier_server(2);
+    let u = unit_server(2, (1, 2));
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -91,21 +140,31 @@ steps:
     steps:
       - name: first
         request: {{ url: /unit/1 }}
-        extract: {{ a: $.n }}
+        extract: {{ a: $.n, seen: $.n }}
       - name: second
         request: {{ url: /unit/2 }}
         expect: {{ status: 200 }}
         extract: {{ b: $.n }}
-  - name: uses both
-    request: {{ url: "/unit/{{{{ a + b }}}}" }}
-    expect: {{ json: {{ $.n: 3 }} }}
+  - group: each item
+    for_each: [1, 2]
+    parallel: true
+    steps:
+      - name: unit
+        request: {{ url: "/unit/{{{{ item }}}}" }}
+        extract: {{ who: $.n }}
+  - name: uses them
+    request: {{ url: "/seen/{{{{ a }}}}-{{{{ b }}}}-{{{{ seen }}}}-{{{{ who }}}}" }}
+    expect: {{ body: 1-2-1-2 }}
 "#,
-            server.url()
+            u.server.url()
         ),
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
-    assert_eq!(most.load(Ordering::SeqCst), 2);
+    assert_eq!(u.most.load(Ordering::SeqCst), 2);
+    // `second` completed before `first`, item 2 before item 1: each capture
+    // holds its own step's value, and iterations of a group merge in item order.
+    assert_eq!(*u.seen.lock().unwrap(), ["1-2-1-2"]);
     let out = normalize(&run.stdout);
     let first = out.find("both at once / first").expect("first");
     let second = out.find("both at once / second").expect("second");
