@@ -386,64 +386,118 @@ fn a_streamed_body_is_read_again_for_a_retry_and_a_digest_challenge() {
     assert_eq!(digest.server.hits(), 2);
 }
 
-/// A route that answers 429 with `Retry-After: {retry_after}` on the first
-/// call per `key`, and 200 after; counts calls.
-fn retry_after_server() -> TestServer {
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    TestServer::start(Router::new().route(
+/// Arrival times of the requests of each `key`.
+type Arrivals = Arc<Mutex<std::collections::HashMap<String, Vec<std::time::Instant>>>>;
+
+/// A route that answers 429 with `Retry-After: {after}` on the first call per
+/// `key`, and 200 after, recording when each call arrived. `after=in-2s` is
+/// an HTTP date two seconds after the answer.
+fn retry_after_server() -> (TestServer, Arrivals) {
+    let arrivals: Arrivals = Arc::default();
+    let seen = arrivals.clone();
+    let server = TestServer::start(Router::new().route(
         "/limited",
         axum::routing::get(
             move |axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>| {
-                let seen = seen.clone();
-                async move {
-                    let get = |k: &str| {
-                        q.iter()
-                            .find(|(n, _)| n == k)
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default()
-                    };
-                    let key = get("key");
+                let at = std::time::Instant::now();
+                let get = |k: &str| {
+                    q.iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                };
+                let first = {
                     let mut seen = seen.lock().unwrap();
-                    if seen.contains(&key) {
-                        return "ok".into_response();
+                    let times = seen.entry(get("key")).or_default();
+                    times.push(at);
+                    times.len() == 1
+                };
+                let mut after = get("after");
+                if after == "in-2s" {
+                    after = httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(2));
+                }
+                async move {
+                    if first {
+                        (StatusCode::TOO_MANY_REQUESTS, [("retry-after", after)]).into_response()
+                    } else {
+                        "ok".into_response()
                     }
-                    seen.push(key);
-                    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", get("after"))]).into_response()
                 }
             },
         ),
-    ))
+    ));
+    (server, arrivals)
 }
 
 #[test]
 fn retry_after_is_honoured_capped_and_garbage_proof() {
-    let server = retry_after_server();
+    let (server, arrivals) = retry_after_server();
     let p = Project::new();
     let far = httpdate::fmt_http_date(std::time::SystemTime::now() + std::time::Duration::from_secs(86_400 * 365));
     let past = "Wed, 21 Oct 2015 07:28:00 GMT";
-    // Every value must lead to one quick second attempt: a far-future date or a
-    // huge number waits only max_backoff; anything unreadable waits nothing.
-    let values = ["0", "-5", "soon", past, &far, "99999999999999999999999", "1.5", ""];
-    let steps: String = values
+    // (key, Retry-After, retry settings). The backoff itself is 10s (5s to 10s
+    // with jitter): a wait that falls back to it shows as one of 5s or more.
+    let honoured = "backoff: 10s, max_backoff: 30s";
+    let capped = "backoff: 10s, max_backoff: 300ms";
+    let cases = [
+        ("seconds", "1", honoured),
+        ("date", "in-2s", honoured),
+        ("capped-seconds", "99999", capped),
+        ("capped-digits", "99999999999999999999999", capped),
+        ("capped-date", far.as_str(), capped),
+        ("zero", "0", honoured),
+        ("negative", "-30", honoured),
+        ("word", "soon", honoured),
+        ("fraction", "30.5", honoured),
+        ("empty", "", honoured),
+        ("past-date", past, honoured),
+    ];
+    // All at once: the run takes as long as its longest wait.
+    let steps: String = cases
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
+        .map(|(key, after, retry)| {
             format!(
-                "  - request:\n      url: \"{}/limited\"\n      query: {{ key: \"k{i}\", after: \"{v}\" }}\n      retry: {{ attempts: 2, max_backoff: 50ms, on_status: [429] }}\n    expect: {{ status: 200 }}\n",
+                "      - name: {key}\n        request:\n          url: \"{}/limited\"\n          query: {{ key: {key}, after: \"{after}\" }}\n          retry: {{ attempts: 2, {retry}, on_status: [429] }}\n        expect: {{ status: 200 }}\n",
                 server.url()
             )
         })
         .collect();
-    p.file("c.yaml", &format!("steps:\n{steps}"));
+    p.file(
+        "c.yaml",
+        &format!("steps:\n  - group: retry-after\n    parallel: true\n    steps:\n{steps}"),
+    );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
-    assert_eq!(
-        run.stdout.matches("(2 attempts)").count(),
-        values.len(),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(server.hits(), 2 * values.len());
+    assert_eq!(server.hits(), 2 * cases.len(), "{}", run.stdout);
+    let arrivals = arrivals.lock().unwrap();
+    let gap = |key: &str| {
+        let times = &arrivals[key];
+        assert_eq!(times.len(), 2, "{key}");
+        times[1] - times[0]
+    };
+    let ms = std::time::Duration::from_millis;
+    // Lower bounds are what the header asked for; upper bounds only tell a wait
+    // of the header's kind from one of the 5s-10s backoff or of hours.
+    assert!(gap("seconds") >= ms(1000), "Retry-After: 1 waited {:?}", gap("seconds"));
+    assert!(gap("seconds") < ms(5000), "Retry-After: 1 waited {:?}", gap("seconds"));
+    // A date 2s ahead, to the second: at least 1s from when the answer left.
+    assert!(gap("date") >= ms(1000), "a date 2s ahead waited {:?}", gap("date"));
+    assert!(gap("date") < ms(5000), "a date 2s ahead waited {:?}", gap("date"));
+    for key in ["capped-seconds", "capped-digits", "capped-date"] {
+        assert!(
+            gap(key) >= ms(300),
+            "{key} waited {:?}, less than max_backoff",
+            gap(key)
+        );
+        assert!(
+            gap(key) < ms(5000),
+            "{key} waited {:?}, more than max_backoff",
+            gap(key)
+        );
+    }
+    for key in ["zero", "negative", "word", "fraction", "empty", "past-date"] {
+        assert!(gap(key) < ms(4000), "{key} means no wait, but waited {:?}", gap(key));
+    }
 }
 
 #[test]
