@@ -313,20 +313,29 @@ fn jobs_give_the_same_report_as_one_job() {
     assert_eq!(normalize(&one.stdout), normalize(&four.stdout));
 }
 
-/// Starts `sortie run c.yaml --junit j.xml` on a collection whose first step
-/// is slow; returns once that request has reached the server.
+/// `sortie run c.yaml --junit j.xml` on a collection whose first step the
+/// server holds until the test releases it (or 30s pass).
 #[cfg(unix)]
-fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer) {
+struct SlowRun {
+    child: std::process::Child,
+    release: Arc<AtomicBool>,
+    _server: TestServer,
+}
+
+/// Starts a [`SlowRun`]; returns once the held request has reached the server.
+#[cfg(unix)]
+fn start_slow_run(p: &Project) -> SlowRun {
     let started = Arc::new(AtomicUsize::new(0));
-    let s = started.clone();
+    let release = Arc::new(AtomicBool::new(false));
+    let (s, r) = (started.clone(), release.clone());
     let router = axum::Router::new()
         .route(
             "/slow",
             get(move || {
-                let s = s.clone();
+                let (s, r) = (s.clone(), r.clone());
                 async move {
                     s.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(slow_ms)).await;
+                    until(Instant::now() + Duration::from_secs(30), || r.load(Ordering::SeqCst)).await;
                     "slow"
                 }
             }),
@@ -346,7 +355,11 @@ fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer
         assert!(Instant::now() < deadline, "the slow request never arrived");
         std::thread::sleep(Duration::from_millis(5));
     }
-    (child, server)
+    SlowRun {
+        child,
+        release,
+        _server: server,
+    }
 }
 
 #[cfg(unix)]
@@ -361,13 +374,39 @@ fn signal(child: &std::process::Child, sig: &str) {
     );
 }
 
+/// Reads `stderr` until it holds `text` (or ends); returns what was read.
+#[cfg(unix)]
+fn read_until(stderr: &mut std::process::ChildStderr, text: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(text) {
+        let mut buf = [0u8; 256];
+        let n = std::io::Read::read(stderr, &mut buf).expect("read stderr");
+        assert!(n > 0, "stderr ended without {text:?}: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    seen
+}
+
+/// Sends `sig` while the slow request is held, waits until sortie has taken
+/// the interruption, then lets the request finish; returns sortie's output.
+#[cfg(unix)]
+fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> std::process::Output {
+    let mut stderr = run.child.stderr.take().expect("stderr");
+    signal(&run.child, sig);
+    let seen = read_until(&mut stderr, "interrupted:");
+    run.release.store(true, Ordering::SeqCst);
+    let mut output = run.child.wait_with_output().expect("wait");
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+    output.stderr = format!("{seen}{rest}").into_bytes();
+    output
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
     let p = Project::new();
-    let (child, _server) = start_slow_run(&p, 300);
-    signal(&child, "-INT");
-    let output = child.wait_with_output().expect("wait");
+    let output = interrupt_slow_run(start_slow_run(&p), "-INT");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("✓ slow"), "the request in flight finishes: {stdout}");
@@ -382,10 +421,10 @@ fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
 #[test]
 fn sigterm_is_an_interruption_too() {
     let p = Project::new();
-    let (child, _server) = start_slow_run(&p, 300);
-    signal(&child, "-TERM");
-    let output = child.wait_with_output().expect("wait");
+    let output = interrupt_slow_run(start_slow_run(&p), "-TERM");
     assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("never"), "no new step starts: {stdout}");
     assert_eq!(junit(&p.path("j.xml")).tests, 2);
 }
 
@@ -394,21 +433,14 @@ fn sigterm_is_an_interruption_too() {
 fn a_second_ctrl_c_exits_at_once_and_keeps_the_earlier_report() {
     let p = Project::new();
     p.file("j.xml", "an earlier report");
-    let (mut child, _server) = start_slow_run(&p, 30_000);
-    let mut stderr = child.stderr.take().expect("stderr");
-    signal(&child, "-INT");
+    let mut run = start_slow_run(&p);
+    let mut stderr = run.child.stderr.take().expect("stderr");
+    signal(&run.child, "-INT");
     // Wait until the first interrupt has been taken, then send the second.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = String::new();
-    while !seen.contains("interrupted:") {
-        assert!(Instant::now() < deadline, "no interrupt message: {seen}");
-        let mut buf = [0u8; 256];
-        let n = std::io::Read::read(&mut stderr, &mut buf).expect("read stderr");
-        assert!(n > 0, "stderr closed: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-    signal(&child, "-INT");
-    let status = child.wait().expect("wait");
+    read_until(&mut stderr, "interrupted:");
+    signal(&run.child, "-INT");
+    // The held request is never released: only the second interrupt ends the run.
+    let status = run.child.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     assert_eq!(p.read("j.xml"), "an earlier report");
 }
