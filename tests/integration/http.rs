@@ -594,13 +594,21 @@ fn a_connect_that_gets_no_answer_hits_the_connect_timeout() {
         let addr = socket.local_addr().unwrap();
         (socket.listen(0).unwrap(), addr)
     });
+    // Connect until a connect hangs: the queue is full from then on, as nobody
+    // accepts. A generous timeout, so that a slow machine is not taken for a
+    // full queue; and the test says so if the queue never fills.
     let mut fillers = Vec::new();
-    for _ in 0..8 {
-        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)) {
-            Ok(s) => fillers.push(s),
-            Err(_) => break,
+    let full = loop {
+        match std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)) {
+            Ok(s) if fillers.len() < 64 => fillers.push(s),
+            Ok(_) => break false,
+            Err(e) => break e.kind() == std::io::ErrorKind::TimedOut,
         }
-    }
+    };
+    assert!(
+        full,
+        "connecting to a listener whose queue is full does not hang here: no connect timeout to test"
+    );
     let p = Project::new();
     p.file(
         "c.yaml",
