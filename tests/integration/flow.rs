@@ -1,44 +1,92 @@
 //! Concurrency in one flow, includes, selection, sharding, --jobs and Ctrl-C.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path;
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::support::{Project, TestServer, demo, junit, normalize};
 
-/// A server whose `/unit/{n}` handler waits (up to a deadline) until `want`
-/// requests are in flight together, and records the most it saw.
-fn barrier_server(want: usize) -> (TestServer, Arc<AtomicUsize>) {
+/// The server of the parallel tests: `/unit/{n}` answers `{"n": n}`;
+/// `/seen/{text}` answers `text` and records it, for a step that shows what
+/// earlier steps captured.
+struct UnitServer {
+    server: TestServer,
+    /// The most `/unit` requests that were in flight together.
+    most: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+/// `/unit/{n}` holds each request until `want` have been in flight together
+/// (the concurrency is real). With `hold: (early, late)`, the k-th request for
+/// `/unit/{early}` is answered only 100ms after the k-th for `/unit/{late}` was:
+/// the earlier declared unit completes last. A request still held after 30s
+/// gets a 500, so the step fails.
+fn unit_server(want: usize, hold: (u32, u32)) -> UnitServer {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
-    let (a, m) = (in_flight.clone(), most.clone());
-    let router = axum::Router::new().route(
-        "/unit/{n}",
-        get(move |Path(n): Path<u32>| {
-            let (a, m) = (a.clone(), m.clone());
-            async move {
-                let now = a.fetch_add(1, Ordering::SeqCst) + 1;
-                m.fetch_max(now, Ordering::SeqCst);
-                let deadline = Instant::now() + Duration::from_secs(5);
-                while a.load(Ordering::SeqCst) < want && Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(2)).await;
+    let opened = Arc::new(AtomicBool::new(false));
+    let held = Arc::new(AtomicUsize::new(0));
+    let released = Arc::new(AtomicUsize::new(0));
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (m, seen_by_route) = (most.clone(), seen.clone());
+    let router = axum::Router::new()
+        .route(
+            "/unit/{n}",
+            get(move |Path(n): Path<u32>| {
+                let (in_flight, most, opened) = (in_flight.clone(), m.clone(), opened.clone());
+                let (held, released) = (held.clone(), released.clone());
+                async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    if now >= want {
+                        opened.store(true, Ordering::SeqCst);
+                    }
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    until(deadline, || opened.load(Ordering::SeqCst)).await;
+                    if n == hold.0 {
+                        let k = held.fetch_add(1, Ordering::SeqCst) + 1;
+                        until(deadline, || released.load(Ordering::SeqCst) >= k).await;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    if n == hold.1 {
+                        released.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if Instant::now() >= deadline {
+                        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "held too long").into_response();
+                    }
+                    axum::Json(serde_json::json!({ "n": n })).into_response()
                 }
-                // Later items answer sooner, so completion order is the reverse of declaration order.
-                tokio::time::sleep(Duration::from_millis(u64::from(10 - n.min(10)) * 3)).await;
-                a.fetch_sub(1, Ordering::SeqCst);
-                axum::Json(serde_json::json!({ "n": n }))
-            }
-        }),
-    );
-    (TestServer::start(router), most)
+            }),
+        )
+        .route(
+            "/seen/{text}",
+            get(move |Path(text): Path<String>| {
+                seen_by_route.lock().unwrap().push(text.clone());
+                async move { text }
+            }),
+        );
+    UnitServer {
+        server: TestServer::start(router),
+        most,
+        seen,
+    }
+}
+
+/// Polls `ready` until it holds or the deadline passes.
+async fn until(deadline: Instant, ready: impl Fn() -> bool) {
+    while !ready() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
 }
 
 #[test]
 fn parallel_for_each_runs_concurrently_and_reports_in_item_order() {
-    let (server, most) = barrier_server(3);
+    let u = unit_server(3, (1, 6));
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -52,14 +100,15 @@ steps:
     expect: {{ json: {{ $.n: "{{{{ item }}}}" }} }}
     extract: {{ last: $.n }}
   - name: after
-    request: {{ url: "/unit/{{{{ last }}}}" }}
+    request: {{ url: "/seen/{{{{ last }}}}" }}
+    expect: {{ body: "6" }}
 "#,
-            server.url()
+            u.server.url()
         ),
     );
     let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml"]);
     run.expect_code(0);
-    assert_eq!(most.load(Ordering::SeqCst), 3, "at most 3 in flight, and 3 were");
+    assert_eq!(u.most.load(Ordering::SeqCst), 3, "at most 3 in flight, and 3 were");
     let names: Vec<String> = junit(&p.path("j.xml")).test_suites[0]
         .test_cases
         .iter()
@@ -71,14 +120,14 @@ steps:
             "unit [1]", "unit [2]", "unit [3]", "unit [4]", "unit [5]", "unit [6]", "after"
         ]
     );
-    // After the merge, the last item's capture stands.
-    run.stdout_has("✓ after");
-    assert_eq!(server.hits(), 7);
+    // Item 1 completed after item 6; after the merge, the last item's capture stands.
+    assert_eq!(*u.seen.lock().unwrap(), ["6"]);
+    assert_eq!(u.server.hits(), 7);
 }
 
 #[test]
 fn a_parallel_group_merges_captures_in_declaration_order() {
-    let (server, most) = barrier_server(2);
+    let u = unit_server(2, (1, 2));
     let p = Project::new();
     p.file(
         "c.yaml",
@@ -91,21 +140,31 @@ steps:
     steps:
       - name: first
         request: {{ url: /unit/1 }}
-        extract: {{ a: $.n }}
+        extract: {{ a: $.n, seen: $.n }}
       - name: second
         request: {{ url: /unit/2 }}
         expect: {{ status: 200 }}
         extract: {{ b: $.n }}
-  - name: uses both
-    request: {{ url: "/unit/{{{{ a + b }}}}" }}
-    expect: {{ json: {{ $.n: 3 }} }}
+  - group: each item
+    for_each: [1, 2]
+    parallel: true
+    steps:
+      - name: unit
+        request: {{ url: "/unit/{{{{ item }}}}" }}
+        extract: {{ who: $.n }}
+  - name: uses them
+    request: {{ url: "/seen/{{{{ a }}}}-{{{{ b }}}}-{{{{ seen }}}}-{{{{ who }}}}" }}
+    expect: {{ body: 1-2-1-2 }}
 "#,
-            server.url()
+            u.server.url()
         ),
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(0);
-    assert_eq!(most.load(Ordering::SeqCst), 2);
+    assert_eq!(u.most.load(Ordering::SeqCst), 2);
+    // `second` completed before `first`, item 2 before item 1: each capture
+    // holds its own step's value, and iterations of a group merge in item order.
+    assert_eq!(*u.seen.lock().unwrap(), ["1-2-1-2"]);
     let out = normalize(&run.stdout);
     let first = out.find("both at once / first").expect("first");
     let second = out.find("both at once / second").expect("second");
@@ -254,20 +313,29 @@ fn jobs_give_the_same_report_as_one_job() {
     assert_eq!(normalize(&one.stdout), normalize(&four.stdout));
 }
 
-/// Starts `sortie run c.yaml --junit j.xml` on a collection whose first step
-/// is slow; returns once that request has reached the server.
+/// `sortie run c.yaml --junit j.xml` on a collection whose first step the
+/// server holds until the test releases it (or 30s pass).
 #[cfg(unix)]
-fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer) {
+struct SlowRun {
+    child: std::process::Child,
+    release: Arc<AtomicBool>,
+    _server: TestServer,
+}
+
+/// Starts a [`SlowRun`]; returns once the held request has reached the server.
+#[cfg(unix)]
+fn start_slow_run(p: &Project) -> SlowRun {
     let started = Arc::new(AtomicUsize::new(0));
-    let s = started.clone();
+    let release = Arc::new(AtomicBool::new(false));
+    let (s, r) = (started.clone(), release.clone());
     let router = axum::Router::new()
         .route(
             "/slow",
             get(move || {
-                let s = s.clone();
+                let (s, r) = (s.clone(), r.clone());
                 async move {
                     s.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(slow_ms)).await;
+                    until(Instant::now() + Duration::from_secs(30), || r.load(Ordering::SeqCst)).await;
                     "slow"
                 }
             }),
@@ -287,7 +355,11 @@ fn start_slow_run(p: &Project, slow_ms: u64) -> (std::process::Child, TestServer
         assert!(Instant::now() < deadline, "the slow request never arrived");
         std::thread::sleep(Duration::from_millis(5));
     }
-    (child, server)
+    SlowRun {
+        child,
+        release,
+        _server: server,
+    }
 }
 
 #[cfg(unix)]
@@ -302,13 +374,39 @@ fn signal(child: &std::process::Child, sig: &str) {
     );
 }
 
+/// Reads `stderr` until it holds `text` (or ends); returns what was read.
+#[cfg(unix)]
+fn read_until(stderr: &mut std::process::ChildStderr, text: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(text) {
+        let mut buf = [0u8; 256];
+        let n = std::io::Read::read(stderr, &mut buf).expect("read stderr");
+        assert!(n > 0, "stderr ended without {text:?}: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    seen
+}
+
+/// Sends `sig` while the slow request is held, waits until sortie has taken
+/// the interruption, then lets the request finish; returns sortie's output.
+#[cfg(unix)]
+fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> std::process::Output {
+    let mut stderr = run.child.stderr.take().expect("stderr");
+    signal(&run.child, sig);
+    let seen = read_until(&mut stderr, "interrupted:");
+    run.release.store(true, Ordering::SeqCst);
+    let mut output = run.child.wait_with_output().expect("wait");
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+    output.stderr = format!("{seen}{rest}").into_bytes();
+    output
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
     let p = Project::new();
-    let (child, _server) = start_slow_run(&p, 300);
-    signal(&child, "-INT");
-    let output = child.wait_with_output().expect("wait");
+    let output = interrupt_slow_run(start_slow_run(&p), "-INT");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("✓ slow"), "the request in flight finishes: {stdout}");
@@ -323,10 +421,10 @@ fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
 #[test]
 fn sigterm_is_an_interruption_too() {
     let p = Project::new();
-    let (child, _server) = start_slow_run(&p, 300);
-    signal(&child, "-TERM");
-    let output = child.wait_with_output().expect("wait");
+    let output = interrupt_slow_run(start_slow_run(&p), "-TERM");
     assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("never"), "no new step starts: {stdout}");
     assert_eq!(junit(&p.path("j.xml")).tests, 2);
 }
 
@@ -335,21 +433,14 @@ fn sigterm_is_an_interruption_too() {
 fn a_second_ctrl_c_exits_at_once_and_keeps_the_earlier_report() {
     let p = Project::new();
     p.file("j.xml", "an earlier report");
-    let (mut child, _server) = start_slow_run(&p, 30_000);
-    let mut stderr = child.stderr.take().expect("stderr");
-    signal(&child, "-INT");
+    let mut run = start_slow_run(&p);
+    let mut stderr = run.child.stderr.take().expect("stderr");
+    signal(&run.child, "-INT");
     // Wait until the first interrupt has been taken, then send the second.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = String::new();
-    while !seen.contains("interrupted:") {
-        assert!(Instant::now() < deadline, "no interrupt message: {seen}");
-        let mut buf = [0u8; 256];
-        let n = std::io::Read::read(&mut stderr, &mut buf).expect("read stderr");
-        assert!(n > 0, "stderr closed: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-    signal(&child, "-INT");
-    let status = child.wait().expect("wait");
+    read_until(&mut stderr, "interrupted:");
+    signal(&run.child, "-INT");
+    // The held request is never released: only the second interrupt ends the run.
+    let status = run.child.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     assert_eq!(p.read("j.xml"), "an earlier report");
 }

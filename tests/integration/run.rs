@@ -1,6 +1,6 @@
 //! Running collections end to end against the demo API.
 
-use crate::support::{Project, demo, normalize};
+use crate::support::{Project, TestServer, demo, normalize};
 
 #[test]
 fn the_onboarding_collections_pass() {
@@ -8,6 +8,7 @@ fn the_onboarding_collections_pass() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let run = crate::support::sortie_command(root)
         .env("SORTIE_DEMO_URL", demo.url())
+        .env_remove("SORTIE_TUTORIAL_SLOW")
         .args(["run", "collections/"])
         .output()
         .unwrap();
@@ -18,7 +19,25 @@ fn the_onboarding_collections_pass() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(stdout.contains("0 failed, 0 errored"), "{stdout}");
+    // Every step passes but one: the tutorial's `if` example, off unless asked for.
+    assert!(stdout.contains(" passed, 0 failed, 0 errored, 1 skipped"), "{stdout}");
+    let skipped: Vec<&str> = stdout.lines().filter(|l| l.contains("skipped:")).collect();
+    assert_eq!(
+        skipped,
+        ["  - Only when asked for  skipped: condition is false"],
+        "{stdout}"
+    );
+    // Asked for, it runs and passes too.
+    let run = crate::support::sortie_command(root)
+        .env("SORTIE_DEMO_URL", demo.url())
+        .env("SORTIE_TUTORIAL_SLOW", "1")
+        .args(["run", "collections/03-data-and-loops.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("✓ Only when asked for"), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed, 0 errored, 0 skipped"), "{stdout}");
 }
 
 #[test]
@@ -198,17 +217,28 @@ steps:
 
 #[test]
 fn validate_and_list_send_nothing() {
+    let server = TestServer::ok();
     let p = Project::new();
     p.file(
         "c.yaml",
-        "name: Listed\ntags: [smoke]\nbase_url: http://127.0.0.1:9\nsteps:\n  - name: one\n    tags: [fast]\n    request: { url: /a }\n",
+        &format!(
+            "name: Listed\ntags: [smoke]\nbase_url: {}\ndefaults:\n  auth: {{ oauth2: {{ token_url: /token, client_id: c, client_secret: s }} }}\nsetup:\n  - name: zero\n    request: {{ url: /setup, auth: none }}\nsteps:\n  - name: one\n    tags: [fast]\n    request: {{ url: /a, auth: none }}\nteardown:\n  - name: last\n    request: {{ url: /teardown, auth: none }}\n",
+            server.url()
+        ),
     );
     let run = p.sortie(&["validate", "c.yaml"]);
     run.expect_code(0);
-    assert_eq!(run.stdout, "ok: 1 collection, 1 step\n");
+    assert_eq!(run.stdout, "ok: 1 collection, 3 steps\n");
     let run = p.sortie(&["list", "c.yaml"]);
     run.expect_code(0);
-    assert_eq!(run.stdout, "Listed (c.yaml)  [smoke]\n  - one  [fast]\n");
+    assert_eq!(
+        run.stdout,
+        "Listed (c.yaml)  [smoke]\n  setup:\n    - zero\n  - one  [fast]\n  teardown:\n    - last\n"
+    );
+    assert_eq!(server.hits(), 0, "validate and list send nothing");
+    // The same collection, run, reaches the server: the count above could have moved.
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    assert_eq!(server.hits(), 3);
 }
 
 #[test]

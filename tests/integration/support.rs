@@ -311,3 +311,152 @@ pub fn json_report(path: &Path) -> serde_json::Value {
     );
     report
 }
+
+/// A forwarding HTTP proxy on 127.0.0.1: it relays absolute-form requests
+/// (`GET http://127.0.0.1:PORT/path HTTP/1.1`) to the origin they name, adding
+/// `Via: 1.1 sortie-test-proxy` as real proxies do, and tunnels `CONNECT`. It
+/// reaches loopback origins only. With credentials, a request whose
+/// `Proxy-Authorization` is not their `Basic` form gets a 407. One request per
+/// connection: it answers `Connection: close`.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    heads: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// The `Via` value the test proxy adds to what it forwards.
+pub const VIA: &str = "1.1 sortie-test-proxy";
+
+impl Proxy {
+    /// A proxy that asks for no credentials.
+    pub fn open() -> Proxy {
+        Proxy::start(None)
+    }
+
+    /// A proxy that wants `Proxy-Authorization: Basic base64(user:password)`.
+    pub fn with_credentials(user: &str, password: &str) -> Proxy {
+        Proxy::start(Some(format!("{user}:{password}")))
+    }
+
+    fn start(credentials: Option<String>) -> Proxy {
+        use base64::Engine as _;
+        let expected = credentials.map(|c| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(c)));
+        let heads: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let seen = heads.clone();
+        let server = RawServer::start(move |client| proxy_connection(client, expected.as_deref(), &seen));
+        Proxy {
+            addr: server.addr,
+            heads,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// This proxy's URL with `user:password@` in it.
+    pub fn url_with(&self, user: &str, password: &str) -> String {
+        format!("http://{user}:{password}@{}", self.addr)
+    }
+
+    /// The request heads the proxy got, in order of arrival.
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+
+    /// How many requests (or tunnels) it got.
+    pub fn hits(&self) -> usize {
+        self.heads.lock().unwrap().len()
+    }
+}
+
+/// The value of header `name` in a request or response head.
+pub fn head_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.split("\r\n").skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn proxy_connection(mut client: std::net::TcpStream, expected: Option<&str>, seen: &std::sync::Mutex<Vec<String>>) {
+    use std::io::{Read, Write};
+    let head = read_head(&mut client);
+    if head.is_empty() {
+        return;
+    }
+    seen.lock().unwrap().push(head.clone());
+    let mut request_line = head.lines().next().unwrap_or_default().split_whitespace();
+    let (Some(method), Some(target)) = (request_line.next(), request_line.next()) else {
+        return refuse(&mut client, "400 Bad Request");
+    };
+    if expected.is_some() && head_value(&head, "proxy-authorization") != expected {
+        return refuse(&mut client, "407 Proxy Authentication Required");
+    }
+    let (authority, path) = if method == "CONNECT" {
+        (target, "")
+    } else if let Some(rest) = target.strip_prefix("http://") {
+        rest.split_at(rest.find('/').unwrap_or(rest.len()))
+    } else {
+        return refuse(&mut client, "400 Bad Request");
+    };
+    let loopback = authority.starts_with("127.0.0.1:") || authority.starts_with("localhost:");
+    let Some(mut upstream) = loopback.then(|| std::net::TcpStream::connect(authority).ok()).flatten() else {
+        return refuse(&mut client, "502 Bad Gateway");
+    };
+    if method == "CONNECT" {
+        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+        let up = std::thread::spawn(move || std::io::copy(&mut c2, &mut u2));
+        let _ = std::io::copy(&mut upstream, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        let _ = up.join();
+        return;
+    }
+    // The request in origin form, without the hop-by-hop headers meant for the proxy.
+    let path = if path.is_empty() { "/" } else { path };
+    let mut forward = format!("{method} {path} HTTP/1.1\r\n");
+    for line in head.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
+        let name = line.split(':').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if !matches!(
+            name.as_str(),
+            "proxy-authorization" | "proxy-connection" | "connection" | "keep-alive"
+        ) {
+            forward.push_str(line);
+            forward.push_str("\r\n");
+        }
+    }
+    forward.push_str(&format!("Via: {VIA}\r\nConnection: close\r\n\r\n"));
+    let length: u64 = head_value(&head, "content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if upstream.write_all(forward.as_bytes()).is_err()
+        || std::io::copy(&mut (&mut client).take(length), &mut upstream).is_err()
+    {
+        return refuse(&mut client, "502 Bad Gateway");
+    }
+    // The origin's answer, with the proxy's own `Connection: close`, then its body to the end.
+    let answer = read_head(&mut upstream);
+    let mut lines = answer.split("\r\n").filter(|l| !l.is_empty());
+    let mut relayed = format!("{}\r\n", lines.next().unwrap_or_default());
+    for line in lines.filter(|l| !l.to_ascii_lowercase().starts_with("connection:")) {
+        relayed.push_str(line);
+        relayed.push_str("\r\n");
+    }
+    relayed.push_str("Connection: close\r\n\r\n");
+    if client.write_all(relayed.as_bytes()).is_ok() {
+        let _ = std::io::copy(&mut upstream, &mut client);
+    }
+    let _ = client.shutdown(std::net::Shutdown::Both);
+}
+
+/// A proxy's own answer, with no body, closing the connection.
+fn refuse(client: &mut std::net::TcpStream, status: &str) {
+    let challenge = if status.starts_with("407") {
+        "Proxy-Authenticate: Basic realm=\"sortie-test-proxy\"\r\n"
+    } else {
+        ""
+    };
+    let _ = std::io::Write::write_all(
+        client,
+        format!("HTTP/1.1 {status}\r\n{challenge}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+}
