@@ -332,12 +332,13 @@ fn spawn_signal_handler(rc: &RunContext) {
                 eprintln!("\ninterrupted again: exiting now");
                 std::process::exit(i32::from(exit::INTERRUPTED));
             }
-            eprintln!(
-                "\ninterrupted: finishing requests in flight, running teardown, writing reports (Ctrl-C again to exit now)"
-            );
+            // The flags first: whoever reads the notice may rely on the stop being set.
             interrupted.store(true, Ordering::Relaxed);
             stop.store(true, Ordering::Relaxed);
             wake.notify_waiters();
+            eprintln!(
+                "\ninterrupted: finishing requests in flight, running teardown, writing reports (Ctrl-C again to exit now)"
+            );
         }
     });
 }
