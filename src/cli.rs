@@ -92,7 +92,8 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
 
-    /// Default total timeout of every request (collection and step settings override it).
+    /// Default total timeout of every request (collection and step settings override it);
+    /// a number without a unit is seconds.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// The largest response body, after decompression (default 16MiB).

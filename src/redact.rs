@@ -140,6 +140,38 @@ impl Redactor {
         self.text(text).into_owned()
     }
 
+    /// `text` masked and cut after about `max` bytes, with how many bytes of
+    /// `text` it shows. Masking a cut text would miss a secret across the cut and
+    /// show its first part, so the cut moves past any secret, or URL
+    /// credentials, that it would split.
+    pub(crate) fn excerpt<'a>(&self, text: &'a str, max: usize) -> (Cow<'a, str>, usize) {
+        if text.len() <= max {
+            return (self.text(text), text.len());
+        }
+        let mut end = floor_char_boundary(text, max);
+        loop {
+            let before = end;
+            for secret in self.secrets.iter() {
+                // Only an occurrence that starts here can hold the cut.
+                let from = ceil_char_boundary(text, (end + 1).saturating_sub(secret.len()));
+                if let Some(i) = text[from..].find(secret.as_str())
+                    && from + i < end
+                {
+                    end = from + i + secret.len();
+                }
+            }
+            if let Some(start) = text[..end].rfind("://").map(|i| i + 3) {
+                let authority = authority_end(text, start);
+                if authority > end && text[start..authority].contains('@') {
+                    end = authority;
+                }
+            }
+            if end == before {
+                return (self.text(&text[..end]), end);
+            }
+        }
+    }
+
     /// True when the header's value is masked whatever it holds.
     pub(crate) fn is_sensitive_header(&self, name: &str) -> bool {
         SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
@@ -165,9 +197,7 @@ fn mask_userinfo(text: &str) -> Option<String> {
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
         let start = from + found + 3;
-        let authority_end = text[start..]
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
-            .map_or(text.len(), |i| start + i);
+        let authority_end = authority_end(text, start);
         from = authority_end.max(start);
         let Some(at) = text[start..authority_end].rfind('@') else {
             continue;
@@ -190,6 +220,29 @@ fn mask_userinfo(text: &str) -> Option<String> {
     }
     out.push_str(&text[done..]);
     Some(out)
+}
+
+/// Where the authority of a URL whose `://` ends at `start` ends.
+fn authority_end(text: &str, start: usize) -> usize {
+    text[start..]
+        .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace())
+        .map_or(text.len(), |i| start + i)
+}
+
+/// The largest character boundary at or before `i`.
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest character boundary at or after `i`.
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn url_encode(s: &str) -> String {
@@ -265,6 +318,23 @@ mod tests {
         r.learn_header("Accept", "application/json");
         let text = "tok-123456 dXNlcjpodW50ZXIyMg== hunter22 dark abcdef123 zyxwvu98 application/json";
         assert_eq!(r.text(text), "*** *** *** dark *** *** application/json");
+    }
+
+    #[test]
+    fn an_excerpt_is_cut_after_a_secret_or_url_credentials_it_would_split() {
+        let mut r = Redactor::default();
+        r.add("s3cr3t-value");
+        assert_eq!(r.excerpt("abcdefgh", 4), (Cow::Borrowed("abcd"), 4));
+        assert_eq!(r.excerpt("abcdefgh", 8), (Cow::Borrowed("abcdefgh"), 8));
+        // Across the cut, or just before it.
+        let text = "xx s3cr3t-value tail";
+        assert_eq!(r.excerpt(text, 6), (Cow::Owned("xx ***".to_owned()), 15));
+        assert_eq!(r.excerpt("xx s3cr3t-value yy", 16).0, "xx *** ");
+        // URL credentials, whatever their length.
+        assert_eq!(r.excerpt("see http://user:pw@h/path", 17).0, "see http://user:***@h");
+        assert_eq!(r.excerpt("see http://h/a@b", 13).0, "see http://h/");
+        // A character is never cut in two.
+        assert_eq!(r.excerpt("aé", 2), (Cow::Borrowed("a"), 1));
     }
 
     #[test]

@@ -60,10 +60,18 @@ pub(crate) struct RunConfig {
 pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     let file_root = file_root(args.file_root.as_deref())?;
     let timeout = match &args.timeout {
-        Some(t) => Some(parse_duration(t).ok_or_else(|| {
-            Diagnostic::new(format!("invalid value `{t}` for --timeout"))
-                .with_help("write a duration such as `30s` or `1m`")
-        })?),
+        // A bare number is seconds on the command line, as in curl (milliseconds in a collection).
+        Some(t) => Some(
+            t.trim()
+                .parse()
+                .ok()
+                .map(Duration::from_secs)
+                .or_else(|| parse_duration(t))
+                .ok_or_else(|| {
+                    Diagnostic::new(format!("invalid value `{t}` for --timeout"))
+                        .with_help("write a duration such as `30s` or `1m`")
+                })?,
+        ),
         None => None,
     };
     let max_body = match &args.max_body {

@@ -200,8 +200,8 @@ impl Cx<'_> {
             headers.push(("Authorization".into(), redactor.header("authorization", value)));
         }
         let url = redactor.string(p.url.as_str());
-        let body = p.body.as_ref().map(|b| redactor.string(&b.excerpt(EXCERPT)));
-        let curl_body = p.body.as_ref().map(|b| redactor.string(&b.curl_data(EXCERPT)));
+        let body = p.body.as_ref().map(|b| excerpt(&b.excerpt(usize::MAX), &redactor));
+        let curl_body = p.body.as_ref().map(|b| excerpt(&b.curl_data(usize::MAX), &redactor));
         let insecure = self.rc.session.insecure || self.plan.session.insecure;
         let curl = crate::session::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
         RequestSummary {
@@ -227,7 +227,7 @@ impl Cx<'_> {
                     )
                 })
                 .collect(),
-            body_excerpt: redactor.string(&excerpt(&r.body)),
+            body_excerpt: excerpt(&String::from_utf8_lossy(&r.body), &redactor),
             size: r.body.len() as u64,
             elapsed: r.elapsed,
         }
@@ -245,14 +245,13 @@ fn status_only(r: &Response) -> ResponseSummary {
     }
 }
 
-/// The first bytes of a body as text, with a note when cut.
-fn excerpt(body: &[u8]) -> String {
-    if body.len() <= EXCERPT {
-        return String::from_utf8_lossy(body).into_owned();
+/// The first 4 KiB of a body's text as it may be shown: masked, with a note when cut.
+fn excerpt(text: &str, redactor: &crate::redact::Redactor) -> String {
+    let (shown, end) = redactor.excerpt(text, EXCERPT);
+    if end == text.len() {
+        return shown.into_owned();
     }
-    let mut text = String::from_utf8_lossy(&body[..EXCERPT]).into_owned();
-    text.push_str(&format!("\n… ({} more bytes)", body.len() - EXCERPT));
-    text
+    format!("{shown}\n… ({} more bytes)", text.len() - end)
 }
 
 fn idempotent(m: &Method) -> bool {

@@ -12,6 +12,7 @@ mod faults;
 mod flow;
 mod http;
 mod outputs;
+mod promises;
 mod reports;
 mod run;
 mod secrets;

@@ -460,3 +460,96 @@ fn refuse(client: &mut std::net::TcpStream, status: &str) {
         format!("HTTP/1.1 {status}\r\n{challenge}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
     );
 }
+
+/// libfaketime for `test`: it runs a process on a clock that goes faster than
+/// the wall clock, which is how a test proves a default of 30 or 60 seconds in
+/// a fraction of a second. When it is missing: with `CI` set the test fails
+/// (`.ci/run` installs it); elsewhere it is skipped with a `SKIPPED:` line in
+/// the test output, and `None`.
+pub fn faketime(test: &str) -> Option<PathBuf> {
+    let found = [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib64",
+        "/usr/lib",
+    ]
+    .iter()
+    .map(|dir| Path::new(dir).join("faketime/libfaketime.so.1"))
+    .find(|lib| lib.exists());
+    if found.is_none() {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        assert!(
+            !ci,
+            "{test}: libfaketime is required in CI (CI is set): apt-get install faketime"
+        );
+        // Straight to stderr: the test harness captures `eprintln!`, and a skip must be seen.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("SKIPPED: {test} (libfaketime is missing; `.ci/run` installs it: apt-get install faketime)\n")
+                .as_bytes(),
+        );
+    }
+    found
+}
+
+impl Project {
+    /// `sortie ARGS...` on a clock `speed` times as fast as the wall clock
+    /// (libfaketime): its timers, sleeps and measured times all run fast.
+    pub fn sortie_fast_clock(&self, lib: &Path, speed: u32, args: &[&str]) -> Run {
+        let speed = format!("+0 x{speed}");
+        self.sortie_env(
+            &[
+                ("LD_PRELOAD", lib.to_str().expect("a UTF-8 path")),
+                ("FAKETIME", &speed),
+            ],
+            args,
+        )
+    }
+
+    /// `sortie ARGS...` with its standard output and error on a terminal (a
+    /// pseudo-terminal), and `NO_COLOR` set as given rather than to `1`: for
+    /// what `--color auto` decides. Returns the exit status and what the
+    /// terminal showed.
+    pub fn sortie_on_terminal(&self, no_color: Option<&str>, args: &[&str]) -> (i32, String) {
+        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        let terminal = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().expect("a UTF-8 name"))
+            .expect("open the terminal");
+        let mut cmd = sortie_command(self.dir.path());
+        cmd.env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            cmd.env("NO_COLOR", value);
+        }
+        let mut child = cmd
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(terminal.try_clone().expect("clone"))
+            .stderr(terminal)
+            .spawn()
+            .expect("sortie starts");
+        // Read until the terminal closes (EIO once the child's copies are gone).
+        let reader = std::thread::spawn(move || {
+            let mut master = std::fs::File::from(master);
+            let mut out = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match std::io::Read::read(&mut master, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => out.extend_from_slice(&buf[..n]),
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        });
+        let status = child.wait().expect("sortie ends");
+        // The command still holds copies of the terminal until it is dropped.
+        drop(cmd);
+        let shown = reader.join().expect("the reader");
+        (status.code().unwrap_or(-1), shown)
+    }
+}
