@@ -228,3 +228,56 @@ fn rerun_failed_runs_only_the_collections_that_failed() {
     run.expect_code(2);
     run.stderr_has("not a sortie JSON report");
 }
+
+#[test]
+fn every_predicate_of_an_expectation_is_checked_and_each_failure_reported_in_order() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: Name
+    request: {{ url: /pets/1 }}
+    expect:
+      json:
+        $.name: {{ type: string, length: {{ gt: 10 }}, starts_with: ey, ends_with: x, matches: "^[0-9]+$" }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "report.json"]);
+    run.expect_code(1);
+    let report = json_report(&p.path("report.json"));
+    // Every predicate of the expectation is checked and recorded, in the order written.
+    let checks: Vec<(String, bool)> = report["collections"][0]["steps"][0]["expectations"]
+        .as_array()
+        .expect("expectations")
+        .iter()
+        .filter(|e| e["subject"] == "json $.name")
+        .map(|e| {
+            (
+                e["predicate"].as_str().expect("a predicate").to_owned(),
+                e["passed"] == true,
+            )
+        })
+        .collect();
+    let expected = [
+        ("type", true),
+        ("length.gt", false),
+        ("starts_with", false),
+        ("ends_with", true),
+        ("matches", false),
+    ];
+    let expected: Vec<(String, bool)> = expected.iter().map(|(p, ok)| ((*p).to_owned(), *ok)).collect();
+    assert_eq!(checks, expected);
+    // The console names each failure, in the order written.
+    let at = |needle: &str| {
+        run.stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in:\n{}", run.stdout))
+    };
+    assert!(at("length.gt") < at("starts_with") && at("starts_with") < at("matches"));
+    run.stdout_lacks("ends_with");
+}
