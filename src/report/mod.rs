@@ -91,17 +91,19 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// A request as the executor sums it up: the curl line is the real
+    /// builder's, from the same (already masked) headers and body.
     pub(crate) fn request(method: &str, url: &str, body: Option<&str>) -> RequestSummary {
-        let data = body.map_or(String::new(), |body| format!(" --data-raw '{body}'"));
+        let headers = vec![
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("authorization".to_owned(), "***".to_owned()),
+        ];
         RequestSummary {
             method: method.to_owned(),
             url: url.to_owned(),
-            headers: vec![
-                ("accept".to_owned(), "application/json".to_owned()),
-                ("authorization".to_owned(), "***".to_owned()),
-            ],
+            curl: crate::session::curl::command(method, url, &headers, body, false),
+            headers,
             body_excerpt: body.map(str::to_owned),
-            curl: format!("curl -X {method} '{url}' -H 'authorization: ***'{data}"),
         }
     }
 
