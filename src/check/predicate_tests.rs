@@ -310,9 +310,9 @@ fn length() {
     ok(&eq(0), json!(""));
     let range = Predicate::Length(vec![Predicate::Gt(json!(1)), Predicate::Le(json!(3))]);
     ok(&range, json!([1, 2, 3]));
-    assert_eq!(text(&range, json!([1])), "length.gt: expected > 1, actual 1");
-    assert_eq!(text(&range, json!("abcd")), "length.le: expected <= 3, actual 4");
-    assert_eq!(text(&eq(3), json!("ab")), "length.equals: expected 3, actual 2");
+    assert_eq!(text(&range, json!([1])), "length.gt: expected length > 1, actual 1");
+    assert_eq!(text(&range, json!("abcd")), "length.le: expected length <= 3, actual 4");
+    assert_eq!(text(&eq(3), json!("ab")), "length.equals: expected length 3, actual 2");
     assert_eq!(
         text(&range, json!(12)),
         "length: expected length > 1 and <= 3, actual 12 (not a string, list or map)"

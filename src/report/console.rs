@@ -322,9 +322,10 @@ pub(crate) fn format_duration(duration: Duration) -> String {
     }
 }
 
-/// One failed expectation as one sentence: `subject: expected <predicate> <expected>,
-/// got <actual>` (no predicate word for `equals`). Shared with JUnit so CI shows
-/// the text a developer saw locally.
+/// One failed expectation as one sentence: `subject: expected <expected>, got
+/// <actual>`. The expected text already says what the predicate wants
+/// (`contains "a"`, `> 10`, `length 3`, `a match`). Shared with JUnit so CI
+/// shows the text a developer saw locally.
 pub(crate) fn describe_expectation(failure: &Expectation) -> String {
     let mut out = String::new();
     push_expectation(&mut out, false, failure);
@@ -352,12 +353,6 @@ pub(crate) fn push_failures<'a>(
 
 fn push_expectation(out: &mut String, color: bool, failure: &Expectation) {
     let _ = write!(out, "{}: expected ", clean(&failure.subject));
-    if failure.predicate != "equals" {
-        out.push_str(&clean(&failure.predicate));
-        if !failure.expected.is_empty() {
-            out.push(' ');
-        }
-    }
     paint(out, color, GREEN, &clean(&failure.expected));
     out.push_str(", got ");
     paint(out, color, RED, &clean(&failure.actual));

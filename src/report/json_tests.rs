@@ -32,7 +32,7 @@ fn run() -> RunOutcome {
         Expectation {
             subject: "json $".into(),
             predicate: "contains".into(),
-            expected: r#"{"name":"Rex"}"#.into(),
+            expected: r#"contains {"name":"Rex"}"#.into(),
             actual: r#"{"error":"name is required"}"#.into(),
             passed: false,
             diff,

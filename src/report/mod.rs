@@ -149,7 +149,7 @@ pub(crate) mod fixtures {
                 Expectation {
                     subject: "json $".to_owned(),
                     predicate: "contains".to_owned(),
-                    expected: r#"{"name":"Rex"}"#.to_owned(),
+                    expected: r#"contains {"name":"Rex"}"#.to_owned(),
                     actual: body.to_owned(),
                     passed: false,
                     diff: Some(
