@@ -535,15 +535,30 @@ mod tests {
     }
 
     #[test]
-    fn errored_step_with_a_multi_line_message_and_no_request() {
+    fn errored_step_with_no_request() {
+        // As the executor words a template that could not render.
         let step = StepOutcome {
-            message: Some(
-                "undefined variable `pet_id`\n --> collections/pets.yaml:20:18\n   |\n20 |   url: /pets/{{ pet_id }}"
-                    .to_owned(),
-            ),
+            message: Some("in `url`: undefined variable `pet_id` (step at collections/pets.yaml:20:5)".to_owned()),
             ..fixtures::step("Get pet", 20, StepStatus::Errored)
         };
-        insta::assert_snapshot!(format_step(&step, &PLAIN_OPTIONS));
+        insta::assert_snapshot!(
+            format_step(&step, &PLAIN_OPTIONS),
+            @"  ! Get pet  error: in `url`: undefined variable `pet_id` (step at collections/pets.yaml:20:5)"
+        );
+    }
+
+    #[test]
+    fn a_message_that_breaks_lines_stays_under_its_step() {
+        // Messages carry text from elsewhere (the OS, a TLS library, a
+        // server); a line break in it must not start a line of its own.
+        let step = StepOutcome {
+            message: Some("first line\nsecond line".to_owned()),
+            ..fixtures::step("Get pet", 20, StepStatus::Errored)
+        };
+        assert_eq!(
+            format_step(&step, &PLAIN_OPTIONS),
+            "  ! Get pet  error: first line\n    second line\n"
+        );
     }
 
     #[test]
