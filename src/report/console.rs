@@ -565,7 +565,7 @@ mod tests {
     fn skipped_step() {
         insta::assert_snapshot!(
             format_step(&fixtures::skipped(), &PLAIN_OPTIONS),
-            @"  - Delete pet  skipped: `Create pet` did not capture `pet_id`"
+            @"  - Delete pet  skipped: condition is false"
         );
     }
 

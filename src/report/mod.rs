@@ -167,16 +167,17 @@ pub(crate) mod fixtures {
     /// `GET /pets/1` could not connect.
     pub(crate) fn errored() -> StepOutcome {
         StepOutcome {
-            message: Some("connection refused: http://127.0.0.1:8080/pets/1".to_owned()),
+            message: Some("could not connect to 127.0.0.1:8080: connection refused".to_owned()),
             request: Some(request("GET", "http://127.0.0.1:8080/pets/1", None)),
             duration: Duration::from_millis(3),
             ..step("Get pet", 20, StepStatus::Errored)
         }
     }
 
+    /// A step whose `if` was false.
     pub(crate) fn skipped() -> StepOutcome {
         StepOutcome {
-            message: Some("`Create pet` did not capture `pet_id`".to_owned()),
+            message: Some("condition is false".to_owned()),
             duration: Duration::ZERO,
             ..step("Delete pet", 26, StepStatus::Skipped)
         }
