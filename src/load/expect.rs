@@ -167,7 +167,10 @@ const PREDICATE_ALIASES: &[(&str, &str)] = &[
 /// it, its name in other case, or a near miss (short keys only by one edit, so
 /// that a literal `{ at: 1 }` or `{ id: 1 }` stays a literal).
 fn mistyped_predicate(key: &str) -> Option<&'static str> {
-    if let Some((_, meant)) = PREDICATE_ALIASES.iter().find(|(alias, _)| key.eq_ignore_ascii_case(alias)) {
+    if let Some((_, meant)) = PREDICATE_ALIASES
+        .iter()
+        .find(|(alias, _)| key.eq_ignore_ascii_case(alias))
+    {
         return Some(meant);
     }
     let names = predicate_names();
