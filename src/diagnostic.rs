@@ -48,11 +48,12 @@ impl Diagnostic {
     /// Renders the diagnostic as rustc does, quoting the source line.
     pub fn render(&self, sources: &Sources) -> String {
         let mut out = format!("error: {}\n", self.message);
+        // The gutter is as wide as the line number; `-->`, `|` and `=` line up after it.
+        let mut pad = " ".to_owned();
         if let Some(span) = self.span {
             let file = sources.get(span.file);
             let line_no = span.start.line as usize;
-            let gutter = line_no.to_string().len();
-            let pad = " ".repeat(gutter);
+            pad = " ".repeat(line_no.to_string().len());
             let text = file.line_text(line_no);
             let _ = writeln!(out, "{pad}--> {}", sources.location(span));
             let _ = writeln!(out, "{pad} |");
@@ -78,7 +79,7 @@ impl Diagnostic {
             }
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {help}");
         }
         out
     }
@@ -119,6 +120,25 @@ mod tests {
         assert_eq!(
             text,
             "error: unknown key `expcet`\n --> c.yaml:2:5\n  |\n2 |   - expcet: {}\n  |     ^^^^^^\n  = help: did you mean `expect`?\n"
+        );
+    }
+
+    #[test]
+    fn the_help_line_follows_a_wide_gutter() {
+        let mut sources = Sources::default();
+        let text = format!("{}  - expcet: {{}}\n", "#\n".repeat(99));
+        let file = sources.add("c.yaml".into(), PathBuf::from("/x/c.yaml"), text.into());
+        let span = Span {
+            file,
+            start: Pos { line: 100, col: 4 },
+            end: Pos { line: 100, col: 10 },
+        };
+        let text = Diagnostic::at("unknown key `expcet`", span)
+            .with_help("did you mean `expect`?")
+            .render(&sources);
+        assert_eq!(
+            text,
+            "error: unknown key `expcet`\n   --> c.yaml:100:5\n    |\n100 |   - expcet: {}\n    |     ^^^^^^\n    = help: did you mean `expect`?\n"
         );
     }
 

@@ -140,19 +140,28 @@ struct Nesting {
     brackets: usize,
     /// The deepest nesting of `[` and `(` together.
     total: usize,
+    /// The innermost `[`, `(` or quote left open at the end, and its byte offset.
+    unclosed: Option<(char, usize)>,
+    /// What would close everything left open, innermost first.
+    closers: String,
 }
 
 /// Measures nesting before parsing. Brackets in quoted names (`$['a[b']`) do
 /// not count; a closer that does not match is ignored, since the parser
 /// reports it itself.
 fn nesting(src: &str) -> Nesting {
-    let mut open: Vec<char> = Vec::new();
+    let mut open: Vec<(char, usize)> = Vec::new();
     let mut brackets = 0usize;
-    let mut max = Nesting { brackets: 0, total: 0 };
-    let mut quote: Option<char> = None;
+    let mut max = Nesting {
+        brackets: 0,
+        total: 0,
+        unclosed: None,
+        closers: String::new(),
+    };
+    let mut quote: Option<(char, usize)> = None;
     let mut escaped = false;
-    for c in src.chars() {
-        if let Some(q) = quote {
+    for (at, c) in src.char_indices() {
+        if let Some((q, _)) = quote {
             if escaped {
                 escaped = false;
             } else if c == '\\' {
@@ -163,9 +172,9 @@ fn nesting(src: &str) -> Nesting {
             continue;
         }
         match c {
-            '\'' | '"' => quote = Some(c),
+            '\'' | '"' => quote = Some((c, at)),
             '[' | '(' => {
-                open.push(c);
+                open.push((c, at));
                 if c == '[' {
                     brackets += 1;
                 }
@@ -174,7 +183,7 @@ fn nesting(src: &str) -> Nesting {
             }
             ']' | ')' => {
                 let opener = if c == ']' { '[' } else { '(' };
-                if open.last() == Some(&opener) {
+                if open.last().is_some_and(|&(o, _)| o == opener) {
                     open.pop();
                     if opener == '[' {
                         brackets -= 1;
@@ -184,7 +193,18 @@ fn nesting(src: &str) -> Nesting {
             _ => {}
         }
     }
+    // A quote outside brackets starts no string; the parser names it itself.
+    max.unclosed = open.last().and(quote).or(open.last().copied());
+    max.closers = quote.iter().chain(open.iter().rev()).map(|&(c, _)| closer(c)).collect();
     max
+}
+
+fn closer(opener: char) -> char {
+    match opener {
+        '[' => ']',
+        '(' => ')',
+        quote => quote,
+    }
 }
 
 /// One short line from the parser's error, with a 1-based column. nom's
@@ -200,6 +220,18 @@ fn parse_error_message(src: &str, err: &serde_json_path::ParseError) -> String {
     let before = src.get(..offset).unwrap_or(src);
     let column = before.chars().count() + 1;
     let rest = src.get(offset..).unwrap_or("");
+    // A bracket, parenthesis or quote left open is named where it opens: the
+    // parser's own words (`$..[`: "must start with lowercase alpha") do not
+    // say so. Unless the query is wrong before it even once it is closed.
+    let nesting = nesting(src);
+    if let Some((opener, at)) = nesting.unclosed
+        && serde_json_path::JsonPath::parse(&format!("{src}{}", nesting.closers))
+            .map_or_else(|e| e.position() >= at, |_| true)
+    {
+        let column = src[..at].chars().count() + 1;
+        let what = if opener == '[' || opener == '(' { "" } else { "quote " };
+        return format!("invalid JSONPath `{shown}` at column {column}: this {what}`{opener}` is never closed");
+    }
     let message = err.message().lines().next().unwrap_or("").trim();
     let message = if message.is_empty() || message.ends_with("parser error") {
         let prefix = message.trim_end_matches("parser error");
@@ -328,12 +360,52 @@ mod tests {
             "invalid JSONPath `$[?@ == 'é' &&]` at column 15: in long-hand segment, unexpected `]`"
         );
         assert_eq!(
-            JsonPath::parse("$[").unwrap_err(),
-            "invalid JSONPath `$[` at column 2: unexpected `[`"
+            JsonPath::parse("$.a[0] ]").unwrap_err(),
+            "invalid JSONPath `$.a[0] ]` at column 7: unexpected ` ]`"
         );
         assert_eq!(
             JsonPath::parse("items[0]").unwrap_err(),
             "invalid JSONPath `items[0]`: a query starts with `$`"
+        );
+    }
+
+    #[test]
+    fn an_unclosed_bracket_is_named_where_it_opens() {
+        for (bad, column, what) in [
+            ("$..[", 4, "`[`"),
+            ("$[", 2, "`[`"),
+            ("$.a[0", 4, "`[`"),
+            ("$['a'", 2, "`[`"),
+            ("$[?@.x >", 2, "`[`"),
+            ("$.a[?@.b[0]", 4, "`[`"),
+            ("$[?(@.a]", 4, "`(`"),
+            ("$[?(@.a", 4, "`(`"),
+            ("$['unterminated", 3, "quote `'`"),
+            ("$[?@.a == \"x]", 11, "quote `\"`"),
+        ] {
+            assert_eq!(
+                JsonPath::parse(bad).unwrap_err(),
+                format!("invalid JSONPath `{bad}` at column {column}: this {what} is never closed"),
+                "{bad}"
+            );
+        }
+        // A mistake before the unclosed bracket is the one reported.
+        assert_eq!(
+            JsonPath::parse("$.a b[").unwrap_err(),
+            "invalid JSONPath `$.a b[` at column 4: unexpected ` b[`"
+        );
+        assert_eq!(
+            JsonPath::parse("$.a b['x").unwrap_err(),
+            "invalid JSONPath `$.a b['x` at column 4: unexpected ` b['x`"
+        );
+        assert_eq!(
+            JsonPath::parse("$.a'b").unwrap_err(),
+            "invalid JSONPath `$.a'b` at column 4: unexpected `'b`"
+        );
+        // Columns count characters, not bytes.
+        assert_eq!(
+            JsonPath::parse("$['é'][").unwrap_err(),
+            "invalid JSONPath `$['é'][` at column 7: this `[` is never closed"
         );
     }
 

@@ -31,6 +31,7 @@ pub use check::{build_predicate, check};
 pub use config::LoadOptions;
 pub use jsonpath::JsonPath;
 pub use load::load;
+pub use model::{Node, NodeKind};
 
 pub use render::{Context, Renderer, to_mj};
 pub use source::FileId;

@@ -12,10 +12,3 @@ pub(crate) use build::{kind, regex_error};
 pub use predicate::check;
 pub(crate) use predicate::{JsonType, Mismatch, Predicate, predicate_names};
 pub(crate) use schema::Schema;
-
-/// Checks every predicate of one expectation (all must hold) and returns the
-/// ones that did not, in order: a report shows each failing predicate.
-#[cfg(test)]
-pub(crate) fn check_all(predicates: &[Predicate], actual: Option<&serde_json::Value>) -> Vec<Mismatch> {
-    predicates.iter().filter_map(|p| check(p, actual).err()).collect()
-}

@@ -70,7 +70,7 @@ pub enum JsonType {
 }
 
 /// Why a predicate did not hold, as short texts a person reads:
-/// `length.gt: expected > 10, actual 3`.
+/// `length.gt: expected length > 10, actual 3`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     /// The predicate's name: `equals`, `length.gt`, ...
@@ -362,6 +362,7 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
             for q in inner {
                 check(q, Some(&len)).map_err(|m| Mismatch {
                     predicate: format!("length.{}", m.predicate).into(),
+                    expected: format!("length {}", m.expected),
                     ..m
                 })?;
             }

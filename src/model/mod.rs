@@ -8,7 +8,7 @@ mod node;
 mod schema;
 pub(crate) mod step;
 
-pub(crate) use node::{Node, NodeKind};
+pub use node::{Node, NodeKind};
 pub(crate) use schema::{DurationValue, Map, strip_null};
 pub(crate) use step::{
     ApiKeyAuth, Auth, BasicAuth, Body, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel, Part,

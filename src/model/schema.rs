@@ -88,8 +88,10 @@ impl JsonSchema for DurationValue {
     }
 }
 
-/// Adds "exactly one of request, group, include" to the step schema.
-pub(crate) fn one_step_kind(schema: &mut Schema) {
+/// The step rules the loader checks across keys: exactly one of request,
+/// group, include; the keys of one kind refused on another; `as` needs
+/// `for_each`, a group needs `steps`, `parallel` needs a group or `for_each`.
+pub(crate) fn step_rules(schema: &mut Schema) {
     schema.insert(
         "oneOf".into(),
         serde_json::json!([
@@ -98,6 +100,126 @@ pub(crate) fn one_step_kind(schema: &mut Schema) {
             { "required": ["include"] },
         ]),
     );
+    // As the loader's "`{key}` belongs to …, not to …".
+    let kinds = [
+        ("request", ["steps", "vars"].as_slice()),
+        ("group", &["expect", "extract", "retry_until", "vars"]),
+        ("include", &["expect", "extract", "retry_until", "parallel", "steps"]),
+    ];
+    let rules: Vec<serde_json::Value> = kinds
+        .iter()
+        .map(|(kind, others)| {
+            serde_json::json!({
+                "if": { "required": [kind] },
+                "then": { "propertyNames": { "not": { "enum": others } } },
+            })
+        })
+        .collect();
+    schema.insert("allOf".into(), rules.into());
+    schema.insert(
+        "dependentRequired".into(),
+        serde_json::json!({ "as": ["for_each"], "group": ["steps"] }),
+    );
+    schema.insert(
+        "dependentSchemas".into(),
+        serde_json::json!({ "parallel": { "anyOf": [{ "required": ["group"] }, { "required": ["for_each"] }] } }),
+    );
+}
+
+/// The schema of `for_each`: a list, or a template giving one.
+pub(crate) struct ListOrTemplate;
+
+impl JsonSchema for ListOrTemplate {
+    fn schema_name() -> Cow<'static, str> {
+        "ListOrTemplate".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["array", "string"] })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// A request has at most one body.
+pub(crate) fn one_body(schema: &mut Schema) {
+    const BODIES: [&str; 5] = ["json", "form", "multipart", "body", "body_file"];
+    let rules: serde_json::Map<String, serde_json::Value> = BODIES
+        .iter()
+        .map(|body| {
+            let others: Vec<&str> = BODIES.iter().copied().filter(|b| b != body).collect();
+            (
+                (*body).to_owned(),
+                serde_json::json!({ "propertyNames": { "not": { "enum": others } } }),
+            )
+        })
+        .collect();
+    schema.insert("dependentSchemas".into(), rules.into());
+}
+
+/// A multipart part has a `value` or a `file`, not both.
+pub(crate) fn value_or_file(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([{ "required": ["value"] }, { "required": ["file"] }]),
+    );
+}
+
+/// A client certificate and its key come together.
+pub(crate) fn cert_with_key(schema: &mut Schema) {
+    schema.insert(
+        "dependentRequired".into(),
+        serde_json::json!({ "cert": ["key"], "key": ["cert"] }),
+    );
+}
+
+/// `auth`: the string `none`, or a map with exactly one scheme. Written as
+/// if/then/else rather than the derived `oneOf` of six maps, so that a
+/// validator points at the key at fault instead of at `auth` as a whole.
+pub(crate) fn auth_scheme(schema: &mut Schema) {
+    let Some(serde_json::Value::Array(variants)) = schema.remove("oneOf") else {
+        return;
+    };
+    let mut none = serde_json::Value::Null;
+    let mut schemes = serde_json::Map::new();
+    for variant in variants {
+        match variant.get("properties") {
+            Some(serde_json::Value::Object(properties)) => schemes.extend(properties.clone()),
+            _ => none = variant,
+        }
+    }
+    schema.insert("if".into(), serde_json::json!({ "type": "string" }));
+    schema.insert("then".into(), none);
+    schema.insert(
+        "else".into(),
+        serde_json::json!({
+            "type": "object",
+            "properties": schemes,
+            "additionalProperties": false,
+            "minProperties": 1,
+            "maxProperties": 1,
+        }),
+    );
+}
+
+/// A capture: a JSONPath string (starting with `$`), or a map naming its
+/// source. If/then/else, so that a validator points inside the map.
+pub(crate) fn capture(schema: &mut Schema) {
+    let Some(serde_json::Value::Array(variants)) = schema.remove("anyOf") else {
+        return;
+    };
+    let spec = variants
+        .into_iter()
+        .find(|v| v.get("$ref").is_some())
+        .unwrap_or(serde_json::Value::Bool(true));
+    schema.insert("if".into(), serde_json::json!({ "type": "string" }));
+    schema.insert(
+        "then".into(),
+        serde_json::json!({ "description": "A JSONPath such as `$.data.id`.", "pattern": "^\\$" }),
+    );
+    schema.insert("else".into(), spec);
 }
 
 /// A collection has `steps`, `setup` or `teardown`.

@@ -9,7 +9,7 @@ use crate::source::{Span, Spanned};
 /// A step is exactly one of: a request step (`request`), a group (`group`),
 /// or an include (`include`).
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(deny_unknown_fields, transform = super::schema::one_step_kind)]
+#[schemars(deny_unknown_fields, transform = super::schema::step_rules)]
 pub(crate) struct Step {
     /// Where the step starts; not a key.
     #[schemars(skip)]
@@ -23,6 +23,7 @@ pub(crate) struct Step {
     #[schemars(rename = "if")]
     pub if_: Option<Node>,
     /// A list (literal or template); one run per item.
+    #[schemars(with = "Option<super::schema::ListOrTemplate>")]
     pub for_each: Option<Node>,
     /// The item's variable name; default `item`.
     #[schemars(rename = "as")]
@@ -58,9 +59,10 @@ pub(crate) enum Parallel {
 
 /// An HTTP request.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, transform = super::schema::one_body)]
 pub(crate) struct Request {
-    /// Default GET; any token, upper-cased.
+    /// Default GET; any token, upper-cased. A template.
+    #[schemars(regex(pattern = r"^[-!#$%&'*+.^_`|~0-9A-Za-z]+$|\{\{"))]
     pub method: Option<Spanned<String>>,
     /// Absolute, or joined to base_url.
     pub url: Spanned<String>,
@@ -110,7 +112,7 @@ impl Request {
 
 /// One part of a multipart body: a `value` or a `file`.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, transform = super::schema::value_or_file)]
 pub(crate) struct Part {
     pub name: Spanned<String>,
     pub value: Option<Node>,
@@ -121,7 +123,7 @@ pub(crate) struct Part {
 
 /// Credentials applied to a request.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(rename_all = "snake_case")]
+#[schemars(rename_all = "snake_case", transform = super::schema::auth_scheme)]
 pub(crate) enum Auth {
     /// Removes the default auth.
     None,
@@ -201,7 +203,7 @@ pub(crate) enum Redirects {
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, transform = super::schema::cert_with_key)]
 pub(crate) struct Tls {
     pub insecure: Option<bool>,
     pub cacert: Option<Spanned<String>>,
@@ -272,7 +274,7 @@ impl schemars::JsonSchema for ExpectValue {
 
 /// A capture: a JSONPath string, or a map naming its source.
 #[derive(Debug, Clone, JsonSchema)]
-#[schemars(untagged)]
+#[schemars(untagged, transform = super::schema::capture)]
 pub(crate) enum Extract {
     Path(Spanned<String>),
     Spec(ExtractSpec),

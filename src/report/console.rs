@@ -322,9 +322,10 @@ pub(crate) fn format_duration(duration: Duration) -> String {
     }
 }
 
-/// One failed expectation as one sentence: `subject: expected <predicate> <expected>,
-/// got <actual>` (no predicate word for `equals`). Shared with JUnit so CI shows
-/// the text a developer saw locally.
+/// One failed expectation as one sentence: `subject: expected <expected>, got
+/// <actual>`. The expected text already says what the predicate wants
+/// (`contains "a"`, `> 10`, `length 3`, `a match`). Shared with JUnit so CI
+/// shows the text a developer saw locally.
 pub(crate) fn describe_expectation(failure: &Expectation) -> String {
     let mut out = String::new();
     push_expectation(&mut out, false, failure);
@@ -352,12 +353,6 @@ pub(crate) fn push_failures<'a>(
 
 fn push_expectation(out: &mut String, color: bool, failure: &Expectation) {
     let _ = write!(out, "{}: expected ", clean(&failure.subject));
-    if failure.predicate != "equals" {
-        out.push_str(&clean(&failure.predicate));
-        if !failure.expected.is_empty() {
-            out.push(' ');
-        }
-    }
     paint(out, color, GREEN, &clean(&failure.expected));
     out.push_str(", got ");
     paint(out, color, RED, &clean(&failure.actual));
@@ -540,22 +535,37 @@ mod tests {
     }
 
     #[test]
-    fn errored_step_with_a_multi_line_message_and_no_request() {
+    fn errored_step_with_no_request() {
+        // As the executor words a template that could not render.
         let step = StepOutcome {
-            message: Some(
-                "undefined variable `pet_id`\n --> collections/pets.yaml:20:18\n   |\n20 |   url: /pets/{{ pet_id }}"
-                    .to_owned(),
-            ),
+            message: Some("in `url`: undefined variable `pet_id` (step at collections/pets.yaml:20:5)".to_owned()),
             ..fixtures::step("Get pet", 20, StepStatus::Errored)
         };
-        insta::assert_snapshot!(format_step(&step, &PLAIN_OPTIONS));
+        insta::assert_snapshot!(
+            format_step(&step, &PLAIN_OPTIONS),
+            @"  ! Get pet  error: in `url`: undefined variable `pet_id` (step at collections/pets.yaml:20:5)"
+        );
+    }
+
+    #[test]
+    fn a_message_that_breaks_lines_stays_under_its_step() {
+        // Messages carry text from elsewhere (the OS, a TLS library, a
+        // server); a line break in it must not start a line of its own.
+        let step = StepOutcome {
+            message: Some("first line\nsecond line".to_owned()),
+            ..fixtures::step("Get pet", 20, StepStatus::Errored)
+        };
+        assert_eq!(
+            format_step(&step, &PLAIN_OPTIONS),
+            "  ! Get pet  error: first line\n    second line\n"
+        );
     }
 
     #[test]
     fn skipped_step() {
         insta::assert_snapshot!(
             format_step(&fixtures::skipped(), &PLAIN_OPTIONS),
-            @"  - Delete pet  skipped: `Create pet` did not capture `pet_id`"
+            @"  - Delete pet  skipped: condition is false"
         );
     }
 

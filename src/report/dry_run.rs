@@ -151,7 +151,7 @@ mod tests {
             }
             if step.status == StepStatus::Errored {
                 step.request = None;
-                step.message = Some("in `url`: undefined variable `pet`\n(step at pets.yaml:20:5)".into());
+                step.message = Some("in `url`: undefined variable `pet` (step at collections/pets.yaml:20:5)".into());
             }
         }
         let mut reporter = DryRunReporter::new(Vec::new(), false);

@@ -32,7 +32,7 @@ fn run() -> RunOutcome {
         Expectation {
             subject: "json $".into(),
             predicate: "contains".into(),
-            expected: r#"{"name":"Rex"}"#.into(),
+            expected: r#"contains {"name":"Rex"}"#.into(),
             actual: r#"{"error":"name is required"}"#.into(),
             passed: false,
             diff,
@@ -51,17 +51,160 @@ fn validator() -> jsonschema::Validator {
         .expect("the committed schema compiles")
 }
 
+/// Whether this is a CI run (`CI` set, as CI services and `.ci/run` do).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// What the drift test does: `Ok(true)` to rewrite the committed schema
+/// (`SORTIE_WRITE_SCHEMAS`, outside CI only), `Ok(false)` when it is up to
+/// date, an error when it is stale, or when CI asks for a rewrite.
+fn drift(generated: &str, committed: &str, write: bool, ci: bool) -> Result<bool, String> {
+    if write && ci {
+        return Err("SORTIE_WRITE_SCHEMAS is set in CI: CI checks the committed schema, it never rewrites it".into());
+    }
+    match (generated == committed, write) {
+        (true, _) => Ok(false),
+        (false, true) => Ok(true),
+        (false, false) => Err(
+            "schemas/report.schema.json is stale: run `SORTIE_WRITE_SCHEMAS=1 cargo test --lib report::json`".into(),
+        ),
+    }
+}
+
 #[test]
 fn the_committed_schema_is_up_to_date() {
     let generated = report_schema();
-    if generated != COMMITTED && std::env::var_os("SORTIE_WRITE_SCHEMAS").is_some() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/report.schema.json");
-        std::fs::write(path, &generated).expect("write the schema");
-        return;
+    let write = std::env::var_os("SORTIE_WRITE_SCHEMAS").is_some();
+    match drift(&generated, COMMITTED, write, in_ci()) {
+        Ok(true) => {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/report.schema.json");
+            std::fs::write(path, &generated).expect("write the schema");
+        }
+        Ok(false) => {}
+        Err(message) => panic!("{message}"),
     }
-    assert!(
-        generated == COMMITTED,
-        "schemas/report.schema.json is stale: run `SORTIE_WRITE_SCHEMAS=1 cargo test --lib report::json`"
+}
+
+#[test]
+fn ci_never_rewrites_the_schema() {
+    assert_eq!(drift("new", "old", true, false), Ok(true));
+    assert_eq!(drift("same", "same", true, false), Ok(false));
+    assert_eq!(drift("same", "same", false, true), Ok(false));
+    for (generated, write, ci) in [
+        ("new", false, false),
+        ("new", false, true),
+        ("new", true, true),
+        ("old", true, true),
+    ] {
+        assert!(drift(generated, "old", write, ci).is_err(), "{generated} {write} {ci}");
+    }
+}
+
+/// The report as the README documents it, written by hand and not derived
+/// from the types: one line per object, `?` for a field that may be absent
+/// or null, `[T]` for a list, `a|b` for the allowed strings.
+const DOCUMENTED: &str = "\
+report: version 1, tool \"sortie\", tool_version string, success boolean, interrupted boolean, duration_ms number, summary Summary, collections [Collection]
+Summary: steps integer, passed integer, failed integer, errored integer, skipped integer
+Collection: name string, file string, tags [string], started string, duration_ms number, summary Summary, steps [Step]
+Step: name string, phase setup|steps|teardown, file string, line integer, status passed|failed|errored|skipped, message string?, duration_ms number, attempts integer, request Request?, response Response?, captures [Capture], expectations [Expectation]
+Request: method string, url string, headers [Header], body_excerpt string?, curl string
+Header: name string, value string
+Response: status integer, headers [Header], body_excerpt string, size integer, duration_ms number
+Capture: name string, value string
+Expectation: subject string, predicate string, expected string, actual string, passed boolean, line integer, diff string?
+";
+
+/// The committed schema in the notation of `DOCUMENTED`.
+fn outline(schema: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn name(reference: &str) -> String {
+        let name = reference.trim_start_matches("#/$defs/");
+        name.strip_suffix("Report").unwrap_or(name).to_owned()
+    }
+    fn kind(schema: &Value, defs: &Value) -> String {
+        if let Some(value) = schema.get("const") {
+            return value.to_string();
+        }
+        if let Some(Value::String(reference)) = schema.get("$ref") {
+            let target = &defs[reference.trim_start_matches("#/$defs/")];
+            return match target.get("enum") {
+                Some(Value::Array(values)) => values.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("|"),
+                _ => name(reference),
+            };
+        }
+        if let Some(Value::Array(any)) = schema.get("anyOf") {
+            let kinds: Vec<String> = any
+                .iter()
+                .filter(|s| s.get("type") != Some(&Value::from("null")))
+                .map(|s| kind(s, defs))
+                .collect();
+            let nullable = kinds.len() < any.len();
+            return format!("{}{}", kinds.join("|"), if nullable { "?" } else { "" });
+        }
+        match schema.get("type") {
+            Some(Value::String(t)) if t == "array" => format!("[{}]", kind(&schema["items"], defs)),
+            Some(Value::String(t)) => t.clone(),
+            Some(Value::Array(types)) => {
+                let kinds: Vec<&str> = types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|t| *t != "null")
+                    .collect();
+                let nullable = kinds.len() < types.len();
+                format!("{}{}", kinds.join("|"), if nullable { "?" } else { "" })
+            }
+            _ => format!("unknown {schema}"),
+        }
+    }
+    fn object(label: &str, schema: &Value, defs: &Value) -> String {
+        assert_eq!(
+            schema["additionalProperties"],
+            Value::Bool(false),
+            "{label}: fields outside the schema must be refused"
+        );
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let fields: Vec<String> = schema["properties"]
+            .as_object()
+            .map(|properties| {
+                properties
+                    .iter()
+                    .map(|(field, s)| {
+                        let k = kind(s, defs);
+                        let optional = !required.contains(&field.as_str()) && !k.ends_with('?');
+                        format!("{field} {k}{}", if optional { "?" } else { "" })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!("{label}: {}\n", fields.join(", "))
+    }
+    let defs = &schema["$defs"];
+    let mut out = object("report", schema, defs);
+    for (def, s) in defs.as_object().expect("$defs") {
+        if s.get("properties").is_some() {
+            out.push_str(&object(&name(def), s, defs));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_committed_schema_is_the_documented_report() {
+    let schema: serde_json::Value = serde_json::from_str(COMMITTED).expect("the committed schema is JSON");
+    let mut documented: Vec<&str> = DOCUMENTED.lines().collect();
+    let outline = outline(&schema);
+    let mut committed: Vec<&str> = outline.lines().collect();
+    documented.sort_unstable();
+    committed.sort_unstable();
+    assert_eq!(
+        committed, documented,
+        "the committed report schema differs from the report the README documents: \
+         update the README (and the version, if a field is removed or changes meaning)"
     );
 }
 

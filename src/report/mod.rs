@@ -91,17 +91,19 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// A request as the executor sums it up: the curl line is the real
+    /// builder's, from the same (already masked) headers and body.
     pub(crate) fn request(method: &str, url: &str, body: Option<&str>) -> RequestSummary {
-        let data = body.map_or(String::new(), |body| format!(" --data-raw '{body}'"));
+        let headers = vec![
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("authorization".to_owned(), "***".to_owned()),
+        ];
         RequestSummary {
             method: method.to_owned(),
             url: url.to_owned(),
-            headers: vec![
-                ("accept".to_owned(), "application/json".to_owned()),
-                ("authorization".to_owned(), "***".to_owned()),
-            ],
+            curl: crate::session::curl::command(method, url, &headers, body, false),
+            headers,
             body_excerpt: body.map(str::to_owned),
-            curl: format!("curl -X {method} '{url}' -H 'authorization: ***'{data}"),
         }
     }
 
@@ -147,7 +149,7 @@ pub(crate) mod fixtures {
                 Expectation {
                     subject: "json $".to_owned(),
                     predicate: "contains".to_owned(),
-                    expected: r#"{"name":"Rex"}"#.to_owned(),
+                    expected: r#"contains {"name":"Rex"}"#.to_owned(),
                     actual: body.to_owned(),
                     passed: false,
                     diff: Some(
@@ -165,16 +167,17 @@ pub(crate) mod fixtures {
     /// `GET /pets/1` could not connect.
     pub(crate) fn errored() -> StepOutcome {
         StepOutcome {
-            message: Some("connection refused: http://127.0.0.1:8080/pets/1".to_owned()),
+            message: Some("could not connect to 127.0.0.1:8080: connection refused".to_owned()),
             request: Some(request("GET", "http://127.0.0.1:8080/pets/1", None)),
             duration: Duration::from_millis(3),
             ..step("Get pet", 20, StepStatus::Errored)
         }
     }
 
+    /// A step whose `if` was false.
     pub(crate) fn skipped() -> StepOutcome {
         StepOutcome {
-            message: Some("`Create pet` did not capture `pet_id`".to_owned()),
+            message: Some("condition is false".to_owned()),
             duration: Duration::ZERO,
             ..step("Delete pet", 26, StepStatus::Skipped)
         }

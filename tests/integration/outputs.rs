@@ -1,6 +1,8 @@
 //! The report files (`--report-json`, `--report-html`, `--curl`), `--dry-run`
 //! and `--rerun-failed`, run through the real binary.
 
+use std::io::Write as _;
+
 use crate::support::{Project, TestServer, demo, json_report};
 
 fn pets(base: &str) -> String {
@@ -227,4 +229,209 @@ fn rerun_failed_runs_only_the_collections_that_failed() {
     let run = p.sortie(&["run", "--rerun-failed", "suite/good.yaml"]);
     run.expect_code(2);
     run.stderr_has("not a sortie JSON report");
+}
+
+#[test]
+fn every_predicate_of_an_expectation_is_checked_and_each_failure_reported_in_order() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: Name
+    request: {{ url: /pets/1 }}
+    expect:
+      json:
+        $.name: {{ type: string, length: {{ gt: 10 }}, starts_with: ey, ends_with: x, matches: "^[0-9]+$" }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "report.json"]);
+    run.expect_code(1);
+    let report = json_report(&p.path("report.json"));
+    // Every predicate of the expectation is checked and recorded, in the order written.
+    let checks: Vec<(String, bool)> = report["collections"][0]["steps"][0]["expectations"]
+        .as_array()
+        .expect("expectations")
+        .iter()
+        .filter(|e| e["subject"] == "json $.name")
+        .map(|e| {
+            (
+                e["predicate"].as_str().expect("a predicate").to_owned(),
+                e["passed"] == true,
+            )
+        })
+        .collect();
+    let expected = [
+        ("type", true),
+        ("length.gt", false),
+        ("starts_with", false),
+        ("ends_with", true),
+        ("matches", false),
+    ];
+    let expected: Vec<(String, bool)> = expected.iter().map(|(p, ok)| ((*p).to_owned(), *ok)).collect();
+    assert_eq!(checks, expected);
+    // The console says each failure once, in the order written, in words.
+    let failures: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("json $.name:"))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            "json $.name: expected length > 10, got 3",
+            r#"json $.name: expected starts with "ey", got "Rex""#,
+            r#"json $.name: expected matches /^[0-9]+$/, got "Rex""#,
+        ],
+        "{}",
+        run.stdout
+    );
+}
+
+/// The Python with the `jsonschema` package: `SORTIE_TEST_PYTHON` (`.ci/run`
+/// sets it to the virtual environment it makes), else `python3`.
+fn python() -> String {
+    std::env::var("SORTIE_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".to_owned())
+}
+
+/// Whether this is a CI run (`CI` set, as CI services and `.ci/run` do).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Validates JSON files against a schema with Python's `jsonschema`, a
+/// validator written apart from Sortie and from the Rust crate it uses.
+/// Prints one line per error and `checked N`; exits 1 on an error.
+const VALIDATE: &str = r#"
+import json, sys
+from jsonschema.validators import validator_for
+schema = json.load(open(sys.argv[1]))
+cls = validator_for(schema)
+cls.check_schema(schema)
+validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+errors = 0
+for path in sys.argv[2:]:
+    for e in validator.iter_errors(json.load(open(path))):
+        errors += 1
+        print(f"{path}: /{'/'.join(map(str, e.absolute_path))}: {e.message}")
+print(f"checked {len(sys.argv) - 2}")
+sys.exit(1 if errors else 0)
+"#;
+
+/// Runs `VALIDATE` on these reports; `None` when Python or its `jsonschema`
+/// is missing (a failure in CI, a visible skip elsewhere).
+fn python_validate(test: &str, reports: &[std::path::PathBuf]) -> Option<std::process::Output> {
+    let python = python();
+    let importable = std::process::Command::new(&python)
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !importable {
+        let why = format!("`{python} -c 'import jsonschema'` fails");
+        assert!(
+            !in_ci(),
+            "{test}: Python's jsonschema is required in CI (CI is set): {why}"
+        );
+        // Straight to stderr: the test harness captures `eprintln!`, and a skip must be seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {test} ({why}; `.ci/run` installs it, or set SORTIE_TEST_PYTHON to a Python that has it)"
+        );
+        return None;
+    }
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/report.schema.json");
+    let output = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(VALIDATE)
+        .arg(schema)
+        .args(reports)
+        .output()
+        .expect("python runs");
+    Some(output)
+}
+
+#[test]
+fn real_reports_match_the_committed_schema_by_an_independent_validator() {
+    let test = "real_reports_match_the_committed_schema_by_an_independent_validator";
+    let demo = demo();
+    let p = Project::new();
+    // Every phase, every status, captures, a diff, a loop and a group.
+    p.file(
+        "a.yaml",
+        &format!(
+            r#"name: Everything
+base_url: {}
+tags: [smoke]
+setup:
+  - name: log in
+    request: {{ method: POST, url: /login, json: {{ username: alice, password: wonderland }} }}
+    extract: {{ token: $.token }}
+steps:
+  - name: list
+    for_each: [1, 2]
+    request: {{ url: "/pets/{{{{ item }}}}", auth: {{ bearer: "{{{{ token }}}}" }} }}
+    expect: {{ json: {{ $.id: {{ type: number }} }} }}
+  - name: wrong
+    request: {{ url: /pets/1 }}
+    expect: {{ status: 201, json: {{ $: {{ contains: {{ name: Nobody }} }} }} }}
+  - group: together
+    parallel: true
+    steps:
+      - request: {{ url: /health }}
+      - request: {{ url: "http://127.0.0.1:9/" }}
+  - name: never
+    if: "{{{{ false }}}}"
+    request: {{ url: /health }}
+teardown:
+  - request: {{ method: DELETE, url: /echo/x, body: bye }}
+"#,
+            demo.url()
+        ),
+    );
+    p.file("b.yaml", &pets(&demo.url()));
+    p.sortie(&["run", "a.yaml", "b.yaml", "--report-json", "report.json"])
+        .expect_code(1);
+    let report = json_report(&p.path("report.json"));
+    let statuses: std::collections::BTreeSet<&str> = report["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .flat_map(|c| c["steps"].as_array().expect("steps"))
+        .filter_map(|s| s["status"].as_str())
+        .collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        ["errored", "failed", "passed", "skipped"],
+        "the run covers every status"
+    );
+    // A report that breaks the schema, to see the validator refuse it.
+    let mut broken = report.clone();
+    broken["collections"][0]["steps"][0]["phase"] = "warmup".into();
+    broken["summary"]["passed"] = (-1).into();
+    std::fs::write(p.path("broken.json"), broken.to_string()).expect("write");
+    let Some(output) = python_validate(test, &[p.path("report.json"), p.path("broken.json")]) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut errors: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("checked ")).collect();
+    errors.sort_unstable();
+    assert!(stdout.ends_with("checked 2\n"), "{stdout}{stderr}");
+    let broken = p.path("broken.json").display().to_string();
+    assert_eq!(
+        errors,
+        [
+            format!("{broken}: /collections/0/steps/0/phase: 'warmup' is not one of ['setup', 'steps', 'teardown']"),
+            format!("{broken}: /summary/passed: -1 is less than the minimum of 0"),
+        ],
+        "only the broken report fails, for its two faults\n{stderr}"
+    );
 }
