@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use md5::{Digest as _, Md5};
 use serde_json::json;
 
-use crate::support::{Project, TestServer, demo, junit};
+use crate::support::{Project, TestServer, demo, junit, missing_tool, python};
 
 /// httpbin from PyPI on 127.0.0.1 and a free port; killed on drop.
 struct Httpbin {
@@ -32,31 +32,16 @@ impl Drop for Httpbin {
     }
 }
 
-/// The Python that has httpbin: `SORTIE_TEST_PYTHON` (`.ci/run` sets it to the
-/// virtual environment it makes), else `python3`.
-fn python() -> String {
-    std::env::var("SORTIE_TEST_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".to_owned())
-}
-
-/// Whether this is a CI run (`CI` set, as CI services and `.ci/run` do).
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
 /// httpbin for `test`. When it cannot start: in CI the test fails; elsewhere
 /// it is skipped with a `SKIPPED:` line in the test output, and `None`.
 fn httpbin_for(test: &str) -> Option<Httpbin> {
     match start_httpbin() {
         Ok(server) => Some(server),
-        Err(why) if in_ci() => panic!("{test}: httpbin is required in CI (CI is set): {why}"),
         Err(why) => {
-            // Straight to stderr: the test harness captures `eprintln!`, and a skip must be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {test} ({why}; `.ci/run` installs httpbin, or set SORTIE_TEST_PYTHON to a Python that has it)"
+            missing_tool(
+                test,
+                &why,
+                "`.ci/run` installs httpbin, or set SORTIE_TEST_PYTHON to a Python that has it",
             );
             None
         }

@@ -461,6 +461,32 @@ fn refuse(client: &mut std::net::TcpStream, status: &str) {
     );
 }
 
+/// The Python with the test tools (httpbin, jsonschema): `SORTIE_TEST_PYTHON`
+/// (`.ci/run` sets it to the virtual environment it makes), else `python3`.
+pub fn python() -> String {
+    std::env::var("SORTIE_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".to_owned())
+}
+
+/// Whether this is a CI run (`CI` set, as CI services and `.ci/run` do).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// A tool `test` needs is missing (`why`, and `how` to get it): with `CI` set
+/// the test fails, since a skipped test would pass for one that ran; elsewhere
+/// a `SKIPPED:` line shows in the test output and the test returns early.
+pub fn missing_tool(test: &str, why: &str, how: &str) {
+    assert!(!in_ci(), "{test}: required in CI (CI is set): {why}; {how}");
+    // Straight to stderr: the test harness captures `eprintln!`, and a skip must be seen.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("SKIPPED: {test} ({why}; {how})\n").as_bytes(),
+    );
+}
+
 /// libfaketime for `test`: it runs a process on a clock that goes faster than
 /// the wall clock, which is how a test proves a default of 30 or 60 seconds in
 /// a fraction of a second. When it is missing: with `CI` set the test fails
@@ -477,16 +503,10 @@ pub fn faketime(test: &str) -> Option<PathBuf> {
     .map(|dir| Path::new(dir).join("faketime/libfaketime.so.1"))
     .find(|lib| lib.exists());
     if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-        assert!(
-            !ci,
-            "{test}: libfaketime is required in CI (CI is set): apt-get install faketime"
-        );
-        // Straight to stderr: the test harness captures `eprintln!`, and a skip must be seen.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("SKIPPED: {test} (libfaketime is missing; `.ci/run` installs it: apt-get install faketime)\n")
-                .as_bytes(),
+        missing_tool(
+            test,
+            "libfaketime is missing",
+            "`.ci/run` installs it: apt-get install faketime",
         );
     }
     found
