@@ -460,7 +460,9 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
-        assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+        // These take milliseconds; the bound only catches a blow-up (parsing that
+        // grows exponentially with nesting), so that a loaded machine cannot flake it.
+        assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
     }
 
     #[test]
