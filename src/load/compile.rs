@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::read::Errors;
 use crate::model::{Node, NodeKind};
 use crate::plan::{TValue, Tpl};
-use crate::render::Renderer;
+use crate::render::{Renderer, Template, TemplateError};
 use crate::source::{Span, Spanned};
 
 /// What every compile step needs.
@@ -35,21 +35,16 @@ impl Compiler<'_> {
 
     /// Compiles a template, pointing a syntax error at its exact character.
     pub(crate) fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
-        match self.renderer.compile(text) {
-            Ok(template) => Some(Tpl { template, span }),
-            Err(e) => {
-                let at = match e.range {
-                    Some(r) if span.start.line == span.end.line => {
-                        let start = text.get(..r.start).map_or(0, |s| s.chars().count());
-                        let len = text.get(r.clone()).map_or(1, |s| s.chars().count());
-                        span.sub(start + usize::from(quoted), len)
-                    }
-                    _ => span,
-                };
-                errs.push(Diagnostic::at(format!("invalid template: {}", e.message), at));
-                None
-            }
-        }
+        compiled(errs, self.renderer.compile(text), text, span, quoted)
+    }
+
+    /// Compiles a condition (`if:`): an expression, `{{ }}` around it optional.
+    pub(crate) fn condition(&self, errs: &mut Errors, node: &Node) -> Option<Tpl> {
+        let (text, quoted) = match &node.kind {
+            NodeKind::Str { value, plain } => (value.clone(), !plain),
+            _ => (node.key_text(), false),
+        };
+        compiled(errs, self.renderer.compile_condition(&text), &text, node.span, quoted)
     }
 
     pub(crate) fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {
@@ -133,6 +128,31 @@ impl Compiler<'_> {
                 });
                 None
             }
+        }
+    }
+}
+
+/// A compiled template, or its error pointed at the exact character.
+fn compiled(
+    errs: &mut Errors,
+    compiled: Result<Template, TemplateError>,
+    text: &str,
+    span: Span,
+    quoted: bool,
+) -> Option<Tpl> {
+    match compiled {
+        Ok(template) => Some(Tpl { template, span }),
+        Err(e) => {
+            let at = match e.range {
+                Some(r) if span.start.line == span.end.line => {
+                    let start = text.get(..r.start).map_or(0, |s| s.chars().count());
+                    let len = text.get(r.clone()).map_or(1, |s| s.chars().count());
+                    span.sub(start + usize::from(quoted), len)
+                }
+                _ => span,
+            };
+            errs.push(Diagnostic::at(format!("invalid template: {}", e.message), at));
+            None
         }
     }
 }

@@ -121,7 +121,7 @@ impl<'a> Planner<'a> {
             }
         }
         let c = &self.compiler;
-        let condition = s.if_.as_ref().and_then(|n| c.node_tpl(errs, n));
+        let condition = s.if_.as_ref().and_then(|n| c.condition(errs, n));
         let for_each = s.for_each.as_ref().and_then(|n| {
             if !matches!(n.kind, NodeKind::Seq(_) | NodeKind::Str { .. }) {
                 errs.expected("a list or a template giving one", "for_each", n);

@@ -35,6 +35,9 @@ impl Object for TemplateDir {
 
 /// Registers every Sortie function and filter; file functions are confined to `root`
 /// (already canonical).
+/// The filters [`register`] adds (minijinja cannot list them).
+pub(super) const FILTERS: &[&str] = &["b64encode", "b64decode", "sha256", "hmac_sha256"];
+
 pub(super) fn register(env: &mut Environment<'static>, root: Arc<Path>) {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", || {

@@ -8,6 +8,7 @@
 mod context;
 mod explain;
 mod functions;
+mod names;
 #[cfg(test)]
 mod tests;
 mod value;
@@ -32,6 +33,8 @@ use self::value::{format_value, native_string};
 /// one Renderer per process, so the leak is one Environment plus the text templates' sources.
 pub struct Renderer {
     env: &'static Environment<'static>,
+    /// The filters, tests and functions `env` has, for checking templates at load.
+    known: names::Known,
 }
 
 impl fmt::Debug for Renderer {
@@ -53,8 +56,10 @@ impl Renderer {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_formatter(format_value);
         functions::register(&mut env, Arc::from(root));
+        let known = names::Known::of(&env, functions::FILTERS);
         Renderer {
             env: Box::leak(Box::new(env)),
+            known,
         }
     }
 
@@ -67,17 +72,7 @@ impl Renderer {
             return Ok(Template::Literal(Arc::from(source)));
         }
         if let Some(inner) = single_expression(source) {
-            let expr = self
-                .env
-                .compile_expression_owned(source[inner.clone()].to_owned())
-                .map_err(|e| TemplateError::new(&e, source, inner.clone()))?;
-            let variables = by_position(source, expr.undeclared_variables(false));
-            return Ok(Template::Expression(Arc::new(ExpressionTemplate {
-                source: source.into(),
-                inner,
-                expr,
-                variables,
-            })));
+            return self.expression(source, inner);
         }
         // A minijinja Template borrows its source for the Environment's lifetime: leak it like
         // the Environment. Templates are compiled once per run, at load.
@@ -86,8 +81,43 @@ impl Renderer {
             .env
             .template_from_str(leaked)
             .map_err(|e| TemplateError::new(&e, source, 0..source.len()))?;
+        if let Some((message, range)) = self.known.unknown(source, 0, false) {
+            return Err(TemplateError {
+                message,
+                range: Some(range),
+            });
+        }
         let variables = by_position(source, template.undeclared_variables(false));
         Ok(Template::Text(Arc::new(TextTemplate { template, variables })))
+    }
+
+    /// Compiles a condition (`if:`): one expression, with or without `{{ }}`
+    /// around it, as Ansible's `when:` and GitHub Actions' `if:` are written.
+    pub fn compile_condition(&self, source: &str) -> Result<Template, TemplateError> {
+        let inner = single_expression(source).unwrap_or(0..source.len());
+        self.expression(source, inner)
+    }
+
+    /// `source[inner]` compiled as one native-typed expression.
+    fn expression(&self, source: &str, inner: Range<usize>) -> Result<Template, TemplateError> {
+        let text = &source[inner.clone()];
+        let expr = self
+            .env
+            .compile_expression_owned(text.to_owned())
+            .map_err(|e| TemplateError::new(&e, source, inner.clone()))?;
+        if let Some((message, range)) = self.known.unknown(text, inner.start, true) {
+            return Err(TemplateError {
+                message,
+                range: Some(range),
+            });
+        }
+        let variables = by_position(source, expr.undeclared_variables(false));
+        Ok(Template::Expression(Arc::new(ExpressionTemplate {
+            source: source.into(),
+            inner,
+            expr,
+            variables,
+        })))
     }
 }
 

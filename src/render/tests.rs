@@ -284,7 +284,6 @@ fn secrets_never_reach_error_messages() {
         "{{ pasword }}",
         "{{ password }}{{ pasword }}",
         "{{ password | b64decode }}",
-        "{{ password | random_int }}",
         "{{ password + 1 }}",
         "{{ password * obj }}",
         "{{ obj.k.nope }}",
@@ -304,6 +303,56 @@ fn secrets_never_reach_error_messages() {
         assert!(!shown.contains("9223372036854775807"), "{text}: {shown}");
     }
     assert!(!format!("{:?}", ctx(vars)).contains(SECRET));
+}
+
+#[test]
+fn unknown_filters_tests_and_functions_fail_to_compile_with_the_closest_name() {
+    let r = renderer();
+    let message = |source: &str| r.compile(source).unwrap_err().message;
+    // A function used as a filter: caught at load, before any value is near it.
+    assert_eq!(message("{{ password | random_int }}"), "unknown filter `random_int`");
+    assert_eq!(
+        message("{{ user | uper }}"),
+        "unknown filter `uper` (did you mean `upper`?)"
+    );
+    assert_eq!(
+        message("x {{ user | b64encod }}"),
+        "unknown filter `b64encod` (did you mean `b64encode`?)"
+    );
+    assert_eq!(
+        message("{{ x is defind }}"),
+        "unknown test `defind` (did you mean `defined`?)"
+    );
+    assert_eq!(
+        message("{{ x is not nonee }}"),
+        "unknown test `nonee` (did you mean `none`?)"
+    );
+    assert_eq!(
+        message("{{ uuidd() }}"),
+        "unknown function `uuidd` (did you mean `uuid`?)"
+    );
+    assert_eq!(
+        message("{{ user() }}"),
+        "unknown function `user` (a variable is not called with `()`)"
+    );
+    let range = r.compile("ab {{ user | uper }}").unwrap_err().range;
+    assert_eq!(range, Some(13..17), "the range is the name's");
+    // What exists compiles: built-ins, Sortie's own, attribute calls, loops.
+    for ok in [
+        "{{ x | default('a') | upper | tojson }}",
+        "{{ x | hmac_sha256('k') | b64encode }}",
+        "{{ x is defined and y is not none }}",
+        "{{ d.items() | list }}",
+        "{% for i in range(3) %}{{ loop.index }}{% endfor %}",
+        "{% filter upper %}x{% endfilter %}",
+        "{{ read_json('a.json').x | string }}",
+    ] {
+        assert!(r.compile(ok).is_ok(), "{ok}: {:?}", r.compile(ok).err());
+    }
+    // A condition is one expression, braces optional.
+    assert!(r.compile_condition("run_it").is_ok());
+    assert!(r.compile_condition("{{ run_it }}").is_ok());
+    assert!(r.compile_condition("x | uper").is_err());
 }
 
 #[test]

@@ -63,3 +63,71 @@ fn an_include_argument_and_a_collection_var_that_do_not_render_are_errors_too() 
     run.stdout_has("in `vars.x`: undefined variable `missing`");
     assert_eq!(server.hits(), 0, "no step whose vars failed is sent");
 }
+
+#[test]
+fn if_is_an_expression_with_or_without_braces() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+vars: {{ run_it: false, flag: true, user: bob }}
+steps:
+  - name: a false variable, no braces
+    if: run_it
+    request: {{ url: /never-1 }}
+  - name: an undefined name tested, no braces
+    if: missing_var is defined
+    request: {{ url: /never-2 }}
+  - name: a comparison, no braces
+    if: user == 'bob' and flag
+    request: {{ url: /yes-1 }}
+  - name: braces still work
+    if: "{{{{ not run_it }}}}"
+    request: {{ url: /yes-2 }}
+  - name: a YAML false
+    if: false
+    request: {{ url: /never-3 }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json"]);
+    run.expect_code(0);
+    let report = json_report(&p.path("r.json"));
+    let statuses: Vec<(&str, &str)> = report["collections"][0]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("a false variable, no braces", "skipped"),
+            ("an undefined name tested, no braces", "skipped"),
+            ("a comparison, no braces", "passed"),
+            ("braces still work", "passed"),
+            ("a YAML false", "skipped"),
+        ]
+    );
+    assert_eq!(server.hits(), 2, "only the two steps whose condition holds are sent");
+}
+
+#[test]
+fn an_if_naming_an_undefined_variable_is_an_error_not_a_pass() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - name: guarded\n    if: run_it\n    request: {{ url: /x }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    run.stdout_has("in `if`: undefined variable `run_it`");
+    assert_eq!(server.hits(), 0);
+}
