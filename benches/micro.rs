@@ -145,6 +145,7 @@ fn main() {
     let options = LoadOptions {
         file_root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         timeout: None,
+        given_vars: Vec::new(),
     };
     let files = vec![path];
     bench(&filter, "load + plan a 1,000-step collection", || {

@@ -68,6 +68,7 @@ fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Rendere
         );
         return None;
     }
+    print_errors(&loaded.warnings, &loaded.sources);
     Some((loaded, renderer))
 }
 
@@ -83,6 +84,7 @@ fn load_checked(args: &CheckArgs) -> Option<Loaded> {
     let options = LoadOptions {
         file_root,
         timeout: None,
+        given_vars: Vec::new(),
     };
     load_all(&args.paths, &options).map(|(loaded, _)| loaded)
 }

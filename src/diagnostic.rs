@@ -14,6 +14,8 @@ pub struct Diagnostic {
     /// A short text printed next to the caret.
     pub label: Option<String>,
     pub help: Option<String>,
+    /// A warning is shown but does not make the input invalid.
+    pub warning: bool,
 }
 
 impl Diagnostic {
@@ -23,6 +25,15 @@ impl Diagnostic {
             span: None,
             label: None,
             help: None,
+            warning: false,
+        }
+    }
+
+    /// A warning at `span`: shown, but the input stays valid.
+    pub fn warning_at(message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            warning: true,
+            ..Diagnostic::at(message, span)
         }
     }
 
@@ -47,7 +58,8 @@ impl Diagnostic {
 
     /// Renders the diagnostic as rustc does, quoting the source line.
     pub fn render(&self, sources: &Sources) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let level = if self.warning { "warning" } else { "error" };
+        let mut out = format!("{level}: {}\n", self.message);
         // The gutter is as wide as the line number; `-->`, `|` and `=` line up after it.
         let mut pad = " ".to_owned();
         if let Some(span) = self.span {

@@ -25,6 +25,8 @@ pub struct LoadOptions {
     pub file_root: PathBuf,
     /// `--timeout`: the default total timeout of every request.
     pub timeout: Option<Duration>,
+    /// The names `--var` and `--vars-file` give: templates may read them.
+    pub given_vars: Vec<String>,
 }
 
 /// The default response body cap: 16 MiB after decompression.
@@ -113,7 +115,11 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
             Some(report) => rerun::rerun_paths(report, &args.paths)?,
             None => args.paths.clone(),
         },
-        load: LoadOptions { file_root, timeout },
+        load: LoadOptions {
+            file_root,
+            timeout,
+            given_vars: vars.keys().cloned().collect(),
+        },
         vars,
         env,
         secrets: args.secrets.clone(),

@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub(crate) mod collection;
 pub(crate) mod compile;
 pub(crate) mod expect;
+mod names;
 pub(crate) mod planner;
 pub(crate) mod read;
 pub(crate) mod request;
@@ -28,6 +29,8 @@ pub struct Loaded {
     pub plan: Plan,
     pub sources: Sources,
     pub errors: Vec<Diagnostic>,
+    /// What is shown but does not make the input invalid.
+    pub warnings: Vec<Diagnostic>,
     /// The number of collection files read.
     pub files: usize,
 }
@@ -36,6 +39,7 @@ pub struct Loaded {
 pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Loaded {
     let mut sources = Sources::default();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut plan = Plan::default();
     let file_root = match options.file_root.canonicalize() {
         Ok(root) => root,
@@ -49,6 +53,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
                 plan,
                 sources,
                 errors,
+                warnings,
                 files: 0,
             };
         }
@@ -93,6 +98,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         let mut errs = Errors::default();
         let collection = planner.collection(&mut errs, *file, display, model);
         errors.extend(errs.0);
+        warnings.extend(names::undefined(&collection, &options.given_vars));
         plan.collections.push(collection);
     }
     // Errors read best in file order, whichever pass found them.
@@ -101,6 +107,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         plan,
         sources,
         errors,
+        warnings,
         files: files.len(),
     }
 }

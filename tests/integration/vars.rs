@@ -131,3 +131,43 @@ fn an_if_naming_an_undefined_variable_is_an_error_not_a_pass() {
     run.stdout_has("in `if`: undefined variable `run_it`");
     assert_eq!(server.hits(), 0);
 }
+
+#[test]
+fn a_name_nothing_provides_is_a_warning_at_validate_and_run() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+vars: {{ user: bob }}
+steps:
+  - name: log in
+    request: {{ url: /login }}
+    extract: {{ token: {{ status: true }} }}
+  - name: looped
+    for_each: [1, 2]
+    request: {{ url: "/x/{{{{ item }}}}/{{{{ loop.index }}}}/{{{{ token }}}}/{{{{ env.HOME }}}}" }}
+  - name: a typo
+    request: {{ url: "/me/{{{{ tokn }}}}/{{{{ usr }}}}" }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["validate", "c.yaml"]);
+    run.expect_code(0);
+    assert_eq!(run.stdout, "ok: 1 collection, 3 steps\n");
+    run.stderr_has(
+        "warning: `tokn` is not defined here: no var, earlier capture or loop provides it\n  --> c.yaml:11:21",
+    )
+    .stderr_has("= help: did you mean `token`?")
+    .stderr_has("warning: `usr` is not defined here")
+    .stderr_has("= help: did you mean `user`?");
+    // What a var, a capture, a loop or the environment provides is not warned about.
+    assert_eq!(run.stderr.matches("warning:").count(), 2, "{}", run.stderr);
+    // A --var provides a name: no warning for it at run.
+    let run = p.sortie(&["run", "c.yaml", "--var", "tokn=t", "--var", "usr=u"]);
+    run.expect_code(0);
+    run.stderr_lacks("warning:");
+    assert_eq!(server.hits(), 4);
+}
