@@ -3,7 +3,6 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use crate::cli::{CheckArgs, Command, RunArgs};
 use crate::config::LoadOptions;
@@ -206,8 +205,6 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: Arc::default(),
-        wake: Arc::default(),
-        interrupted: Arc::default(),
         dry_run: config.dry_run,
         // Reports that show passing steps in full need their exchanges kept.
         keep_exchanges: config.verbose > 0
@@ -309,38 +306,32 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
     }
 }
 
-/// The first Ctrl-C or SIGTERM stops new steps (teardown still runs, reports
-/// are written); a second exits at once.
+/// The first Ctrl-C or SIGTERM stops the run: requests in flight end, no new
+/// step starts, teardown runs within a short grace period and reports are
+/// written. A second exits at once. Signals are taken on a thread of their
+/// own, so that nothing the runtime is busy with can delay them.
 fn spawn_signal_handler(rc: &RunContext) {
-    let (stop, wake, interrupted) = (rc.stop.clone(), rc.wake.clone(), rc.interrupted.clone());
-    tokio::spawn(async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let mut count = 0;
-        loop {
-            let term_recv = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => { if r.is_err() { return; } }
-                () = term_recv => {}
-            }
-            count += 1;
-            if count > 1 {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let stop = rc.stop.clone();
+    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("warning: cannot watch for Ctrl-C and SIGTERM: {e}");
+            return;
+        }
+    };
+    let spawned = std::thread::Builder::new().name("signals".into()).spawn(move || {
+        for _ in signals.forever() {
+            if !stop.interrupt() {
                 eprintln!("\ninterrupted again: exiting now");
                 std::process::exit(i32::from(exit::INTERRUPTED));
             }
-            // The flags first: whoever reads the notice may rely on the stop being set.
-            interrupted.store(true, Ordering::Relaxed);
-            stop.store(true, Ordering::Relaxed);
-            wake.notify_waiters();
             eprintln!(
-                "\ninterrupted: finishing requests in flight, running teardown, writing reports (Ctrl-C again to exit now)"
+                "\ninterrupted: ending requests in flight, running teardown, writing reports (Ctrl-C again to exit now)"
             );
         }
     });
+    if let Err(e) = spawned {
+        eprintln!("warning: cannot watch for Ctrl-C and SIGTERM: {e}");
+    }
 }

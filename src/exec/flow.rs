@@ -270,6 +270,14 @@ impl Cx<'_> {
     async fn unit(&self, step: &StepPlan, scope: &mut Scope, place: &Place, name: &str, out: &mut Out<'_>) {
         if let Some(delay) = step.delay.filter(|_| !self.rc.dry_run) {
             self.rc.pause(delay).await;
+            // Stopped while it waited: the step is not sent (teardown's steps still are).
+            if self.rc.stopped() && place.phase != Phase::Teardown {
+                out.push(self.skipped(
+                    &At { step, place, name },
+                    "not run: the run was stopped during its delay",
+                ));
+                return;
+            }
         }
         match &step.kind {
             StepKind::Request(r) => {

@@ -9,11 +9,12 @@ mod request;
 mod run;
 pub(crate) mod scope;
 mod secrets;
+mod stop;
 mod verify;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+
 use std::time::{Duration, Instant, SystemTime};
 
 use indexmap::IndexMap;
@@ -30,6 +31,7 @@ use self::flow::Out;
 pub(crate) use self::run::run;
 use self::scope::Scope;
 use self::secrets::Secrets;
+pub(crate) use self::stop::Stop;
 
 /// Which steps run (`--tag`, `--skip-tag`, `--filter`).
 #[derive(Debug, Clone, Default)]
@@ -51,12 +53,9 @@ pub(crate) struct RunContext {
     pub session: SessionOptions,
     pub fail_fast: bool,
     pub selection: Selection,
-    /// Set on Ctrl-C, or by `--fail-fast` after a failure: no new step starts.
-    pub stop: Arc<AtomicBool>,
-    /// Woken when `stop` is set, so waits (delay, backoff, polling) end at once.
-    pub wake: Arc<tokio::sync::Notify>,
-    /// Set on Ctrl-C or SIGTERM: the run ends as interrupted (exit 130).
-    pub interrupted: Arc<AtomicBool>,
+    /// Set by `--fail-fast` after a failure, or by Ctrl-C or SIGTERM (from the
+    /// signal thread): no new step starts.
+    pub stop: Arc<Stop>,
     /// `--dry-run`: render each request and stop there; nothing is sent.
     pub dry_run: bool,
     /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
@@ -70,33 +69,21 @@ pub(crate) struct RunContext {
 
 impl RunContext {
     pub(crate) fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.stopped()
     }
 
     pub(crate) fn interrupted(&self) -> bool {
-        self.interrupted.load(Ordering::Relaxed)
+        self.stop.interrupted()
     }
 
     /// Stops new steps from starting and ends every wait.
     pub(crate) fn request_stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.wake.notify_waiters();
+        self.stop.request();
     }
 
-    /// Waits `d`, or less when the run is stopped meanwhile (Ctrl-C during a
-    /// 30s backoff must not wait 30s).
+    /// Waits `d`, or less when the run is stopped meanwhile.
     pub(crate) async fn pause(&self, d: Duration) {
-        let notified = self.wake.notified();
-        tokio::pin!(notified);
-        // Registered before the flag is read, so a stop in between is not missed.
-        notified.as_mut().enable();
-        if self.stopped() {
-            return;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(d) => {}
-            () = notified => {}
-        }
+        self.stop.pause(d).await;
     }
 }
 

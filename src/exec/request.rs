@@ -9,7 +9,7 @@ use reqwest::Method;
 use super::flow::{At, Cx};
 use super::scope::Scope;
 use super::verify::{Checks, Received, extract, learn_cookies, verify};
-use crate::outcome::{RequestSummary, ResponseSummary, StepOutcome, StepStatus};
+use crate::outcome::{Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{ExtractSource, RequestPlan, RetryPlan};
 use crate::render::to_mj;
 use crate::session::{Prepared, Response, SendError};
@@ -37,7 +37,13 @@ impl Cx<'_> {
         let (received, mut checks) = loop {
             poll += 1;
             let response = match self
-                .send_with_retry(&prepared, r, &mut attempts, &mut authorization)
+                .send_with_retry(
+                    &prepared,
+                    r,
+                    at.place.phase == Phase::Teardown,
+                    &mut attempts,
+                    &mut authorization,
+                )
                 .await
             {
                 Ok(resp) => resp,
@@ -138,11 +144,51 @@ impl Cx<'_> {
         outcome
     }
 
+    /// `send`, ended by Ctrl-C or SIGTERM: at once, or for a teardown request,
+    /// when the grace period after the interrupt runs out.
+    async fn interruptible<T>(
+        &self,
+        teardown: bool,
+        send: impl std::future::Future<Output = Result<T, SendError>>,
+    ) -> Result<T, SendError> {
+        tokio::pin!(send);
+        if self.rc.interrupted() && !teardown {
+            return Err(SendError::new(
+                "not sent: the run was interrupted (Ctrl-C or SIGTERM)",
+                false,
+            ));
+        }
+        if !self.rc.interrupted() {
+            tokio::select! {
+                result = &mut send => return result,
+                () = self.rc.stop.interrupted_wait() => {}
+            }
+            if !teardown {
+                return Err(SendError::new(
+                    "interrupted (Ctrl-C or SIGTERM) while the request was in flight",
+                    false,
+                ));
+            }
+        }
+        let deadline = self.rc.stop.deadline().unwrap_or_else(std::time::Instant::now);
+        match tokio::time::timeout_at(deadline.into(), send).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::new(
+                format!(
+                    "interrupted: teardown may send for {} after Ctrl-C or SIGTERM, and that time ran out",
+                    crate::text::human(super::stop::TEARDOWN_GRACE)
+                ),
+                false,
+            )),
+        }
+    }
+
     /// Sends with the step's retry policy; `attempts` counts every try.
     async fn send_with_retry(
         &self,
         req: &Prepared,
         r: &RequestPlan,
+        teardown: bool,
         attempts: &mut u32,
         authorization: &mut Option<String>,
     ) -> Result<Response, SendError> {
@@ -152,14 +198,13 @@ impl Cx<'_> {
             tries += 1;
             *attempts += 1;
             let secret = |v: &str| self.secrets.add(v);
-            let result = crate::session::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret)
-                .await
-                .map(|sent| {
-                    if sent.authorization.is_some() {
-                        *authorization = sent.authorization;
-                    }
-                    sent.response
-                });
+            let send = crate::session::auth::send(&self.session, req, &r.timeouts, r.max_redirects, &secret);
+            let result = self.interruptible(teardown, send).await.map(|sent| {
+                if sent.authorization.is_some() {
+                    *authorization = sent.authorization;
+                }
+                sent.response
+            });
             let last = tries >= policy.attempts || self.rc.stopped();
             match result {
                 Ok(resp) => {
