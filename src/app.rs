@@ -206,6 +206,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: Arc::default(),
+        fail_fast_cause: std::sync::Mutex::default(),
         wake: Arc::default(),
         interrupted: Arc::default(),
         dry_run: config.dry_run,

@@ -319,7 +319,7 @@ fn jobs_give_the_same_report_as_one_job() {
 struct SlowRun {
     child: std::process::Child,
     release: Arc<AtomicBool>,
-    _server: TestServer,
+    server: TestServer,
 }
 
 /// Starts a [`SlowRun`]; returns once the held request has reached the server.
@@ -355,11 +355,7 @@ fn start_slow_run(p: &Project) -> SlowRun {
         assert!(Instant::now() < deadline, "the slow request never arrived");
         std::thread::sleep(Duration::from_millis(5));
     }
-    SlowRun {
-        child,
-        release,
-        _server: server,
-    }
+    SlowRun { child, release, server }
 }
 
 #[cfg(unix)]
@@ -388,9 +384,10 @@ fn read_until(stderr: &mut std::process::ChildStderr, text: &str) -> String {
 }
 
 /// Sends `sig` while the slow request is held, waits until sortie has taken
-/// the interruption, then lets the request finish; returns sortie's output.
+/// the interruption, then lets the request finish; returns sortie's output and
+/// the number of requests the server got.
 #[cfg(unix)]
-fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> std::process::Output {
+fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> (std::process::Output, usize) {
     let mut stderr = run.child.stderr.take().expect("stderr");
     signal(&run.child, sig);
     let seen = read_until(&mut stderr, "interrupted:");
@@ -399,33 +396,40 @@ fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> std::process::Output {
     let mut rest = String::new();
     let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
     output.stderr = format!("{seen}{rest}").into_bytes();
-    output
+    (output, run.server.hits())
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
     let p = Project::new();
-    let output = interrupt_slow_run(start_slow_run(&p), "-INT");
+    let (output, hits) = interrupt_slow_run(start_slow_run(&p), "-INT");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(stdout.contains("✓ slow"), "the request in flight finishes: {stdout}");
-    assert!(!stdout.contains("never"), "no new step starts: {stdout}");
+    assert_eq!(hits, 2, "no new step starts, teardown runs: {stdout}");
+    // The step that never started is reported, and counted, as skipped.
+    assert!(stdout.contains("- never  skipped: not run: interrupted"), "{stdout}");
     assert!(stdout.contains("✓ cleanup"), "teardown runs: {stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
+    assert!(
+        stdout.contains("3 steps: 2 passed, 0 failed, 0 errored, 1 skipped"),
+        "{stdout}"
+    );
     let report = junit(&p.path("j.xml"));
-    assert_eq!(report.tests, 2);
+    assert_eq!((report.tests, report.skipped), (3, 1));
 }
 
 #[cfg(unix)]
 #[test]
 fn sigterm_is_an_interruption_too() {
     let p = Project::new();
-    let output = interrupt_slow_run(start_slow_run(&p), "-TERM");
+    let (output, hits) = interrupt_slow_run(start_slow_run(&p), "-TERM");
     assert_eq!(output.status.code(), Some(130));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains("never"), "no new step starts: {stdout}");
-    assert_eq!(junit(&p.path("j.xml")).tests, 2);
+    assert_eq!(hits, 2, "no new step starts: {stdout}");
+    assert!(stdout.contains("- never  skipped: not run: interrupted"), "{stdout}");
+    assert_eq!(junit(&p.path("j.xml")).tests, 3);
 }
 
 #[cfg(unix)]
