@@ -398,3 +398,64 @@ fn fail_fast_reports_the_concurrent_units_it_did_not_start() {
         }
     }
 }
+
+#[test]
+fn a_var_no_template_reads_is_a_warning_with_the_closest_name() {
+    let server = server();
+    let p = Project::new();
+    p.file("_inc.yaml", "steps:\n  - request: { url: \"/i/{{ inner }}\" }\n");
+    p.file("vars.yaml", "unused_in_file: 1\n");
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nvars:\n  greeting: \"hi {{{{ user }}}}\"\nsteps:\n  - request: {{ url: \"/{{{{ greeting }}}}\" }}\n  - include: _inc.yaml\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&[
+        "run",
+        "c.yaml",
+        "--var",
+        "usr=bob",
+        "--var",
+        "user=bob",
+        "--var",
+        "inner=x",
+        "--var",
+        "unrelated=1",
+        "--vars-file",
+        "vars.yaml",
+    ]);
+    run.expect_code(0);
+    run.stderr_has("warning: --var usr is not used by any collection\n  = help: did you mean `user`?\n");
+    run.stderr_has("warning: --var unrelated is not used by any collection\n");
+    // Read by a var, and by an included file; a vars file may hold more than a run reads.
+    run.stderr_lacks("--var user ");
+    run.stderr_lacks("--var inner ");
+    run.stderr_lacks("unused_in_file");
+    assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn a_var_named_after_a_collection_key_is_invalid_input() {
+    let server = server();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - request: {{ url: \"/{{{{ name }}}}\" }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--var", "base_url=http://127.0.0.1:1"]);
+    run.expect_code(2);
+    run.stderr_has("error: `base_url` is a collection key, not a variable: `--var base_url=…` would change nothing\n");
+    run.stderr_has("`base_url: \"{{ api_url }}\"` with `--var api_url=…`");
+    let run = p.sortie(&["run", "c.yaml", "--var", "defaults=x"]);
+    run.expect_code(2);
+    run.stderr_has("help: set `defaults:` in the collection");
+    assert_eq!(server.hits(), 0, "nothing is sent");
+    // A key's name that a template does read is a variable like any other.
+    p.sortie(&["run", "c.yaml", "--var", "name=x"]).expect_code(0);
+    assert_eq!(server.hits(), 1);
+}
