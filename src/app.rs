@@ -1,5 +1,6 @@
 //! The commands: `run`, `validate`, `list`, `schema`. Each returns an exit status.
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use crate::exec::{self, RunContext};
 use crate::exit;
 use crate::load::{self, Loaded};
 
-use crate::plan::{StepKind, StepPlan};
+use crate::plan::{CollectionPlan, StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
 use crate::report::{
     self, ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, FileReporter, Progress, Reporter, Reporters,
@@ -205,6 +206,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: Arc::default(),
+        fail_fast_cause: std::sync::Mutex::default(),
         dry_run: config.dry_run,
         // Reports that show passing steps in full need their exchanges kept.
         keep_exchanges: config.verbose > 0
@@ -227,6 +229,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             .collect();
     }
     collections.retain(|c| exec::has_selected_steps(&rc, c));
+    if let Err(d) = check_var_flags(&config.var_flags, &collections) {
+        return invalid(&d);
+    }
 
     let progress = Arc::new(Progress::on_stderr());
     let mut reporters = Reporters::new();
@@ -279,6 +284,50 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     } else {
         exit::FAILED
     }
+}
+
+/// Each `--var` must set a name that a template of the collections to run reads. A collection
+/// key's name is an error: `--var base_url=…` looks like it changes the base URL, and does
+/// nothing. Any other unread name is a warning (a typo, or a variable renamed since), with the
+/// closest name that is read.
+fn check_var_flags(names: &[String], collections: &[&CollectionPlan]) -> Result<(), Diagnostic> {
+    // An empty shard, or a selection that keeps nothing: no collection to compare with.
+    if collections.is_empty() {
+        return Ok(());
+    }
+    let read: BTreeSet<&str> = collections
+        .iter()
+        .flat_map(|c| &c.reads)
+        .map(String::as_str)
+        .filter(|n| *n != "env")
+        .collect();
+    for name in names.iter().filter(|n| !read.contains(n.as_str())) {
+        if crate::load::collection::COLLECTION_KEYS.contains(&name.as_str()) {
+            let help = match name.as_str() {
+                "base_url" => "set `base_url:` in the collection; to choose it when running, make it read a \
+                               variable or the environment: `base_url: \"{{ api_url }}\"` with \
+                               `--var api_url=…`, or `base_url: \"{{ env.API_URL }}\"`"
+                    .to_owned(),
+                "secrets" => "name secrets with `--secret NAME`, or in the collection's `secrets:` list".to_owned(),
+                "tags" => "run the collections or steps tagged T with `--tag T`".to_owned(),
+                "vars" => "set one variable with `--var NAME=VALUE`".to_owned(),
+                key => format!("set `{key}:` in the collection"),
+            };
+            return Err(Diagnostic::new(format!(
+                "`{name}` is a collection key, not a variable: `--var {name}=…` would change nothing"
+            ))
+            .with_help(help));
+        }
+        let mut warning = Diagnostic {
+            warning: true,
+            ..Diagnostic::new(format!("--var {name} is not used by any collection"))
+        };
+        if let Some(s) = crate::diagnostic::did_you_mean(name, read.iter().copied()) {
+            warning = warning.with_help(format!("did you mean `{s}`?"));
+        }
+        print_errors(&[warning], &Sources::default());
+    }
+    Ok(())
 }
 
 /// The report files asked for. A dry run writes only `--curl` (the commands it

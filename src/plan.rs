@@ -60,6 +60,9 @@ pub struct CollectionPlan {
     pub setup: Vec<StepPlan>,
     pub steps: Vec<StepPlan>,
     pub teardown: Vec<StepPlan>,
+    /// The top-level names its templates read (included files' too), sorted: what a `--var`
+    /// can change.
+    pub reads: Vec<String>,
 }
 
 /// Settings of the collection's HTTP session.

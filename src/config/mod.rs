@@ -38,6 +38,9 @@ pub(crate) struct RunConfig {
     pub paths: Vec<PathBuf>,
     pub load: LoadOptions,
     pub vars: IndexMap<String, serde_json::Value>,
+    /// The names given with `--var`, in order (a vars file may hold names a collection
+    /// does not read; a `--var` was typed for one).
+    pub var_flags: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub secrets: Vec<String>,
     pub junit: Option<PathBuf>,
@@ -87,11 +90,13 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     for file in &args.vars_file {
         vars.extend(vars_file(file)?);
     }
+    let mut var_flags = Vec::with_capacity(args.vars.len());
     for kv in &args.vars {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| Diagnostic::new(format!("invalid --var `{kv}`")).with_help("write --var NAME=VALUE"))?;
         vars.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
+        var_flags.push(k.trim().to_owned());
     }
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     for file in &args.env_file {
@@ -121,6 +126,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
             given_vars: vars.keys().cloned().collect(),
         },
         vars,
+        var_flags,
         env,
         secrets: args.secrets.clone(),
         junit: args.junit.clone(),

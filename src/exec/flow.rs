@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use indexmap::IndexMap;
-use minijinja::Value;
 
 use super::RunContext;
+use super::causes::{Causes, captures, has_captures};
+use super::not_run;
 use super::scope::Scope;
 use super::secrets::Secrets;
 use crate::outcome::{Phase, StepOutcome, StepStatus};
@@ -85,6 +86,8 @@ pub(super) struct Cx<'a> {
     pub base_url: Option<String>,
     /// Grows as credentials and secret captures become known.
     pub secrets: Secrets<'a>,
+    /// Captures not made and servers not reached, for the steps that follow.
+    pub causes: Causes,
 }
 
 /// One run of a step, as its outcome names it: the step, where it sits, and
@@ -122,17 +125,7 @@ impl Cx<'_> {
             whole: false,
         };
         if setup_failed {
-            for step in self.plan.steps.iter().filter(|s| self.selected(s, "")) {
-                let name = self.name(step, &scope, &main);
-                out.push(self.skipped(
-                    &At {
-                        step,
-                        place: &main,
-                        name: &name,
-                    },
-                    "setup failed",
-                ));
-            }
+            self.not_run(&self.plan.steps, &scope, &main, "setup failed", out);
         } else {
             self.steps(&self.plan.steps, &mut scope, &main, out).await;
         }
@@ -141,6 +134,7 @@ impl Cx<'_> {
             prefix: String::new(),
             whole: false,
         };
+        self.causes.forget_down();
         self.steps_always(&self.plan.teardown, &mut scope, &teardown, out).await;
     }
 
@@ -152,8 +146,9 @@ impl Cx<'_> {
         out: &'s mut Out<'_>,
     ) -> Fut<'s, ()> {
         Box::pin(async move {
-            for step in steps {
+            for (i, step) in steps.iter().enumerate() {
                 if self.rc.stopped() && place.phase != Phase::Teardown {
+                    self.not_run(&steps[i..], scope, place, &self.rc.not_run(), out);
                     break;
                 }
                 self.step(step, scope, place, out).await;
@@ -168,8 +163,54 @@ impl Cx<'_> {
         }
     }
 
-    fn selected(&self, step: &StepPlan, prefix: &str) -> bool {
-        selected(&self.rc.selection, self.plan, step, prefix)
+    /// Reports `steps`, which will not run, as skipped with `why` (see [`not_run::walk`]).
+    fn not_run(&self, steps: &[StepPlan], scope: &Scope, place: &Place, why: &str, out: &mut Out<'_>) {
+        let mut name = |step: &StepPlan, place: &Place| self.name(step, scope, place);
+        not_run::walk(
+            &self.rc.selection,
+            self.plan,
+            steps,
+            place,
+            &mut name,
+            &mut self.skip(why, out),
+        );
+    }
+
+    /// Reports one unit that will not run (a loop item named `display`) as skipped with `why`.
+    fn not_run_unit(
+        &self,
+        step: &StepPlan,
+        display: String,
+        scope: &Scope,
+        place: &Place,
+        why: &str,
+        out: &mut Out<'_>,
+    ) {
+        let mut name = |step: &StepPlan, place: &Place| self.name(step, scope, place);
+        let mut skip = self.skip(why, out);
+        not_run::unit(
+            &self.rc.selection,
+            self.plan,
+            step,
+            place,
+            display,
+            &mut name,
+            &mut skip,
+        );
+    }
+
+    /// Pushes a step, in its place and with its name, as skipped with `why`.
+    fn skip<'x>(&'x self, why: &'x str, out: &'x mut Out<'_>) -> impl FnMut(&StepPlan, &Place, String) + 'x {
+        move |step, place, name| {
+            out.push(self.skipped(
+                &At {
+                    step,
+                    place,
+                    name: &name,
+                },
+                why,
+            ));
+        }
     }
 
     fn step<'s>(
@@ -180,34 +221,35 @@ impl Cx<'_> {
         out: &'s mut Out<'_>,
     ) -> Fut<'s, ()> {
         Box::pin(async move {
-            let skip_tagged = self.rc.selection.skip_tags.iter().any(|t| step.tags.contains(t));
-            if place.phase == Phase::Steps && (skip_tagged || !place.whole && !self.selected(step, &place.prefix)) {
+            if excluded(&self.rc.selection, self.plan, step, place) {
+                // Nothing is reported, but a later step that needs its captures says why.
+                if has_captures(step) {
+                    let name = self.name(step, scope, place);
+                    let how = exclusion(&self.rc.selection, self.plan, step, place);
+                    let at = At {
+                        step,
+                        place,
+                        name: &name,
+                    };
+                    self.missed(&at, &format!("it was filtered out by `{how}`"), None);
+                }
                 return;
             }
             let name = self.name(step, scope, place);
+            let at = At {
+                step,
+                place,
+                name: &name,
+            };
             if let Some(cond) = &step.condition {
                 match self.truthy(cond, scope, &step.dir) {
                     Ok(true) => {}
                     Ok(false) => {
-                        out.push(self.skipped(
-                            &At {
-                                step,
-                                place,
-                                name: &name,
-                            },
-                            "condition is false",
-                        ));
+                        out.push(self.skipped(&at, "condition is false"));
                         return;
                     }
                     Err(e) => {
-                        out.push(self.errored(
-                            &At {
-                                step,
-                                place,
-                                name: &name,
-                            },
-                            &format!("in `if`: {}", self.where_(e, step)),
-                        ));
+                        out.push(self.unrendered(&at, "in `if`", e));
                         return;
                     }
                 }
@@ -216,27 +258,34 @@ impl Cx<'_> {
                 self.unit(step, scope, place, &name, out).await;
                 return;
             };
-            let items = match self.items(for_each, scope, &step.dir) {
-                Ok(items) => items,
-                Err(msg) => {
-                    out.push(self.errored(
-                        &At {
-                            step,
-                            place,
-                            name: &name,
-                        },
-                        &format!("in `for_each`: {msg}"),
-                    ));
+            let items = match render_value(&self.rc.renderer, for_each, &self.context(scope, &step.dir)) {
+                Ok(serde_json::Value::Array(items)) => items,
+                Ok(other) => {
+                    let message = format!("in `for_each`: expected a list, got {}", crate::check::kind(&other));
+                    out.push(self.errored(&at, &message));
+                    return;
+                }
+                Err(e) => {
+                    out.push(self.unrendered(&at, "in `for_each`", e));
                     return;
                 }
             };
+            if items.is_empty() {
+                self.missed(&at, "its `for_each` list was empty", None);
+            }
             let parallel = step.parallel;
             let len = items.len();
             out.reserve(len);
-            let layer = |i: usize, item: Value| crate::render::Context::iteration(&step.item_name, item, i, len);
+            let layer = |i: usize, item: &serde_json::Value| {
+                crate::render::Context::iteration(&step.item_name, to_mj(item), i, len)
+            };
             if parallel <= 1 || len <= 1 {
-                for (i, item) in items.into_iter().enumerate() {
+                for (i, item) in items.iter().enumerate() {
                     if self.rc.stopped() && place.phase != Phase::Teardown {
+                        let why = self.rc.not_run();
+                        for k in i..len {
+                            self.not_run_unit(step, format!("{name} [{}]", k + 1), scope, place, &why, out);
+                        }
                         break;
                     }
                     let mut unit_scope = scope.with_layer(layer(i, item));
@@ -249,12 +298,16 @@ impl Cx<'_> {
             // Concurrent iterations: each sees the scope as it was when the step started;
             // outcomes and captures are taken in item order.
             let start = scope.clone();
-            let units = items.into_iter().enumerate().map(|(i, item)| {
+            let units = items.iter().enumerate().map(|(i, item)| {
                 let mut unit_scope = start.child().with_layer(layer(i, item));
                 let unit_name = format!("{name} [{}]", i + 1);
                 async move {
                     let mut buf = Out::live(None, false);
-                    self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
+                    if self.rc.stopped() && place.phase != Phase::Teardown {
+                        self.not_run_unit(step, unit_name, &unit_scope, place, &self.rc.not_run(), &mut buf);
+                    } else {
+                        self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
+                    }
                     (unit_scope, buf)
                 }
             });
@@ -272,10 +325,8 @@ impl Cx<'_> {
             self.rc.pause(delay).await;
             // Stopped while it waited: the step is not sent (teardown's steps still are).
             if self.rc.stopped() && place.phase != Phase::Teardown {
-                out.push(self.skipped(
-                    &At { step, place, name },
-                    "not run: the run was stopped during its delay",
-                ));
+                let why = format!("{} (during its delay)", self.rc.not_run());
+                out.push(self.skipped(&At { step, place, name }, &why));
                 return;
             }
         }
@@ -304,6 +355,9 @@ impl Cx<'_> {
                         let mut buf = Out::live(None, false);
                         if !self.rc.stopped() || inner.phase == Phase::Teardown {
                             self.step(s, &mut unit_scope, &inner, &mut buf).await;
+                        } else {
+                            let why = self.rc.not_run();
+                            self.not_run(std::slice::from_ref(s), &unit_scope, &inner, &why, &mut buf);
                         }
                         (unit_scope, buf)
                     }
@@ -323,8 +377,7 @@ impl Cx<'_> {
                             args.insert(k.clone(), to_mj(&json));
                         }
                         Err(e) => {
-                            let message = format!("in `vars.{k}`: {}", self.where_(e, step));
-                            out.push(self.errored(&At { step, place, name }, &message));
+                            out.push(self.unrendered(&At { step, place, name }, &format!("in `vars.{k}`"), e));
                             return;
                         }
                     }
@@ -345,8 +398,8 @@ impl Cx<'_> {
                         }
                         Err(e) => {
                             let file = &self.sources.get(inc.file).display;
-                            let message = format!("in `vars.{k}` of `{file}`: {}", self.where_(e, step));
-                            out.push(self.errored(&At { step, place, name }, &message));
+                            let context = format!("in `vars.{k}` of `{file}`");
+                            out.push(self.unrendered(&At { step, place, name }, &context, e));
                             return;
                         }
                     }
@@ -392,17 +445,34 @@ impl Cx<'_> {
         })
     }
 
-    fn items(&self, v: &TValue, scope: &Scope, dir: &Arc<Path>) -> Result<Vec<Value>, String> {
-        let json = render_value(&self.rc.renderer, v, &self.context(scope, dir)).map_err(|e| e.to_string())?;
-        match json {
-            serde_json::Value::Array(items) => Ok(items.iter().map(to_mj).collect()),
-            other => Err(format!("expected a list, got {}", crate::check::kind(&other))),
+    /// A render error with the step and file it happened in and, for a variable an earlier
+    /// step would have captured, which step and why it did not.
+    pub(super) fn where_(&self, e: RenderError, step: &StepPlan) -> String {
+        let at = self.sources.location(step.span);
+        match self.causes.explain(&e) {
+            Some(why) => format!("{e} (step at {at}): {why}"),
+            None => format!("{e} (step at {at})"),
         }
     }
 
-    /// A render error with the step and file it happened in.
-    pub(super) fn where_(&self, e: RenderError, step: &StepPlan) -> String {
-        format!("{e} (step at {})", self.sources.location(step.span))
+    /// The outcome of a step whose template did not render (`context` says which:
+    /// ``in `if` ``): an error, or a skip when it needs a capture that an unreachable server
+    /// kept from being made (that server's error is reported once, where it happened).
+    pub(super) fn unrendered(&self, at: &At<'_>, context: &str, e: RenderError) -> StepOutcome {
+        if let Some(why) = self.causes.unreachable(&e) {
+            return self.skipped_unreachable(at, &why);
+        }
+        self.errored(at, &format!("{context}: {}", self.where_(e, at.step)))
+    }
+
+    /// Records that the captures of `at`'s step (and of the steps inside it) were not made,
+    /// because of `fate` (completing "but …").
+    pub(super) fn missed(&self, at: &At<'_>, fate: &str, unreachable: Option<&Arc<str>>) {
+        captures(at.step, at.name, &at.place.prefix, &mut |capture, producer, name| {
+            let file = &self.sources.get(producer.file).display;
+            let step = format!("step '{name}' ({file}:{})", producer.span.line());
+            self.causes.missed(capture, step, fate.to_owned(), unreachable.cloned());
+        });
     }
 
     /// The outcome of a step run with this status.
@@ -418,16 +488,23 @@ impl Cx<'_> {
         )
     }
 
-    fn skipped(&self, at: &At<'_>, why: &str) -> StepOutcome {
+    pub(super) fn skipped(&self, at: &At<'_>, why: &str) -> StepOutcome {
+        self.missed(at, &format!("it was skipped ({why})"), None);
         self.base(at, StepStatus::Skipped, Some(why.to_owned()))
+    }
+
+    /// A step skipped because a server it needs was found unreachable (`why` names it and the
+    /// step that found it); the steps that need its captures are skipped for the same reason.
+    pub(super) fn skipped_unreachable(&self, at: &At<'_>, why: &Arc<str>) -> StepOutcome {
+        self.missed(at, &format!("it was skipped ({why})"), Some(why));
+        self.base(at, StepStatus::Skipped, Some(why.to_string()))
     }
 
     /// A step that could not run; with `--fail-fast`, the last to start.
     pub(super) fn errored(&self, at: &At<'_>, message: &str) -> StepOutcome {
         let message = self.secrets.lock().string(message);
-        if self.rc.fail_fast {
-            self.rc.request_stop();
-        }
+        self.missed(at, "it errored", None);
+        self.rc.fail_fast(at.name, StepStatus::Errored);
         self.base(at, StepStatus::Errored, Some(message))
     }
 }
@@ -489,9 +566,33 @@ pub(super) fn selected(sel: &super::Selection, plan: &CollectionPlan, step: &Ste
     }
 }
 
+/// True when the selection leaves `step` out where it is (`--tag`, `--skip-tag` and
+/// `--filter` apply to the `steps` phase only).
+pub(super) fn excluded(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, place: &Place) -> bool {
+    place.phase == Phase::Steps
+        && (sel.skip_tags.iter().any(|t| step.tags.contains(t))
+            || !place.whole && !selected(sel, plan, step, &place.prefix))
+}
+
+/// The flag that leaves an [excluded] step out, as a user wrote it: `--skip-tag slow`,
+/// `--tag smoke`, `--filter Who`.
+fn exclusion(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, place: &Place) -> String {
+    if let Some(tag) = sel.skip_tags.iter().find(|t| step.tags.contains(t)) {
+        return format!("--skip-tag {tag}");
+    }
+    let by_tags = super::Selection {
+        filter: None,
+        ..sel.clone()
+    };
+    match &sel.filter {
+        Some(filter) if selected(&by_tags, plan, step, &place.prefix) => format!("--filter {filter}"),
+        _ => format!("--tag {}", sel.tags.join(" --tag ")),
+    }
+}
+
 /// True when the step itself matches the selection (its tags and its name).
 /// (A skip-tagged step never gets here: `selected` and `step` refuse it first.)
-fn own_selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
+pub(super) fn own_selected(sel: &super::Selection, plan: &CollectionPlan, step: &StepPlan, prefix: &str) -> bool {
     let collection_tagged = sel.tags.iter().any(|t| plan.tags.contains(t));
     if !sel.tags.is_empty() && !collection_tagged && !sel.tags.iter().any(|t| step.tags.contains(t)) {
         return false;

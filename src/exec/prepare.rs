@@ -1,6 +1,8 @@
 //! Rendering a request plan into a request with no templates left: method,
 //! URL, query and headers here; credentials in `auth.rs`, bodies in `body.rs`.
 
+use std::sync::Arc;
+
 use reqwest::{Method, Url};
 
 use super::auth::{learn_url_credentials, render_auth};
@@ -8,7 +10,7 @@ use super::body::render_body;
 use super::flow::{Cx, render_value};
 use super::scope::Scope;
 use crate::plan::{RequestPlan, StepPlan, TValue, Tpl};
-use crate::render::Context;
+use crate::render::{Context, RenderError};
 use crate::session::Prepared;
 
 /// Renders one step's templates, naming the key, the step and its file in errors.
@@ -16,6 +18,17 @@ pub(super) struct StepRender<'a> {
     cx: &'a Cx<'a>,
     step: &'a StepPlan,
     ctx: Context,
+    /// Set when a template needs a capture that an unreachable server kept from being made:
+    /// the step is then skipped for that reason rather than failing on its own.
+    unreachable: std::cell::RefCell<Option<Arc<str>>>,
+}
+
+/// Why a request could not be prepared.
+pub(super) struct Unprepared {
+    pub message: String,
+    /// Set when it needs a capture that an unreachable server kept from being made: the
+    /// reason to skip it with.
+    pub unreachable: Option<Arc<str>>,
 }
 
 impl StepRender<'_> {
@@ -23,12 +36,18 @@ impl StepRender<'_> {
     pub(super) fn string(&self, what: &str, t: &Tpl) -> Result<String, String> {
         t.template
             .render_string(&self.cx.rc.renderer, &self.ctx)
-            .map_err(|e| format!("in `{what}`: {}", self.cx.where_(e, self.step)))
+            .map_err(|e| self.error(what, e))
     }
 
     pub(super) fn value(&self, what: &str, v: &TValue) -> Result<serde_json::Value, String> {
-        render_value(&self.cx.rc.renderer, v, &self.ctx)
-            .map_err(|e| format!("in `{what}`: {}", self.cx.where_(e, self.step)))
+        render_value(&self.cx.rc.renderer, v, &self.ctx).map_err(|e| self.error(what, e))
+    }
+
+    fn error(&self, what: &str, e: RenderError) -> String {
+        if let Some(why) = self.cx.causes.unreachable(&e) {
+            *self.unreachable.borrow_mut() = Some(why);
+        }
+        format!("in `{what}`: {}", self.cx.where_(e, self.step))
     }
 
     /// A URL, joined to the collection's `base_url` when relative.
@@ -62,12 +81,20 @@ impl<'a> Cx<'a> {
         step: &'a StepPlan,
         r: &RequestPlan,
         scope: &Scope,
-    ) -> Result<Prepared, String> {
+    ) -> Result<Prepared, Unprepared> {
         let render = StepRender {
             cx: self,
             step,
             ctx: self.context(scope, &step.dir),
+            unreachable: std::cell::RefCell::default(),
         };
+        self.render_request(&render, r).await.map_err(|message| Unprepared {
+            message,
+            unreachable: render.unreachable.take(),
+        })
+    }
+
+    async fn render_request(&'a self, render: &StepRender<'a>, r: &RequestPlan) -> Result<Prepared, String> {
         let method_text = render.string("method", &r.method)?;
         let method = Method::from_bytes(method_text.trim().to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("`{method_text}` is not an HTTP method"))?;
@@ -96,7 +123,7 @@ impl<'a> Cx<'a> {
         // The headers written in the collection; those auth adds are known credentials or none.
         let user_headers = draft.headers.len();
         let dynamic = match &r.auth {
-            Some(auth) => render_auth(auth, &render, &self.secrets, &mut draft)?,
+            Some(auth) => render_auth(auth, render, &self.secrets, &mut draft)?,
             None => None,
         };
         // A header whose value holds a secret carries a credential: dropped on a cross-origin
@@ -120,7 +147,7 @@ impl<'a> Cx<'a> {
             }
         }
         let body = match &r.body {
-            Some(plan) => Some(render_body(plan, &render, &mut draft).await?),
+            Some(plan) => Some(render_body(plan, render, &mut draft).await?),
             None => None,
         };
         Ok(Prepared {

@@ -12,7 +12,7 @@ use super::verify::{Checks, Received, extract, learn_cookies, verify};
 use crate::outcome::{Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{ExtractSource, RequestPlan, RetryPlan};
 use crate::render::to_mj;
-use crate::session::{Prepared, Response, SendError};
+use crate::session::{Prepared, Response, SendError, origin};
 
 /// Bodies in reports are cut to this many bytes.
 const EXCERPT: usize = 4096;
@@ -23,12 +23,21 @@ impl Cx<'_> {
         let started = Instant::now();
         let prepared = self.prepare(at.step, r, scope).await;
         if self.rc.dry_run {
-            return self.dry_run(at, r, scope, prepared);
+            return self.dry_run(at, r, scope, prepared.map_err(|u| u.message));
         }
         let prepared = match prepared {
             Ok(p) => p,
-            Err(message) => return self.errored(at, &message),
+            Err(u) => {
+                return match u.unreachable {
+                    Some(why) => self.skipped_unreachable(at, &why),
+                    None => self.errored(at, &u.message),
+                };
+            }
         };
+        // Its server was found unreachable: this step would fail the same way.
+        if let Some(why) = self.causes.down(&origin(&prepared.url)) {
+            return self.skipped_unreachable(at, &why);
+        }
         let polls = r.retry_until.map_or(1, |(n, _)| n);
         let mut attempts = 0;
         let mut poll = 0;
@@ -49,6 +58,16 @@ impl Cx<'_> {
                 Ok(resp) => resp,
                 Err(e) => {
                     let mut outcome = self.errored(at, &e.message);
+                    if let Some(down) = e.unreachable {
+                        let why: std::sync::Arc<str> = format!(
+                            "{} unreachable, see step '{}'",
+                            super::causes::authority(&down),
+                            at.name
+                        )
+                        .into();
+                        self.missed(at, "it errored", Some(&why));
+                        self.causes.set_down(down, why);
+                    }
                     outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
@@ -68,6 +87,10 @@ impl Cx<'_> {
             }
         };
         let captures = extract(r, &received, &self.secrets, &mut checks);
+        // A later step that needs a capture this step did not make says why.
+        if captures.len() < r.extract.len() {
+            self.missed(at, "it failed", None);
+        }
         let response = received.resp;
         let mut shown = Vec::with_capacity(captures.len());
         for (x, v) in captures {
@@ -87,6 +110,7 @@ impl Cx<'_> {
                 self.secrets.lock().string(&text)
             };
             shown.push((k.clone(), cut(&shown_value, 200)));
+            self.causes.made(&k);
             scope.set(k, mv);
         }
         // A secret capture is known only now: mask it in what the checks saw.
@@ -100,8 +124,8 @@ impl Cx<'_> {
         } else {
             StepStatus::Failed
         };
-        if status == StepStatus::Failed && self.rc.fail_fast {
-            self.rc.request_stop();
+        if status == StepStatus::Failed {
+            self.rc.fail_fast(at.name, status);
         }
         let mut outcome = self.base(at, status, None);
         outcome.expectations = checks.expectations;

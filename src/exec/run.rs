@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use futures_util::StreamExt as _;
 
+use super::not_run::unstarted;
 use super::{RunContext, run_collection};
 use crate::event::{Event, Live, Watch};
-use crate::outcome::{RunOutcome, StepOutcome};
+use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome};
 use crate::plan::CollectionPlan;
 use crate::source::Sources;
 
@@ -31,7 +32,11 @@ pub(crate) async fn run(
     if jobs <= 1 {
         for plan in collections {
             if rc.stopped() {
-                break;
+                // Never started, yet counted: every report shows what did not run.
+                let outcome = unstarted(rc, plan, sources);
+                replay(&outcome, emit);
+                outcomes.push(outcome);
+                continue;
             }
             emit(&Event::CollectionStarted {
                 name: &plan.name,
@@ -50,27 +55,16 @@ pub(crate) async fn run(
     } else {
         let runs = collections.iter().map(|plan| async move {
             if rc.stopped() {
-                return None;
+                return unstarted(rc, plan, sources);
             }
             watch.live(Live::Started(&plan.path));
             let outcome = run_collection(rc, plan, sources, None).await;
             watch.live(Live::Finished(&plan.path));
-            Some(outcome)
+            outcome
         });
         let mut results = futures_util::stream::iter(runs).buffered(jobs);
-        while let Some(result) = results.next().await {
-            let Some(outcome) = result else { continue };
-            emit(&Event::CollectionStarted {
-                name: &outcome.name,
-                path: &outcome.path,
-            });
-            for step in &outcome.steps {
-                emit(&Event::StepFinished {
-                    collection: &outcome.name,
-                    step,
-                });
-            }
-            emit(&Event::CollectionFinished);
+        while let Some(outcome) = results.next().await {
+            replay(&outcome, emit);
             outcomes.push(outcome);
         }
     }
@@ -81,4 +75,19 @@ pub(crate) async fn run(
     };
     emit(&Event::RunFinished(&run));
     run
+}
+
+/// The events of a collection that ran elsewhere (or never started), in order.
+fn replay(outcome: &CollectionOutcome, emit: &mut dyn FnMut(&Event<'_>)) {
+    emit(&Event::CollectionStarted {
+        name: &outcome.name,
+        path: &outcome.path,
+    });
+    for step in &outcome.steps {
+        emit(&Event::StepFinished {
+            collection: &outcome.name,
+            step,
+        });
+    }
+    emit(&Event::CollectionFinished);
 }

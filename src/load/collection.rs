@@ -9,7 +9,8 @@ use crate::model::{
 use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
 
-const COLLECTION_KEYS: &[&str] = &[
+/// The top-level keys of a collection.
+pub(crate) const COLLECTION_KEYS: &[&str] = &[
     "name",
     "description",
     "tags",

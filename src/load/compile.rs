@@ -20,6 +20,8 @@ pub(crate) struct Compiler<'a> {
     pub paths: std::cell::RefCell<std::collections::HashMap<String, crate::jsonpath::JsonPath>>,
     /// Schema files compiled so far, by canonical path (only the ones that compiled).
     pub schemas: std::cell::RefCell<std::collections::HashMap<PathBuf, std::sync::Arc<crate::check::Schema>>>,
+    /// The top-level names read by the templates compiled since the collection began.
+    pub reads: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl Compiler<'_> {
@@ -35,7 +37,7 @@ impl Compiler<'_> {
 
     /// Compiles a template, pointing a syntax error at its exact character.
     pub(crate) fn tpl(&self, errs: &mut Errors, text: &str, span: Span, quoted: bool) -> Option<Tpl> {
-        compiled(errs, self.renderer.compile(text), text, span, quoted)
+        self.reading(compiled(errs, self.renderer.compile(text), text, span, quoted))
     }
 
     /// Compiles a condition (`if:`): an expression, `{{ }}` around it optional.
@@ -44,7 +46,21 @@ impl Compiler<'_> {
             NodeKind::Str { value, plain } => (value.clone(), !plain),
             _ => (node.key_text(), false),
         };
-        compiled(errs, self.renderer.compile_condition(&text), &text, node.span, quoted)
+        self.reading(compiled(
+            errs,
+            self.renderer.compile_condition(&text),
+            &text,
+            node.span,
+            quoted,
+        ))
+    }
+
+    /// Records the names a compiled template reads.
+    fn reading(&self, tpl: Option<Tpl>) -> Option<Tpl> {
+        if let Some(t) = &tpl {
+            self.reads.borrow_mut().extend(t.template.variables());
+        }
+        tpl
     }
 
     pub(crate) fn spanned(&self, errs: &mut Errors, s: &Spanned<String>) -> Option<Tpl> {

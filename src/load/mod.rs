@@ -92,6 +92,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         file_root,
         paths: std::cell::RefCell::default(),
         schemas: std::cell::RefCell::default(),
+        reads: std::cell::RefCell::default(),
     };
     let mut planner = planner::Planner::new(compiler, &mut sources, options.timeout);
     for (file, display, model) in &parsed {

@@ -50,6 +50,7 @@ impl<'a> Planner<'a> {
         model: &Collection,
     ) -> CollectionPlan {
         self.ids.clear();
+        self.compiler.reads.borrow_mut().clear();
         self.include_stack = vec![self.sources.get(file).path.clone()];
         let dir: Arc<Path> = Arc::from(self.sources.get(file).dir());
         let c = &self.compiler;
@@ -68,6 +69,7 @@ impl<'a> Planner<'a> {
         let setup = self.steps(errs, file, &dir, model.setup.as_deref(), &defaults);
         let steps = self.steps(errs, file, &dir, model.steps.as_deref(), &defaults);
         let teardown = self.steps(errs, file, &dir, model.teardown.as_deref(), &defaults);
+        let reads = std::mem::take(&mut *self.compiler.reads.borrow_mut());
         CollectionPlan {
             name,
             path: path.to_owned(),
@@ -81,6 +83,7 @@ impl<'a> Planner<'a> {
             setup,
             steps,
             teardown,
+            reads: reads.into_iter().collect(),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use reqwest::Url;
 
+use super::{Origin, origin};
 use crate::plan::Timeouts;
 use crate::text::human;
 
@@ -12,6 +13,10 @@ pub(crate) struct SendError {
     pub message: String,
     /// A connection error or timeout: worth a retry when the step allows it.
     pub retryable: bool,
+    /// The origin that could not be reached at all (refused, unknown host, TLS handshake
+    /// failed, connect timeout): later requests to it would fail the same way. None when the
+    /// server was reached and failed later (a read timeout, a reset, a bad response).
+    pub unreachable: Option<Origin>,
 }
 
 impl SendError {
@@ -19,6 +24,16 @@ impl SendError {
         SendError {
             message: message.into(),
             retryable,
+            unreachable: None,
+        }
+    }
+
+    /// An error connecting to `url`'s origin: nothing was sent.
+    pub(crate) fn unreachable(message: impl Into<String>, retryable: bool, url: &Url) -> Self {
+        SendError {
+            message: message.into(),
+            retryable,
+            unreachable: Some(origin(url)),
         }
     }
 }
@@ -29,22 +44,24 @@ pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_c
     let port = url.port_or_known_default().unwrap_or(0);
     let root = chain(e);
     if e.is_timeout() && e.is_connect() {
-        return SendError::new(
+        return SendError::unreachable(
             format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
             true,
+            url,
         );
     }
     if e.is_timeout() {
         return SendError::new(format!("no response within {} (read timeout)", human(t.read)), true);
     }
     if let Some(at) = root.find("invalid peer certificate") {
-        return SendError::new(
+        return SendError::unreachable(
             format!(
                 "TLS certificate of {host}:{port} not trusted: {} (trust its CA with --cacert FILE or \
                  defaults.tls.cacert, or skip verification with --insecure)",
                 &root[at..]
             ),
             false,
+            url,
         );
     }
     if let Some(at) = root.find("received fatal alert") {
@@ -53,9 +70,10 @@ pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_c
         } else {
             ""
         };
-        return SendError::new(
+        return SendError::unreachable(
             format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
             false,
+            url,
         );
     }
     if e.is_connect() {
@@ -66,7 +84,7 @@ pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_c
         } else {
             root
         };
-        return SendError::new(format!("could not connect to {host}:{port}: {reason}"), true);
+        return SendError::unreachable(format!("could not connect to {host}:{port}: {reason}"), true, url);
     }
     // With TLS 1.3 a server that refuses the client's certificate (or its
     // absence) closes the connection after the handshake: the alert is lost.

@@ -387,21 +387,24 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
     let stream = match tokio::time::timeout(t.connect, attempt).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(reason)) if reason.starts_with("timed out") => {
-            return Err(SendError::new(
+            return Err(SendError::unreachable(
                 format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
                 true,
+                url,
             ));
         }
         Ok(Err(reason)) => {
-            return Err(SendError::new(
+            return Err(SendError::unreachable(
                 format!("could not connect to {host}:{port}: {reason}"),
                 true,
+                url,
             ));
         }
         Err(_) => {
-            return Err(SendError::new(
+            return Err(SendError::unreachable(
                 format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
                 true,
+                url,
             ));
         }
     };

@@ -329,7 +329,7 @@ struct SlowRun {
     release: Arc<AtomicBool>,
     /// Requests the server is holding or held.
     started: Arc<AtomicUsize>,
-    _server: TestServer,
+    server: TestServer,
 }
 
 /// Starts a [`SlowRun`]; returns once the held request has reached the server.
@@ -375,7 +375,7 @@ fn start_slow_run_with_teardown(p: &Project, teardown: &str) -> SlowRun {
         child,
         release,
         started,
-        _server: server,
+        server,
     }
 }
 
@@ -405,9 +405,10 @@ fn read_until(stderr: &mut std::process::ChildStderr, text: &str) -> String {
 }
 
 /// Sends `sig` while the slow request is held (the server would hold it for
-/// 30 s) and returns sortie's output and the time from the signal to its exit.
+/// 30 s); returns sortie's output, the time from the signal to its exit, and
+/// the number of requests the server got.
 #[cfg(unix)]
-fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> (std::process::Output, Duration) {
+fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> (std::process::Output, Duration, usize) {
     let mut stderr = run.child.stderr.take().expect("stderr");
     let signalled = Instant::now();
     signal(&run.child, sig);
@@ -419,40 +420,47 @@ fn interrupt_slow_run(mut run: SlowRun, sig: &str) -> (std::process::Output, Dur
     let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
     output.stderr = format!("{seen}{rest}").into_bytes();
     eprintln!("{sig}: exited {took:?} after the signal");
-    (output, took)
+    (output, took, run.server.hits())
 }
 
 #[cfg(unix)]
 #[test]
 fn ctrl_c_runs_teardown_writes_reports_and_exits_130() {
     let p = Project::new();
-    let (output, took) = interrupt_slow_run(start_slow_run(&p), "-INT");
+    let (output, took, hits) = interrupt_slow_run(start_slow_run(&p), "-INT");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(
         stdout.contains("! slow  error: interrupted (Ctrl-C or SIGTERM) while the request was in flight"),
         "the request in flight ends at once: {stdout}"
     );
-    assert!(!stdout.contains("✓ never"), "no new step is sent: {stdout}");
+    assert_eq!(hits, 2, "no new step is sent, teardown runs: {stdout}");
+    // The step that never started is reported, and counted, as skipped.
+    assert!(stdout.contains("- never  skipped: not run: interrupted"), "{stdout}");
     assert!(stdout.contains("✓ cleanup"), "teardown runs: {stdout}");
+    assert!(
+        stdout.contains("3 steps: 1 passed, 0 failed, 1 errored, 1 skipped"),
+        "{stdout}"
+    );
     // The server holds the request for 30 s: only a cancelled request ends this soon,
     // with room for a loaded machine (CI sends SIGKILL about 10 s after SIGTERM).
     assert!(took < Duration::from_secs(8), "took {took:?}");
     let report = junit(&p.path("j.xml"));
-    assert_eq!(report.errors, 1, "the cancelled request is an error");
+    assert_eq!((report.tests, report.errors, report.skipped), (3, 1, 1));
 }
 
 #[cfg(unix)]
 #[test]
 fn sigterm_is_an_interruption_too() {
     let p = Project::new();
-    let (output, took) = interrupt_slow_run(start_slow_run(&p), "-TERM");
+    let (output, took, hits) = interrupt_slow_run(start_slow_run(&p), "-TERM");
     assert_eq!(output.status.code(), Some(130));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains("✓ never"), "no new step is sent: {stdout}");
+    assert_eq!(hits, 2, "no new step is sent: {stdout}");
+    assert!(stdout.contains("- never  skipped: not run: interrupted"), "{stdout}");
     assert!(stdout.contains("✓ cleanup"), "teardown runs: {stdout}");
     assert!(took < Duration::from_secs(8), "took {took:?}");
-    assert_eq!(junit(&p.path("j.xml")).errors, 1);
+    assert_eq!(junit(&p.path("j.xml")).tests, 3);
 }
 
 #[cfg(unix)]
@@ -482,7 +490,7 @@ fn a_second_ctrl_c_exits_at_once_and_keeps_the_earlier_report() {
 fn teardown_after_an_interrupt_has_a_grace_period_then_reports_are_written() {
     let p = Project::new();
     let run = start_slow_run_with_teardown(&p, "/slow");
-    let (output, took) = interrupt_slow_run(run, "-TERM");
+    let (output, took, _) = interrupt_slow_run(run, "-TERM");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(130), "{stdout}");
     assert!(
@@ -571,7 +579,7 @@ fn a_stop_during_a_delay_sends_nothing_and_says_so() {
     let delayed = &report["collections"][0]["steps"][1];
     assert_eq!(delayed["name"], "delayed");
     assert_eq!(delayed["status"], "skipped");
-    assert_eq!(delayed["message"], "not run: the run was stopped during its delay");
+    assert_eq!(delayed["message"], "not run: interrupted (during its delay)");
 }
 
 #[cfg(unix)]

@@ -16,6 +16,7 @@ mod promises;
 mod reports;
 mod run;
 mod secrets;
+mod silent;
 mod support;
 mod tls;
 mod vars;

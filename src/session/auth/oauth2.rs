@@ -102,10 +102,10 @@ async fn fetch(
     };
     let started = Instant::now();
     // A token endpoint that redirects is misconfigured: say so rather than re-POST.
-    let response = session
-        .send(&req, t, 0)
-        .await
-        .map_err(|e| fail(e.message, e.retryable))?;
+    let response = session.send(&req, t, 0).await.map_err(|e| SendError {
+        unreachable: e.unreachable,
+        ..fail(e.message, e.retryable)
+    })?;
     let body = String::from_utf8_lossy(&response.body);
     if !(200..300).contains(&response.status) {
         let excerpt: String = body.chars().take(300).collect();
