@@ -11,6 +11,7 @@ mod request;
 mod run;
 pub(crate) mod scope;
 mod secrets;
+mod select;
 mod stop;
 mod verify;
 
@@ -126,7 +127,7 @@ pub(crate) fn has_selected_steps(rc: &RunContext, plan: &CollectionPlan) -> bool
     if plan.tags.iter().any(|t| rc.selection.skip_tags.contains(t)) {
         return false;
     }
-    plan.steps.iter().any(|s| flow::selected(&rc.selection, plan, s, ""))
+    plan.steps.iter().any(|s| select::selected(&rc.selection, plan, s, ""))
         || plan.steps.is_empty() && rc.selection.tags.is_empty() && rc.selection.filter.is_none()
 }
 

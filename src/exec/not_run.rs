@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::flow::{Place, excluded, own_selected};
+use super::flow::Place;
+use super::select::{excluded, own_selected};
 use super::{RunContext, Selection};
 use crate::outcome::{CollectionOutcome, Phase, StepOutcome, StepStatus};
 use crate::plan::{CollectionPlan, StepKind, StepPlan};
