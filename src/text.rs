@@ -75,6 +75,46 @@ pub(crate) fn size(n: u64) -> String {
     }
 }
 
+/// Whether `url` is absolute: a scheme (`http`, `https`, …) then `://`. A
+/// relative URL may hold `://` further on (`/login?next=http://…`).
+pub(crate) fn is_absolute_url(url: &str) -> bool {
+    let url = url.trim_start();
+    let scheme_len = scheme_len(url);
+    scheme_len > 0 && url[scheme_len..].starts_with("://")
+}
+
+/// Whether a URL as written, templates and all, is relative whatever they
+/// render to: `/users/{{ id }}` is, `{{ target }}` and `http{{ s }}://h` may
+/// not be. The literal text before the first template must be a scheme and
+/// `://`, or the start of one.
+pub(crate) fn is_surely_relative_url(written: &str) -> bool {
+    let written = written.trim();
+    let markup = ["{{", "{%", "{#"].iter().filter_map(|m| written.find(m)).min();
+    let Some(at) = markup else {
+        return !is_absolute_url(written);
+    };
+    let prefix = &written[..at];
+    let scheme_len = scheme_len(prefix);
+    if scheme_len == 0 {
+        return !prefix.is_empty();
+    }
+    let rest = &prefix[scheme_len..];
+    !(rest.starts_with("://") || "://".starts_with(rest))
+}
+
+/// The length of a URL scheme at the start of `text` (RFC 3986: a letter, then
+/// letters, digits, `+`, `-` or `.`); 0 when there is none.
+fn scheme_len(text: &str) -> usize {
+    let mut chars = text.char_indices();
+    match chars.next() {
+        Some((_, c)) if c.is_ascii_alphabetic() => {}
+        _ => return 0,
+    }
+    chars
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(text.len(), |(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +131,37 @@ mod tests {
     fn cuts_on_characters_not_bytes() {
         assert_eq!(cut("héllo", 2), "hé…");
         assert_eq!(cut("hé", 2), "hé");
+    }
+
+    #[test]
+    fn absolute_urls_start_with_a_scheme() {
+        assert!(is_absolute_url("http://h/x"));
+        assert!(is_absolute_url(" https://h"));
+        assert!(!is_absolute_url("/login?next=http://h/x"));
+        assert!(!is_absolute_url("127.0.0.1:8080/x"));
+        assert!(!is_absolute_url(""));
+        let maybe = [
+            "{{ u }}",
+            "http{{ s }}",
+            "https:/{{ x }}",
+            "http://{{ h }}",
+            "http://h/{{ p }}",
+            "http://h",
+        ];
+        for url in maybe {
+            assert!(!is_surely_relative_url(url), "{url}");
+        }
+        let relative = [
+            "/users/{{ id }}",
+            "users/{{ id }}",
+            "127.0.0.1:{{ p }}",
+            "localhost:8080/{{ p }}",
+            "?q={{ q }}",
+            "/a",
+            "",
+        ];
+        for url in relative {
+            assert!(is_surely_relative_url(url), "{url}");
+        }
     }
 }

@@ -163,8 +163,7 @@ impl<'a> Cx<'a> {
     /// An absolute URL as is; anything else appended to `base_url`.
     fn join_url(&self, url: &str) -> Result<Url, String> {
         let url = url.trim();
-        let absolute = url.starts_with("http://") || url.starts_with("https://") || url.contains("://");
-        let full = match (&self.base_url, absolute) {
+        let full = match (&self.base_url, crate::text::is_absolute_url(url)) {
             (_, true) => url.to_owned(),
             (Some(base), false) => {
                 if url.is_empty() {

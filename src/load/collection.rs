@@ -1,6 +1,6 @@
 //! YAML nodes → the model of a collection, every error collected.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::load::{auth, expect};
 use crate::model::{
@@ -124,6 +124,18 @@ pub(crate) fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
     }
     f.finish(errs);
     Some(c)
+}
+
+/// Whether the map `root` has the key `key`, or an unknown key that looks
+/// like a misspelling of it (which `Fields::finish` reports).
+pub(crate) fn names_key(root: &Node, key: &str) -> bool {
+    let NodeKind::Map(entries) = &root.kind else {
+        return false;
+    };
+    entries.iter().any(|(k, _)| {
+        let name = k.key_text();
+        name == key || !COLLECTION_KEYS.contains(&name.as_str()) && did_you_mean(&name, [key]).is_some()
+    })
 }
 
 /// The steps of a file that is only a list of steps, or a map with `steps` (an include).

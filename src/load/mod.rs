@@ -80,7 +80,8 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         match yaml::parse(file, &text) {
             Ok(root) => {
                 if let Some(model) = collection::collection(&mut errs, &root) {
-                    parsed.push((file, display, model));
+                    let base_url_written = collection::names_key(&root, "base_url");
+                    parsed.push((file, display, model, base_url_written));
                 }
             }
             Err(d) => errs.push(d),
@@ -95,9 +96,9 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         reads: std::cell::RefCell::default(),
     };
     let mut planner = planner::Planner::new(compiler, &mut sources, options.timeout);
-    for (file, display, model) in &parsed {
+    for (file, display, model, base_url_written) in &parsed {
         let mut errs = Errors::default();
-        let collection = planner.collection(&mut errs, *file, display, model);
+        let collection = planner.collection(&mut errs, *file, display, model, *base_url_written);
         errors.extend(errs.0);
         warnings.extend(names::undefined(&collection, &options.given_vars));
         plan.collections.push(collection);

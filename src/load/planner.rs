@@ -41,13 +41,15 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Compiles a collection read from `file`.
+    /// Compiles a collection read from `file`; `base_url_written` says whether
+    /// the file has a `base_url` key, or a key misspelling it.
     pub(crate) fn collection(
         &mut self,
         errs: &mut Errors,
         file: FileId,
         path: &str,
         model: &Collection,
+        base_url_written: bool,
     ) -> CollectionPlan {
         self.ids.clear();
         self.compiler.reads.borrow_mut().clear();
@@ -62,9 +64,14 @@ impl<'a> Planner<'a> {
             },
             |n| n.value.clone(),
         );
-        let base_url = model.base_url.as_ref().and_then(|u| c.spanned(errs, u));
+        let base_url = model.base_url.as_ref().and_then(|u| {
+            relative_base_url(errs, u);
+            c.spanned(errs, u)
+        });
         let vars = vars(c, errs, model.vars.as_ref());
-        let defaults = RequestDefaults::new(c, errs, model.defaults.as_ref(), self.timeout_override);
+        // A `base_url` of the wrong type, or misspelled, is reported already.
+        let no_base_url = (!base_url_written).then(|| path.to_owned());
+        let defaults = RequestDefaults::new(c, errs, model.defaults.as_ref(), self.timeout_override, no_base_url);
         let session = session(c, errs, &dir, model);
         let setup = self.steps(errs, file, &dir, model.setup.as_deref(), &defaults);
         let steps = self.steps(errs, file, &dir, model.steps.as_deref(), &defaults);
@@ -266,6 +273,20 @@ fn ignored_in_include(errs: &mut Errors, root: &crate::model::Node) {
                 )),
             );
         }
+    }
+}
+
+/// A `base_url` must be absolute; one that starts with a template
+/// (`{{ env.API }}`) is known only at run time.
+fn relative_base_url(errs: &mut Errors, url: &Spanned<String>) {
+    let text = url.value.trim();
+    if crate::text::is_surely_relative_url(text) {
+        errs.push(
+            Diagnostic::at(format!("`base_url` `{text}` is not an absolute URL"), url.span).with_help(format!(
+                "start it with its scheme: `http://{}`",
+                text.trim_start_matches('/')
+            )),
+        );
     }
 }
 

@@ -31,6 +31,9 @@ pub(crate) struct RequestDefaults {
     pub timeouts: Timeouts,
     pub retry: RetryPlan,
     pub max_redirects: u32,
+    /// The collection's file when it has no `base_url`: a relative URL in it,
+    /// or in a file it includes, has nothing to be joined to.
+    pub no_base_url: Option<String>,
 }
 
 impl RequestDefaults {
@@ -39,6 +42,7 @@ impl RequestDefaults {
         errs: &mut Errors,
         model: Option<&Defaults>,
         total_override: Option<Duration>,
+        no_base_url: Option<String>,
     ) -> Self {
         let mut timeouts = DEFAULT_TIMEOUTS;
         if let Some(t) = total_override {
@@ -64,7 +68,10 @@ impl RequestDefaults {
             if let Some(r) = d.follow_redirects {
                 max_redirects = redirects(r);
             }
-            auth_plan = d.auth.as_ref().and_then(|a| auth(c, errs, a));
+            if let Some(a) = &d.auth {
+                relative_token_url(errs, a, no_base_url.as_deref());
+                auth_plan = auth(c, errs, a);
+            }
         }
         RequestDefaults {
             headers: c.pairs(errs, model.and_then(|m| m.headers.as_ref())),
@@ -73,7 +80,42 @@ impl RequestDefaults {
             timeouts,
             retry,
             max_redirects,
+            no_base_url,
         }
+    }
+}
+
+/// A relative `url` in a collection with no `base_url` is invalid input: at
+/// run time it has nothing to be joined to. A URL whose template comes first
+/// (`{{ target }}`) is left to run time; one whose literal start is already
+/// relative (`/users/{{ id }}`) is not.
+fn relative_url(errs: &mut Errors, key: &str, url: &Spanned<String>, no_base_url: Option<&str>) {
+    let Some(collection) = no_base_url else { return };
+    let text = url.value.trim();
+    // An empty `url` is a missing one, reported already.
+    if text.is_empty() || !crate::text::is_surely_relative_url(text) {
+        return;
+    }
+    let example = if text.starts_with(['/', '?']) || text.is_empty() {
+        format!("http://host:port{text}")
+    } else {
+        format!("http://{text}")
+    };
+    errs.push(
+        Diagnostic::at(
+            format!("`{text}` is relative, and `{collection}` has no `base_url` to join it to"),
+            url.span,
+        )
+        .with_help(format!(
+            "add `base_url: http://host:port` to `{collection}`, or make the `{key}` absolute: `{example}`"
+        )),
+    );
+}
+
+/// An OAuth2 `token_url` is joined to `base_url` like a step's `url`.
+fn relative_token_url(errs: &mut Errors, a: &Auth, no_base_url: Option<&str>) {
+    if let Auth::Oauth2(o) = a {
+        relative_url(errs, "token_url", &o.token_url, no_base_url);
     }
 }
 
@@ -175,6 +217,7 @@ pub(crate) fn request(
         None => Some(Compiler::literal("GET", r.url.span)),
     };
     let url = c.spanned(errs, &r.url);
+    relative_url(errs, "url", &r.url, d.no_base_url.as_deref());
 
     let mut query = d.query.clone();
     query.extend(c.pairs(errs, r.query.as_ref()));
@@ -185,7 +228,10 @@ pub(crate) fn request(
     }
 
     let auth_plan = match &r.auth {
-        Some(a) => auth(c, errs, a),
+        Some(a) => {
+            relative_token_url(errs, a, d.no_base_url.as_deref());
+            auth(c, errs, a)
+        }
         None => d.auth.clone(),
     };
 

@@ -57,16 +57,23 @@ fn invalid_fixtures() {
 #[test]
 fn a_valid_file_does_not_hide_the_errors_of_invalid_ones() {
     let p = Project::new();
-    p.file("a-bad.yaml", "steps:\n  - request: { url: /a }\n    expcet: {}\n");
+    let base = "base_url: http://127.0.0.1:9\n";
+    p.file(
+        "a-bad.yaml",
+        &format!("{base}steps:\n  - request: {{ url: /a }}\n    expcet: {{}}\n"),
+    );
     p.file("b-good.yaml", "steps:\n  - request: { url: http://127.0.0.1:9/ }\n");
-    p.file("c-bad.yaml", "steps:\n  - request: { url: /c, metod: POST }\n");
+    p.file(
+        "c-bad.yaml",
+        &format!("{base}steps:\n  - request: {{ url: /c, metod: POST }}\n"),
+    );
     let run = p.sortie(&["validate", "."]);
     run.expect_code(2);
     assert_eq!(run.stdout, "");
     let places: Vec<&str> = run.stderr.lines().filter(|l| l.contains("--> ")).collect();
     assert_eq!(
         places,
-        [" --> ./a-bad.yaml:3:5", " --> ./c-bad.yaml:2:25"],
+        [" --> ./a-bad.yaml:4:5", " --> ./c-bad.yaml:3:25"],
         "{}",
         run.stderr
     );
@@ -89,11 +96,11 @@ fn every_error_of_one_file_is_reported_in_order() {
         places,
         [
             "many-errors.yaml:2:1",
-            "many-errors.yaml:5:22",
-            "many-errors.yaml:7:5",
-            "many-errors.yaml:9:23",
-            "many-errors.yaml:11:20",
-            "many-errors.yaml:12:44",
+            "many-errors.yaml:6:22",
+            "many-errors.yaml:8:5",
+            "many-errors.yaml:10:23",
+            "many-errors.yaml:12:20",
+            "many-errors.yaml:13:44",
         ],
         "{}",
         run.stderr
@@ -165,6 +172,8 @@ fn the_published_schema_accepts_the_onboarding_collections() {
 /// predicates' value rules, or the whole run. Every other mistake of every
 /// fixture must be refused by the published schema.
 const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
+    // Whether a URL is relative depends on where its templates start.
+    ("base-url-not-absolute.yaml", &["2:11"]),
     ("concurrent-captures.yaml", &["9:20"]),
     ("duplicate-ids.yaml", &["7:13"]),
     ("duration-expectations.yaml", &["4:31", "6:42"]),
@@ -174,7 +183,7 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
         &["6:9", "7:9", "8:9", "9:9", "10:9", "12:11", "13:22"],
     ),
     ("jsonpath-unclosed.yaml", &["6:9", "7:9", "8:9", "10:22"]),
-    ("many-errors.yaml", &["5:22", "11:20"]),
+    ("many-errors.yaml", &["6:22", "12:20"]),
     // Another tool's name for a predicate, or a near miss by edit distance.
     (
         "mistyped-predicates.yaml",
@@ -190,6 +199,10 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
         ],
     ),
     ("regex-invalid.yaml", &["5:24", "6:35", "8:22"]),
+    (
+        "relative-url-without-base-url.yaml",
+        &["4:21", "5:21", "6:21", "7:21", "10:36"],
+    ),
     ("schema-file-not-json.yaml", &["4:23", "6:23", "8:23"]),
     ("schema-inline-invalid.yaml", &["8:23", "11:66", "14:41"]),
     // Filters, tests and functions are known only to the template engine.
@@ -386,6 +399,8 @@ fn the_published_schema_rejects_each_mistake_alone() {
 #[test]
 fn the_published_schema_and_the_loader_accept_the_corner_cases() {
     let schema = published_schema();
+    // Every case joins its relative URLs to this.
+    let base = "base_url: http://127.0.0.1:9\n";
     let cases = [
         // `parallel` on a request step runs its iterations.
         "steps:\n  - request: { url: /a }\n    for_each: [1, 2]\n    parallel: 2\n",
@@ -407,7 +422,7 @@ fn the_published_schema_and_the_loader_accept_the_corner_cases() {
         let errors = schema_errors(&schema, &doc);
         assert!(errors.is_empty(), "the schema refuses:\n{case}\n{}", errors.join("\n"));
         let p = Project::new();
-        p.file("c.yaml", case);
+        p.file("c.yaml", &format!("{base}{case}"));
         let run = p.sortie(&["validate", "c.yaml"]);
         assert_eq!(run.code, 0, "the loader refuses:\n{case}\n{}", run.stderr);
     }

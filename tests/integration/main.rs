@@ -19,4 +19,5 @@ mod secrets;
 mod silent;
 mod support;
 mod tls;
+mod traps;
 mod vars;

@@ -1,0 +1,97 @@
+//! Mistakes a newcomer makes that must not turn green or hide their cause:
+//! each is invalid input at `validate`, or fails (or skips) saying why.
+
+use crate::support::{Project, TestServer, demo};
+
+#[test]
+fn a_relative_url_without_base_url_is_invalid_and_nothing_is_sent() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "steps:\n  - request: {{ url: {}/first }}\n  - request: {{ url: \"/users/{{{{ 3 }}}}\" }}\n",
+            server.url()
+        ),
+    );
+    for command in ["validate", "run"] {
+        let run = p.sortie(&[command, "c.yaml"]);
+        run.expect_code(2);
+        run.stderr_has("error: `/users/{{ 3 }}` is relative, and `c.yaml` has no `base_url` to join it to")
+            .stderr_has(" --> c.yaml:3:21")
+            .stderr_has("help: add `base_url: http://host:port` to `c.yaml`, or make the `url` absolute");
+    }
+    assert_eq!(server.hits(), 0, "nothing is sent when the input is invalid");
+}
+
+#[test]
+fn an_included_relative_url_joins_the_including_collections_base_url() {
+    let server = TestServer::start(axum::Router::new().route("/from-include", axum::routing::get(|| async { "ok" })));
+    let p = Project::new();
+    p.file(
+        "_shared/step.yaml",
+        "- request: { url: /from-include }\n  expect: { status: 200 }\n",
+    );
+    p.file(
+        "with-base.yaml",
+        &format!("base_url: {}\nsteps:\n  - include: _shared/step.yaml\n", server.url()),
+    );
+    p.sortie(&["run", "with-base.yaml"]).expect_code(0);
+    assert_eq!(server.hits(), 1);
+    // The same fragment, included where there is no base_url, is the including file's mistake.
+    p.file("without-base.yaml", "steps:\n  - include: _shared/step.yaml\n");
+    p.sortie(&["validate", "without-base.yaml"])
+        .expect_code(2)
+        .stderr_has("`/from-include` is relative, and `without-base.yaml` has no `base_url`")
+        .stderr_has(" --> _shared/step.yaml:1:19");
+}
+
+#[test]
+fn a_url_that_is_wholly_a_template_is_left_to_run_time() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        "vars: { target: /relative }\nsteps:\n  - request: { url: \"{{ target }}\" }\n",
+    );
+    p.sortie(&["validate", "c.yaml"]).expect_code(0);
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has("`/relative` is not an absolute URL and the collection has no `base_url`");
+    p.file(
+        "c.yaml",
+        &format!(
+            "vars: {{ target: \"{}/x\" }}\nsteps:\n  - request: {{ url: \"{{{{ target }}}}\" }}\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    assert_eq!(server.hits(), 1);
+}
+
+#[test]
+fn a_relative_url_whose_query_holds_a_url_is_joined_to_base_url() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - request: {{ url: \"/echo?next=http://example.invalid/x\" }}\n    expect: {{ json: {{ $.path: /echo, $.query: [[next, \"http://example.invalid/x\"]] }} }}\n",
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
+#[test]
+fn a_base_url_without_its_scheme_is_invalid() {
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        "base_url: 127.0.0.1:8080\nsteps:\n  - request: { url: /health }\n",
+    );
+    p.sortie(&["validate", "c.yaml"])
+        .expect_code(2)
+        .stderr_has("error: `base_url` `127.0.0.1:8080` is not an absolute URL")
+        .stderr_has("help: start it with its scheme: `http://127.0.0.1:8080`");
+}
