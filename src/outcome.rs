@@ -133,6 +133,13 @@ impl StepOutcome {
         self.expectations.iter().filter(|e| !e.passed)
     }
 
+    /// Where a reader of a failure should look: the line of the first
+    /// expectation that did not hold, else the step's own line. The console's
+    /// and JUnit's `at FILE:LINE` both say this line.
+    pub(crate) fn failure_line(&self) -> usize {
+        self.failures().next().map_or(self.line, |f| f.line)
+    }
+
     /// A step run with nothing sent yet: no request, response or failures.
     pub(crate) fn new(
         name: String,

@@ -218,12 +218,7 @@ pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> Strin
                 &mut out,
                 color,
                 DIM,
-                // The first failed expectation's line: where the reader should look.
-                &format!(
-                    "{BLOCK}at {}:{}",
-                    clean(&step.file),
-                    step.failures().next().map_or(step.line, |f| f.line)
-                ),
+                &format!("{BLOCK}at {}:{}", clean(&step.file), step.failure_line()),
             );
             out.push('\n');
         }

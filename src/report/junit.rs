@@ -124,7 +124,9 @@ fn details(step: &StepOutcome, message: Option<&str>) -> String {
 }
 
 fn push_location_and_exchange(text: &mut String, step: &StepOutcome) {
-    let _ = writeln!(text, "at {}:{}", clean(&step.file), step.line);
+    // The console's line: the first failed expectation's (the testcase's
+    // `line` attribute is the step's).
+    let _ = writeln!(text, "at {}:{}", clean(&step.file), step.failure_line());
     if let Some(request) = &step.request {
         let _ = writeln!(text, "\n{} {}", clean(&request.method), clean(&request.url));
     }

@@ -11,6 +11,7 @@ mod exchanges;
 mod faults;
 mod flow;
 mod http;
+mod messages;
 mod outputs;
 mod promises;
 mod reports;
