@@ -45,12 +45,36 @@ impl Schema {
         }
     }
 
-    /// Checks a document. Each error reads "`/instance/path`: message"
-    /// (`(root)` for the document itself); at most [`MAX_ERRORS`] are listed,
-    /// and a last line says how many more there were. Empty when valid.
-    pub fn validate(&self, doc: &Value) -> Vec<String> {
+    /// A failed schema check as a person reads it: how many errors, then
+    /// each on its own line with its JSON pointer. None when valid.
+    pub fn failure(&self, doc: &Value) -> Option<String> {
+        let (lines, more) = self.errors(doc);
+        if lines.is_empty() {
+            return None;
+        }
+        let count = if more >= COUNT_LIMIT {
+            format!("{} or more errors", COUNT_LIMIT + lines.len())
+        } else {
+            crate::text::count(lines.len() + more, "error")
+        };
+        let mut text = if more > 0 {
+            format!("{count}, the first {}:", lines.len())
+        } else {
+            format!("{count}:")
+        };
+        for line in &lines {
+            text.push('\n');
+            text.push_str(line);
+        }
+        Some(text)
+    }
+
+    /// At most [`MAX_ERRORS`] errors, each "`/instance/path`: message"
+    /// (`(root)` for the document itself), and how many more there are
+    /// (counted up to [`COUNT_LIMIT`]).
+    fn errors(&self, doc: &Value) -> (Vec<String>, usize) {
         let mut errors = self.validator.iter_errors(doc);
-        let mut out: Vec<String> = errors
+        let lines: Vec<String> = errors
             .by_ref()
             .take(MAX_ERRORS)
             .map(|err| {
@@ -63,13 +87,7 @@ impl Schema {
                 }
             })
             .collect();
-        let more = errors.take(COUNT_LIMIT).count();
-        if more == COUNT_LIMIT {
-            out.push(format!("… and {COUNT_LIMIT} or more errors not shown"));
-        } else if more > 0 {
-            out.push(format!("… and {} not shown", crate::text::count(more, "more error")));
-        }
-        out
+        (lines, errors.take(COUNT_LIMIT).count())
     }
 
     /// True when the document is valid.
@@ -110,19 +128,19 @@ mod tests {
     fn a_valid_document_has_no_errors() {
         let schema = user_schema();
         let doc = json!({"id": 1, "name": "alice", "tags": ["a"]});
-        assert!(schema.validate(&doc).is_empty());
+        assert_eq!(schema.failure(&doc), None);
         assert!(schema.is_valid(&doc));
     }
 
     #[test]
     fn errors_name_the_instance_path() {
-        let errors = user_schema().validate(&json!({"id": "x", "name": "", "tags": ["a", 2]}));
+        let (errors, _) = user_schema().errors(&json!({"id": "x", "name": "", "tags": ["a", 2]}));
         insta::assert_snapshot!(errors.join("\n"), @r#"
         `/id`: "x" is not of type "integer"
         `/name`: "" is shorter than 1 character
         `/tags/1`: 2 is not of type "string"
         "#);
-        let errors = user_schema().validate(&json!([]));
+        let (errors, _) = user_schema().errors(&json!([]));
         assert_eq!(errors, vec![r#"(root): [] is not of type "object""#]);
     }
 
@@ -130,17 +148,35 @@ mod tests {
     fn at_most_ten_errors_then_a_count() {
         let schema = Schema::compile(&json!({"items": {"type": "string"}})).unwrap();
         let doc = Value::Array((0..25).map(Value::from).collect());
-        let errors = schema.validate(&doc);
-        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        let (errors, more) = schema.errors(&doc);
+        assert_eq!((errors.len(), more), (MAX_ERRORS, 15));
         assert_eq!(errors[0], r#"`/0`: 0 is not of type "string""#);
-        assert_eq!(errors[10], "… and 15 more errors not shown");
+    }
+
+    #[test]
+    fn a_failure_counts_the_errors_then_lists_one_per_line() {
+        let failure = user_schema().failure(&json!({"id": "x", "name": ""}));
+        insta::assert_snapshot!(failure.unwrap_or_default(), @r#"
+        2 errors:
+        `/id`: "x" is not of type "integer"
+        `/name`: "" is shorter than 1 character
+        "#);
+        let one = user_schema().failure(&json!([])).unwrap_or_default();
+        assert_eq!(one, "1 error:\n(root): [] is not of type \"object\"");
+        let schema = Schema::compile(&json!({"items": {"type": "string"}})).unwrap();
+        let many = schema
+            .failure(&Value::Array((0..25).map(Value::from).collect()))
+            .unwrap_or_default();
+        assert!(many.starts_with("25 errors, the first 10:\n`/0`: 0 is not"), "{many}");
+        assert_eq!(many.lines().count(), 11);
+        assert_eq!(user_schema().failure(&json!({"id": 1, "name": "a"})), None);
     }
 
     #[test]
     fn long_messages_are_cut() {
         let schema = Schema::compile(&json!({"type": "string"})).unwrap();
         let big = json!({"a": "x".repeat(5000)});
-        let errors = schema.validate(&big);
+        let (errors, _) = schema.errors(&big);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].chars().count() < 250, "{}", errors[0]);
         assert!(errors[0].ends_with('…'));

@@ -103,14 +103,10 @@ pub(super) fn verify(
     if let Some((schema, span)) = &r.schema {
         let expected = "the body to match the schema";
         match received.json() {
-            Ok(doc) => {
-                let errors = schema.validate(doc);
-                if errors.is_empty() {
-                    checks.pass("schema", "schema", expected, "valid", span.line());
-                } else {
-                    checks.fail("schema", "schema", expected, &errors.join("; "), None, span.line());
-                }
-            }
+            Ok(doc) => match schema.failure(doc) {
+                None => checks.pass("schema", "schema", expected, "valid", span.line()),
+                Some(errors) => checks.fail("schema", "schema", expected, &errors, None, span.line()),
+            },
             Err(msg) => checks.fail("schema", "schema", "a JSON body", msg, None, span.line()),
         }
     }

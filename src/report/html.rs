@@ -329,8 +329,8 @@ fn push_expectations(out: &mut String, step: &StepOutcome) {
             "<tr class=\"{class}\"><td class=\"mark {class}\">{mark}</td><td><code>{}</code>{predicate}</td>\
              <td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
             escape(&r.subject),
-            escape(&cut(&r.expected, LISTED_TEXT)),
-            escape(&cut(&r.actual, LISTED_TEXT)),
+            escape(&shown(&r.expected, r.passed)),
+            escape(&shown(&r.actual, r.passed)),
             r.line
         );
         if let Some(diff) = &r.diff {
@@ -342,6 +342,17 @@ fn push_expectations(out: &mut String, step: &StepOutcome) {
         }
     }
     out.push_str("</tbody></table>\n");
+}
+
+/// An expectation's text: a passed one's cut, a failed one's whole. The
+/// checks keep a failure's text short already (a long value goes to its
+/// diff), except where every line counts, as a schema's list of errors.
+fn shown(text: &str, passed: bool) -> std::borrow::Cow<'_, str> {
+    if passed {
+        std::borrow::Cow::Owned(cut(text, LISTED_TEXT))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// A unified diff with added and removed lines marked.

@@ -78,3 +78,72 @@ steps:
         "{row}"
     );
 }
+
+#[test]
+fn a_schema_failure_lists_one_error_per_line_with_its_pointer() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}
+steps:
+  - name: Pet
+    request: {{ url: /pets/1 }}
+    expect:
+      schema:
+        type: object
+        required: [id, price]
+        properties:
+          id: {{ type: string }}
+          name: {{ type: integer }}
+",
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&[
+        "run",
+        "c.yaml",
+        "--junit",
+        "junit.xml",
+        "--report-json",
+        "report.json",
+        "--report-html",
+        "report.html",
+    ]);
+    run.expect_code(1);
+    let errors = [
+        "(root): \"price\" is a required property",
+        "`/id`: 1 is not of type \"string\"",
+        "`/name`: \"Rex\" is not of type \"integer\"",
+    ];
+    let mut block = "    schema: expected the body to match the schema, got 3 errors:\n".to_owned();
+    for e in errors {
+        block.push_str(&format!("      {e}\n"));
+    }
+    block.push_str("    at c.yaml:7\n");
+    run.stdout_has(&block);
+    // JUnit's failure text is the console's block.
+    let report = junit(&p.path("junit.xml"));
+    let quick_junit::TestCaseStatus::NonSuccess { description, .. } = &report.test_suites[0].test_cases[0].status
+    else {
+        panic!("a failure");
+    };
+    let text = description
+        .as_ref()
+        .map(quick_junit::XmlString::as_str)
+        .unwrap_or_default();
+    let junit_block: String = block.lines().map(|l| format!("{}\n", &l[4..])).collect();
+    assert!(text.starts_with(&junit_block), "{text}");
+    // The JSON report keeps the lines; the HTML report shows every one.
+    let report = json_report(&p.path("report.json"));
+    let actual = report["collections"][0]["steps"][0]["expectations"][1]["actual"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(actual, format!("3 errors:\n{}", errors.join("\n")));
+    let html = p.read("report.html");
+    assert!(
+        html.contains("`/name`: &quot;Rex&quot; is not of type &quot;integer&quot;"),
+        "every error is shown"
+    );
+}
