@@ -134,13 +134,26 @@ impl Predicate {
 
     /// What the predicate expects, in full: `5`, `> 10`, `contains "abc"`.
     pub fn expected_text(&self) -> String {
+        self.expected_text_in("")
+    }
+
+    /// [`Predicate::expected_text`] with `unit` after each number it
+    /// compares with: `< 500ms` for a duration.
+    pub fn expected_text_in(&self, unit: &str) -> String {
+        let value = |v: &Value| {
+            if v.is_number() {
+                format!("{}{unit}", json_text(v))
+            } else {
+                json_text(v)
+            }
+        };
         match self {
-            Predicate::Equals(v) => json_text(v),
-            Predicate::NotEquals(v) => format!("not {}", json_text(v)),
-            Predicate::Gt(v) => format!("> {}", json_text(v)),
-            Predicate::Ge(v) => format!(">= {}", json_text(v)),
-            Predicate::Lt(v) => format!("< {}", json_text(v)),
-            Predicate::Le(v) => format!("<= {}", json_text(v)),
+            Predicate::Equals(v) => value(v),
+            Predicate::NotEquals(v) => format!("not {}", value(v)),
+            Predicate::Gt(v) => format!("> {}", value(v)),
+            Predicate::Ge(v) => format!(">= {}", value(v)),
+            Predicate::Lt(v) => format!("< {}", value(v)),
+            Predicate::Le(v) => format!("<= {}", value(v)),
             Predicate::Contains(v) => format!("contains {}", json_text(v)),
             Predicate::NotContains(v) => format!("not contains {}", json_text(v)),
             Predicate::StartsWith(s) => format!("starts with {}", quoted(s)),
@@ -148,13 +161,13 @@ impl Predicate {
             Predicate::Matches(re) => format!("matches /{}/", re.as_str()),
             Predicate::Exists(true) => "a match".to_owned(),
             Predicate::Exists(false) => "no match".to_owned(),
-            Predicate::Type(t) => t.to_string(),
+            Predicate::Type(t) => format!("type {t}"),
             Predicate::Length(inner) => {
                 let parts: Vec<String> = inner.iter().map(Predicate::expected_text).collect();
                 format!("length {}", parts.join(" and "))
             }
             Predicate::OneOf(values) => {
-                let parts: Vec<String> = values.iter().map(json_text).collect();
+                let parts: Vec<String> = values.iter().map(value).collect();
                 format!("one of [{}]", parts.join(", "))
             }
             Predicate::Empty(true) => "empty".to_owned(),
@@ -363,6 +376,7 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
                 check(q, Some(&len)).map_err(|m| Mismatch {
                     predicate: format!("length.{}", m.predicate).into(),
                     expected: format!("length {}", m.expected),
+                    actual: format!("length {}", m.actual),
                     ..m
                 })?;
             }

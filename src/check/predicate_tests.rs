@@ -281,11 +281,11 @@ fn types() {
     }
     assert_eq!(
         text(&Predicate::Type(JsonType::Integer), json!(3.5)),
-        "type: expected integer, actual number 3.5"
+        "type: expected type integer, actual number 3.5"
     );
     assert_eq!(
         text(&Predicate::Type(JsonType::String), json!({"a": 1})),
-        r#"type: expected string, actual object {"a":1}"#
+        r#"type: expected type string, actual object {"a":1}"#
     );
 }
 
@@ -310,9 +310,18 @@ fn length() {
     ok(&eq(0), json!(""));
     let range = Predicate::Length(vec![Predicate::Gt(json!(1)), Predicate::Le(json!(3))]);
     ok(&range, json!([1, 2, 3]));
-    assert_eq!(text(&range, json!([1])), "length.gt: expected length > 1, actual 1");
-    assert_eq!(text(&range, json!("abcd")), "length.le: expected length <= 3, actual 4");
-    assert_eq!(text(&eq(3), json!("ab")), "length.equals: expected length 3, actual 2");
+    assert_eq!(
+        text(&range, json!([1])),
+        "length.gt: expected length > 1, actual length 1"
+    );
+    assert_eq!(
+        text(&range, json!("abcd")),
+        "length.le: expected length <= 3, actual length 4"
+    );
+    assert_eq!(
+        text(&eq(3), json!("ab")),
+        "length.equals: expected length 3, actual length 2"
+    );
     assert_eq!(
         text(&range, json!(12)),
         "length: expected length > 1 and <= 3, actual 12 (not a string, list or map)"
@@ -373,7 +382,7 @@ fn selections_feed_predicates() {
     assert_eq!(check(&Predicate::Exists(false), missing.as_ref()), Ok(()));
     insta::assert_snapshot!(
         check(&Predicate::Type(JsonType::String), missing.as_ref()).unwrap_err(),
-        @"type: expected string, actual no match"
+        @"type: expected type string, actual no match"
     );
 }
 

@@ -73,30 +73,50 @@ pub(super) fn verify(
                     match rendered {
                         Ok(p) => std::borrow::Cow::Owned(p),
                         Err(msg) => {
-                            checks.fail(subject, name, "a value", &msg, None, e.span.line());
+                            let expected = format!("a value for `{name}`");
+                            checks.fail(
+                                subject,
+                                name,
+                                &expected,
+                                &format!("an error: {msg}"),
+                                None,
+                                e.span.line(),
+                            );
                             continue;
                         }
                     }
                 }
             };
+            // A duration is compared in milliseconds, and says so.
+            let unit = if matches!(e.subject, Subject::Duration) {
+                "ms"
+            } else {
+                ""
+            };
+            let actual_text = || {
+                actual
+                    .as_ref()
+                    .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
+            };
             match check::check(&predicate, actual.as_ref()) {
                 Ok(()) if checks.keep_passed => {
-                    let got = actual.as_ref().map_or_else(|| "no match".to_owned(), json_text);
-                    checks.pass(
-                        subject,
-                        predicate.name(),
-                        &predicate.expected_text(),
-                        &got,
-                        e.span.line(),
-                    );
+                    let expected = predicate.expected_text_in(unit);
+                    checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
                 }
                 Ok(()) => {}
                 Err(Mismatch {
-                    predicate,
+                    predicate: name,
                     expected,
                     actual: got,
                     diff,
-                }) => checks.fail(subject, &predicate, &expected, &got, diff.as_deref(), e.span.line()),
+                }) => {
+                    let (expected, got) = if unit.is_empty() {
+                        (expected, got)
+                    } else {
+                        (predicate.expected_text_in(unit), actual_text())
+                    };
+                    checks.fail(subject, &name, &expected, &got, diff.as_deref(), e.span.line());
+                }
             }
         }
     }
@@ -148,7 +168,7 @@ pub(super) fn extract<'p>(
                 captures.push((x, v));
             }
             Ok(None) => checks.fail(&subject, "exists", "a match", "no match", None, x.span.line()),
-            Err(msg) => checks.fail(&subject, "parse", "JSON", &msg, None, x.span.line()),
+            Err(msg) => checks.fail(&subject, "parse", "a JSON body", &msg, None, x.span.line()),
         }
     }
     captures
@@ -251,9 +271,11 @@ impl Received {
         }
     }
 
+    /// The body as JSON, or what a failure says it is instead: `an empty
+    /// body`, `a body that is not JSON (syntax error at line 1, column 1)`.
     pub(super) fn json(&self) -> &Result<Value, String> {
         self.json
-            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| format!("not JSON ({e})")))
+            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| not_json(&self.resp.body, &e)))
     }
 
     /// What `path` selects in the body, parsed as JSON (once).
@@ -277,6 +299,25 @@ impl Received {
         }
         self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
+}
+
+/// Why a body is not JSON, in words that do not echo the sentence around
+/// them (serde says "expected value at line 1 column 1").
+fn not_json(body: &[u8], e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "an empty body".to_owned();
+    }
+    let reason = match e.classify() {
+        Category::Syntax => "syntax error",
+        Category::Eof => "it ends early",
+        Category::Data | Category::Io => "unreadable",
+    };
+    format!(
+        "a body that is not JSON ({reason} at line {}, column {})",
+        e.line(),
+        e.column()
+    )
 }
 
 /// One header's value; several values of one name become a list.

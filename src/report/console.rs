@@ -224,7 +224,8 @@ pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> Strin
         }
         if let Some(request) = &step.request {
             let _ = write!(out, "{BLOCK}");
-            paint(&mut out, color, DIM, "curl:");
+            // "replay:", not "curl:": the command itself starts with curl.
+            paint(&mut out, color, DIM, "replay:");
             out.push(' ');
             push_continued(&mut out, BLOCK, &clean(&request.curl));
         }

@@ -119,7 +119,7 @@ fn a_body_that_is_not_json_fails_json_expectations() {
     );
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1);
-    run.stdout_has("json $.a: expected a JSON body, got not JSON (expected ident at line 1 column 2)");
+    run.stdout_has("json $.a: expected a JSON body, got a body that is not JSON (syntax error at line 1, column 2)");
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
     );
     let run = p.sortie(&["run", "c.yaml", "--junit", "j.xml", "-vv"]);
     run.expect_code(1);
-    run.stdout_has("json $.a: expected a JSON body, got not JSON");
+    run.stdout_has("json $.a: expected a JSON body, got a body that is not JSON");
     let report = junit(&p.path("j.xml"));
     assert_eq!(report.tests, 2);
     assert_eq!(report.failures, 1);

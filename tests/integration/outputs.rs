@@ -282,7 +282,7 @@ steps:
     assert_eq!(
         failures,
         [
-            "json $.name: expected length > 10, got 3",
+            "json $.name: expected length > 10, got length 3",
             r#"json $.name: expected starts with "ey", got "Rex""#,
             r#"json $.name: expected matches /^[0-9]+$/, got "Rex""#,
         ],
