@@ -60,6 +60,11 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
         }
         "length" => match value {
             Value::Number(_) => Predicate::Length(vec![Predicate::Equals(value.clone())]),
+            Value::Object(map) if map.is_empty() => {
+                return Err(
+                    "`length: {}` checks nothing: give a number or a predicate, such as `{ gt: 0 }`".to_owned(),
+                );
+            }
             Value::Object(map) => {
                 let mut inner = Vec::new();
                 for (k, v) in map {
@@ -75,6 +80,9 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
             }
         },
         "one_of" => match value {
+            Value::Array(items) if items.is_empty() => {
+                return Err("`one_of: []` never holds: list the values to accept".to_owned());
+            }
             Value::Array(items) => Predicate::OneOf(items.clone()),
             _ => return Err(format!("`one_of` expects a list, found {}", kind(value))),
         },

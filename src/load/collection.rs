@@ -118,6 +118,15 @@ pub(crate) fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
     };
     if !f.has("steps") && !f.has("setup") && !f.has("teardown") && !f.misspelled("steps") {
         errs.push(Diagnostic::at("a collection needs `steps`", root.span).with_label("no `steps` in this map"));
+    } else {
+        let lists: Vec<&Node> = ["setup", "steps", "teardown"].iter().filter_map(|k| f.get(k)).collect();
+        if lists.iter().all(|n| is_empty_list(n)) {
+            let at = f.get("steps").or(lists.first().copied()).map_or(root.span, |n| n.span);
+            errs.push(
+                Diagnostic::at("the collection has no step: it would check nothing", at)
+                    .with_help("list at least one step, such as `- request: { url: /health }`"),
+            );
+        }
     }
     for key in DEFAULTS_KEYS {
         f.misplaced(errs, key, "under `defaults`, which applies it to every request");
@@ -138,8 +147,24 @@ pub(crate) fn names_key(root: &Node, key: &str) -> bool {
     })
 }
 
+/// `[]`, or nothing at all: a list of steps that would run nothing.
+fn is_empty_list(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Seq(items) => items.is_empty(),
+        NodeKind::Null => true,
+        _ => false,
+    }
+}
+
 /// The steps of a file that is only a list of steps, or a map with `steps` (an include).
 pub(crate) fn fragment(errs: &mut Errors, root: &Node) -> Option<Collection> {
+    if is_empty_list(root) {
+        errs.push(
+            Diagnostic::at("the file lists no step: including it would run nothing", root.span)
+                .with_help("list at least one step, such as `- request: { url: /health }`"),
+        );
+        return None;
+    }
     match root.kind {
         NodeKind::Seq(_) => Some(Collection {
             name: None,
@@ -292,6 +317,11 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
         errs.push(
             Diagnostic::at("a group needs `steps`", f.key_span("group").unwrap_or(node.span))
                 .with_help("list the group's steps under `steps:`"),
+        );
+    } else if let Some(list) = f.get("steps").filter(|n| s.group.is_some() && is_empty_list(n)) {
+        errs.push(
+            Diagnostic::at("the group has no step: it would check nothing", list.span)
+                .with_help("list at least one step under `steps:`, or remove the group"),
         );
     }
     for key in REQUEST_KEYS {

@@ -21,7 +21,35 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
         errs.expected_with("a map", "expect", node, Some(help));
         return None;
     }
+    if let NodeKind::Map(entries) = &node.kind
+        && entries.is_empty()
+    {
+        errs.push(
+            Diagnostic::at("`expect` is empty: it checks nothing", node.span).with_help(
+                "say what to check, such as `expect: { status: 200 }`, or remove it \
+                 (a step expects any 2xx or 3xx status by default)",
+            ),
+        );
+        return None;
+    }
     let mut f = Fields::of(errs, node, "expect", "`expect`", EXPECT_KEYS)?;
+    for (key, example) in [
+        ("headers", "`headers: { Content-Type: { contains: json } }`"),
+        (
+            "json",
+            "`json: { $.id: { exists: true } }` (`$: { exists: true }` checks only that the body is JSON)",
+        ),
+        ("cookies", "`cookies: { sid: { exists: true } }`"),
+    ] {
+        if let Some(n) = f.get(key).filter(|n| is_empty_map(n)) {
+            errs.push(
+                Diagnostic::at(format!("`{key}` lists nothing to check"), n.span).with_help(format!(
+                    "map each {} to an expectation, as {example}",
+                    subject_word(key)
+                )),
+            );
+        }
+    }
     let e = Expect {
         status: f.get("status").and_then(|n| status(errs, n)),
         headers: f
@@ -45,6 +73,24 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
     };
     f.finish(errs);
     Some(e)
+}
+
+/// `{}`, or nothing at all.
+fn is_empty_map(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.is_empty(),
+        NodeKind::Null => true,
+        _ => false,
+    }
+}
+
+/// What the keys of `expect.KEY` name.
+fn subject_word(key: &str) -> &'static str {
+    match key {
+        "headers" => "header name",
+        "json" => "JSONPath",
+        _ => "cookie name",
+    }
 }
 
 fn status(errs: &mut Errors, node: &Node) -> Option<Spanned<StatusExpect>> {
@@ -74,6 +120,15 @@ fn status(errs: &mut Errors, node: &Node) -> Option<Spanned<StatusExpect>> {
         }
     };
     let s = match &node.kind {
+        NodeKind::Seq(items) if items.is_empty() => {
+            errs.push(
+                Diagnostic::at("an empty list of statuses accepts none", node.span).with_help(
+                    "list the codes or classes to accept, such as `status: [200, 201]`, or remove `status` \
+                     for the default (any 2xx or 3xx)",
+                ),
+            );
+            return None;
+        }
         NodeKind::Seq(items) => StatusExpect::Any(items.iter().filter_map(|n| item(errs, n)).collect()),
         _ => StatusExpect::One(item(errs, node)?),
     };

@@ -41,6 +41,7 @@ pub(crate) struct Step {
     pub group: Option<Spanned<String>>,
     /// `true` = all at once; N = at most N in flight.
     pub parallel: Option<Spanned<Parallel>>,
+    #[schemars(length(min = 1))]
     pub steps: Option<Vec<Step>>,
 
     /// Another file whose steps run in place, on the same session.
@@ -220,18 +221,21 @@ pub(crate) struct RetryUntil {
     pub interval: Option<Spanned<DurationValue>>,
 }
 
-/// What the response must look like.
+/// What the response must look like; an empty map checks nothing, so is an error.
 #[derive(Debug, Clone, Default, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, extend("minProperties" = 1))]
 pub(crate) struct Expect {
     /// `200`, `[200, 201]` or `"2xx"`; default: any 2xx or 3xx.
     pub status: Option<Spanned<StatusExpect>>,
     /// Names are case-insensitive.
+    #[schemars(extend("minProperties" = 1))]
     pub headers: Option<Map<ExpectValue>>,
     /// JSONPath (RFC 9535) → expectation.
+    #[schemars(extend("minProperties" = 1))]
     pub json: Option<Map<ExpectValue>>,
     /// The body as text.
     pub body: Option<ExpectValue>,
+    #[schemars(extend("minProperties" = 1))]
     pub cookies: Option<Map<ExpectValue>>,
     pub duration: Option<ExpectValue>,
     /// A JSON Schema file, or an inline map.
@@ -243,7 +247,7 @@ pub(crate) struct Expect {
 #[schemars(untagged)]
 pub(crate) enum StatusExpect {
     One(StatusItem),
-    Any(Vec<StatusItem>),
+    Any(#[schemars(length(min = 1))] Vec<StatusItem>),
 }
 
 /// A status code, or a class such as `"2xx"`.

@@ -177,6 +177,8 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ("concurrent-captures.yaml", &["9:20"]),
     ("duplicate-ids.yaml", &["7:13"]),
     ("duration-expectations.yaml", &["4:31", "6:42"]),
+    // A predicate's value rules.
+    ("empty-checks.yaml", &["14:24", "15:24"]),
     ("include-self.yaml", &["3:14"]),
     (
         "jsonpath-invalid.yaml",
@@ -184,6 +186,8 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ),
     ("jsonpath-unclosed.yaml", &["6:9", "7:9", "8:9", "10:22"]),
     ("many-errors.yaml", &["6:22", "12:20"]),
+    // Whether any of setup, steps and teardown lists a step.
+    ("no-steps.yaml", &["3:8"]),
     // Another tool's name for a predicate, or a near miss by edit distance.
     (
         "mistyped-predicates.yaml",

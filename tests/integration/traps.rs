@@ -95,3 +95,59 @@ fn a_base_url_without_its_scheme_is_invalid() {
         .stderr_has("error: `base_url` `127.0.0.1:8080` is not an absolute URL")
         .stderr_has("help: start it with its scheme: `http://127.0.0.1:8080`");
 }
+
+/// Each case checks nothing (or accepts nothing) where a check was meant, and
+/// passed against a server that answers 200 with a page that is not JSON.
+#[test]
+fn checks_and_step_lists_left_empty_are_invalid_instead_of_passing() {
+    let server = TestServer::ok();
+    let url = server.url();
+    let request = format!("request: {{ url: {url}/ }}");
+    let cases = [
+        (
+            format!("steps:\n  - {request}\n    expect: {{}}\n"),
+            "`expect` is empty: it checks nothing",
+        ),
+        (
+            format!("steps:\n  - {request}\n    expect:\n      json:\n"),
+            "`json` lists nothing to check",
+        ),
+        (
+            format!("steps:\n  - {request}\n    expect:\n      headers: {{}}\n"),
+            "`headers` lists nothing to check",
+        ),
+        (
+            format!("steps:\n  - {request}\n    expect:\n      cookies: {{}}\n"),
+            "`cookies` lists nothing to check",
+        ),
+        (
+            format!("steps:\n  - {request}\n    expect: {{ status: [] }}\n"),
+            "an empty list of statuses accepts none",
+        ),
+        (
+            format!("steps:\n  - {request}\n    expect: {{ body: {{ length: {{}} }} }}\n"),
+            "`length: {}` checks nothing",
+        ),
+        (
+            "steps: []\n".to_owned(),
+            "the collection has no step: it would check nothing",
+        ),
+        (
+            format!("steps:\n  - group: g\n    steps: []\n  - {request}\n"),
+            "the group has no step: it would check nothing",
+        ),
+        (
+            format!("steps:\n  - include: _none.yaml\n  - {request}\n"),
+            "the file lists no step: including it would run nothing",
+        ),
+    ];
+    let p = Project::new();
+    p.file("_none.yaml", "[]\n");
+    for (text, message) in &cases {
+        p.file("c.yaml", text);
+        let run = p.sortie(&["run", "c.yaml"]);
+        assert_eq!(run.code, 2, "{text}\n{}{}", run.stdout, run.stderr);
+        run.stderr_has(message);
+    }
+    assert_eq!(server.hits(), 0);
+}
