@@ -271,8 +271,12 @@ impl Cx<'_> {
                     return;
                 }
             };
+            // A loop over nothing is one skipped step, not a silent absence; a capture it
+            // would have made names the empty list as its cause.
             if items.is_empty() {
                 self.missed(&at, "its `for_each` list was empty", None);
+                out.push(self.base(&at, StepStatus::Skipped, Some("for_each list is empty".to_owned())));
+                return;
             }
             let parallel = step.parallel;
             let len = items.len();

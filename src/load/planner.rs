@@ -137,6 +137,13 @@ impl<'a> Planner<'a> {
                 errs.expected("a list or a template giving one", "for_each", n);
                 return None;
             }
+            if matches!(&n.kind, NodeKind::Seq(items) if items.is_empty()) {
+                errs.push(
+                    Diagnostic::at("`for_each: []` would run the step zero times", n.span)
+                        .with_help("list the items, or remove `for_each` to run the step once"),
+                );
+                return None;
+            }
             c.tvalue(errs, n)
         });
         if let (Some(_), Some(p), None) = (&s.request, &s.parallel, &s.for_each) {

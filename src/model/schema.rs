@@ -135,7 +135,8 @@ impl JsonSchema for ListOrTemplate {
     }
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({ "type": ["array", "string"] })
+        // An empty list would run the step zero times.
+        json_schema!({ "type": ["array", "string"], "minItems": 1 })
     }
 
     fn inline_schema() -> bool {

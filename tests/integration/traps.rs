@@ -151,3 +151,57 @@ fn checks_and_step_lists_left_empty_are_invalid_instead_of_passing() {
     }
     assert_eq!(server.hits(), 0);
 }
+
+#[test]
+fn a_for_each_over_an_empty_list_is_a_visible_skip() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}
+vars: {{ ids: [] }}
+steps:
+  - name: Every id
+    for_each: \"{{{{ ids }}}}\"
+    request: {{ url: \"/items/{{{{ item }}}}\" }}
+  - group: Every id, grouped
+    parallel: 2
+    for_each: \"{{{{ ids }}}}\"
+    steps:
+      - request: {{ url: \"/items/{{{{ item }}}}\" }}
+",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--junit", "junit.xml"]);
+    run.expect_code(0);
+    run.stdout_has("  - Every id  skipped: for_each list is empty\n")
+        .stdout_has("  - Every id, grouped  skipped: for_each list is empty\n")
+        .stdout_has("2 steps: 0 passed, 0 failed, 0 errored, 2 skipped");
+    let report = crate::support::junit(&p.path("junit.xml"));
+    assert_eq!(report.test_suites[0].test_cases.len(), 2);
+    for case in &report.test_suites[0].test_cases {
+        match &case.status {
+            quick_junit::TestCaseStatus::Skipped { message, .. } => {
+                assert_eq!(
+                    message.as_ref().map(quick_junit::XmlString::as_str),
+                    Some("for_each list is empty")
+                );
+            }
+            other => panic!("{}: {other:?}", case.name.as_str()),
+        }
+    }
+    assert_eq!(server.hits(), 0);
+    // Written as a literal, the empty list is a mistake caught before anything runs.
+    p.file(
+        "literal.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - for_each: []\n    request: {{ url: /x }}\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["validate", "literal.yaml"])
+        .expect_code(2)
+        .stderr_has("error: `for_each: []` would run the step zero times");
+}
