@@ -12,7 +12,9 @@
 //!   200` on `"HTTP 200"` holds); on a map it needs a string key.
 //! - `contains`, `not_contains`, `length` and `empty` fail on a value that is
 //!   not a string, list or map, saying so; `gt`/`ge`/`lt`/`le` fail on a
-//!   non-number. A wrong type is never silently "not contained".
+//!   non-number. A wrong type is never silently "not contained": a list or
+//!   map looked for in a string, or a non-string among a map's keys, fails
+//!   both `contains` and `not_contains`.
 //! - `length` counts characters (Unicode scalar values) of a string.
 //! - `exists: true` holds for a JSON `null`: the path selected something.
 
@@ -396,15 +398,25 @@ fn compare(actual: &Value, bound: &Value, test: fn(Ordering) -> bool) -> Result<
     }
 }
 
-/// Substring of a string, element of a list, key of a map.
+/// Substring of a string, element of a list, key of a map. A needle that
+/// cannot be in the haystack at all (a list in a string, a number among a
+/// map's keys) is an error, so that `not_contains` does not hold by accident.
 fn contains(haystack: &Value, needle: &Value) -> Result<bool, String> {
     match (haystack, needle) {
         (Value::String(s), Value::String(n)) => Ok(s.contains(n.as_str())),
         (Value::String(s), Value::Number(_) | Value::Bool(_)) => Ok(s.contains(&needle.to_string())),
-        (Value::String(_), _) => Ok(false),
+        (Value::String(_), _) => Err(format!(
+            "{} (a string holds text, not {})",
+            json_text(haystack),
+            super::kind(needle)
+        )),
         (Value::Array(items), _) => Ok(items.iter().any(|item| json_equal(item, needle))),
         (Value::Object(map), Value::String(key)) => Ok(map.contains_key(key)),
-        (Value::Object(_), _) => Ok(false),
+        (Value::Object(_), _) => Err(format!(
+            "{} (a map's keys are strings, not {})",
+            json_text(haystack),
+            super::kind(needle)
+        )),
         _ => Err(format!("{} (not a string, list or map)", json_text(haystack))),
     }
 }

@@ -210,6 +210,15 @@ fn not_contains() {
     // A wrong type is a failure, not "nothing contained".
     let m = fails(&Predicate::NotContains(json!("a")), json!(true));
     assert_eq!(m.actual, "true (not a string, list or map)");
+    // So is a needle that cannot be in the haystack at all: it would otherwise
+    // never be "contained", and `not_contains` would always hold.
+    let m = fails(&Predicate::NotContains(json!(["a"])), json!("abc"));
+    assert_eq!(m.actual, r#""abc" (a string holds text, not a list)"#);
+    let m = fails(&Predicate::NotContains(json!(null)), json!("abc"));
+    assert_eq!(m.actual, r#""abc" (a string holds text, not null)"#);
+    let m = fails(&Predicate::NotContains(json!(1)), json!({"a": 1}));
+    assert_eq!(m.actual, r#"{"a":1} (a map's keys are strings, not a number)"#);
+    fails(&Predicate::Contains(json!({"a": 1})), json!("abc"));
 }
 
 #[test]

@@ -205,3 +205,28 @@ steps:
         .expect_code(2)
         .stderr_has("error: `for_each: []` would run the step zero times");
 }
+
+#[test]
+fn not_contains_with_something_that_cannot_be_contained_fails_saying_why() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}
+steps:
+  - name: Pet
+    request: {{ url: /pets/1 }}
+    expect:
+      json:
+        $.name: {{ not_contains: [Rex] }}
+        $.owner: {{ not_contains: 1 }}
+",
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has(r#"json $.name: expected not contains ["Rex"], got "Rex" (a string holds text, not a list)"#)
+        .stdout_has(r#"json $.owner: expected not contains 1, got {"id":1,"name":"alice"} (a map's keys are strings, not a number)"#);
+}
