@@ -149,10 +149,28 @@ pub(super) fn extract<'p>(
             ExtractSource::Status => Ok(Some(Value::from(resp.status))),
             ExtractSource::Regex(re) => {
                 let body = String::from_utf8_lossy(&resp.body);
-                Ok(re.captures(&body).map(|c| {
-                    let m = c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str());
-                    Value::String(m.to_owned())
-                }))
+                // The first group when the pattern has one (an optional group that
+                // took no part is not the whole match), else the whole match.
+                let group = usize::from(re.captures_len() > 1);
+                match re.captures(&body) {
+                    None => Ok(None),
+                    Some(c) => match c.get(group) {
+                        Some(m) => Ok(Some(Value::String(m.as_str().to_owned()))),
+                        None => {
+                            let subject = format!("capture {}", x.name);
+                            let expected = "a match of the first group";
+                            checks.fail(
+                                &subject,
+                                "exists",
+                                expected,
+                                "a match that left the group out",
+                                None,
+                                x.span.line(),
+                            );
+                            continue;
+                        }
+                    },
+                }
             }
         };
         let subject = format!("capture {}", x.name);

@@ -230,3 +230,28 @@ steps:
         .stdout_has(r#"json $.name: expected not contains ["Rex"], got "Rex" (a string holds text, not a list)"#)
         .stdout_has(r#"json $.owner: expected not contains 1, got {"id":1,"name":"alice"} (a map's keys are strings, not a number)"#);
 }
+
+#[test]
+fn a_regex_capture_whose_group_took_no_part_fails_instead_of_taking_the_whole_match() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+steps:
+  - name: Method
+    request: {{ url: /echo }}
+    extract:
+      verb: {{ regex: '"method":"(POST)?(?:GET|PUT)"' }}
+      whole: {{ regex: '"method":"[A-Z]+"' }}
+"#,
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-v"]);
+    run.expect_code(1);
+    run.stdout_has("capture verb: expected a match of the first group, got a match that left the group out");
+    // Without a group, the whole match is the value, as documented.
+    run.stdout_has(r#"captured whole = "method":"GET""#);
+}
