@@ -1,10 +1,8 @@
 //! What a step checks and captures, as written: `expect` (status forms,
 //! predicate maps) and `extract`, every error collected; and the load-time
-//! errors of expectations (a predicate's value, an inline schema).
+//! errors of a predicate's value.
 
-use serde_json::Value;
-
-use crate::check::{JsonType, build_predicate, predicate_names};
+use crate::check::{build_predicate, predicate_names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::model::{Expect, ExpectValue, Extract, ExtractSpec, Map, StatusExpect, StatusItem};
@@ -12,7 +10,6 @@ use crate::model::{Node, NodeKind};
 use crate::source::Spanned;
 
 const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "cookies", "duration", "schema"];
-const JSON_TYPES: [&str; 7] = JsonType::NAMES;
 const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
@@ -332,57 +329,4 @@ pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnosti
         Some(h) => d.with_help(h),
         None => d,
     }
-}
-
-/// An inline schema, or a schema file's content, that breaks the JSON Schema
-/// meta-schema, pointed at the offending value when it is inline.
-pub(crate) fn schema_error(doc: &Value, node: &Node) -> Option<Diagnostic> {
-    if !doc.is_object() {
-        return None;
-    }
-    let err = jsonschema::meta::options().validate(doc).err()?;
-    let mut pointer = err.instance_path().as_str().to_owned();
-    // A meta-schema that cannot be resolved has no place: `Schema::compile` says it.
-    if pointer.is_empty() {
-        return None;
-    }
-    // `type: [string, intger]`: point at the item that is not a type.
-    if pointer.ends_with("/type")
-        && let Some(Value::Array(items)) = doc.pointer(&pointer)
-        && let Some(i) = items
-            .iter()
-            .position(|t| t.as_str().is_some_and(|t| !JSON_TYPES.contains(&t)))
-    {
-        pointer = format!("{pointer}/{i}");
-    }
-    let span = match node.kind {
-        NodeKind::Map(_) => node_at(node, &pointer).unwrap_or(node).span,
-        _ => node.span,
-    };
-    let is_type = pointer.ends_with("/type") || pointer.rsplit('/').nth(1) == Some("type");
-    if is_type && let Some(Value::String(t)) = doc.pointer(&pointer) {
-        let d = Diagnostic::at(format!("invalid JSON Schema: `{t}` at `{pointer}` is not a type"), span);
-        return Some(match did_you_mean(t, JSON_TYPES.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("a type is one of {}", JSON_TYPES.join(", "))),
-        });
-    }
-    Some(Diagnostic::at(
-        format!("invalid JSON Schema at `{pointer}`: {err}"),
-        span,
-    ))
-}
-
-/// The YAML node a JSON pointer (`/properties/id/type`) names.
-fn node_at<'a>(node: &'a Node, pointer: &str) -> Option<&'a Node> {
-    let mut at = node;
-    for part in pointer.split('/').skip(1) {
-        let part = part.replace("~1", "/").replace("~0", "~");
-        at = match &at.kind {
-            NodeKind::Map(entries) => &entries.iter().find(|(k, _)| k.key_text() == part)?.1,
-            NodeKind::Seq(items) => items.get(part.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(at)
 }

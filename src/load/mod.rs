@@ -9,6 +9,7 @@ mod names;
 pub(crate) mod planner;
 pub(crate) mod read;
 pub(crate) mod request;
+pub(crate) mod schema;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -10,8 +10,9 @@ use crate::check::{build_predicate, regex_error};
 use crate::diagnostic::Diagnostic;
 use crate::jsonpath::JsonPath;
 use crate::load::compile::Compiler;
-use crate::load::expect::{predicate_error, schema_error};
+use crate::load::expect::predicate_error;
 use crate::load::read::Errors;
+use crate::load::schema::{schema_error, schema_mistakes};
 use crate::model::{
     Auth, Body, Defaults, Expect, ExpectValue, Extract, Map, Redirects, Request, Retry, StatusExpect, StatusItem, Step,
     Timeout,
@@ -498,6 +499,12 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
     };
     if let Some(d) = schema_error(&doc, node) {
         errs.push(d);
+        return None;
+    }
+    let named = node.as_str();
+    let problems = schema_mistakes(&doc, node, named);
+    if !problems.is_empty() {
+        errs.0.extend(problems);
         return None;
     }
     match Schema::compile(&doc) {

@@ -207,6 +207,10 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
         "relative-url-without-base-url.yaml",
         &["4:21", "5:21", "6:21", "7:21", "10:36"],
     ),
+    (
+        "schema-checks-nothing.yaml",
+        &["7:9", "9:17", "10:42", "13:23", "15:23"],
+    ),
     ("schema-file-not-json.yaml", &["4:23", "6:23", "8:23"]),
     ("schema-inline-invalid.yaml", &["8:23", "11:66", "14:41"]),
     // Filters, tests and functions are known only to the template engine.

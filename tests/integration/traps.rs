@@ -255,3 +255,41 @@ steps:
     // Without a group, the whole match is the value, as documented.
     run.stdout_has(r#"captured whole = "method":"GET""#);
 }
+
+#[test]
+fn a_schema_that_checks_nothing_is_invalid_instead_of_passing_every_body() {
+    let demo = demo();
+    let p = Project::new();
+    p.file("pet.schema.json", r#"{"type": "object", "requird": ["price"]}"#);
+    let typo = "help: JSON Schema ignores a keyword it does not know";
+    let cases = [
+        (
+            "schema: { type: object, properties: { id: { tpye: string } } }",
+            "`tpye` is not a JSON Schema keyword (did you mean `type`?)",
+            typo,
+        ),
+        (
+            "schema: pet.schema.json",
+            "`requird` in `pet.schema.json` is not a JSON Schema keyword (did you mean `required`?)",
+            typo,
+        ),
+        (
+            "schema: {}",
+            "this schema accepts every body: it checks nothing",
+            "help: say what the body must be",
+        ),
+    ];
+    for (schema, message, help) in cases {
+        p.file(
+            "c.yaml",
+            &format!(
+                "base_url: {}\nsteps:\n  - request: {{ url: /pets/1 }}\n    expect: {{ {schema} }}\n",
+                demo.url()
+            ),
+        );
+        p.sortie(&["run", "c.yaml"])
+            .expect_code(2)
+            .stderr_has(message)
+            .stderr_has(help);
+    }
+}
