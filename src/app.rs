@@ -217,6 +217,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     };
     spawn_signal_handler(&rc);
 
+    if let Some(d) = selects_nothing(&rc, &loaded.plan.collections) {
+        return invalid(&d);
+    }
     let mut collections: Vec<_> = loaded.plan.collections.iter().collect();
     if let Some((i, n)) = config.shard {
         // Shards split the sorted paths, so every machine agrees on them.
@@ -328,6 +331,68 @@ fn check_var_flags(names: &[String], collections: &[&CollectionPlan]) -> Result<
         print_errors(&[warning], &Sources::default());
     }
     Ok(())
+}
+
+/// `--tag`, `--skip-tag` or `--filter` that leave no step of any collection
+/// to run: a typo there would otherwise run nothing and pass. (An empty
+/// `--shard` is fine: the other shards run the steps.)
+fn selects_nothing(rc: &RunContext, collections: &[crate::plan::CollectionPlan]) -> Option<Diagnostic> {
+    let s = &rc.selection;
+    if s.tags.is_empty() && s.skip_tags.is_empty() && s.filter.is_none() {
+        return None;
+    }
+    if collections.iter().any(|c| exec::has_selected_steps(rc, c)) {
+        return None;
+    }
+    let mut flags: Vec<String> = s.tags.iter().map(|t| format!("--tag {t}")).collect();
+    flags.extend(s.skip_tags.iter().map(|t| format!("--skip-tag {t}")));
+    flags.extend(s.filter.iter().map(|f| format!("--filter {f:?}")));
+    let message = format!(
+        "{} {} no step to run in {}",
+        flags.join(" "),
+        if flags.len() == 1 { "leaves" } else { "leave" },
+        crate::text::count(collections.len(), "collection")
+    );
+    let mut known: Vec<&str> = Vec::new();
+    for c in collections {
+        known.extend(c.tags.iter().map(String::as_str));
+        all_step_tags(&c.steps, &mut known);
+    }
+    known.sort_unstable();
+    known.dedup();
+    // The likeliest slip first: a tag one edit away, a filter in another case.
+    let close_tag = s.tags.iter().find_map(|tag| {
+        let close = crate::diagnostic::did_you_mean(tag, known.iter().copied())?;
+        (!known.contains(&tag.as_str()))
+            .then(|| format!("no collection or step is tagged `{tag}`: did you mean `{close}`?"))
+    });
+    let other_case = s.filter.as_ref().and_then(|filter| {
+        let lower = filter.to_lowercase();
+        collections.iter().find_map(|c| {
+            c.steps
+                .iter()
+                .map(|step| format!("{} / {}", c.name, step.name.template.source()))
+                .find(|name| name.to_lowercase().contains(&lower))
+                .map(|name| format!("--filter is case-sensitive: `{name}` matches in another case"))
+        })
+    });
+    let help = close_tag.or(other_case).unwrap_or_else(|| {
+        "`sortie list PATH` shows every collection and step with its tags; --filter keeps the steps \
+         whose `collection name / step name` contains its text"
+            .to_owned()
+    });
+    Some(Diagnostic::new(message).with_help(help))
+}
+
+fn all_step_tags<'a>(steps: &'a [StepPlan], out: &mut Vec<&'a str>) {
+    for step in steps {
+        out.extend(step.tags.iter().map(String::as_str));
+        match &step.kind {
+            StepKind::Group(g) => all_step_tags(&g.steps, out),
+            StepKind::Include(i) => all_step_tags(&i.steps, out),
+            StepKind::Request(_) => {}
+        }
+    }
 }
 
 /// The report files asked for. A dry run writes only `--curl` (the commands it

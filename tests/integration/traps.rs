@@ -293,3 +293,48 @@ fn a_schema_that_checks_nothing_is_invalid_instead_of_passing_every_body() {
             .stderr_has(help);
     }
 }
+
+#[test]
+fn a_tag_or_filter_that_selects_no_step_is_invalid_instead_of_an_empty_green_run() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "name: Pets\ntags: [smoke]\nbase_url: {}\nsteps:\n  - name: Log in\n    tags: [auth]\n    request: {{ url: /login }}\n",
+            server.url()
+        ),
+    );
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["--tag", "smok"],
+            "error: --tag smok leaves no step to run in 1 collection",
+            "help: no collection or step is tagged `smok`: did you mean `smoke`?",
+        ),
+        (
+            &["--filter", "log in"],
+            "error: --filter \"log in\" leaves no step to run in 1 collection",
+            "help: --filter is case-sensitive: `Pets / Log in` matches in another case",
+        ),
+        (
+            &["--skip-tag", "smoke"],
+            "error: --skip-tag smoke leaves no step to run in 1 collection",
+            "help: `sortie list PATH` shows every collection and step with its tags",
+        ),
+        (
+            &["--tag", "auth", "--filter", "Logout"],
+            "error: --tag auth --filter \"Logout\" leave no step to run in 1 collection",
+            "help: `sortie list PATH`",
+        ),
+    ];
+    for (flags, message, help) in cases {
+        let mut args = vec!["run", "c.yaml"];
+        args.extend_from_slice(flags);
+        p.sortie(&args).expect_code(2).stderr_has(message).stderr_has(help);
+    }
+    assert_eq!(server.hits(), 0);
+    // A selection that keeps a step runs it; an empty shard is still fine.
+    p.sortie(&["run", "c.yaml", "--tag", "auth"]).expect_code(0);
+    p.sortie(&["run", "c.yaml", "--shard", "2/2"]).expect_code(0);
+    assert_eq!(server.hits(), 1);
+}
