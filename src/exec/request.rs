@@ -96,7 +96,12 @@ impl Cx<'_> {
         for (x, v) in captures {
             let k = x.name.clone();
             let mv = to_mj(&v);
-            let text = super::prepare::text(&v);
+            // A captured JSON null is shown as `null`, not as nothing.
+            let text = if v.is_null() {
+                "null".to_owned()
+            } else {
+                super::prepare::text(&v)
+            };
             // Cookie values are credentials: a captured one is a secret.
             let is_cookie = matches!(x.source, ExtractSource::Cookie(_));
             // A cookie value is always hidden in the captures line; it joins the

@@ -338,3 +338,23 @@ fn a_tag_or_filter_that_selects_no_step_is_invalid_instead_of_an_empty_green_run
     p.sortie(&["run", "c.yaml", "--shard", "2/2"]).expect_code(0);
     assert_eq!(server.hits(), 1);
 }
+
+#[test]
+fn a_captured_null_is_shown_as_null_not_as_nothing() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - request: {{ url: /echo }}\n    extract: {{ sent_json: $.json }}\n",
+            demo.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-v", "--report-json", "r.json"]);
+    run.expect_code(0).stdout_has("    captured sent_json = null\n");
+    let report = crate::support::json_report(&p.path("r.json"));
+    assert_eq!(
+        report["collections"][0]["steps"][0]["captures"],
+        serde_json::json!([{ "name": "sent_json", "value": "null" }])
+    );
+}
