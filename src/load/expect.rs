@@ -250,7 +250,19 @@ pub(crate) fn captures(errs: &mut Errors, node: &Node) -> Option<Map<Extract>> {
         errs.expected_with("a map", "extract", node, Some(help));
         return None;
     }
-    read::map(errs, "extract", node, |errs, _, v| extract(errs, v))
+    read::map(errs, "extract", node, |errs, name, v| {
+        // As in `vars`: `{{ env }}` would read the environment, never this capture.
+        if name.value == "env" {
+            errs.push(
+                Diagnostic::at(
+                    "`env` is reserved: templates read the environment as `env.NAME`",
+                    name.span,
+                )
+                .with_help("capture into another name, such as `environment`"),
+            );
+        }
+        extract(errs, v)
+    })
 }
 
 fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {

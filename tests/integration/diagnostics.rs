@@ -174,6 +174,7 @@ fn the_published_schema_accepts_the_onboarding_collections() {
 const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     // Whether a URL is relative depends on where its templates start.
     ("base-url-not-absolute.yaml", &["2:11"]),
+    ("capture-named-env.yaml", &["4:16"]),
     ("concurrent-captures.yaml", &["9:20"]),
     ("duplicate-ids.yaml", &["7:13"]),
     ("duration-expectations.yaml", &["4:31", "6:42"]),
