@@ -358,3 +358,20 @@ fn a_captured_null_is_shown_as_null_not_as_nothing() {
         serde_json::json!([{ "name": "sent_json", "value": "null" }])
     );
 }
+
+#[test]
+fn retry_until_without_expect_polls_until_the_default_status_holds() {
+    let demo = demo();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - name: Wait\n    request: {{ url: \"/flaky?key=until&fail=2\" }}\n    retry_until: {{ attempts: 5, interval: 1ms }}\n",
+            demo.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(0)
+        .stdout_has("  ✓ Wait  200")
+        .stdout_has("(3 attempts)");
+}
