@@ -336,7 +336,7 @@ fn check_var_flags(names: &[String], collections: &[&CollectionPlan]) -> Result<
 /// `--tag`, `--skip-tag` or `--filter` that leave no step of any collection
 /// to run: a typo there would otherwise run nothing and pass. (An empty
 /// `--shard` is fine: the other shards run the steps.)
-fn selects_nothing(rc: &RunContext, collections: &[crate::plan::CollectionPlan]) -> Option<Diagnostic> {
+fn selects_nothing(rc: &RunContext, collections: &[CollectionPlan]) -> Option<Diagnostic> {
     let s = &rc.selection;
     if s.tags.is_empty() && s.skip_tags.is_empty() && s.filter.is_none() {
         return None;
