@@ -391,14 +391,14 @@ fn signal(child: &std::process::Child, sig: &str) {
     );
 }
 
-/// Reads `stderr` until it holds `text` (or ends); returns what was read.
+/// Reads a child's stdout or stderr until it holds `text` (or ends); returns what was read.
 #[cfg(unix)]
-fn read_until(stderr: &mut std::process::ChildStderr, text: &str) -> String {
+fn read_until(pipe: &mut impl std::io::Read, text: &str) -> String {
     let mut seen = String::new();
     while !seen.contains(text) {
         let mut buf = [0u8; 256];
-        let n = std::io::Read::read(stderr, &mut buf).expect("read stderr");
-        assert!(n > 0, "stderr ended without {text:?}: {seen}");
+        let n = pipe.read(&mut buf).expect("read the child's output");
+        assert!(n > 0, "the output ended without {text:?}: {seen}");
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     seen
@@ -559,13 +559,7 @@ fn a_stop_during_a_delay_sends_nothing_and_says_so() {
     let mut child = p.spawn(&["run", "c.yaml", "--report-json", "r.json"]);
     let mut stdout = child.stdout.take().expect("stdout");
     // The first step is done: the second is waiting out its delay.
-    let mut seen = String::new();
-    while !seen.contains("✓ first") {
-        let mut buf = [0u8; 256];
-        let n = std::io::Read::read(&mut stdout, &mut buf).expect("read stdout");
-        assert!(n > 0, "stdout ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    let seen = read_until(&mut stdout, "✓ first");
     let signalled = Instant::now();
     signal(&child, "-INT");
     let status = child.wait().expect("wait");
@@ -599,13 +593,7 @@ fn signals_are_taken_while_a_template_keeps_the_runtime_busy() {
     let mut stderr = child.stderr.take().expect("stderr");
     let mut stdout = child.stdout.take().expect("stdout");
     // The first step is done: the next one is rendering.
-    let mut seen = String::new();
-    while !seen.contains("✓ first") {
-        let mut buf = [0u8; 256];
-        let n = std::io::Read::read(&mut stdout, &mut buf).expect("read stdout");
-        assert!(n > 0, "stdout ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    read_until(&mut stdout, "✓ first");
     let signalled = Instant::now();
     signal(&child, "-INT");
     read_until(&mut stderr, "interrupted:");

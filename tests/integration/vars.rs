@@ -1,7 +1,7 @@
 //! Variables that do not render: every kind is an error naming the var, never
 //! a var silently dropped to resurface later as "undefined".
 
-use crate::support::{Project, TestServer, json_report};
+use crate::support::{Project, TestServer};
 
 #[test]
 fn an_included_files_var_that_does_not_render_errors_the_include_step() {
@@ -24,14 +24,11 @@ fn an_included_files_var_that_does_not_render_errors_the_include_step() {
     run.stdout_has("in `vars.greeting` of `_shared/greet.yaml`: undefined variable `nobody`")
         .stdout_has("c.yaml:3")
         .stdout_lacks("✓ greet");
-    let report = json_report(&p.path("r.json"));
-    let steps = report["collections"][0]["steps"].as_array().expect("steps");
-    let statuses: Vec<(&str, &str)> = steps
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
     // Nothing of the fragment ran; the next step of the collection did.
-    assert_eq!(statuses, [("use the fragment", "errored"), ("after", "passed")]);
+    assert_statuses(
+        &p.path("r.json"),
+        &[("use the fragment", "errored"), ("after", "passed")],
+    );
     assert_eq!(server.hits(), 1, "only the step after the include is sent");
 }
 
@@ -95,22 +92,15 @@ steps:
     );
     let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json"]);
     run.expect_code(0);
-    let report = json_report(&p.path("r.json"));
-    let statuses: Vec<(&str, &str)> = report["collections"][0]["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
-    assert_eq!(
-        statuses,
-        [
+    assert_statuses(
+        &p.path("r.json"),
+        &[
             ("a false variable, no braces", "skipped"),
             ("an undefined name tested, no braces", "skipped"),
             ("a comparison, no braces", "passed"),
             ("braces still work", "passed"),
             ("a YAML false", "skipped"),
-        ]
+        ],
     );
     assert_eq!(server.hits(), 2, "only the two steps whose condition holds are sent");
 }
@@ -170,4 +160,17 @@ steps:
     run.expect_code(0);
     run.stderr_lacks("warning:");
     assert_eq!(server.hits(), 4);
+}
+
+/// Fails unless the first collection's steps in the JSON report at `report`
+/// are `expected`, as (name, status) in order.
+#[track_caller]
+fn assert_statuses(report: &std::path::Path, expected: &[(&str, &str)]) {
+    let report = crate::support::json_report(report);
+    let steps = report["collections"][0]["steps"].as_array().expect("steps");
+    let statuses: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, expected);
 }
