@@ -298,7 +298,9 @@ impl fmt::Display for Mismatch {
 
 impl Mismatch {
     /// Builds a mismatch from full texts: cuts them for display and keeps
-    /// what was cut in `diff` (unless a diff is given).
+    /// what was cut in `diff` (unless a diff is given). Checks are pure, so the
+    /// texts are masked only after this cut: the `…` that marks it tells the
+    /// redactor to mask the start of a secret the cut left (`redact.rs`).
     fn new(predicate: &'static str, expected: String, actual: String, diff: Option<String>) -> Self {
         let (short_expected, expected_cut) = crate::text::cut_marked(&expected, SHORT_TEXT);
         let (short_actual, actual_cut) = crate::text::cut_marked(&actual, SHORT_TEXT);

@@ -21,7 +21,7 @@ pub(super) fn learn_url_credentials(secrets: &Secrets<'_>, url: &Url) {
     };
     secrets.add(&basic_token(&user, password.as_deref().unwrap_or("")));
     let credential = password.as_deref().unwrap_or(&user);
-    if credential.chars().count() >= crate::redact::MIN_LEARNED {
+    if credential.chars().count() >= crate::redact::MIN_FREE_TEXT {
         secrets.add(credential);
         secrets.add(url.password().unwrap_or(url.username()));
     }

@@ -102,11 +102,17 @@ impl Cx<'_> {
             } else {
                 super::prepare::text(&v)
             };
-            // Cookie values are credentials: a captured one is a secret.
+            // A cookie value is always hidden in the captures line; it joins the redactor
+            // when it reads as a credential and is long enough not to mask unrelated text ("3").
             let is_cookie = matches!(x.source, ExtractSource::Cookie(_));
-            // A cookie value is always hidden in the captures line; it joins the
-            // redactor only when long enough not to mask unrelated text ("3").
-            if self.secrets.named(&k) || is_cookie && text.chars().count() >= crate::redact::MIN_LEARNED {
+            let credential_cookie = match &x.source {
+                ExtractSource::Cookie(name) => {
+                    crate::redact::is_credential_cookie(name, &text, false)
+                        && text.chars().count() >= crate::redact::MIN_FREE_TEXT
+                }
+                _ => false,
+            };
+            if self.secrets.named(&k) || credential_cookie {
                 self.secrets.add_value(&mv);
             }
             let shown_value = if is_cookie {
