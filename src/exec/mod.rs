@@ -166,10 +166,13 @@ pub(crate) async fn run_collection(
         )
     };
 
-    // Secrets given on the command line are known before any var renders.
+    // Secrets given on the command line or in the environment are known before any var renders.
     for name in &secret_names {
         if let Some(v) = rc.cli_vars.get(*name) {
             secrets::add_value(&mut redactor, v);
+        }
+        if let Some(v) = rc.env.get(secrets::env_name(name)) {
+            redactor.add(v);
         }
     }
     let prepared = prepare_collection(rc, plan, &mut redactor, &secret_names).and_then(|(scope, base_url)| {

@@ -118,6 +118,12 @@ impl<'a> Cx<'a> {
             let json = render.value(&format!("headers.{name}"), value)?;
             if !json.is_null() {
                 draft.headers.push((name.clone(), text(&json)));
+                // A header made from a secret is a credential, whatever form the template
+                // gave it (`|b64encode`): shown masked, never forwarded to another origin.
+                if reads_secret(value, &self.secrets) {
+                    self.secrets.lock().add_header(name);
+                    draft.credential_headers.push(name.to_ascii_lowercase());
+                }
             }
         }
         // The headers written in the collection; those auth adds are known credentials or none.
@@ -191,6 +197,16 @@ impl<'a> Cx<'a> {
             ));
         }
         Ok(parsed)
+    }
+}
+
+/// True when a template in `v` reads a secret variable or environment variable.
+fn reads_secret(v: &TValue, secrets: &super::secrets::Secrets<'_>) -> bool {
+    match v {
+        TValue::Const(_) => false,
+        TValue::Str(t) => secrets.read_by(&t.template),
+        TValue::Seq(items) => items.iter().any(|i| reads_secret(i, secrets)),
+        TValue::Map(entries) => entries.iter().any(|(_, i)| reads_secret(i, secrets)),
     }
 }
 

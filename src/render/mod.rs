@@ -183,6 +183,17 @@ impl Template {
         }
     }
 
+    /// True when the template's source names `word` outside of an attribute (`x.word`),
+    /// whether or not it reads it: for a check that must not miss a read, where
+    /// [`Template::variables`] may (minijinja 3.1 does not report the value a slice,
+    /// `{{ token[:8] }}`, reads).
+    pub fn mentions(&self, word: &str) -> bool {
+        match self {
+            Template::Literal(_) => false,
+            _ => find_word(self.source(), word).is_some(),
+        }
+    }
+
     /// Renders to JSON: an expression keeps its type, everything else is a string.
     pub fn render(&self, renderer: &Renderer, ctx: &Context) -> Result<serde_json::Value, RenderError> {
         match self {

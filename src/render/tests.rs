@@ -608,3 +608,14 @@ fn measure() {
         println!("{name}: {:?} a render", start.elapsed() / rounds);
     }
 }
+
+#[test]
+fn a_mention_is_found_where_minijinja_reports_no_read() {
+    let r = renderer();
+    let t = r.compile("{{ sig[:8] }}").unwrap();
+    assert!(t.mentions("sig"));
+    assert!(!t.mentions("si"));
+    let t = r.compile("x-{{ user.sig }}").unwrap();
+    assert!(!t.mentions("sig"), "an attribute is not the variable");
+    assert!(!r.compile("sig").unwrap().mentions("sig"), "a literal reads nothing");
+}
