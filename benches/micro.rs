@@ -142,11 +142,7 @@ fn main() {
     });
 
     let (_dir, path) = collection(1000);
-    let options = LoadOptions {
-        file_root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        timeout: None,
-        given_vars: Vec::new(),
-    };
+    let options = LoadOptions::checking(path.parent().map(Path::to_path_buf).unwrap_or_default());
     let files = vec![path];
     bench(&filter, "load + plan a 1,000-step collection", || {
         let loaded = sortie::load(&files, &renderer, &options);

@@ -32,9 +32,13 @@ pub(crate) fn main(command: Command) -> u8 {
 }
 
 fn print_errors(errors: &[Diagnostic], sources: &Sources) {
+    print_masked(errors, sources, &crate::diagnostic::Masks::default());
+}
+
+fn print_masked(errors: &[Diagnostic], sources: &Sources, masks: &crate::diagnostic::Masks) {
     let mut err = anstream::stderr();
     for d in errors {
-        let _ = writeln!(err, "{}", d.render(sources));
+        let _ = writeln!(err, "{}", d.render_masked(sources, masks));
     }
 }
 
@@ -61,14 +65,14 @@ fn load_all(paths: &[PathBuf], options: &LoadOptions) -> Option<(Loaded, Rendere
     let renderer = Renderer::new(options.file_root.clone());
     let loaded = load::load(&files, &renderer, options);
     if !loaded.errors.is_empty() {
-        print_errors(&loaded.errors, &loaded.sources);
+        print_masked(&loaded.errors, &loaded.sources, &loaded.masks);
         eprintln!(
             "error: {} found in the collections; nothing was sent",
             crate::text::count(loaded.errors.len(), "problem")
         );
         return None;
     }
-    print_errors(&loaded.warnings, &loaded.sources);
+    print_masked(&loaded.warnings, &loaded.sources, &loaded.masks);
     Some((loaded, renderer))
 }
 
@@ -81,11 +85,7 @@ fn load_checked(args: &CheckArgs) -> Option<Loaded> {
             return None;
         }
     };
-    let options = LoadOptions {
-        file_root,
-        timeout: None,
-        given_vars: Vec::new(),
-    };
+    let options = LoadOptions::checking(file_root);
     load_all(&args.paths, &options).map(|(loaded, _)| loaded)
 }
 

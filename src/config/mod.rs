@@ -11,7 +11,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 use crate::cli::{ColorChoice, RunArgs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Masks};
 use crate::exec::Selection;
 use crate::session::SessionOptions;
 use crate::source::Sources;
@@ -27,6 +27,27 @@ pub struct LoadOptions {
     pub timeout: Option<Duration>,
     /// The names `--var` and `--vars-file` give: templates may read them.
     pub given_vars: Vec<String>,
+    /// `--secret` names.
+    pub secrets: Vec<String>,
+    /// The values of `--secret` variables given before loading (by `--var`, `--vars-file`
+    /// or the environment), each with the flag that made it secret: masked in diagnostics.
+    pub secret_values: Vec<(String, String)>,
+    /// The names the environment (with `--env-file`) defines.
+    pub env_names: std::collections::BTreeSet<String>,
+}
+
+impl LoadOptions {
+    /// Options for `validate` and `list`: no variables given, the process environment.
+    pub fn checking(file_root: PathBuf) -> LoadOptions {
+        LoadOptions {
+            file_root,
+            timeout: None,
+            given_vars: Vec::new(),
+            secrets: Vec::new(),
+            secret_values: Vec::new(),
+            env_names: std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect(),
+        }
+    }
 }
 
 /// The default response body cap: 16 MiB after decompression.
@@ -86,24 +107,39 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         })?,
         None => DEFAULT_MAX_BODY,
     };
-    let mut vars = IndexMap::new();
-    for file in &args.vars_file {
-        vars.extend(vars_file(file)?);
-    }
-    let mut var_flags = Vec::with_capacity(args.vars.len());
-    for kv in &args.vars {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| Diagnostic::new(format!("invalid --var `{kv}`")).with_help("write --var NAME=VALUE"))?;
-        vars.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
-        var_flags.push(k.trim().to_owned());
-    }
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     for file in &args.env_file {
         env.extend(env_file(file)?);
     }
     // The real environment wins over env files, as with dotenv.
     env.extend(std::env::vars());
+    let mut flags = IndexMap::new();
+    let mut var_flags = Vec::with_capacity(args.vars.len());
+    for kv in &args.vars {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Diagnostic::new(format!("invalid --var `{kv}`")).with_help("write --var NAME=VALUE"))?;
+        flags.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
+        var_flags.push(k.trim().to_owned());
+    }
+    // A vars file that cannot be read is quoted in its error: with every secret known so far
+    // masked, and the values of the keys `--secret` names.
+    let mut masks = Masks {
+        keys: args.secrets.clone(),
+        ..Masks::default()
+    };
+    let mut secret_values = secret_values(&args.secrets, &flags, &env);
+    let mut vars = IndexMap::new();
+    for file in &args.vars_file {
+        for (_, value) in &secret_values {
+            masks.redactor.add(value);
+        }
+        let read = vars_file(file, &masks)?;
+        secret_values.extend(secret_values_of(&args.secrets, &read));
+        vars.extend(read);
+    }
+    vars.extend(flags);
+    secret_values.dedup();
     let shard = match &args.shard {
         Some(s) => Some(parse_shard(s)?),
         None => None,
@@ -124,6 +160,9 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
             file_root,
             timeout,
             given_vars: vars.keys().cloned().collect(),
+            secrets: args.secrets.clone(),
+            secret_values,
+            env_names: env.keys().cloned().collect(),
         },
         vars,
         var_flags,
@@ -202,13 +241,54 @@ pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), Diagnostic> {
     Ok((i, n))
 }
 
+/// The values `--secret` names in the environment and in `vars` (every string
+/// and number inside a map or list), each with its flag.
+fn secret_values(
+    secrets: &[String],
+    vars: &IndexMap<String, serde_json::Value>,
+    env: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut out = secret_values_of(secrets, vars);
+    for name in secrets {
+        if let Some(v) = env.get(name.strip_prefix("env.").unwrap_or(name)) {
+            out.push((format!("--secret {name}"), v.clone()));
+        }
+    }
+    out
+}
+
+fn secret_values_of(secrets: &[String], vars: &IndexMap<String, serde_json::Value>) -> Vec<(String, String)> {
+    fn leaves(v: &serde_json::Value, label: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::String(s) if !s.is_empty() => out.push((label.to_owned(), s.clone())),
+            serde_json::Value::Number(n) => out.push((label.to_owned(), n.to_string())),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| leaves(i, label, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|i| leaves(i, label, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for name in secrets {
+        if let Some(v) = vars.get(name) {
+            leaves(v, &format!("--secret {name}"), &mut out);
+        }
+    }
+    out
+}
+
 /// A YAML or JSON mapping of variables.
-fn vars_file(path: &Path) -> Result<IndexMap<String, serde_json::Value>, Diagnostic> {
+fn vars_file(path: &Path, masks: &Masks) -> Result<IndexMap<String, serde_json::Value>, Diagnostic> {
     let text = crate::files::read_text(path, "--vars-file")?;
     let mut sources = Sources::default();
     let file = sources.add(path.display().to_string(), path.to_path_buf(), text.as_str().into());
-    let render =
-        |d: Diagnostic| Diagnostic::new(d.render(&sources).trim_start_matches("error: ").trim_end().to_owned());
+    let render = |d: Diagnostic| {
+        Diagnostic::new(
+            d.render_masked(&sources, masks)
+                .trim_start_matches("error: ")
+                .trim_end()
+                .to_owned(),
+        )
+    };
     let node = yaml::parse(file, &text).map_err(render)?;
     match node.to_json() {
         serde_json::Value::Object(map) => Ok(map.into_iter().collect()),

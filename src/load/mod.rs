@@ -10,12 +10,13 @@ pub(crate) mod planner;
 pub(crate) mod read;
 pub(crate) mod request;
 pub(crate) mod schema;
+mod secrets;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::LoadOptions;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Masks};
 use crate::files::io_reason;
 use crate::plan::Plan;
 use crate::render::Renderer;
@@ -32,6 +33,8 @@ pub struct Loaded {
     pub errors: Vec<Diagnostic>,
     /// What is shown but does not make the input invalid.
     pub warnings: Vec<Diagnostic>,
+    /// The secrets known at load, which errors and warnings must not quote.
+    pub masks: Masks,
     /// The number of collection files read.
     pub files: usize,
 }
@@ -55,11 +58,14 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
                 sources,
                 errors,
                 warnings,
+                masks: Masks::default(),
                 files: 0,
             };
         }
     };
     let mut parsed = Vec::new();
+    let mut secret_names: std::collections::HashSet<String> = options.secrets.iter().cloned().collect();
+    let mut literal_secrets = Vec::new();
     for path in files {
         let display = path.display().to_string();
         let text = match std::fs::read(path) {
@@ -80,8 +86,10 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         let mut errs = Errors::default();
         match yaml::parse(file, &text) {
             Ok(root) => {
+                secrets::literals(&root, &secret_names, &mut literal_secrets);
                 if let Some(model) = collection::collection(&mut errs, &root) {
                     let base_url_written = collection::names_key(&root, "base_url");
+                    secret_names.extend(model.secrets.iter().flatten().map(|s| s.value.clone()));
                     parsed.push((file, display, model, base_url_written));
                 }
             }
@@ -97,12 +105,38 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         reads: std::cell::RefCell::default(),
     };
     let mut planner = planner::Planner::new(compiler, &mut sources, options.timeout);
+    planner.secret_names = secret_names.clone();
     for (file, display, model, base_url_written) in &parsed {
         let mut errs = Errors::default();
         let collection = planner.collection(&mut errs, *file, display, model, *base_url_written);
         errors.extend(errs.0);
         warnings.extend(names::undefined(&collection, &options.given_vars));
         plan.collections.push(collection);
+    }
+    literal_secrets.append(&mut planner.literal_secrets);
+    let named: Vec<_> = plan
+        .collections
+        .iter()
+        .zip(&parsed)
+        .map(|(c, (_, _, model, _))| (c, model.secrets.as_ref()))
+        .collect();
+    warnings.extend(secrets::unknown_names(
+        &named,
+        &options.secrets,
+        &options.given_vars,
+        &options.env_names,
+    ));
+    warnings.extend(secrets::too_short(&literal_secrets, &options.secret_values));
+    let mut masks = Masks {
+        keys: secret_names.into_iter().collect(),
+        ..Masks::default()
+    };
+    for value in literal_secrets
+        .iter()
+        .map(|s| &s.value)
+        .chain(options.secret_values.iter().map(|(_, v)| v))
+    {
+        masks.redactor.add(value);
     }
     // Errors read best in file order, whichever pass found them.
     errors.sort_by_key(|d| d.span.map(|s| (s.file, s.start.line, s.start.col)));
@@ -111,6 +145,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         sources,
         errors,
         warnings,
+        masks,
         files: files.len(),
     }
 }

@@ -28,6 +28,10 @@ pub(crate) struct Planner<'a> {
     /// Canonical paths of the files being included, outermost first.
     include_stack: Vec<PathBuf>,
     ids: HashMap<String, Spanned<String>>,
+    /// Every secret name (`--secret`, each collection's `secrets:`), for the included vars it names.
+    pub secret_names: std::collections::HashSet<String>,
+    /// The secret values written in included files, for diagnostics to mask.
+    pub literal_secrets: Vec<Spanned<String>>,
 }
 
 impl<'a> Planner<'a> {
@@ -38,6 +42,8 @@ impl<'a> Planner<'a> {
             timeout_override,
             include_stack: Vec::new(),
             ids: HashMap::new(),
+            secret_names: std::collections::HashSet::new(),
+            literal_secrets: Vec::new(),
         }
     }
 
@@ -246,6 +252,7 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
+        super::secrets::literals(&root, &self.secret_names, &mut self.literal_secrets);
         let model = collection::fragment(errs, &root)?;
         ignored_in_include(errs, &root);
         let inc_dir: Arc<Path> = Arc::from(path.parent().unwrap_or(Path::new(".")));
