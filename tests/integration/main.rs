@@ -16,6 +16,7 @@ mod outputs;
 mod promises;
 mod reports;
 mod run;
+mod secret_forms;
 mod secrets;
 mod silent;
 mod support;
