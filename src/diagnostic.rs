@@ -68,7 +68,7 @@ impl Diagnostic {
     /// text and in the quoted line, which is cut to a screen's width around the caret.
     pub fn render_masked(&self, sources: &Sources, masks: &Masks) -> String {
         let level = if self.warning { "warning" } else { "error" };
-        let mut out = format!("{level}: {}\n", masks.redactor.text(&self.message));
+        let mut out = format!("{level}: {}\n", masks.shown(&self.message));
         // The gutter is as wide as the line number; `-->`, `|` and `=` line up after it.
         let mut pad = " ".to_owned();
         if let Some(span) = self.span {
@@ -91,13 +91,13 @@ impl Diagnostic {
             let _ = write!(out, "{pad} | {prefix}{}", "^".repeat(width.min(120)));
             match &self.label {
                 Some(label) => {
-                    let _ = writeln!(out, " {}", masks.redactor.text(label));
+                    let _ = writeln!(out, " {}", masks.shown(label));
                 }
                 None => out.push('\n'),
             }
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {}", masks.redactor.text(help));
+            let _ = writeln!(out, "{pad} = help: {}", masks.shown(help));
         }
         out
     }
@@ -119,7 +119,16 @@ const CREDENTIAL_KEYS: &[&str] = &["password", "client_secret", "bearer"];
 /// A quoted line is cut to about this many characters around the caret.
 const QUOTE_CHARS: usize = 120;
 
+/// A message, label or help line is cut to this many characters: one may quote
+/// a value from the file (a URL), and the file may hold a 50 MB line.
+const TEXT_CHARS: usize = 500;
+
 impl Masks {
+    /// A text of the diagnostic as shown: masked, then cut.
+    fn shown(&self, text: &str) -> String {
+        crate::text::cut(&self.redactor.text(text), TEXT_CHARS)
+    }
+
     /// Where `line` shows a secret: a known value, or the value of a secret key.
     fn ranges(&self, line: &str) -> Vec<Range<usize>> {
         let mut out = self.redactor.ranges(line);
