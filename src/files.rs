@@ -59,9 +59,57 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The largest file Sortie reads into memory: a collection, an include, a schema, a file a
+/// template reads, a vars, env or report file, a certificate. (A `body_file` is streamed.)
+pub(crate) const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a whole file, as `std::fs::read` does, but only a regular file of at most
+/// [`MAX_FILE`] bytes: a FIFO would block the run until something writes to it, and
+/// `/dev/zero` would fill the memory. The error is one [`io_reason`] can word.
+pub(crate) fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading waits for a writer: open without waiting, then refuse it.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a FIFO, a device or a socket)",
+        ));
+    }
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "it is larger than {} MiB, the most Sortie reads from one file",
+                MAX_FILE >> 20
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE {
+        return Err(too_large());
+    }
+    // The file may grow while it is read: read one byte past the limit to know.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// [`read`] as UTF-8 text; a file that is not UTF-8 is `InvalidData`, as with `std::fs::read_to_string`.
+pub(crate) fn read_to_string(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
 /// Reads a text file named on the command line; the error says which option named it.
 pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path)
+    read_to_string(path)
         .map_err(|e| Diagnostic::new(format!("cannot read {what} `{}`: {}", path.display(), io_reason(&e))))
 }
 

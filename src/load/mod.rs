@@ -68,7 +68,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
     let mut literal_secrets = Vec::new();
     for path in files {
         let display = path.display().to_string();
-        let text = match std::fs::read(path) {
+        let text = match crate::files::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {

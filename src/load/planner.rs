@@ -229,7 +229,7 @@ impl<'a> Planner<'a> {
             ));
             return None;
         }
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::files::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
                 let reason = crate::files::io_reason(&e);

@@ -470,7 +470,7 @@ fn schema(c: &Compiler, errs: &mut Errors, dir: &Path, node: &Node) -> Option<(A
             if let Some(s) = c.schemas.borrow().get(&path) {
                 return Some((s.clone(), node.span));
             }
-            let text = match std::fs::read_to_string(&path) {
+            let text = match crate::files::read_to_string(&path) {
                 Ok(t) => {
                     file = Some(path);
                     t

@@ -154,7 +154,7 @@ fn resolve(state: &State, root: &Path, func: &str, path: &str) -> Result<PathBuf
 }
 
 fn read_text(resolved: &Path, func: &str, path: &str) -> Result<String, Error> {
-    std::fs::read_to_string(resolved)
+    crate::files::read_to_string(resolved)
         .map_err(|e| invalid(format!("{func}: cannot read `{path}`: {}", crate::files::io_reason(&e))))
 }
 
@@ -164,7 +164,13 @@ fn read_csv(resolved: &Path, path: &str) -> Result<Value, Error> {
         // csv's messages give positions and field counts, never field contents.
         invalid(format!("read_csv: cannot read `{path}`: {e}"))
     };
-    let mut reader = csv::Reader::from_path(resolved).map_err(fail)?;
+    let bytes = crate::files::read(resolved).map_err(|e| {
+        invalid(format!(
+            "read_csv: cannot read `{path}`: {}",
+            crate::files::io_reason(&e)
+        ))
+    })?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let headers = reader.headers().map_err(fail)?.clone();
     let mut rows = Vec::new();
     for record in reader.records() {

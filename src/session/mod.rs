@@ -177,8 +177,8 @@ impl Session {
             [&None, &None]
         };
         for path in certificates.into_iter().flatten() {
-            let pem =
-                std::fs::read(path).map_err(|e| format!("cannot read CA certificate `{}`: {e}", path.display()))?;
+            let pem = crate::files::read(path)
+                .map_err(|e| format!("cannot read CA certificate `{}`: {e}", path.display()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| format!("invalid CA certificate `{}`: {e}", path.display()))?;
             for cert in certs {
@@ -186,9 +186,11 @@ impl Session {
             }
         }
         if tls && let Some((cert, key)) = plan.client_cert.as_ref().or(self.options.client_cert.as_ref()) {
-            let mut pem =
-                std::fs::read(cert).map_err(|e| format!("cannot read client certificate `{}`: {e}", cert.display()))?;
-            pem.extend(std::fs::read(key).map_err(|e| format!("cannot read client key `{}`: {e}", key.display()))?);
+            let mut pem = crate::files::read(cert)
+                .map_err(|e| format!("cannot read client certificate `{}`: {e}", cert.display()))?;
+            pem.extend(
+                crate::files::read(key).map_err(|e| format!("cannot read client key `{}`: {e}", key.display()))?,
+            );
             let identity =
                 reqwest::Identity::from_pem(&pem).map_err(|e| format!("invalid client certificate or key: {e}"))?;
             b = b.identity(identity);

@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 
 mod auth;
+mod bounded;
 mod diagnostics;
 mod errors;
 mod exchanges;

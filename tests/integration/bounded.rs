@@ -1,0 +1,104 @@
+//! Work is bounded whatever the input: files that never end or never open,
+//! templates that never finish, includes that multiply, keys by the thousand
+//! and large bodies all end with a clear error (or a result) in bounded time
+//! and memory.
+
+use std::path::Path;
+
+use crate::support::{Project, TestServer};
+
+/// A FIFO at `path`: opening it for reading waits for a writer, reading it waits forever.
+fn fifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+fn step_reading(p: &Project, url: &str, call: &str) {
+    p.file(
+        "c.yaml",
+        &format!("steps:\n  - name: reads\n    request:\n      url: {url}\n      method: POST\n      body: \"{{{{ {call} }}}}\"\n"),
+    );
+}
+
+#[test]
+fn template_file_functions_refuse_fifos_and_devices() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    fifo(&p.path("pipe"));
+    for call in ["read_file('pipe')", "read_json('pipe')", "read_csv('pipe')"] {
+        step_reading(&p, &server.url(), call);
+        p.sortie(&["run", "c.yaml"])
+            .expect_code(1)
+            .stdout_has("cannot read `pipe`: it is not a regular file (a FIFO, a device or a socket)");
+    }
+    // /dev/zero and /dev/urandom never end: refused before a byte is read.
+    for device in ["/dev/zero", "/dev/urandom"] {
+        step_reading(&p, &server.url(), &format!("read_file('{device}')"));
+        p.sortie(&["run", "c.yaml", "--file-root", "/"])
+            .expect_code(1)
+            .stdout_has(format!("cannot read `{device}`: it is not a regular file"));
+    }
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn a_file_past_the_size_limit_is_refused_naming_the_limit() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    // Sparse: 17 MiB on paper, nothing on disk.
+    let big = std::fs::File::create(p.path("big.txt")).expect("create");
+    big.set_len(17 << 20).expect("set_len");
+    step_reading(&p, &server.url(), "read_file('big.txt') | length");
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has("cannot read `big.txt`: it is larger than 16 MiB, the most Sortie reads from one file");
+    assert_eq!(server.hits(), 0);
+}
+
+#[test]
+fn includes_schemas_and_collections_that_are_fifos_are_invalid_input() {
+    let p = Project::new();
+    fifo(&p.path("pipe.yaml"));
+    fifo(&p.path("pipe.json"));
+    p.file(
+        "inc.yaml",
+        "base_url: http://127.0.0.1:9\nsteps:\n  - include: pipe.yaml\n",
+    );
+    p.sortie(&["validate", "inc.yaml"])
+        .expect_code(2)
+        .stderr_has("cannot read `pipe.yaml`: it is not a regular file");
+    p.file(
+        "schema.yaml",
+        "base_url: http://127.0.0.1:9\nsteps:\n  - name: s\n    request: { url: /x }\n    expect: { schema: pipe.json }\n",
+    );
+    p.sortie(&["validate", "schema.yaml"])
+        .expect_code(2)
+        .stderr_has("cannot read schema `pipe.json`: it is not a regular file");
+    // A folder given to validate: its *.yaml FIFO is named, not waited on.
+    std::fs::create_dir(p.path("dir")).expect("mkdir");
+    fifo(&p.path("dir/c.yaml"));
+    p.sortie(&["validate", "dir"])
+        .expect_code(2)
+        .stderr_has("it is not a regular file");
+}
+
+#[test]
+fn files_named_by_flags_must_be_regular_files() {
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        "base_url: http://127.0.0.1:9\nsteps:\n  - name: s\n    request: { url: /x }\n",
+    );
+    fifo(&p.path("pipe"));
+    for args in [
+        &["run", "c.yaml", "--vars-file", "/dev/zero"][..],
+        &["run", "c.yaml", "--env-file", "/dev/urandom"],
+        &["run", "--rerun-failed", "pipe"],
+        &["run", "c.yaml", "--vars-file", "pipe"],
+    ] {
+        p.sortie(args).expect_code(2).stderr_has("it is not a regular file");
+    }
+}
