@@ -15,6 +15,11 @@ impl Renderer {
         if err.kind() == ErrorKind::UndefinedError {
             return self.undefined(template, ctx, range);
         }
+        if err.kind() == ErrorKind::OutOfFuel {
+            return RenderError::Other {
+                message: format!("template took too long: more than {} steps of work (fuel)", super::FUEL),
+            };
+        }
         let message = match err.detail() {
             // Arithmetic overflow messages print both operands: they could be secrets.
             Some(d) if d.starts_with("unable to calculate") => "arithmetic overflow".to_string(),

@@ -102,3 +102,30 @@ fn files_named_by_flags_must_be_regular_files() {
         p.sortie(args).expect_code(2).stderr_has("it is not a regular file");
     }
 }
+
+#[test]
+fn a_runaway_template_fails_its_step_naming_the_budget_and_the_place() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - name: loops\n    request:\n      url: \"/{{% for i in range(100000) %}}{{% for j in range(100000) %}}{{% endfor %}}{{% endfor %}}\"\n  - name: repeats\n    request:\n      url: /r\n      method: POST\n      body: \"{{{{ 'x' * 99999999 }}}}\"\n  - name: renders too much\n    request:\n      url: /t\n      method: POST\n      body: \"a{{{{ 'x' * 20000000 }}}}\"\n  - name: fine\n    request: {{ url: /fine }}\n",
+            server.url()
+        ),
+    );
+    let started = std::time::Instant::now();
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1)
+        .stdout_has("in `url`: template took too long: more than 1000000 steps of work (fuel)")
+        .stdout_has("in `body`: template took too long: more than 1000000 steps of work (fuel)")
+        .stdout_has("in `body`: template rendered too much: more than 16 MiB of text")
+        .stdout_has("✓ fine");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    // Only the last step was sent.
+    assert_eq!(server.hits(), 1);
+}
