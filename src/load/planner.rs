@@ -20,6 +20,13 @@ use crate::yaml;
 /// What `parallel: true` means: all at once, up to this many in flight.
 pub(crate) const MAX_IN_FLIGHT: usize = 256;
 
+/// A collection may not expand (includes, groups and steps together) past this many steps:
+/// includes multiply like YAML aliases, and 70 lines of nested includes made a million.
+pub(crate) const MAX_STEPS: usize = 100_000;
+
+/// Includes may nest this deep (the planner and the executor recurse into them).
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
+
 /// Compiles one parsed collection.
 pub(crate) struct Planner<'a> {
     pub compiler: Compiler<'a>,
@@ -32,6 +39,11 @@ pub(crate) struct Planner<'a> {
     pub secret_names: std::collections::HashSet<String>,
     /// The secret values written in included files, for diagnostics to mask.
     pub literal_secrets: Vec<Spanned<String>>,
+    /// Steps planned so far in this collection, against [`MAX_STEPS`].
+    planned: usize,
+    /// Set once the collection passes [`MAX_STEPS`]: nothing more is planned. `false`
+    /// until the error is pushed, at the outermost include (or the step) that passed it.
+    over_budget: Option<bool>,
 }
 
 impl<'a> Planner<'a> {
@@ -44,6 +56,8 @@ impl<'a> Planner<'a> {
             ids: HashMap::new(),
             secret_names: std::collections::HashSet::new(),
             literal_secrets: Vec::new(),
+            planned: 0,
+            over_budget: None,
         }
     }
 
@@ -58,6 +72,8 @@ impl<'a> Planner<'a> {
         base_url_written: bool,
     ) -> CollectionPlan {
         self.ids.clear();
+        self.planned = 0;
+        self.over_budget = None;
         self.compiler.reads.borrow_mut().clear();
         self.include_stack = vec![self.sources.get(file).path.clone()];
         let dir: Arc<Path> = Arc::from(self.sources.get(file).dir());
@@ -123,6 +139,22 @@ impl<'a> Planner<'a> {
         s: &Step,
         d: &RequestDefaults,
     ) -> Option<StepPlan> {
+        if self.over_budget.is_some() {
+            return None;
+        }
+        self.planned += 1;
+        if self.planned > MAX_STEPS {
+            // Named here when no include is expanding; else by the outermost include.
+            let in_include = self.include_stack.len() > 1;
+            if !in_include {
+                errs.push(
+                    Diagnostic::at(format!("the collection has more than {MAX_STEPS} steps"), s.span)
+                        .with_help("split it into several collections"),
+                );
+            }
+            self.over_budget = Some(!in_include);
+            return None;
+        }
         if let Some(id) = &s.id {
             if let Some(first) = self.ids.get(&id.value) {
                 errs.push(
@@ -229,6 +261,17 @@ impl<'a> Planner<'a> {
             ));
             return None;
         }
+        if self.include_stack.len() > MAX_INCLUDE_DEPTH {
+            errs.push(
+                Diagnostic::at(format!("includes nested more than {MAX_INCLUDE_DEPTH} deep"), inc.span).with_help(
+                    format!(
+                        "the chain of includes starts with `{}`",
+                        crate::files::display_path(&self.include_stack[1])
+                    ),
+                ),
+            );
+            return None;
+        }
         let text = match crate::files::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
@@ -264,6 +307,16 @@ impl<'a> Planner<'a> {
         steps.extend(self.steps(errs, file, &inc_dir, model.steps.as_deref(), d));
         steps.extend(self.steps(errs, file, &inc_dir, model.teardown.as_deref(), d));
         self.include_stack.pop();
+        if self.over_budget == Some(false) && self.include_stack.len() == 1 {
+            errs.push(
+                Diagnostic::at(
+                    format!("`include: {}` expands past {MAX_STEPS} steps", inc.value),
+                    inc.span,
+                )
+                .with_help("includes multiply: an included file that includes another file N times, itself included N times, makes N² steps"),
+            );
+            self.over_budget = Some(true);
+        }
         Some(IncludePlan {
             args,
             file_vars,

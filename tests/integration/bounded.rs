@@ -129,3 +129,48 @@ fn a_runaway_template_fails_its_step_naming_the_budget_and_the_place() {
     // Only the last step was sent.
     assert_eq!(server.hits(), 1);
 }
+
+#[test]
+fn an_include_bomb_is_invalid_input_naming_the_include_and_the_budget() {
+    let p = Project::new();
+    // Each level includes the next ten times: 10^7 steps from 60 lines.
+    for level in 0..6 {
+        let includes: String = (0..10).map(|_| format!("  - include: l{}.yaml\n", level + 1)).collect();
+        p.file(&format!("l{level}.yaml"), &format!("steps:\n{includes}"));
+    }
+    let steps: String = (0..10)
+        .map(|i| format!("  - name: s{i}\n    request: {{ url: /x }}\n"))
+        .collect();
+    p.file("l6.yaml", &format!("steps:\n{steps}"));
+    p.file("c.yaml", "base_url: http://127.0.0.1:9\nsteps:\n  - include: l0.yaml\n");
+    let started = std::time::Instant::now();
+    p.sortie(&["validate", "c.yaml"])
+        .expect_code(2)
+        .stderr_has("`include: l0.yaml` expands past 100000 steps")
+        .stderr_has("c.yaml:3:");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_long_chain_of_includes_is_invalid_input_not_a_stack_overflow() {
+    let p = Project::new();
+    for i in 0..800 {
+        p.file(
+            &format!("c{i}.yaml"),
+            &format!("steps:\n  - include: c{}.yaml\n", i + 1),
+        );
+    }
+    p.file("c800.yaml", "steps:\n  - name: last\n    request: { url: /x }\n");
+    p.file("c.yaml", "base_url: http://127.0.0.1:9\nsteps:\n  - include: c0.yaml\n");
+    p.sortie(&["validate", "c.yaml"])
+        .expect_code(2)
+        .stderr_has("includes nested more than 32 deep")
+        .stderr_has("the chain of includes starts with `c0.yaml`");
+    // 32 levels (c0 to c31) are fine.
+    p.file("c31.yaml", "steps:\n  - name: last\n    request: { url: /x }\n");
+    p.sortie(&["validate", "c.yaml"]).expect_code(0);
+}
