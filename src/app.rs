@@ -185,6 +185,9 @@ fn run(args: &RunArgs) -> u8 {
     let Some((loaded, renderer)) = load_all(&config.paths, &config.load) else {
         return exit::INVALID;
     };
+    if let Some(d) = report_overwrites_input(&config, &loaded.sources) {
+        return invalid(&d);
+    }
     // One thread: the executor's futures and hyper's connection tasks then run side by side
     // with no cross-thread wake-up per request (measured in bench/run.sh: faster than the
     // multi-threaded runtime for sequential and `parallel` steps alike).
@@ -247,16 +250,16 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         },
     );
     if config.dry_run {
-        reporters.push(Box::new(DryRunReporter::new(stdout, config.color)));
+        reporters.push(Box::new(OnStdout(DryRunReporter::new(stdout, config.color))));
     } else {
         let options = ConsoleOptions {
             color: config.color,
             quiet: config.quiet,
             verbose: config.verbose,
         };
-        reporters.push(Box::new(
+        reporters.push(Box::new(OnStdout(
             ConsoleReporter::new(stdout, options).with_progress(progress.clone()),
-        ));
+        )));
     }
     add_file_reporters(&mut reporters, &config);
     let mut report_error: Option<std::io::Error> = None;
@@ -268,10 +271,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         }
     };
     let run = exec::run(&rc, &collections, &loaded.sources, config.jobs, &*progress, &mut emit).await;
-    if let Some(e) = report_error {
-        eprintln!("error: cannot write a report: {e}");
-        return exit::INVALID;
-    }
+    // Every request was sent: a report that cannot be written fails the run (exit 1,
+    // or the run's own status), it does not say "invalid input".
+    let report_failed = report_error.inspect(|e| eprintln!("error: {e}")).is_some();
     if config.dry_run {
         // `--dry-run` checks the input: a request that does not render is invalid input.
         return if run.counts().problems() > 0 {
@@ -282,7 +284,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
     }
     if run.interrupted {
         exit::INTERRUPTED
-    } else if run.success() {
+    } else if run.success() && !report_failed {
         exit::PASSED
     } else {
         exit::FAILED
@@ -395,11 +397,47 @@ fn all_step_tags<'a>(steps: &'a [StepPlan], out: &mut Vec<&'a str>) {
     }
 }
 
+/// A report path that names a file the collections read (an included file: the collection
+/// files themselves and the files flags name are checked with the flags).
+fn report_overwrites_input(config: &RunConfig, sources: &Sources) -> Option<Diagnostic> {
+    let reports = [&config.junit, &config.report_json, &config.report_html, &config.curl];
+    sources.iter().find_map(|file| {
+        let report = reports.into_iter().flatten().find(|r| r.target == file.path)?;
+        Some(
+            Diagnostic::new(format!(
+                "{} `{}` is `{}`, which the run reads",
+                report.flag,
+                report.given.display(),
+                file.display
+            ))
+            .with_help("a report would overwrite it: choose another path"),
+        )
+    })
+}
+
+/// A reporter that writes to standard output. A closed standard output (`sortie run … |
+/// head -1`) ends nothing: the run goes on, the report files are written, and the exit
+/// status is the run's. Any other failure says it was standard output.
+struct OnStdout<R>(R);
+
+impl<R: Reporter> Reporter for OnStdout<R> {
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        match self.0.event(event) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("cannot write to standard output: {}", crate::files::io_reason(&e)),
+            )),
+            Ok(()) => Ok(()),
+        }
+    }
+}
+
 /// The report files asked for. A dry run writes only `--curl` (the commands it
 /// would send): a JUnit or JSON report of requests never sent would mislead CI.
 fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
-    if let Some(path) = &config.curl {
-        reporters.push(Box::new(CurlReporter::new(path.clone())));
+    if let Some(file) = &config.curl {
+        reporters.push(Box::new(CurlReporter::new(file.clone())));
     }
     let files = [&config.junit, &config.report_json, &config.report_html];
     if config.dry_run {
@@ -413,9 +451,9 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
         (&config.report_json, report::json::document),
         (&config.report_html, report::html::document),
     ];
-    for (path, render) in documents {
-        if let Some(path) = path {
-            reporters.push(Box::new(FileReporter::new(path.clone(), render)));
+    for (file, render) in documents {
+        if let Some(file) = file {
+            reporters.push(Box::new(FileReporter::new(file.clone(), render)));
         }
     }
 }

@@ -108,6 +108,11 @@ impl Sources {
         &self.files[id.0 as usize]
     }
 
+    /// Every file read, in the order read.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     /// `file:line:col` (column 1-based) for a span.
     pub fn location(&self, span: Span) -> String {
         format!(

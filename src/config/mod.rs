@@ -1,6 +1,7 @@
 //! Command-line arguments, the environment and vars files → [`RunConfig`].
 //! The only code that sees clap types.
 
+mod outputs;
 mod rerun;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use indexmap::IndexMap;
 use crate::cli::{ColorChoice, RunArgs};
 use crate::diagnostic::{Diagnostic, Masks};
 use crate::exec::Selection;
+use crate::report::write::ReportFile;
 use crate::session::SessionOptions;
 use crate::source::Sources;
 use crate::text::parse_duration;
@@ -64,10 +66,10 @@ pub(crate) struct RunConfig {
     pub var_flags: Vec<String>,
     pub env: BTreeMap<String, String>,
     pub secrets: Vec<String>,
-    pub junit: Option<PathBuf>,
-    pub report_json: Option<PathBuf>,
-    pub report_html: Option<PathBuf>,
-    pub curl: Option<PathBuf>,
+    pub junit: Option<ReportFile>,
+    pub report_json: Option<ReportFile>,
+    pub report_html: Option<ReportFile>,
+    pub curl: Option<ReportFile>,
     /// Render every request, send nothing.
     pub dry_run: bool,
     pub fail_fast: bool,
@@ -151,11 +153,13 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
         }
     };
+    let paths = match &args.rerun_failed {
+        Some(report) => rerun::rerun_paths(report, &args.paths, &file_root)?,
+        None => args.paths.clone(),
+    };
+    let [junit, report_json, report_html, curl] = report_files(args, &paths)?;
     Ok(RunConfig {
-        paths: match &args.rerun_failed {
-            Some(report) => rerun::rerun_paths(report, &args.paths)?,
-            None => args.paths.clone(),
-        },
+        paths,
         load: LoadOptions {
             file_root,
             timeout,
@@ -168,10 +172,10 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         var_flags,
         env,
         secrets: args.secrets.clone(),
-        junit: args.junit.clone(),
-        report_json: args.report_json.clone(),
-        report_html: args.report_html.clone(),
-        curl: args.curl.clone(),
+        junit,
+        report_json,
+        report_html,
+        curl,
         dry_run: args.dry_run,
         fail_fast: args.fail_fast,
         jobs: usize::from(args.jobs),
@@ -192,6 +196,48 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         quiet: args.quiet,
         verbose: args.verbose,
     })
+}
+
+/// The report files asked for, checked before anything is sent (see [`outputs`]): the
+/// files a dry run does not write are not checked.
+fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>; 4], Diagnostic> {
+    let documents = |p: &Option<PathBuf>| if args.dry_run { None } else { p.clone() };
+    let asked = [
+        ("--junit", documents(&args.junit)),
+        ("--report-json", documents(&args.report_json)),
+        ("--report-html", documents(&args.report_html)),
+        ("--curl", args.curl.clone()),
+    ];
+    let mut inputs: Vec<(String, PathBuf)> = Vec::new();
+    // A path that cannot be read is reported by the loader, with its own words.
+    for file in crate::files::discover(paths).unwrap_or_default() {
+        inputs.push((format!("the collection `{}`", file.display()), file));
+    }
+    let named = [
+        ("--vars-file", &args.vars_file[..]),
+        ("--env-file", &args.env_file[..]),
+        ("--cacert", args.cacert.as_slice()),
+        ("--cert", args.cert.as_slice()),
+        ("--key", args.key.as_slice()),
+    ];
+    for (flag, files) in named {
+        for file in files {
+            inputs.push((format!("the {flag} file"), file.clone()));
+        }
+    }
+    let inputs: Vec<(String, &Path)> = inputs.iter().map(|(w, p)| (w.clone(), p.as_path())).collect();
+    let asked: Vec<(&'static str, Option<&PathBuf>)> = asked.iter().map(|(f, p)| (*f, p.as_ref())).collect();
+    let mut checked = outputs::check(&asked, &inputs)?;
+    if args.dry_run {
+        // Named only to say that a dry run does not write them.
+        let flags = ["--junit", "--report-json", "--report-html"];
+        let given = [&args.junit, &args.report_json, &args.report_html];
+        for ((slot, flag), path) in checked.iter_mut().zip(flags).zip(given) {
+            *slot = path.as_ref().map(|p| ReportFile::at(flag, p));
+        }
+    }
+    let mut checked = checked.into_iter();
+    Ok(std::array::from_fn(|_| checked.next().flatten()))
 }
 
 pub(crate) fn file_root(given: Option<&Path>) -> Result<PathBuf, Diagnostic> {

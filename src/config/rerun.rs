@@ -41,7 +41,9 @@ struct RerunStep {
 /// order. With `given` paths, each must be among the collections they hold
 /// (a file, or a file inside a folder); the paths are returned as discovered
 /// there. Empty when nothing failed.
-pub(super) fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+/// Every path must lie inside `file_root`, as every file a collection reads: a
+/// report is input too, and may have been written elsewhere or edited.
+pub(super) fn rerun_paths(report: &Path, given: &[PathBuf], file_root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let text = crate::files::read_text(report, "--rerun-failed report")?;
     let parsed: Rerun = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))
@@ -61,6 +63,9 @@ pub(super) fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBu
             .iter()
             .any(|s| matches!(s.status, Status::Failed | Status::Errored));
         let path = PathBuf::from(c.file);
+        if bad {
+            inside_root(report, &path, file_root)?;
+        }
         if bad && !failed.contains(&path) {
             failed.push(path);
         }
@@ -91,6 +96,25 @@ pub(super) fn rerun_paths(report: &Path, given: &[PathBuf]) -> Result<Vec<PathBu
         .collect()
 }
 
+/// A path listed in `report` must resolve inside the file root (a missing file is left to the
+/// loader to report).
+fn inside_root(report: &Path, path: &Path, file_root: &Path) -> Result<(), Diagnostic> {
+    let root = file_root.canonicalize().unwrap_or_else(|_| file_root.to_path_buf());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match crate::files::resolve_in(&root, &cwd, &path.to_string_lossy()) {
+        Err(crate::files::PathError::Outside) => Err(Diagnostic::new(format!(
+            "`{}` lists `{}`, which is outside the file root",
+            report.display(),
+            path.display()
+        ))
+        .with_help(format!(
+            "--rerun-failed runs collections inside the file root only, here `{}`; --file-root widens it",
+            root.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,7 +137,7 @@ mod tests {
         run.collections.push(errored_only);
         let path = dir.path().join("report.json");
         std::fs::write(&path, serde_json::to_string(&from_run(&run)).expect("serializes")).expect("write");
-        let paths = rerun_paths(&path, &[]).expect("reads");
+        let paths = rerun_paths(&path, &[], Path::new("/")).expect("reads");
         assert_eq!(
             paths,
             [
@@ -130,19 +154,19 @@ mod tests {
         let mut value = serde_json::to_value(from_run(&run())).expect("serializes");
         value["version"] = 7.into();
         std::fs::write(&report, value.to_string()).expect("write");
-        let error = rerun_paths(&report, &[]).expect_err("version 7");
+        let error = rerun_paths(&report, &[], Path::new("/")).expect_err("version 7");
         assert!(error.message.contains("version 7"), "{}", error.message);
 
         std::fs::write(&report, "{\"not\": \"a report\"}").expect("write");
-        assert!(rerun_paths(&report, &[]).is_err());
-        assert!(rerun_paths(&dir.path().join("missing.json"), &[]).is_err());
+        assert!(rerun_paths(&report, &[], Path::new("/")).is_err());
+        assert!(rerun_paths(&dir.path().join("missing.json"), &[], Path::new("/")).is_err());
 
         // A failed collection outside the given paths is an error.
         let folder = dir.path().join("other");
         std::fs::create_dir(&folder).expect("mkdir");
         std::fs::write(folder.join("a.yaml"), "steps: []").expect("write");
         std::fs::write(&report, serde_json::to_string(&from_run(&run())).expect("serializes")).expect("write");
-        let error = rerun_paths(&report, &[folder]).expect_err("not among the paths");
+        let error = rerun_paths(&report, &[folder], Path::new("/")).expect_err("not among the paths");
         assert!(error.message.contains("collections/pets.yaml"), "{}", error.message);
     }
 }

@@ -2,24 +2,23 @@
 //! masked by the executor), under a `# collection / step` comment.
 
 use std::io;
-use std::path::PathBuf;
 
 use super::Reporter;
-use super::write::write_atomic;
+use super::write::ReportFile;
 use crate::event::Event;
 use crate::outcome::StepOutcome;
 
 /// Collects curl commands and writes them when the run finishes.
 pub(crate) struct CurlReporter {
-    path: PathBuf,
+    file: ReportFile,
     text: String,
 }
 
 impl CurlReporter {
-    /// A reporter that will write `path` (atomically) on `RunFinished`.
-    pub(crate) fn new(path: impl Into<PathBuf>) -> Self {
+    /// A reporter that will write `file` (atomically) on `RunFinished`.
+    pub(crate) fn new(file: ReportFile) -> Self {
         Self {
-            path: path.into(),
+            file,
             text: String::new(),
         }
     }
@@ -49,7 +48,7 @@ impl Reporter for CurlReporter {
                 }
                 Ok(())
             }
-            Event::RunFinished(_) => write_atomic(&self.path, self.text.as_bytes()),
+            Event::RunFinished(_) => self.file.write(self.text.as_bytes()),
             Event::CollectionStarted { .. } | Event::CollectionFinished => Ok(()),
         }
     }
@@ -65,7 +64,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("requests.sh");
         let run = fixtures::run();
-        let mut reporter = CurlReporter::new(&path);
+        let mut reporter = CurlReporter::new(ReportFile::at("--curl", &path));
         for event in fixtures::events(&run) {
             reporter.event(&event).expect("writes");
         }

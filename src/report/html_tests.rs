@@ -72,7 +72,8 @@ fn reporter_writes_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("report.html");
     let run = fixtures::run();
-    let mut reporter = crate::report::FileReporter::new(&path, document);
+    let mut reporter =
+        crate::report::FileReporter::new(crate::report::write::ReportFile::at("--report-html", &path), document);
     for event in fixtures::events(&run) {
         reporter.event(&event).expect("writes");
     }

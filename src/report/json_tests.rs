@@ -265,7 +265,8 @@ fn reporter_writes_what_from_run_gives() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("out/report.json");
     let run = run();
-    let mut reporter = crate::report::FileReporter::new(&path, document);
+    let mut reporter =
+        crate::report::FileReporter::new(crate::report::write::ReportFile::at("--report-json", &path), document);
     for event in fixtures::events(&run) {
         reporter.event(&event).expect("writes");
     }

@@ -320,7 +320,8 @@ mod tests {
         let path = dir.path().join("reports/junit.xml");
         let run = fixtures::run();
         let events = fixtures::events(&run);
-        let mut reporter = crate::report::FileReporter::new(&path, document);
+        let mut reporter =
+            crate::report::FileReporter::new(crate::report::write::ReportFile::at("--junit", &path), document);
         let (last, before) = events.split_last().expect("events");
         for event in before {
             reporter.event(event).expect("no write yet");
@@ -336,7 +337,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("junit.xml");
         let run = fixtures::run();
-        crate::report::FileReporter::new(&path, document)
+        crate::report::FileReporter::new(crate::report::write::ReportFile::at("--junit", &path), document)
             .event(&crate::event::Event::RunFinished(&run))
             .expect("writes");
         let report = parse(&std::fs::read_to_string(&path).expect("read"));

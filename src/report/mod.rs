@@ -50,15 +50,18 @@ impl Reporters {
 impl Reporter for Reporters {
     /// Feed the event to every reporter, even after one fails — a console that
     /// cannot write must not stop the JUnit file from being written — and
-    /// return the first error.
+    /// return the errors, one a line (each names its output).
     fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
-        let mut first_error = None;
+        let mut errors: Option<std::io::Error> = None;
         for reporter in &mut self.0 {
             if let Err(error) = reporter.event(event) {
-                first_error.get_or_insert(error);
+                errors = Some(match errors {
+                    None => error,
+                    Some(first) => std::io::Error::new(first.kind(), format!("{first}\nerror: {error}")),
+                });
             }
         }
-        first_error.map_or(Ok(()), Err)
+        errors.map_or(Ok(()), Err)
     }
 }
 
@@ -278,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn fans_out_to_all_and_returns_the_first_error() {
+    fn fans_out_to_all_and_returns_every_error() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let recorder = |label, fail| -> Box<dyn Reporter + Send> {
             Box::new(Recorder {
@@ -300,7 +303,7 @@ mod tests {
         let error = reporters
             .event(&Event::RunFinished(&run))
             .expect_err("two reporters failed");
-        assert_eq!(error.to_string(), "b");
+        assert_eq!(error.to_string(), "b\nerror: c");
         assert_eq!(*seen.lock().expect("not poisoned"), ["a", "b", "c", "d"]);
     }
 }

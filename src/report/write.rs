@@ -15,26 +15,67 @@ use crate::outcome::RunOutcome;
 /// A document made from a whole run.
 pub(crate) type Render = fn(&RunOutcome) -> io::Result<Vec<u8>>;
 
+/// A report file a flag asks for: the path as given, and the file to write (the
+/// target of a symlink; checked before the run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReportFile {
+    /// `--junit`, `--report-json`, `--report-html`, `--curl`.
+    pub flag: &'static str,
+    pub given: PathBuf,
+    pub target: PathBuf,
+}
+
+impl ReportFile {
+    /// A report written where it is given, unchecked: for tests, and for the reports
+    /// a dry run names but does not write.
+    pub(crate) fn at(flag: &'static str, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        ReportFile {
+            flag,
+            given: path.clone(),
+            target: path,
+        }
+    }
+
+    /// Writes `bytes` to the target atomically; an error names the flag and the path as
+    /// given, never the temporary file.
+    pub(crate) fn write(&self, bytes: &[u8]) -> io::Result<()> {
+        write_atomic(&self.target, bytes).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot write {} `{}`: {}",
+                    self.flag,
+                    self.given.display(),
+                    crate::files::io_reason(os_error(&e).unwrap_or(&e))
+                ),
+            )
+        })
+    }
+}
+
+/// The OS error under one that `tempfile` wrapped with the temporary file's name.
+fn os_error(e: &io::Error) -> Option<&io::Error> {
+    e.get_ref()?.source()?.downcast_ref::<io::Error>()
+}
+
 /// Writes one report file, rendered from the finished run, on `RunFinished`.
 pub(crate) struct FileReporter {
-    path: PathBuf,
+    file: ReportFile,
     render: Render,
 }
 
 impl FileReporter {
-    /// A reporter that will write `render`'s document to `path` (atomically).
-    pub(crate) fn new(path: impl Into<PathBuf>, render: Render) -> Self {
-        FileReporter {
-            path: path.into(),
-            render,
-        }
+    /// A reporter that will write `render`'s document to `file` (atomically).
+    pub(crate) fn new(file: ReportFile, render: Render) -> Self {
+        FileReporter { file, render }
     }
 }
 
 impl Reporter for FileReporter {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
-            Event::RunFinished(run) => write_atomic(&self.path, &(self.render)(run)?),
+            Event::RunFinished(run) => self.file.write(&(self.render)(run)?),
             _ => Ok(()),
         }
     }

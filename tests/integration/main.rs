@@ -15,6 +15,7 @@ mod http;
 mod messages;
 mod outputs;
 mod promises;
+mod report_paths;
 mod reports;
 mod run;
 mod secret_forms;
