@@ -95,13 +95,15 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
                 .ok()
                 .map(Duration::from_secs)
                 .or_else(|| parse_duration(t))
+                .filter(|d| !d.is_zero())
                 .ok_or_else(|| {
                     Diagnostic::new(format!("invalid value `{t}` for --timeout"))
-                        .with_help("write a duration such as `30s` or `1m`")
+                        .with_help("write a duration above zero such as `30s` or `1m`")
                 })?,
         ),
         None => None,
     };
+    check_tls_and_proxy(args)?;
     let max_body = match &args.max_body {
         Some(s) => parse_size(s).ok_or_else(|| {
             Diagnostic::new(format!("invalid value `{s}` for --max-body"))
@@ -120,6 +122,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
     for kv in &args.vars {
         let (k, v) = kv
             .split_once('=')
+            .filter(|(k, _)| !k.trim().is_empty())
             .ok_or_else(|| Diagnostic::new(format!("invalid --var `{kv}`")).with_help("write --var NAME=VALUE"))?;
         flags.insert(k.trim().to_owned(), serde_json::Value::String(v.to_owned()));
         var_flags.push(k.trim().to_owned());
@@ -196,6 +199,64 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         quiet: args.quiet,
         verbose: args.verbose,
     })
+}
+
+/// `--cacert`, `--cert`/`--key` and `--proxy` are read and parsed before anything is sent:
+/// a file that holds no certificate, a key that does not match its form or a proxy Sortie
+/// cannot use is invalid input, not an error of every step (nor a silent direct connection).
+fn check_tls_and_proxy(args: &RunArgs) -> Result<(), Diagnostic> {
+    let read = |flag: &str, path: &Path| {
+        crate::files::read(path).map_err(|e| {
+            Diagnostic::new(format!(
+                "cannot read {flag} `{}`: {}",
+                path.display(),
+                crate::files::io_reason(&e)
+            ))
+        })
+    };
+    if let Some(path) = &args.cacert {
+        let pem = read("--cacert", path)?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).unwrap_or_default();
+        if certs.is_empty() {
+            return Err(
+                Diagnostic::new(format!("--cacert `{}` holds no PEM certificate", path.display()))
+                    .with_help("give a file of `-----BEGIN CERTIFICATE-----` blocks"),
+            );
+        }
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let mut pem = read("--cert", cert)?;
+        pem.push(b'\n');
+        pem.extend(read("--key", key)?);
+        reqwest::Identity::from_pem(&pem).map_err(|_| {
+            Diagnostic::new(format!(
+                "--cert `{}` and --key `{}` are not a PEM certificate and its private key",
+                cert.display(),
+                key.display()
+            ))
+        })?;
+    }
+    if let Some(proxy) = &args.proxy {
+        let bad = |why: &str| {
+            Diagnostic::new(format!("invalid --proxy `{proxy}`: {why}"))
+                .with_help("write http://HOST:PORT or https://HOST:PORT")
+        };
+        // `host:3128` means http://host:3128, as with curl.
+        let url = if proxy.contains("://") {
+            proxy.clone()
+        } else {
+            format!("http://{proxy}")
+        };
+        let parsed = url::Url::parse(&url).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(bad(&format!("a `{}` proxy is not supported", parsed.scheme())));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(bad("it names no host"));
+        }
+        reqwest::Proxy::all(url.as_str()).map_err(|e| bad(&e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The report files asked for, checked before anything is sent (see [`outputs`]): the

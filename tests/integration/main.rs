@@ -10,6 +10,7 @@ mod diagnostics;
 mod errors;
 mod exchanges;
 mod faults;
+mod flags;
 mod flow;
 mod http;
 mod messages;
