@@ -186,11 +186,11 @@ pub enum BodyPlan {
 
 #[derive(Debug, Clone)]
 pub struct PartPlan {
-    pub name: String,
+    pub name: Tpl,
     pub value: Option<TValue>,
     pub file: Option<PathBuf>,
-    pub filename: Option<String>,
-    pub content_type: Option<String>,
+    pub filename: Option<Tpl>,
+    pub content_type: Option<Tpl>,
 }
 
 /// The built-in safe defaults (the README's "Safe defaults and limits"): a black-holed

@@ -47,8 +47,21 @@ pub(super) async fn render_body(
             let mut body = RequestBody::default();
             for part in parts {
                 body.push_bytes(format!("--{boundary}\r\n"));
-                let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", escape_quoted(&part.name));
-                let filename = part.filename.clone().or_else(|| {
+                let name = render.string("multipart name", &part.name)?;
+                let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", escape_quoted(&name));
+                let what = |field: &str| format!("multipart.{name}.{field}");
+                let rendered_filename = match &part.filename {
+                    Some(t) => Some(render.string(&what("filename"), t)?),
+                    None => None,
+                };
+                let content_type = match &part.content_type {
+                    Some(t) => Some(header_value(
+                        &what("content_type"),
+                        render.string(&what("content_type"), t)?,
+                    )?),
+                    None => None,
+                };
+                let filename = rendered_filename.or_else(|| {
                     part.file
                         .as_ref()
                         .and_then(|p| p.file_name())
@@ -59,10 +72,8 @@ pub(super) async fn render_body(
                 }
                 body.push_bytes(disposition + "\r\n");
                 let ctype = match &part.file {
-                    Some(path) if part.value.is_none() => {
-                        Some(part.content_type.clone().unwrap_or_else(|| guess_type(path)))
-                    }
-                    _ => part.content_type.clone(),
+                    Some(path) if part.value.is_none() => Some(content_type.unwrap_or_else(|| guess_type(path))),
+                    _ => content_type,
                 };
                 if let Some(ct) = ctype {
                     body.push_bytes(format!("Content-Type: {ct}\r\n"));
@@ -70,7 +81,7 @@ pub(super) async fn render_body(
                 body.push_bytes("\r\n");
                 match (&part.value, &part.file) {
                     (Some(v), _) => {
-                        let value = render.value(&format!("multipart.{}", part.name), v)?;
+                        let value = render.value(&format!("multipart.{name}"), v)?;
                         body.push_bytes(text(&value).into_bytes());
                     }
                     (None, Some(path)) => {
@@ -103,6 +114,15 @@ async fn check_file(path: &Path) -> Result<(), String> {
             crate::files::io_reason(&e)
         )),
     }
+}
+
+/// A part's `Content-Type` is a header line: a line break in it would start another
+/// header of the part (or end the part's head), so it is an error of the step.
+fn header_value(what: &str, value: String) -> Result<String, String> {
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(format!("`{what}` holds a line break, which a header value cannot hold"));
+    }
+    Ok(value)
 }
 
 fn escape_quoted(s: &str) -> String {

@@ -397,8 +397,11 @@ fn request(errs: &mut Errors, at: Span, node: &Node) -> Option<Request> {
                     && m.value
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-                if valid || m.value.contains("{{") {
+                if valid {
                     Some(Spanned::new(m.value.to_ascii_uppercase(), m.span))
+                } else if crate::render::has_markup(&m.value) {
+                    // Upper-cased once rendered: `{{ m }}` must not read `M`.
+                    Some(m)
                 } else {
                     let (message, help) = match m.value.split_once(' ') {
                         _ if m.value.is_empty() => ("the method is empty".to_owned(), None),

@@ -127,7 +127,15 @@ fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
         Some(BodyPlan::Json(v)) => tvalue(v, f),
         Some(BodyPlan::Form(pairs)) => pairs.iter().for_each(|(_, v)| tvalue(v, f)),
         Some(BodyPlan::Raw(t)) => f(t),
-        Some(BodyPlan::Multipart(parts)) => parts.iter().filter_map(|p| p.value.as_ref()).for_each(|v| tvalue(v, f)),
+        Some(BodyPlan::Multipart(parts)) => {
+            for p in parts {
+                f(&p.name);
+                p.filename.iter().chain(&p.content_type).for_each(&mut *f);
+                if let Some(v) = &p.value {
+                    tvalue(v, f);
+                }
+            }
+        }
         Some(BodyPlan::File(_)) | None => {}
     }
     for e in &r.expect {

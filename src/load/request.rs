@@ -368,7 +368,7 @@ fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan
                 .iter()
                 .filter_map(|p| {
                     Some(PartPlan {
-                        name: p.name.value.clone(),
+                        name: c.spanned(errs, &p.name)?,
                         value: match &p.value {
                             Some(v) => Some(c.tvalue(errs, v)?),
                             None => None,
@@ -377,8 +377,14 @@ fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan
                             Some(f) => Some(c.path(errs, dir, f)?),
                             None => None,
                         },
-                        filename: p.filename.as_ref().map(|f| f.value.clone()),
-                        content_type: p.content_type.as_ref().map(|f| f.value.clone()),
+                        filename: match &p.filename {
+                            Some(f) => Some(c.spanned(errs, f)?),
+                            None => None,
+                        },
+                        content_type: match &p.content_type {
+                            Some(t) => Some(c.spanned(errs, t)?),
+                            None => None,
+                        },
                     })
                 })
                 .collect(),

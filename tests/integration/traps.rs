@@ -375,3 +375,45 @@ fn retry_until_without_expect_polls_until_the_default_status_holds() {
         .stdout_has("  ✓ Wait  200")
         .stdout_has("(3 attempts)");
 }
+
+#[test]
+fn a_templated_method_and_multipart_headers_are_rendered() {
+    let server = TestServer::start(axum::Router::new().fallback(
+        |m: axum::http::Method, headers: axum::http::HeaderMap, body: String| async move {
+            let ct = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let boundary = ct.split("boundary=").nth(1).unwrap_or("").to_owned();
+            format!("{m}\n{}", body.replace(&boundary, "B"))
+        },
+    ));
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nvars: {{ m: put, field: avatar, file_name: me.png, kind: image/png }}\nsteps:\n  - name: upload\n    request:\n      url: /u\n      method: \"{{{{ m }}}}\"\n      multipart:\n        - name: \"{{{{ field }}}}\"\n          value: hi\n          filename: \"{{{{ file_name }}}}\"\n          content_type: \"{{{{ kind }}}}\"\n    expect:\n      body:\n        contains: \"PUT\\n--B\\r\\nContent-Disposition: form-data; name=\\\"avatar\\\"; filename=\\\"me.png\\\"\\r\\nContent-Type: image/png\\r\\n\\r\\nhi\\r\\n--B--\"\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
+#[test]
+fn a_line_break_in_a_multipart_content_type_errors_the_step_instead_of_adding_a_header() {
+    let server = TestServer::ok();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nvars: {{ kind: \"text/plain\\r\\nX-Injected: 1\" }}\nsteps:\n  - name: upload\n    request:\n      url: /u\n      method: POST\n      multipart:\n        - name: a\n          value: hi\n          content_type: \"{{{{ kind }}}}\"\n  - name: literal\n    request:\n      url: /u\n      method: POST\n      multipart:\n        - name: a\n          value: hi\n          content_type: \"text/plain\\r\\nX-Injected: 1\"\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has("! upload  error: `multipart.a.content_type` holds a line break")
+        .stdout_has("! literal  error: `multipart.a.content_type` holds a line break");
+    assert_eq!(server.hits(), 0);
+}
