@@ -110,7 +110,7 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         let mut errs = Errors::default();
         let collection = planner.collection(&mut errs, *file, display, model, *base_url_written);
         errors.extend(errs.0);
-        warnings.extend(names::undefined(&collection, &options.given_vars));
+        warnings.extend(names::undefined(&collection, &options.given_vars, renderer.functions()));
         plan.collections.push(collection);
     }
     literal_secrets.append(&mut planner.literal_secrets);

@@ -9,31 +9,13 @@ use std::collections::HashSet;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::plan::{AuthPlan, BodyPlan, CheckPlan, CollectionPlan, RequestPlan, StepKind, StepPlan, TValue, Tpl};
 
-/// Names every template may read: the environment, and Sortie's and
-/// minijinja's functions (a call reads its name too).
-const ALWAYS: &[&str] = &[
-    "env",
-    "uuid",
-    "now",
-    "timestamp",
-    "random_int",
-    "random_string",
-    "read_file",
-    "read_json",
-    "read_csv",
-    "range",
-    "dict",
-    "namespace",
-    "debug",
-];
-
 /// Warnings for the names `plan` reads that nothing provides; `given` are the
-/// `--var` and `--vars-file` names.
-pub(crate) fn undefined(plan: &CollectionPlan, given: &[String]) -> Vec<Diagnostic> {
-    let mut known: HashSet<String> = ALWAYS
-        .iter()
-        .map(|s| (*s).to_owned())
+/// `--var` and `--vars-file` names, `functions` the template functions (a call
+/// reads its name too). `env` is always defined.
+pub(crate) fn undefined(plan: &CollectionPlan, given: &[String], functions: &[String]) -> Vec<Diagnostic> {
+    let mut known: HashSet<String> = std::iter::once("env".to_owned())
         .chain(given.iter().cloned())
+        .chain(functions.iter().cloned())
         .collect();
     let mut out = Vec::new();
     // Vars render top to bottom: each may read the ones before it.

@@ -101,6 +101,11 @@ impl Renderer {
         Ok(Template::Text(Arc::new(TextTemplate { template, variables })))
     }
 
+    /// The functions templates may call (minijinja's and Sortie's).
+    pub(crate) fn functions(&self) -> &[String] {
+        self.known.functions()
+    }
+
     /// Compiles a condition (`if:`): one expression, with or without `{{ }}`
     /// around it, as Ansible's `when:` and GitHub Actions' `if:` are written.
     pub fn compile_condition(&self, source: &str) -> Result<Template, TemplateError> {

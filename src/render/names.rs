@@ -86,6 +86,10 @@ impl Known {
         }
     }
 
+    pub(crate) fn functions(&self) -> &[String] {
+        &self.functions
+    }
+
     /// The first filter, test or function in `source` that does not exist, as
     /// a message and the byte range of its name. `offset` is where `source`
     /// starts in the string as written; `in_expr` is true for a bare expression.
