@@ -119,3 +119,147 @@ pub(crate) fn kind(v: &Value) -> &'static str {
         Value::Object(_) => "a map",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn built(name: &str, value: Value) -> Predicate {
+        build_predicate(name, &value).unwrap_or_else(|e| panic!("{name}: {value}: {e}"))
+    }
+
+    fn refused(name: &str, value: Value) -> String {
+        match build_predicate(name, &value) {
+            Ok(p) => panic!("{name}: {value} built {p:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn values_are_taken_as_written() {
+        assert_eq!(built("equals", json!({"a": 1})), Predicate::Equals(json!({"a": 1})));
+        assert_eq!(built("not_equals", json!(null)), Predicate::NotEquals(json!(null)));
+        assert_eq!(built("contains", json!(2)), Predicate::Contains(json!(2)));
+        assert_eq!(built("not_contains", json!("x")), Predicate::NotContains(json!("x")));
+        assert_eq!(
+            built("one_of", json!([1, "a"])),
+            Predicate::OneOf(vec![json!(1), json!("a")])
+        );
+        assert_eq!(built("exists", json!(false)), Predicate::Exists(false));
+        assert_eq!(built("empty", json!(true)), Predicate::Empty(true));
+    }
+
+    #[test]
+    fn bounds_must_be_numbers() {
+        assert_eq!(built("gt", json!(1)), Predicate::Gt(json!(1)));
+        assert_eq!(built("ge", json!(1.5)), Predicate::Ge(json!(1.5)));
+        assert_eq!(built("lt", json!(-2)), Predicate::Lt(json!(-2)));
+        assert_eq!(built("le", json!(0)), Predicate::Le(json!(0)));
+        assert_eq!(refused("gt", json!("5")), "`gt` expects a number, found a string");
+        assert_eq!(refused("le", json!(null)), "`le` expects a number, found null");
+    }
+
+    #[test]
+    fn texts_take_strings_and_numbers() {
+        assert_eq!(built("starts_with", json!("ab")), Predicate::StartsWith("ab".into()));
+        assert_eq!(built("ends_with", json!(12)), Predicate::EndsWith("12".into()));
+        assert_eq!(
+            refused("starts_with", json!(true)),
+            "`starts_with` expects a string, found a boolean"
+        );
+        assert_eq!(
+            refused("ends_with", json!([])),
+            "`ends_with` expects a string, found a list"
+        );
+        let Predicate::Matches(re) = built("matches", json!(r"^\d+$")) else {
+            panic!("not a regex");
+        };
+        assert_eq!(re.as_str(), r"^\d+$");
+        let Predicate::Matches(re) = built("matches", json!(404)) else {
+            panic!("not a regex");
+        };
+        assert_eq!(re.as_str(), "404");
+        assert_eq!(
+            refused("matches", json!({})),
+            "`matches` expects a regular expression, found a map"
+        );
+        assert_eq!(
+            refused("matches", json!("(a")),
+            "invalid regular expression: unclosed group"
+        );
+    }
+
+    #[test]
+    fn booleans_must_be_booleans() {
+        assert_eq!(
+            refused("exists", json!("yes")),
+            "`exists` expects `true` or `false`, found a string"
+        );
+        assert_eq!(
+            refused("empty", json!(1)),
+            "`empty` expects `true` or `false`, found a number"
+        );
+    }
+
+    #[test]
+    fn types_are_named() {
+        assert_eq!(built("type", json!("integer")), Predicate::Type(JsonType::Integer));
+        assert_eq!(
+            refused("type", json!("strng")),
+            "unknown type `strng` (did you mean `string`?)"
+        );
+        assert_eq!(
+            refused("type", json!("zzz")),
+            "unknown type `zzz`: expected one of string, number, integer, boolean, array, object, null"
+        );
+        assert_eq!(refused("type", json!(null)), "`type` expects a type name, found null");
+    }
+
+    #[test]
+    fn length_takes_a_number_or_a_map_of_predicates() {
+        assert_eq!(
+            built("length", json!(3)),
+            Predicate::Length(vec![Predicate::Equals(json!(3))])
+        );
+        assert_eq!(
+            built("length", json!({"gt": 1, "le": 3})),
+            Predicate::Length(vec![Predicate::Gt(json!(1)), Predicate::Le(json!(3))])
+        );
+        assert_eq!(
+            refused("length", json!({"gt": "x"})),
+            "`gt` expects a number, found a string"
+        );
+        assert_eq!(
+            refused("length", json!("3")),
+            "`length` expects a number or a map of predicates, found a string"
+        );
+    }
+
+    #[test]
+    fn one_of_takes_a_list_and_unknown_names_are_refused() {
+        assert_eq!(refused("one_of", json!(1)), "`one_of` expects a list, found a number");
+        assert_eq!(refused("equal", json!(1)), "unknown predicate `equal`");
+    }
+
+    #[test]
+    fn regex_errors_fit_on_one_line() {
+        // The crate's syntax errors quote the pattern over several lines; only the last one is kept.
+        assert_eq!(
+            refused("matches", json!("a{2,1}")),
+            "invalid regular expression: invalid repetition count range, the start must be <= the end"
+        );
+        let big = regex::RegexBuilder::new("a{1000}").size_limit(10).build().unwrap_err();
+        assert!(!matches!(big, regex::Error::Syntax(_)));
+        assert_eq!(regex_error(&big), format!("invalid regular expression: {big}"));
+    }
+
+    #[test]
+    fn kinds_read_in_a_sentence() {
+        let kinds: Vec<&str> = [json!(null), json!(true), json!(1), json!("a"), json!([]), json!({})]
+            .iter()
+            .map(kind)
+            .collect();
+        assert_eq!(kinds, ["null", "a boolean", "a number", "a string", "a list", "a map"]);
+    }
+}
