@@ -401,3 +401,87 @@ fn predicates_compare_regexes_by_source() {
     assert_ne!(re("a+"), re("a*"));
     assert_ne!(Predicate::Exists(true), Predicate::Empty(true));
 }
+
+#[test]
+fn predicates_equal_only_their_own_kind_with_the_same_value() {
+    let kinds = all_kinds();
+    for (i, a) in kinds.iter().enumerate() {
+        for (j, b) in kinds.iter().enumerate() {
+            assert_eq!(a == b, i == j, "{a:?} == {b:?}");
+        }
+        assert_eq!(*a, a.clone(), "{a:?}");
+    }
+    let others = [
+        Predicate::Equals(json!(2)),
+        Predicate::NotEquals(json!(2)),
+        Predicate::Gt(json!(2)),
+        Predicate::Ge(json!(2)),
+        Predicate::Lt(json!(2)),
+        Predicate::Le(json!(2)),
+        Predicate::Contains(json!("b")),
+        Predicate::NotContains(json!("b")),
+        Predicate::StartsWith("b".into()),
+        Predicate::EndsWith("b".into()),
+        re("b"),
+        Predicate::Exists(false),
+        Predicate::Exists(true),
+        Predicate::Type(JsonType::String),
+        Predicate::Length(vec![Predicate::Equals(json!(1))]),
+        Predicate::OneOf(vec![json!(2)]),
+        Predicate::Empty(false),
+        Predicate::Empty(true),
+    ];
+    for (a, b) in kinds.iter().zip(&others) {
+        assert_ne!(a, b);
+    }
+}
+
+#[test]
+fn json_text_is_compact_and_cut_on_a_character() {
+    assert_eq!(json_text(&json!({"a": [1, "é"]})), r#"{"a":[1,"é"]}"#);
+    // 64 KiB are kept: exactly that fits; one byte more, and the closing quote does not.
+    let text = json_text(&json!("x".repeat(65_534)));
+    assert_eq!(text, format!("\"{}\"", "x".repeat(65_534)));
+    let text = json_text(&json!("x".repeat(65_535)));
+    assert_eq!(text, format!("\"{}… (cut)", "x".repeat(65_535)));
+    // 2-byte characters: the cap falls inside one of them, which is left out whole.
+    let text = json_text(&json!("é".repeat(40_000)));
+    assert_eq!(text, format!("\"{}… (cut)", "é".repeat(32_767)));
+}
+
+#[test]
+fn the_capped_writer_leaves_no_gap_and_takes_nothing_past_the_cap() {
+    use std::io::Write as _;
+    let mut w = Capped {
+        buf: Vec::new(),
+        full: false,
+    };
+    assert_eq!(w.write(&[b'a'; FULL_TEXT - 1]).unwrap(), FULL_TEXT - 1);
+    // A character that does not fit whole is not taken...
+    assert_eq!(w.write("é".as_bytes()).unwrap(), 0);
+    // ...nor anything after it, even what would fit: the text has no gap.
+    assert!(w.write(b"b").is_err());
+    assert_eq!(w.buf.len(), FULL_TEXT - 1);
+
+    let mut w = Capped {
+        buf: vec![b'a'; FULL_TEXT - 2],
+        full: false,
+    };
+    // Part of a chunk: whole characters up to the cap.
+    assert_eq!(w.write("xé".as_bytes()).unwrap(), 1);
+    assert!(w.write("é".as_bytes()).is_err());
+
+    let mut w = Capped {
+        buf: vec![b'a'; FULL_TEXT],
+        full: false,
+    };
+    assert!(w.write(b"b").is_err());
+
+    // Stray continuation bytes never move the cut before the chunk.
+    let mut w = Capped {
+        buf: vec![b'a'; FULL_TEXT - 2],
+        full: false,
+    };
+    assert_eq!(w.write(&[0x80; 4]).unwrap(), 0);
+    assert_eq!(w.buf.len(), FULL_TEXT - 2);
+}
