@@ -231,4 +231,49 @@ mod tests {
         assert_eq!(body.len(), 3 + 2 + 3, "{out}");
         assert!(out.contains("\n@@ -9,7 +9,7 @@\n"), "{out}");
     }
+
+    #[test]
+    fn lines_are_told_apart_for_coloring() {
+        let kinds: Vec<DiffLine> = [
+            "--- expected",
+            "+++ actual",
+            "@@ -1 +1 @@",
+            "-x",
+            "+x",
+            " x",
+            "",
+            "---",
+            "+++",
+        ]
+        .into_iter()
+        .map(DiffLine::of)
+        .collect();
+        use DiffLine::*;
+        assert_eq!(kinds, [Head, Head, Hunk, Removed, Added, Context, Context, Head, Head]);
+        assert_eq!(DiffLine::of("-- x"), Removed);
+        assert_eq!(DiffLine::of("++ x"), Added);
+    }
+
+    #[test]
+    fn items_of_lists_are_aligned_too() {
+        let expected = json!([{"a": 1, "b": 2}, 3]);
+        let actual = json!([{"c": 0, "b": 2, "a": 1.0}, 3.0, 4]);
+        // Only the new key and item show: `1.0` and `3.0` print as expected, keys in its order.
+        insta::assert_snapshot!(diff(&expected, &actual).unwrap(), @r#"
+        --- expected
+        +++ actual
+        @@ -1,7 +1,9 @@
+         [
+           {
+             "a": 1,
+        -    "b": 2
+        +    "b": 2,
+        +    "c": 0
+           },
+        -  3
+        +  3,
+        +  4
+         ]
+        "#);
+    }
 }

@@ -125,4 +125,13 @@ mod tests {
         assert!(!json_equal(&json!(null), &json!(false)));
         assert!(!json_equal(&json!({}), &json!([])));
     }
+
+    #[test]
+    fn booleans_and_strings_compare_by_value() {
+        assert!(json_equal(&json!(true), &json!(true)));
+        assert!(json_equal(&json!(false), &json!(false)));
+        assert!(!json_equal(&json!(true), &json!(false)));
+        assert!(json_equal(&json!("a"), &json!("a")));
+        assert!(!json_equal(&json!("a"), &json!("b")));
+    }
 }
