@@ -56,4 +56,24 @@ mod tests {
             r#"curl -X POST 'http://h/x?a=1&b=2' -H 'Content-Type: application/json' --data-binary '{"it'\''s": 1}'"#
         );
     }
+
+    #[test]
+    fn plain_words_stay_bare_and_the_empty_word_is_quoted() {
+        assert_eq!(shell_quote("a-z_0.9/:=@,+%"), "a-z_0.9/:=@,+%");
+        assert_eq!(shell_quote(""), "''");
+        for word in ["a b", "$HOME", "a;b", "*", "x\"y", "é"] {
+            assert_eq!(shell_quote(word), format!("'{word}'"));
+        }
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
+    fn the_method_is_named_unless_a_plain_get() {
+        assert_eq!(command("GET", "http://h/", &[], None, false), "curl http://h/");
+        assert_eq!(command("HEAD", "http://h/", &[], None, false), "curl -X HEAD http://h/");
+        assert_eq!(
+            command("GET", "http://h/", &[], Some("q"), true),
+            "curl --insecure -X GET http://h/ --data-binary q"
+        );
+    }
 }

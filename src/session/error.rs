@@ -127,3 +127,48 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         parts.join(": ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error with a message and an optional cause.
+    #[derive(Debug)]
+    struct E(&'static str, Option<Box<E>>);
+
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    fn err(messages: &[&'static str]) -> E {
+        let mut e: Option<Box<E>> = None;
+        for m in messages.iter().rev() {
+            e = Some(Box::new(E(m, e)));
+        }
+        *e.unwrap()
+    }
+
+    #[test]
+    fn a_chain_reads_outside_in_without_repeats() {
+        assert_eq!(chain(&err(&["a", "b", "c"])), "a: b: c");
+        // A cause already quoted by an outer message is not said twice.
+        assert_eq!(chain(&err(&["connect: refused", "refused"])), "connect: refused");
+        assert_eq!(
+            chain(&err(&["error sending request for url (http://h/)", "timed out"])),
+            "timed out"
+        );
+        // Nothing left: the error as it is.
+        assert_eq!(
+            chain(&err(&["error sending request for url (http://h/)"])),
+            "error sending request for url (http://h/)"
+        );
+    }
+}

@@ -188,4 +188,48 @@ mod tests {
         let err = body.open().await.err().unwrap();
         assert!(err.starts_with("cannot read `/nonexistent/sortie/x.bin`"), "{err}");
     }
+
+    #[test]
+    fn an_excerpt_is_cut_and_says_how_much_more_there_was() {
+        let body = RequestBody::bytes("0123456789");
+        assert_eq!(body.excerpt(10), "0123456789");
+        assert_eq!(body.excerpt(4), "0123\n… (6 more bytes)");
+        assert_eq!(body.excerpt(0), "\n… (10 more bytes)");
+        // The budget is shared by the pieces around a file.
+        let mut body = RequestBody::bytes("abc");
+        body.push_file("/f");
+        body.push_bytes("defgh");
+        assert_eq!(body.excerpt(5), "abc<file /f>de\n… (3 more bytes)");
+        assert_eq!(body.excerpt(8), "abc<file /f>defgh");
+        assert_eq!(RequestBody::default().excerpt(5), "");
+    }
+
+    #[test]
+    fn curl_is_given_a_lone_file_by_name() {
+        assert_eq!(RequestBody::file("/tmp/up.bin").curl_data(100), "@/tmp/up.bin");
+        assert_eq!(RequestBody::bytes("a=1").curl_data(100), "a=1");
+        let mut body = RequestBody::file("/f");
+        body.push_bytes("x");
+        assert_eq!(body.curl_data(100), "<file /f>x");
+    }
+
+    #[tokio::test]
+    async fn bytes_after_a_file_are_a_piece_of_their_own() {
+        let mut body = RequestBody::default();
+        assert_eq!(body.in_memory().unwrap(), "");
+        body.push_file("/f");
+        body.push_bytes("a");
+        body.push_bytes("b");
+        assert_eq!(body.segments.len(), 2);
+        assert!(body.in_memory().is_none());
+        let opened = RequestBody::default().open().await.unwrap();
+        assert_eq!((opened.len, opened.streamed), (0, false));
+    }
+
+    #[tokio::test]
+    async fn a_directory_is_not_a_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = RequestBody::file(dir.path()).open().await.err().unwrap();
+        assert_eq!(err, format!("cannot read `{}`: not a file", dir.path().display()));
+    }
 }

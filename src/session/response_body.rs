@@ -98,3 +98,71 @@ pub(super) fn body_stalled(t: &Timeouts) -> SendError {
         true,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_declared_length_over_the_cap_fails_before_reading() {
+        assert!(BodyBuf::new(Some(10), 10, 10).is_ok());
+        assert!(BodyBuf::new(None, 10, 10).is_ok());
+        let err = BodyBuf::new(Some(2048), 4096, 1024).err().unwrap();
+        assert_eq!(
+            err,
+            SendError::new(
+                "response body of 2 KiB is larger than the limit of 1 KiB (--max-body)",
+                false
+            )
+        );
+    }
+
+    #[test]
+    fn bytes_are_counted_against_the_limit_and_the_cap_is_named() {
+        let mut body = BodyBuf::new(None, 6, 3).unwrap();
+        body.push(Bytes::from_static(b"abc")).unwrap();
+        body.push(Bytes::from_static(b"def")).unwrap();
+        let err = body.push(Bytes::from_static(b"g")).err().unwrap();
+        assert_eq!(
+            err,
+            SendError::new("response body is larger than the limit of 3 B (--max-body)", false)
+        );
+        let mut body = BodyBuf::new(None, 3, 3).unwrap();
+        assert!(body.push(Bytes::from_static(b"abcd")).is_err());
+    }
+
+    #[test]
+    fn one_chunk_is_kept_as_it_came_and_more_are_joined_in_order() {
+        let chunk = Bytes::from(vec![b'x'; 100]);
+        let mut body = BodyBuf::new(None, 1000, 1000).unwrap();
+        body.push(chunk.clone()).unwrap();
+        let out = body.finish();
+        assert_eq!(out.as_ptr(), chunk.as_ptr());
+
+        let mut body = BodyBuf::new(None, 1000, 1000).unwrap();
+        for part in ["ab", "cd", "", "ef"] {
+            body.push(Bytes::from(part)).unwrap();
+        }
+        assert_eq!(body.finish(), "abcdef");
+        assert!(BodyBuf::new(None, 10, 10).unwrap().finish().is_empty());
+    }
+
+    #[test]
+    fn read_errors_say_what_happened() {
+        let t = Timeouts {
+            connect: Duration::from_secs(1),
+            read: Duration::from_millis(1500),
+            total: Duration::from_secs(9),
+        };
+        assert_eq!(
+            body_stalled(&t),
+            SendError::new("the server stopped sending the body for 1.5s (read timeout)", true)
+        );
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        assert_eq!(
+            body_error(&io),
+            SendError::new("error reading the response body: reset by peer", true)
+        );
+    }
+}
