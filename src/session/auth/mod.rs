@@ -211,3 +211,101 @@ fn request_target(url: &Url) -> String {
         None => url.path().to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn response(status: u16, url: &str, headers: &[(&'static str, &'static str)]) -> Response {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        Response {
+            status,
+            headers: map,
+            body: bytes::Bytes::new(),
+            url: Url::parse(url).unwrap(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    fn param<'a>(answer: &'a str, name: &str) -> &'a str {
+        let start = answer
+            .find(&format!(" {name}="))
+            .unwrap_or_else(|| panic!("{name} in {answer}"))
+            + name.len()
+            + 2;
+        let rest = &answer[start..];
+        rest[..rest.find(',').unwrap_or(rest.len())].trim_matches('"')
+    }
+
+    #[test]
+    fn basic_credentials_and_url_userinfo() {
+        assert_eq!(basic_token("Aladdin", "open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(url_credentials(&url("http://h/")), None);
+        assert_eq!(
+            url_credentials(&url("http://us%40er:p%3Aw@h/")),
+            Some(("us@er".to_owned(), Some("p:w".to_owned())))
+        );
+        assert_eq!(url_credentials(&url("http://bob@h/")), Some(("bob".to_owned(), None)));
+        assert_eq!(
+            url_credentials(&url("http://:pw@h/")),
+            Some((String::new(), Some("pw".to_owned())))
+        );
+    }
+
+    #[test]
+    fn the_target_is_path_and_query() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(request_target(&url("http://h/a/b?x=1&y")), "/a/b?x=1&y");
+        assert_eq!(request_target(&url("http://h/a#frag")), "/a");
+        assert_eq!(request_target(&url("http://h")), "/");
+    }
+
+    #[test]
+    fn only_a_401_from_the_request_origin_is_a_challenge() {
+        let here = origin(&Url::parse("http://a.test/x").unwrap());
+        assert!(challenged(&response(401, "http://a.test/y", &[]), &here));
+        assert!(!challenged(&response(403, "http://a.test/y", &[]), &here));
+        assert!(!challenged(&response(401, "http://b.test/y", &[]), &here));
+        assert!(!challenged(&response(401, "http://a.test:81/y", &[]), &here));
+    }
+
+    #[test]
+    fn digest_answers_count_their_nonce_and_take_the_next_one() {
+        let cache = AuthCache::default();
+        let here = origin(&Url::parse("http://a.test/").unwrap());
+        let elsewhere = origin(&Url::parse("http://b.test/").unwrap());
+        // Nothing to answer before a challenge.
+        assert_eq!(cache.digest_answer(&here, None, "u", "p", "GET", "/"), None);
+        let challenge = digest::find_challenge(["Digest realm=\"r\", nonce=\"n1\", qop=auth"])
+            .unwrap()
+            .unwrap();
+        let first = cache
+            .digest_answer(&here, Some(challenge.clone()), "u", "p", "GET", "/x")
+            .unwrap();
+        assert_eq!((param(&first, "nonce"), param(&first, "nc")), ("n1", "00000001"));
+        assert_eq!(param(&first, "uri"), "/x");
+        let second = cache.digest_answer(&here, None, "u", "p", "GET", "/x").unwrap();
+        assert_eq!(param(&second, "nc"), "00000002");
+        assert_eq!(cache.digest_answer(&elsewhere, None, "u", "p", "GET", "/"), None);
+
+        // A response without Authentication-Info changes nothing...
+        cache.digest_next_nonce(&here, &response(200, "http://a.test/x", &[]));
+        let third = cache.digest_answer(&here, None, "u", "p", "GET", "/x").unwrap();
+        assert_eq!((param(&third, "nonce"), param(&third, "nc")), ("n1", "00000003"));
+        // ...a nextnonce starts a new count with it.
+        let next = [("authentication-info", "rspauth=\"x\", nextnonce=\"n2\"")];
+        cache.digest_next_nonce(&here, &response(200, "http://a.test/x", &next));
+        let fourth = cache.digest_answer(&here, None, "u", "p", "GET", "/x").unwrap();
+        assert_eq!((param(&fourth, "nonce"), param(&fourth, "nc")), ("n2", "00000001"));
+        // A fresh challenge restarts the count too.
+        let again = cache
+            .digest_answer(&here, Some(challenge), "u", "p", "GET", "/x")
+            .unwrap();
+        assert_eq!((param(&again, "nonce"), param(&again, "nc")), ("n1", "00000001"));
+    }
+}
