@@ -507,4 +507,95 @@ mod tests {
         assert_eq!(Encoding::Gzip.decode(&bomb, 1 << 20).unwrap().len(), 1 << 20);
         assert!(Encoding::Gzip.decode(b"", 10).unwrap().is_empty());
     }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn brotli(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::BrotliCompress(&mut &data[..], &mut out, &brotli::enc::BrotliEncoderParams::default()).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_encodings_reqwest_decodes_are_decoded() {
+        let of = |v: &'static str| Encoding::of(&HeaderValue::from_static(v)).map(Encoding::name);
+        assert_eq!(
+            [of("gzip"), of("deflate"), of("br"), of("identity"), of("GZIP")],
+            [Some("gzip"), Some("deflate"), Some("br"), None, None]
+        );
+        let text = b"hello, hello, hello".repeat(10);
+        assert_eq!(Encoding::Deflate.decode(&deflate(&text), 1000).unwrap(), text);
+        assert_eq!(Encoding::Brotli.decode(&brotli(&text), 1000).unwrap(), text);
+    }
+
+    #[test]
+    fn the_cap_is_exact_and_garbage_is_an_error() {
+        let text = vec![b'a'; 100];
+        assert_eq!(Encoding::Deflate.decode(&deflate(&text), 100).unwrap().len(), 100);
+        let err = Encoding::Deflate.decode(&deflate(&text), 99).unwrap_err();
+        assert_eq!(
+            err.message,
+            "response body is larger than the limit of 99 B (--max-body)"
+        );
+        let err = Encoding::Gzip.decode(b"not gzip", 100).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("error reading the response body: cannot decode gzip: "),
+            "{}",
+            err.message
+        );
+        assert!(err.retryable);
+        let err = Encoding::Brotli.decode(b"\xff\xff\xff\xff", 100).unwrap_err();
+        assert!(err.message.contains("cannot decode br: "), "{}", err.message);
+    }
+
+    #[test]
+    fn safe_methods_are_the_ones_rfc_9110_names() {
+        for m in [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE] {
+            assert!(is_safe(&m), "{m}");
+        }
+        for m in [
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::CONNECT,
+        ] {
+            assert!(!is_safe(&m), "{m}");
+        }
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth() {
+        let url = Url::parse("http://us%40er:p%20w@h/").unwrap();
+        let value = userinfo_basic(&url).unwrap();
+        assert!(value.is_sensitive());
+        // base64 of "us@er:p w"
+        assert_eq!(value, "Basic dXNAZXI6cCB3");
+        let user_only = userinfo_basic(&Url::parse("http://bob@h/").unwrap()).unwrap();
+        assert_eq!(user_only, "Basic Ym9iOg==");
+        assert!(userinfo_basic(&Url::parse("http://h/").unwrap()).is_none());
+    }
+
+    #[test]
+    fn origins_are_kept_once_with_their_host_header() {
+        let pool = Pool::default();
+        let url = |s: &str| Url::parse(s).unwrap();
+        let (a, host) = pool.origin(&url("http://a.test:8080/x")).unwrap();
+        assert_eq!(host, "a.test:8080");
+        let (default, host) = pool.origin(&url("http://a.test:80/")).unwrap();
+        assert_eq!(host, "a.test");
+        assert_ne!(a, default);
+        assert_eq!(pool.origin(&url("http://a.test:8080/y?q")).unwrap().0, a);
+        assert_eq!(pool.origin(&url("http://a.test/")).unwrap().0, default);
+        let (b, host) = pool.origin(&url("http://b.test:8080/")).unwrap();
+        assert_eq!(host, "b.test:8080");
+        assert!(b != a && b != default);
+        assert_eq!(pool.origins.lock().unwrap().len(), 3);
+    }
 }
