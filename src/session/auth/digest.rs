@@ -480,4 +480,139 @@ mod tests {
         );
         assert_eq!(next_nonce("rspauth=\"x\""), None);
     }
+
+    /// Expected answers from Python's hashlib over the same inputs.
+    #[test]
+    fn session_variant_and_sha512_256_answers() {
+        let ch = find_challenge(["Digest realm=\"r\", nonce=\"n1\", qop=auth, algorithm=md5-SESS"])
+            .unwrap()
+            .unwrap();
+        assert!(ch.session && ch.algorithm == Algorithm::Md5);
+        assert_eq!(
+            ch.authorization("u", "p", "POST", "/a?b=1", 2, "c1"),
+            "Digest username=\"u\", realm=\"r\", uri=\"/a?b=1\", algorithm=MD5-sess, nonce=\"n1\", nc=00000002, \
+             cnonce=\"c1\", qop=auth, response=\"cd205f828b314ecd2040625c469142f0\""
+        );
+        let ch = find_challenge(["Digest realm=\"r\", nonce=\"n1\", algorithm=SHA-512-256"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ch.authorization("u", "p", "POST", "/a?b=1", 1, "c1"),
+            "Digest username=\"u\", realm=\"r\", uri=\"/a?b=1\", algorithm=SHA-512-256, nonce=\"n1\", \
+             response=\"ca0c30e4d90dbcbe87d372fe28ae87fb0b0cd46de88a6319c1cc82f6b7c354c9\""
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_unescaped_when_read_and_escaped_when_written() {
+        let ch = find_challenge([r#"Digest realm="a\"b\\c", nonce="n1", opaque="o\"p""#])
+            .unwrap()
+            .unwrap();
+        assert_eq!((ch.realm.as_str(), ch.opaque.as_deref()), (r#"a"b\c"#, Some(r#"o"p"#)));
+        assert_eq!(
+            ch.authorization("u", "p", "GET", "/", 1, "c"),
+            r#"Digest username="u", realm="a\"b\\c", uri="/", algorithm=MD5, nonce="n1", response="0500f5bf9fcfab9dc9928548279df8f9", opaque="o\"p""#
+        );
+        // A username that cannot be quoted as it is goes in `username*`.
+        let auth = ch.authorization("a\"b\\c!#$&+-.^_`|~z", "p", "GET", "/", 1, "c");
+        assert!(
+            auth.starts_with("Digest username*=UTF-8''a%22b%5Cc!#$&+-.^_`|~z, "),
+            "{auth}"
+        );
+    }
+
+    #[test]
+    fn challenge_parameters_are_read_leniently() {
+        let ch =
+            find_challenge(["digest NONCE = abc , Realm=\"R\",stale=false, userhash=TRUE, QOP=\" auth-int , AUTH \""])
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            ch,
+            Challenge {
+                realm: "R".into(),
+                nonce: "abc".into(),
+                opaque: None,
+                algorithm: Algorithm::Md5,
+                session: false,
+                qop_auth: true,
+                stale: false,
+                userhash: true,
+            }
+        );
+        // No realm is an empty realm; an unterminated quote ends the value.
+        let ch = find_challenge(["Digest nonce=\"n1"]).unwrap().unwrap();
+        assert_eq!((ch.realm.as_str(), ch.nonce.as_str()), ("", "n1"));
+    }
+
+    #[test]
+    fn the_first_answerable_digest_challenge_wins() {
+        let values = [
+            "Basic realm=\"b\"",
+            "Digest realm=\"x\", nonce=\"n0\", algorithm=SHA-1",
+            "Newauth token68abc==, Digest realm=\"y\", nonce=\"n1\", Digest realm=\"z\", nonce=\"n2\"",
+        ];
+        let ch = find_challenge(values).unwrap().unwrap();
+        assert_eq!((ch.realm.as_str(), ch.nonce.as_str()), ("y", "n1"));
+        // None answerable: the first reason.
+        let err = find_challenge(["Digest realm=\"x\"", "Digest nonce=\"n\", algorithm=SHA-1"])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err, "the Digest challenge has no nonce");
+        let err = find_challenge(["Digest nonce=\"n\", algorithm=MD5-sessx"])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "the server asks for digest algorithm `MD5-sessx`, which sortie does not support"
+        );
+        let err = find_challenge(["Digest nonce=\"n\", qop=\"auth-int\""])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "the server asks for digest qop `auth-int`; sortie supports qop=auth"
+        );
+    }
+
+    #[test]
+    fn challenges_split_at_each_scheme() {
+        let all = parse_challenges("Bearer, Negotiate YWJj==, Digest a=1, b=\"2,3\", Basic realm=x");
+        assert_eq!(
+            all,
+            [
+                RawChallenge {
+                    scheme: "Bearer".into(),
+                    params: vec![],
+                },
+                RawChallenge {
+                    scheme: "Negotiate".into(),
+                    params: vec![],
+                },
+                RawChallenge {
+                    scheme: "Digest".into(),
+                    params: vec![("a".into(), "1".into()), ("b".into(), "2,3".into())],
+                },
+                RawChallenge {
+                    scheme: "Basic".into(),
+                    params: vec![("realm".into(), "x".into())],
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn next_nonce_takes_any_spelling() {
+        assert_eq!(next_nonce("NextNonce=abc, qop=auth").as_deref(), Some("abc"));
+        assert_eq!(next_nonce(" nextnonce = \"a\\\"b\"").as_deref(), Some("a\"b"));
+        assert_eq!(next_nonce(""), None);
+    }
+
+    #[test]
+    fn client_nonces_are_fresh_128_bit_hex() {
+        let (a, b) = (cnonce(), cnonce());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, b);
+    }
 }
