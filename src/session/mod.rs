@@ -388,3 +388,141 @@ pub(crate) fn origin(url: &Url) -> Origin {
         url.port_or_known_default(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> SessionOptions {
+        SessionOptions {
+            insecure: false,
+            cacert: None,
+            client_cert: None,
+            proxy: None,
+            max_body: 1 << 20,
+        }
+    }
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(5),
+            total: Duration::from_secs(10),
+        }
+    }
+
+    #[test]
+    fn headers_keep_every_value_and_refuse_bad_ones() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+        };
+        let map = header_map(&pairs(&[("Accept", "a"), ("X-Two", "1"), ("x-two", "2")])).unwrap();
+        assert_eq!(map.len(), 3);
+        assert_eq!(map.get_all("x-two").iter().collect::<Vec<_>>(), ["1", "2"]);
+        assert_eq!(
+            header_map(&pairs(&[("Bad Name", "x")])).unwrap_err(),
+            SendError::new("invalid header name `Bad Name`", false)
+        );
+        assert_eq!(
+            header_map(&pairs(&[("X-A", "line\nbreak")])).unwrap_err(),
+            SendError::new("invalid value for header `X-A`", false)
+        );
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        let o = |s: &str| origin(&Url::parse(s).unwrap());
+        assert_eq!(o("http://h/a"), ("http".into(), Some("h".into()), Some(80)));
+        assert_eq!(o("http://h:80/"), o("http://h/b?c"));
+        assert_eq!(o("https://h/"), ("https".into(), Some("h".into()), Some(443)));
+        assert_ne!(o("http://h/"), o("http://h:8080/"));
+    }
+
+    #[test]
+    fn parsed_urls_are_remembered_up_to_a_limit() {
+        let session = Session::new(&SessionPlan::default(), &options(), &timeouts()).unwrap();
+        assert_eq!(session.parse_url("http://h/a").unwrap().as_str(), "http://h/a");
+        assert_eq!(session.parse_url("http://h/a").unwrap().as_str(), "http://h/a");
+        assert_eq!(session.parse_url("nope").unwrap_err(), "relative URL without a base");
+        assert_eq!(session.urls.lock().unwrap().len(), 1);
+        for i in 1..URL_CACHE {
+            session.parse_url(&format!("http://h/{i}")).unwrap();
+        }
+        assert_eq!(session.urls.lock().unwrap().len(), URL_CACHE);
+        // Full: it starts over.
+        session.parse_url("http://h/one-more").unwrap();
+        assert_eq!(session.urls.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn tls_is_for_https_and_for_any_proxy() {
+        // As the app does before any client is built.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let session = Session::new(&SessionPlan::default(), &options(), &timeouts()).unwrap();
+        assert!(session.tls(&Url::parse("https://h/").unwrap()));
+        assert!(!session.tls(&Url::parse("http://h/").unwrap()));
+        let proxied = SessionOptions {
+            proxy: Some("http://127.0.0.1:9".into()),
+            ..options()
+        };
+        let session = Session::new(&SessionPlan::default(), &proxied, &timeouts()).unwrap();
+        assert!(session.tls(&Url::parse("http://h/").unwrap()));
+        assert!(session.h1.is_none());
+    }
+
+    #[test]
+    fn unreadable_certificates_and_proxies_fail_the_session_at_once() {
+        let missing = std::path::PathBuf::from("/nonexistent/sortie/ca.pem");
+        let with_ca = SessionOptions {
+            cacert: Some(missing.clone()),
+            ..options()
+        };
+        let err = Session::new(&SessionPlan::default(), &with_ca, &timeouts())
+            .err()
+            .unwrap();
+        assert!(
+            err.starts_with("cannot read CA certificate `/nonexistent/sortie/ca.pem`: "),
+            "{err}"
+        );
+        let plan = SessionPlan {
+            client_cert: Some((missing.clone(), missing)),
+            ..SessionPlan::default()
+        };
+        let err = Session::new(&plan, &options(), &timeouts()).err().unwrap();
+        assert!(
+            err.starts_with("cannot read client certificate `/nonexistent/sortie/ca.pem`: "),
+            "{err}"
+        );
+        let bad_proxy = SessionOptions {
+            proxy: Some("::not a url".into()),
+            ..options()
+        };
+        let err = Session::new(&SessionPlan::default(), &bad_proxy, &timeouts())
+            .err()
+            .unwrap();
+        assert!(err.starts_with("invalid proxy `::not a url`: "), "{err}");
+    }
+
+    #[test]
+    fn cookies_for_a_url_come_from_the_jar() {
+        let session = Session::new(&SessionPlan::default(), &options(), &timeouts()).unwrap();
+        let url = Url::parse("http://h.test/a").unwrap();
+        assert!(session.cookies_for(&url).is_empty());
+        session.jar.add_cookie_str("sid=abc; Path=/", &url);
+        session.jar.add_cookie_str("theme=dark=x; Path=/", &url);
+        let mut cookies = session.cookies_for(&url);
+        cookies.sort();
+        assert_eq!(
+            cookies,
+            [
+                ("sid".to_owned(), "abc".to_owned()),
+                ("theme".to_owned(), "dark=x".to_owned())
+            ]
+        );
+        assert!(
+            session
+                .cookies_for(&Url::parse("http://other.test/").unwrap())
+                .is_empty()
+        );
+    }
+}
