@@ -171,4 +171,48 @@ mod tests {
             "error sending request for url (http://h/)"
         );
     }
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: std::time::Duration::from_secs(2),
+            read: std::time::Duration::from_millis(300),
+            total: std::time::Duration::from_secs(10),
+        }
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .read_timeout(timeouts().read)
+            .tls_certs_only(std::iter::empty())
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_names_the_origin_it_could_not_reach() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let url = Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
+        let e = client().get(url.clone()).send().await.unwrap_err();
+        let err = describe(&e, &timeouts(), &url, false);
+        assert_eq!(
+            err.message,
+            format!("could not connect to 127.0.0.1:{port}: connection refused")
+        );
+        assert!(err.retryable);
+        assert_eq!(err.unreachable, Some(origin(&url)));
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_read_timeout_and_was_reached() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Connections complete in the listen queue; nothing ever answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
+        let e = client().get(url.clone()).send().await.unwrap_err();
+        let err = describe(&e, &timeouts(), &url, false);
+        assert_eq!(err, SendError::new("no response within 300ms (read timeout)", true));
+    }
 }
