@@ -149,3 +149,188 @@ async fn fetch(
         renew_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionOptions;
+    use axum::http::{HeaderMap, StatusCode};
+    use std::collections::VecDeque;
+
+    /// What the token endpoint saw, and the answers it gives in turn.
+    #[derive(Default)]
+    struct Endpoint {
+        seen: Vec<(String, String)>,
+        answers: VecDeque<(u16, String)>,
+    }
+
+    type Shared = Arc<Mutex<Endpoint>>;
+
+    async fn token(
+        axum::extract::State(state): axum::extract::State<Shared>,
+        headers: HeaderMap,
+        body: String,
+    ) -> (StatusCode, String) {
+        let mut endpoint = state.lock().unwrap();
+        let auth = headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        endpoint.seen.push((auth, body));
+        let (status, body) = endpoint.answers.pop_front().expect("an answer for each request");
+        (StatusCode::from_u16(status).unwrap(), body)
+    }
+
+    async fn endpoint(answers: &[(u16, &str)]) -> (Shared, Url) {
+        let state: Shared = Arc::default();
+        state.lock().unwrap().answers = answers.iter().map(|(s, b)| (*s, (*b).to_owned())).collect();
+        let app = axum::Router::new()
+            .route("/token", axum::routing::post(token))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/token", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (state, url)
+    }
+
+    fn session() -> Session {
+        let options = SessionOptions {
+            insecure: false,
+            cacert: None,
+            client_cert: None,
+            proxy: None,
+            max_body: 1 << 20,
+        };
+        Session::new(&crate::plan::SessionPlan::default(), &options, &timeouts()).unwrap()
+    }
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            read: Duration::from_secs(5),
+            total: Duration::from_secs(10),
+        }
+    }
+
+    fn client(url: &Url, scope: Option<&str>) -> OAuth2Client {
+        OAuth2Client {
+            token_url: url.clone(),
+            client_id: "my app".into(),
+            client_secret: "s3c:r=t".into(),
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_is_asked_for_with_basic_credentials_and_reported_as_a_secret() {
+        let (state, url) = endpoint(&[(200, r#"{"access_token":"tok-1","token_type":"Bearer"}"#)]).await;
+        let secrets = Mutex::new(Vec::new());
+        let report = |s: &str| secrets.lock().unwrap().push(s.to_owned());
+        let token = fetch(&session(), &client(&url, Some("read write")), &timeouts(), &report)
+            .await
+            .unwrap();
+        assert_eq!(token.value, "tok-1");
+        assert!(token.renew_at.is_none());
+        assert_eq!(*secrets.lock().unwrap(), ["tok-1"]);
+        let seen = &state.lock().unwrap().seen;
+        // Each credential form-encoded, then "id:secret" in base64.
+        let basic = super::super::basic_token("my+app", "s3c%3Ar%3Dt");
+        assert_eq!(
+            seen[..],
+            [(
+                format!("Basic {basic}"),
+                "grant_type=client_credentials&scope=read+write".to_owned()
+            )]
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_answers_are_explained() {
+        let answers = [
+            (400, r#"{"error":"invalid_client"}"#),
+            (200, "not json"),
+            (200, r#"{"token_type":"bearer"}"#),
+            (200, r#"{"access_token":""}"#),
+            (200, r#"{"access_token":"t","token_type":"mac"}"#),
+        ];
+        let (state, url) = endpoint(&answers).await;
+        let session = session();
+        let mut errors = Vec::new();
+        for _ in answers {
+            let err = fetch(&session, &client(&url, Some("")), &timeouts(), &|_| {})
+                .await
+                .err()
+                .unwrap();
+            assert!(!err.retryable, "{}", err.message);
+            errors.push(err.message.replace(url.as_str(), "URL"));
+        }
+        assert_eq!(
+            errors[0],
+            r#"OAuth2 token request to URL: the server answered 400: {"error":"invalid_client"}"#
+        );
+        assert!(
+            errors[1].starts_with("OAuth2 token request to URL: the answer is not JSON ("),
+            "{}",
+            errors[1]
+        );
+        assert_eq!(
+            errors[2],
+            "OAuth2 token request to URL: the answer has no `access_token`"
+        );
+        assert_eq!(
+            errors[3],
+            "OAuth2 token request to URL: the answer has no `access_token`"
+        );
+        assert_eq!(
+            errors[4],
+            "OAuth2 token request to URL: token_type `mac` is not supported (only bearer)"
+        );
+        // An empty scope is not sent.
+        assert_eq!(state.lock().unwrap().seen[0].1, "grant_type=client_credentials");
+    }
+
+    #[tokio::test]
+    async fn tokens_are_renewed_a_little_before_they_expire() {
+        let answers = [
+            (200, r#"{"access_token":"a","expires_in":3600}"#),
+            (200, r#"{"access_token":"b","expires_in":" 100 "}"#),
+            (200, r#"{"access_token":"c","expires_in":-5}"#),
+        ];
+        let (_state, url) = endpoint(&answers).await;
+        let session = session();
+        let c = client(&url, None);
+        let before = Instant::now();
+        let a = fetch(&session, &c, &timeouts(), &|_| {}).await.unwrap();
+        // A tenth early, at most 30 s early.
+        let at = a.renew_at.unwrap();
+        assert!(at >= before + Duration::from_secs(3570) && at <= Instant::now() + Duration::from_secs(3570));
+        let b = fetch(&session, &c, &timeouts(), &|_| {}).await.unwrap();
+        let at = b.renew_at.unwrap();
+        assert!(at >= before + Duration::from_secs(90) && at <= Instant::now() + Duration::from_secs(90));
+        let expired = fetch(&session, &c, &timeouts(), &|_| {}).await.unwrap();
+        assert!(expired.renew_at.unwrap() <= Instant::now());
+    }
+
+    #[tokio::test]
+    async fn a_token_is_shared_until_it_expires_or_is_rejected() {
+        let answers = [
+            (200, r#"{"access_token":"one"}"#),
+            (200, r#"{"access_token":"two","expires_in":0}"#),
+            (200, r#"{"access_token":"three"}"#),
+        ];
+        let (state, url) = endpoint(&answers).await;
+        let session = session();
+        let tokens = Tokens::default();
+        let c = client(&url, None);
+        let t = timeouts();
+        let get = |rejected: Option<&'static str>| tokens.get(&session, &c, &t, &|_| {}, rejected);
+        assert_eq!(get(None).await.unwrap(), "one");
+        assert_eq!(get(None).await.unwrap(), "one");
+        // Rejected by someone else's step, already replaced: kept.
+        assert_eq!(get(Some("old")).await.unwrap(), "one");
+        assert_eq!(get(Some("one")).await.unwrap(), "two");
+        // Expired at once: fetched again.
+        assert_eq!(get(None).await.unwrap(), "three");
+        assert_eq!(state.lock().unwrap().seen.len(), 3);
+    }
+}
