@@ -239,6 +239,14 @@ mod tests {
     #[test]
     fn one_of_takes_a_list_and_unknown_names_are_refused() {
         assert_eq!(refused("one_of", json!(1)), "`one_of` expects a list, found a number");
+        assert_eq!(
+            refused("one_of", json!([])),
+            "`one_of: []` never holds: list the values to accept"
+        );
+        assert_eq!(
+            refused("length", json!({})),
+            "`length: {}` checks nothing: give a number or a predicate, such as `{ gt: 0 }`"
+        );
         assert_eq!(refused("equal", json!(1)), "unknown predicate `equal`");
     }
 
