@@ -226,3 +226,58 @@ fn many_secrets_cost_one_pass() {
         started.elapsed()
     );
 }
+
+#[test]
+fn an_empty_secret_masks_nothing() {
+    let mut r = Redactor::default();
+    r.add("");
+    assert_eq!(r.text("abc"), "abc");
+    assert!(matches!(r.text("abc"), Cow::Borrowed(_)));
+}
+
+#[test]
+fn a_clone_masks_the_same_until_a_new_secret_is_added() {
+    let mut r = Redactor::default();
+    r.add("first-secret");
+    let mut copy = r.clone();
+    assert!(copy.same_secrets(&r));
+    // Nothing new: no copy of the list, still the same.
+    copy.add("first-secret");
+    copy.add("");
+    assert!(copy.same_secrets(&r));
+    copy.add("second-secret");
+    assert!(!copy.same_secrets(&r));
+    assert!(!r.same_secrets(&copy));
+    assert_eq!(r.text("second-secret"), "second-secret");
+    assert_eq!(copy.text("second-secret"), "***");
+}
+
+#[test]
+fn a_secret_that_starts_at_the_cut_is_left_out_whole() {
+    let r = with(&["s3cr3t-value"]);
+    // Not split by the cut, so not pulled in: the excerpt stops before it.
+    assert_eq!(r.excerpt("abcdefs3cr3t-valuezz", 6), (Cow::Borrowed("abcdef"), 6));
+    assert_eq!(r.excerpt("abcs3cr3t-valuezz", 3), (Cow::Borrowed("abc"), 3));
+    // One byte later it is split, and the cut moves past it.
+    assert_eq!(
+        r.excerpt("abcdefs3cr3t-valuezz", 7),
+        (Cow::Owned("abcdef***".to_owned()), 18)
+    );
+}
+
+#[test]
+fn a_host_without_credentials_is_cut_like_any_text() {
+    let r = Redactor::default();
+    assert_eq!(
+        r.excerpt("see http://host.example/path", 14),
+        (Cow::Borrowed("see http://hos"), 14)
+    );
+}
+
+#[test]
+fn the_cut_never_moves_back_before_the_limit() {
+    let r = with(&["✓ab-secret"]);
+    // Looking back from the cut lands inside "✓": an occurrence that starts
+    // there ends before the cut and does not hold it.
+    assert_eq!(r.excerpt("✓ab-secretcdef", 14), (Cow::Owned("***cd".to_owned()), 14));
+}
