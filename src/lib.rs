@@ -17,6 +17,7 @@ mod load;
 mod model;
 mod outcome;
 mod plan;
+mod preflight;
 mod redact;
 mod render;
 mod report;

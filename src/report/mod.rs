@@ -65,6 +65,24 @@ impl Reporter for Reporters {
     }
 }
 
+/// A reporter that writes to standard output. A closed standard output (`sortie run … |
+/// head -1`) ends nothing: the run goes on, the report files are written, and the exit
+/// status is the run's. Any other failure says it was standard output.
+pub(crate) struct OnStdout<R>(pub(crate) R);
+
+impl<R: Reporter> Reporter for OnStdout<R> {
+    fn event(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+        match self.0.event(event) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("cannot write to standard output: {}", crate::files::io_reason(&e)),
+            )),
+            Ok(()) => Ok(()),
+        }
+    }
+}
+
 /// Hand-built outcomes shared by the reporters' tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
