@@ -61,9 +61,13 @@ pub(crate) struct Known {
 impl Known {
     /// `extra_filters` are the filters Sortie adds (minijinja has no list of them).
     pub(crate) fn of(env: &Environment<'static>, extra_filters: &[&str]) -> Known {
+        // Two probes compiled once, then evaluated per name (compiling is the costly part).
+        let is_filter = env.compile_expression("name is filter").ok();
+        let is_test = env.compile_expression("name is test").ok();
         let has = |kind: &str, name: &str| {
-            env.compile_expression("name is kind".replace("kind", kind).as_str())
-                .ok()
+            let probe = if kind == "filter" { &is_filter } else { &is_test };
+            probe
+                .as_ref()
                 .and_then(|e| e.eval(minijinja::context! { name }).ok())
                 .is_some_and(|v| v.is_true())
         };
