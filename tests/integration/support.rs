@@ -164,8 +164,8 @@ impl Run {
 }
 
 /// The bundled demo API, on 127.0.0.1 and a free port.
-pub fn demo() -> sortie::demo::DemoServer {
-    sortie::demo::start_background().expect("the demo API starts")
+pub fn demo() -> sortie_demo::DemoServer {
+    sortie_demo::start_background().expect("the demo API starts")
 }
 
 /// What an in-process server needs: a runtime of its own (one worker), and a
