@@ -1,4 +1,4 @@
-//! The commands: `run`, `validate`, `list`, `schema`. Each returns an exit status.
+//! The commands: `run`, `validate`, `list`, `schema`, `completions`, `man`. Each returns an exit status.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -28,6 +28,17 @@ pub(crate) fn main(command: Command) -> u8 {
         Command::Validate(args) => validate(&args),
         Command::List(args) => list(&args),
         Command::Schema => schema(),
+        Command::Completions { shell } => {
+            crate::cli::completions(shell, &mut std::io::stdout().lock());
+            exit::PASSED
+        }
+        Command::Man { command } => match crate::cli::man(command.as_deref(), &mut std::io::stdout().lock()) {
+            Ok(()) => exit::PASSED,
+            Err(e) => {
+                eprintln!("error: cannot write the man page: {e}");
+                exit::INVALID
+            }
+        },
     }
 }
 

@@ -21,6 +21,7 @@ mod reports;
 mod run;
 mod secret_forms;
 mod secrets;
+mod shell;
 mod silent;
 mod support;
 mod tls;

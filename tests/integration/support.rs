@@ -67,11 +67,13 @@ impl Project {
     }
 }
 
-/// The `sortie` binary to run in `dir`, without color. The machine's proxy variables
-/// and demo URL are removed: loopback tests must not go through a proxy.
+/// The `sortie` binary to run in `dir`, without color. The machine's proxy variables,
+/// GitHub Actions variables and demo URL are removed: loopback tests must not go through a proxy.
 pub fn sortie_command(dir: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"));
     cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("SORTIE_DEMO_URL");
+    // A test run on GitHub Actions must not turn on the annotations of every test.
+    cmd.env_remove("GITHUB_ACTIONS").env_remove("GITHUB_STEP_SUMMARY");
     for name in PROXY_VARS {
         cmd.env_remove(name);
     }
