@@ -10,7 +10,7 @@ Examples:
   sortie run collections/                      run every collection in a folder
   sortie run api.yaml --var user=alice --secret token
   sortie run tests/api --shard 2/4 --junit junit.xml
-  sortie run tests/api --tag smoke --report-html report.html
+  sortie run tests/api --tag smoke --report-tap results.tap
   sortie run --rerun-failed report.json        only what failed last time
 
 Exit status:
@@ -134,6 +134,9 @@ pub(crate) struct RunArgs {
     /// Write a self-contained HTML report.
     #[arg(help_heading = REPORTS, long, value_name = "FILE")]
     pub report_html: Option<PathBuf>,
+    /// Write a TAP (version 14) report: one test point per step.
+    #[arg(help_heading = REPORTS, long, value_name = "FILE")]
+    pub report_tap: Option<PathBuf>,
     /// Write every request sent as a curl command (secrets masked).
     #[arg(help_heading = REPORTS, long, value_name = "FILE")]
     pub curl: Option<PathBuf>,

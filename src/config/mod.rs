@@ -69,6 +69,7 @@ pub(crate) struct RunConfig {
     pub junit: Option<ReportFile>,
     pub report_json: Option<ReportFile>,
     pub report_html: Option<ReportFile>,
+    pub report_tap: Option<ReportFile>,
     pub curl: Option<ReportFile>,
     /// Render every request, send nothing.
     pub dry_run: bool,
@@ -160,7 +161,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         Some(report) => rerun::rerun_paths(report, &args.paths, &file_root)?,
         None => args.paths.clone(),
     };
-    let [junit, report_json, report_html, curl] = report_files(args, &paths)?;
+    let [junit, report_json, report_html, report_tap, curl] = report_files(args, &paths)?;
     Ok(RunConfig {
         paths,
         load: LoadOptions {
@@ -178,6 +179,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         junit,
         report_json,
         report_html,
+        report_tap,
         curl,
         dry_run: args.dry_run,
         fail_fast: args.fail_fast,
@@ -261,12 +263,13 @@ fn check_tls_and_proxy(args: &RunArgs) -> Result<(), Diagnostic> {
 
 /// The report files asked for, checked before anything is sent (see [`outputs`]): the
 /// files a dry run does not write are not checked.
-fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>; 4], Diagnostic> {
+fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>; 5], Diagnostic> {
     let documents = |p: &Option<PathBuf>| if args.dry_run { None } else { p.clone() };
     let asked = [
         ("--junit", documents(&args.junit)),
         ("--report-json", documents(&args.report_json)),
         ("--report-html", documents(&args.report_html)),
+        ("--report-tap", documents(&args.report_tap)),
         ("--curl", args.curl.clone()),
     ];
     let mut inputs: Vec<(String, PathBuf)> = Vec::new();
@@ -291,8 +294,8 @@ fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>
     let mut checked = outputs::check(&asked, &inputs)?;
     if args.dry_run {
         // Named only to say that a dry run does not write them.
-        let flags = ["--junit", "--report-json", "--report-html"];
-        let given = [&args.junit, &args.report_json, &args.report_html];
+        let flags = ["--junit", "--report-json", "--report-html", "--report-tap"];
+        let given = [&args.junit, &args.report_json, &args.report_html, &args.report_tap];
         for ((slot, flag), path) in checked.iter_mut().zip(flags).zip(given) {
             *slot = path.as_ref().map(|p| ReportFile::at(flag, p));
         }

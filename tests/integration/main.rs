@@ -6,6 +6,7 @@
 
 mod auth;
 mod bounded;
+mod ci;
 mod diagnostics;
 mod errors;
 mod exchanges;

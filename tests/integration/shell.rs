@@ -12,7 +12,7 @@ fn completions_generate_for_every_shell_and_name_every_command_and_option() {
         let run = p.sortie(&["completions", shell]);
         run.expect_code(0);
         assert!(run.stderr.is_empty(), "{shell}: {}", run.stderr);
-        for word in ["validate", "completions", "junit", "env-file", "shard"] {
+        for word in ["validate", "completions", "junit", "report-tap", "env-file", "shard"] {
             assert!(
                 run.stdout.contains(word),
                 "{shell} completions lack {word}:\n{}",
@@ -83,7 +83,7 @@ fn man_pages_generate_for_sortie_and_each_command() {
     ] {
         run.stdout_has(section);
     }
-    run.stdout_has("report\\-json").stdout_has("Exit status");
+    run.stdout_has("report\\-tap").stdout_has("Exit status");
     groff_accepts("man", &main.stdout);
 }
 
@@ -125,7 +125,7 @@ fn help_groups_the_options_and_ends_with_examples_and_exit_statuses() {
         "Variables:",
         "--env-file <FILE>",
         "Reports:",
-        "--report-html <FILE>",
+        "--report-tap <FILE>",
         "Running:",
         "--jobs <N>",
         "HTTP:",
