@@ -118,7 +118,7 @@ pub(crate) struct RunArgs {
     /// A YAML or JSON mapping of variables (types kept).
     #[arg(help_heading = VARIABLES, long, value_name = "FILE")]
     pub vars_file: Vec<PathBuf>,
-    /// Dotenv lines (NAME=value) read through `env.NAME`; the real environment wins.
+    /// A dotenv file (NAME=value, comments, quotes, ${A}) read through `env.NAME`; the real environment wins.
     #[arg(help_heading = VARIABLES, long, value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
     /// Redact this variable's value everywhere (repeatable).

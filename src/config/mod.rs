@@ -409,33 +409,35 @@ fn vars_file(path: &Path, masks: &Masks) -> Result<IndexMap<String, serde_json::
     }
 }
 
-/// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
+/// Dotenv lines, read by dotenvy as dotenv users expect: `NAME=value`,
+/// `export NAME=value`, `#` comments (also after a value, `A=1 # note`), single
+/// quotes taken literally, double quotes with escapes (`\n`, `\"`), `${A}` and
+/// `$A` expanded from the environment or the lines above.
 pub(crate) fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
     let text = crate::files::read_text(path, "--env-file")?;
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(Diagnostic::new(format!(
-                "{}:{}: expected NAME=value",
-                path.display(),
-                i + 1
-            )));
-        };
-        let v = v.trim();
-        let v = if v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
-        {
-            &v[1..v.len() - 1]
-        } else {
-            v
-        };
-        out.push((k.trim().to_owned(), v.to_owned()));
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (name, value) = item.map_err(|e| env_file_error(path, &text, &e))?;
+        out.push((name, value));
     }
     Ok(out)
+}
+
+/// Where a dotenv file went wrong; the line itself is not quoted, since it may hold a secret.
+fn env_file_error(path: &Path, text: &str, error: &dotenvy::Error) -> Diagnostic {
+    match error {
+        dotenvy::Error::LineParse(line, index) => {
+            let start = text.find(line.as_str()).unwrap_or(0);
+            let number = text[..start].matches('\n').count() + 1;
+            Diagnostic::new(format!(
+                "--env-file `{}`:{number}: not a dotenv line (column {})",
+                path.display(),
+                index + 1
+            ))
+            .with_help("write NAME=value; quote a value with spaces or `#`: NAME=\"a # b\"")
+        }
+        other => Diagnostic::new(format!("--env-file `{}`: {other}", path.display())),
+    }
 }
 
 #[cfg(test)]
