@@ -8,6 +8,7 @@ mod auth;
 mod bounded;
 mod ci;
 mod diagnostics;
+mod docs;
 mod errors;
 mod exchanges;
 mod faults;
