@@ -17,6 +17,7 @@ mod flow;
 mod http;
 mod messages;
 mod outputs;
+mod packaging;
 mod promises;
 mod report_paths;
 mod reports;
