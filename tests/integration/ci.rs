@@ -223,3 +223,14 @@ fn the_tap_report_reads_in_a_tap_parser() {
     assert_eq!(tests[1]["yaml"]["severity"], "error");
     assert_eq!(tests[1]["yaml"]["at"]["line"], 14);
 }
+
+#[test]
+fn the_tap_path_is_checked_before_anything_is_sent_like_every_report() {
+    let server = server();
+    let p = Project::new();
+    collection(&p, &server.url(), closed_port());
+    p.sortie(&["run", "api", "--junit", "out.xml", "--report-tap", "out.xml"])
+        .expect_code(2)
+        .stderr_has("--junit and --report-tap name the same file `out.xml`");
+    assert_eq!(server.hits(), 0);
+}
