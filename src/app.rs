@@ -1,4 +1,4 @@
-//! The commands: `run`, `validate`, `list`, `schema`. Each returns an exit status.
+//! The commands: `run`, `validate`, `list`, `schema`, `completions`, `man`. Each returns an exit status.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -17,7 +17,8 @@ use crate::preflight;
 use crate::plan::{StepKind, StepPlan};
 use crate::render::{Renderer, to_mj};
 use crate::report::{
-    self, ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, FileReporter, Progress, Reporter, Reporters,
+    self, ConsoleOptions, ConsoleReporter, CurlReporter, DryRunReporter, FileReporter, GithubReporter, Progress,
+    Reporter, Reporters,
 };
 use crate::source::Sources;
 
@@ -28,6 +29,17 @@ pub(crate) fn main(command: Command) -> u8 {
         Command::Validate(args) => validate(&args),
         Command::List(args) => list(&args),
         Command::Schema => schema(),
+        Command::Completions { shell } => {
+            crate::cli::completions(shell, &mut std::io::stdout().lock());
+            exit::PASSED
+        }
+        Command::Man { command } => match crate::cli::man(command.as_deref(), &mut std::io::stdout().lock()) {
+            Ok(()) => exit::PASSED,
+            Err(e) => {
+                eprintln!("error: cannot write the man page: {e}");
+                exit::INVALID
+            }
+        },
     }
 }
 
@@ -263,6 +275,13 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         )));
     }
     add_file_reporters(&mut reporters, &config);
+    if !config.dry_run && report::github::enabled() {
+        // Annotations go to stdout, where the runner reads workflow commands.
+        let summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from);
+        reporters.push(Box::new(GithubReporter::new(std::io::stdout(), summary)));
+    }
     let mut report_error: Option<std::io::Error> = None;
     let mut emit = |event: &Event<'_>| {
         if let Err(e) = reporters.event(event)
@@ -298,17 +317,23 @@ fn add_file_reporters(reporters: &mut Reporters, config: &RunConfig) {
     if let Some(file) = &config.curl {
         reporters.push(Box::new(CurlReporter::new(file.clone())));
     }
-    let files = [&config.junit, &config.report_json, &config.report_html];
+    let files = [
+        &config.junit,
+        &config.report_json,
+        &config.report_html,
+        &config.report_tap,
+    ];
     if config.dry_run {
         if files.iter().any(|f| f.is_some()) {
-            eprintln!("note: --dry-run writes no --junit, --report-json or --report-html file");
+            eprintln!("note: --dry-run writes no --junit, --report-json, --report-html or --report-tap file");
         }
         return;
     }
-    let documents: [(_, report::write::Render); 3] = [
+    let documents: [(_, report::write::Render); 4] = [
         (&config.junit, report::junit::document),
         (&config.report_json, report::json::document),
         (&config.report_html, report::html::document),
+        (&config.report_tap, report::tap::document),
     ];
     for (file, render) in documents {
         if let Some(file) = file {

@@ -6,7 +6,6 @@ mod app;
 mod check;
 mod cli;
 mod config;
-pub mod demo;
 mod diagnostic;
 mod event;
 mod exec;

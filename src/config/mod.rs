@@ -69,6 +69,7 @@ pub(crate) struct RunConfig {
     pub junit: Option<ReportFile>,
     pub report_json: Option<ReportFile>,
     pub report_html: Option<ReportFile>,
+    pub report_tap: Option<ReportFile>,
     pub curl: Option<ReportFile>,
     /// Render every request, send nothing.
     pub dry_run: bool,
@@ -160,7 +161,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         Some(report) => rerun::rerun_paths(report, &args.paths, &file_root)?,
         None => args.paths.clone(),
     };
-    let [junit, report_json, report_html, curl] = report_files(args, &paths)?;
+    let [junit, report_json, report_html, report_tap, curl] = report_files(args, &paths)?;
     Ok(RunConfig {
         paths,
         load: LoadOptions {
@@ -178,6 +179,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         junit,
         report_json,
         report_html,
+        report_tap,
         curl,
         dry_run: args.dry_run,
         fail_fast: args.fail_fast,
@@ -261,12 +263,13 @@ fn check_tls_and_proxy(args: &RunArgs) -> Result<(), Diagnostic> {
 
 /// The report files asked for, checked before anything is sent (see [`outputs`]): the
 /// files a dry run does not write are not checked.
-fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>; 4], Diagnostic> {
+fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>; 5], Diagnostic> {
     let documents = |p: &Option<PathBuf>| if args.dry_run { None } else { p.clone() };
     let asked = [
         ("--junit", documents(&args.junit)),
         ("--report-json", documents(&args.report_json)),
         ("--report-html", documents(&args.report_html)),
+        ("--report-tap", documents(&args.report_tap)),
         ("--curl", args.curl.clone()),
     ];
     let mut inputs: Vec<(String, PathBuf)> = Vec::new();
@@ -291,8 +294,8 @@ fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>
     let mut checked = outputs::check(&asked, &inputs)?;
     if args.dry_run {
         // Named only to say that a dry run does not write them.
-        let flags = ["--junit", "--report-json", "--report-html"];
-        let given = [&args.junit, &args.report_json, &args.report_html];
+        let flags = ["--junit", "--report-json", "--report-html", "--report-tap"];
+        let given = [&args.junit, &args.report_json, &args.report_html, &args.report_tap];
         for ((slot, flag), path) in checked.iter_mut().zip(flags).zip(given) {
             *slot = path.as_ref().map(|p| ReportFile::at(flag, p));
         }
@@ -406,33 +409,35 @@ fn vars_file(path: &Path, masks: &Masks) -> Result<IndexMap<String, serde_json::
     }
 }
 
-/// Dotenv lines: `NAME=value`, `export NAME=value`, `#` comments, optional quotes.
+/// Dotenv lines, read by dotenvy as dotenv users expect: `NAME=value`,
+/// `export NAME=value`, `#` comments (also after a value, `A=1 # note`), single
+/// quotes taken literally, double quotes with escapes (`\n`, `\"`), `${A}` and
+/// `$A` expanded from the environment or the lines above.
 pub(crate) fn env_file(path: &Path) -> Result<Vec<(String, String)>, Diagnostic> {
     let text = crate::files::read_text(path, "--env-file")?;
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(Diagnostic::new(format!(
-                "{}:{}: expected NAME=value",
-                path.display(),
-                i + 1
-            )));
-        };
-        let v = v.trim();
-        let v = if v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
-        {
-            &v[1..v.len() - 1]
-        } else {
-            v
-        };
-        out.push((k.trim().to_owned(), v.to_owned()));
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (name, value) = item.map_err(|e| env_file_error(path, &text, &e))?;
+        out.push((name, value));
     }
     Ok(out)
+}
+
+/// Where a dotenv file went wrong; the line itself is not quoted, since it may hold a secret.
+fn env_file_error(path: &Path, text: &str, error: &dotenvy::Error) -> Diagnostic {
+    match error {
+        dotenvy::Error::LineParse(line, index) => {
+            let start = text.find(line.as_str()).unwrap_or(0);
+            let number = text[..start].matches('\n').count() + 1;
+            Diagnostic::new(format!(
+                "--env-file `{}`:{number}: not a dotenv line (column {})",
+                path.display(),
+                index + 1
+            ))
+            .with_help("write NAME=value; quote a value with spaces or `#`: NAME=\"a # b\"")
+        }
+        other => Diagnostic::new(format!("--env-file `{}`: {other}", path.display())),
+    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 pub(crate) mod console;
 pub(crate) mod curl;
 pub(crate) mod dry_run;
+pub(crate) mod github;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod progress;
+pub(crate) mod tap;
 pub(crate) mod write;
 
 use crate::event::Event;
@@ -18,6 +20,7 @@ use crate::event::Event;
 pub(crate) use console::{ConsoleOptions, ConsoleReporter};
 pub(crate) use curl::CurlReporter;
 pub(crate) use dry_run::DryRunReporter;
+pub(crate) use github::GithubReporter;
 pub(crate) use progress::Progress;
 pub(crate) use write::FileReporter;
 

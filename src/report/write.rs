@@ -19,7 +19,7 @@ pub(crate) type Render = fn(&RunOutcome) -> io::Result<Vec<u8>>;
 /// target of a symlink; checked before the run).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ReportFile {
-    /// `--junit`, `--report-json`, `--report-html`, `--curl`.
+    /// `--junit`, `--report-json`, `--report-html`, `--report-tap`, `--curl`.
     pub flag: &'static str,
     pub given: PathBuf,
     pub target: PathBuf,

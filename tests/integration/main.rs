@@ -6,7 +6,9 @@
 
 mod auth;
 mod bounded;
+mod ci;
 mod diagnostics;
+mod docs;
 mod errors;
 mod exchanges;
 mod faults;
@@ -15,12 +17,14 @@ mod flow;
 mod http;
 mod messages;
 mod outputs;
+mod packaging;
 mod promises;
 mod report_paths;
 mod reports;
 mod run;
 mod secret_forms;
 mod secrets;
+mod shell;
 mod silent;
 mod support;
 mod tls;

@@ -664,13 +664,15 @@ fn a_dry_run_writes_no_report_file_and_says_so() {
         "r.json",
         "--report-html",
         "r.html",
+        "--report-tap",
+        "r.tap",
         "--curl",
         "c.sh",
     ]);
     run.expect_code(0);
-    run.stderr_has("note: --dry-run writes no --junit, --report-json or --report-html file");
+    run.stderr_has("note: --dry-run writes no --junit, --report-json, --report-html or --report-tap file");
     assert_eq!(p.read("j.xml"), "earlier");
-    assert!(!p.path("r.json").exists() && !p.path("r.html").exists());
+    assert!(!p.path("r.json").exists() && !p.path("r.html").exists() && !p.path("r.tap").exists());
     assert!(p.read("c.sh").contains(&format!("curl {}/x", server.url())));
     assert_eq!(server.hits(), 0);
 }
@@ -951,11 +953,34 @@ fn files_must_resolve_inside_the_file_root_which_defaults_to_the_current_folder(
 fn env_files_take_comments_export_and_quotes_and_the_real_environment_wins() {
     let demo = demo();
     let p = Project::new();
+    // Read by dotenvy: comments after a value, escapes in double quotes only,
+    // `${A}` from the lines above or from the real environment.
     p.file(
         ".env",
-        "# a comment\n   # an indented one\n#HIDDEN=1\n\nexport EXPORTED=yes\nDOUBLE=\"two words\"\nSINGLE='a # in quotes'\nPLAIN=plain value\nEQUALS=a=b\nREAL=from-file\n",
+        concat!(
+            "# a comment\n   # an indented one\n#HIDDEN=1\n\n",
+            "export EXPORTED=yes\n",
+            "DOUBLE=\"two words\"\n",
+            "SINGLE='a # in quotes \\n kept'\n",
+            "COMMENTED=value # a comment after the value\n",
+            "ESCAPED=\"line\\nbreak \\\"quoted\\\"\"\n",
+            "EQUALS=a=b\n",
+            "EXPANDED=${COMMENTED}-and-$EXPORTED\n",
+            "FROM_ENV=\"${REAL}!\"\n",
+            "REAL=from-file\n",
+        ),
     );
-    let names = ["EXPORTED", "DOUBLE", "SINGLE", "PLAIN", "EQUALS", "REAL"];
+    let names = [
+        "EXPORTED",
+        "DOUBLE",
+        "SINGLE",
+        "COMMENTED",
+        "ESCAPED",
+        "EQUALS",
+        "EXPANDED",
+        "FROM_ENV",
+        "REAL",
+    ];
     let query: String = names.iter().map(|n| format!("{n}: \"{{{{ env.{n} }}}}\", ")).collect();
     p.file(
         "c.yaml",
@@ -966,17 +991,30 @@ fn env_files_take_comments_export_and_quotes_and_the_real_environment_wins() {
       query: {{ {query}HIDDEN: "{{{{ env.HIDDEN | default('unset') }}}}" }}
     expect:
       json:
-        $.query: [[EXPORTED, "yes"], [DOUBLE, two words], [SINGLE, "a # in quotes"], [PLAIN, plain value], [EQUALS, a=b], [REAL, from-env], [HIDDEN, unset]]
+        $.query:
+          - [EXPORTED, "yes"]
+          - [DOUBLE, two words]
+          - [SINGLE, 'a # in quotes \n kept']
+          - [COMMENTED, value]
+          - [ESCAPED, "line\nbreak \"quoted\""]
+          - [EQUALS, a=b]
+          - [EXPANDED, value-and-yes]
+          - [FROM_ENV, from-env!]
+          - [REAL, from-env]
+          - [HIDDEN, unset]
 "#,
             demo.url()
         ),
     );
     let run = p.sortie_env(&[("REAL", "from-env")], &["run", "c.yaml", "--env-file", ".env"]);
     run.expect_code(0);
-    p.file("bad.env", "A=1\nNOT A PAIR\n");
+    // A line that is no dotenv line is invalid input, at its line, without quoting it
+    // (an env file holds secrets).
+    p.file("bad.env", "A=1\nNOT A PAIR s3cr3t-value\n");
     p.sortie(&["run", "c.yaml", "--env-file", "bad.env"])
         .expect_code(2)
-        .stderr_has("bad.env:2: expected NAME=value");
+        .stderr_has("--env-file `bad.env`:2: not a dotenv line")
+        .stderr_lacks("s3cr3t");
 }
 
 #[test]

@@ -67,11 +67,13 @@ impl Project {
     }
 }
 
-/// The `sortie` binary to run in `dir`, without color. The machine's proxy variables
-/// and demo URL are removed: loopback tests must not go through a proxy.
+/// The `sortie` binary to run in `dir`, without color. The machine's proxy variables,
+/// GitHub Actions variables and demo URL are removed: loopback tests must not go through a proxy.
 pub fn sortie_command(dir: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("sortie"));
     cmd.current_dir(dir).env("NO_COLOR", "1").env_remove("SORTIE_DEMO_URL");
+    // A test run on GitHub Actions must not turn on the annotations of every test.
+    cmd.env_remove("GITHUB_ACTIONS").env_remove("GITHUB_STEP_SUMMARY");
     for name in PROXY_VARS {
         cmd.env_remove(name);
     }
@@ -164,8 +166,8 @@ impl Run {
 }
 
 /// The bundled demo API, on 127.0.0.1 and a free port.
-pub fn demo() -> sortie::demo::DemoServer {
-    sortie::demo::start_background().expect("the demo API starts")
+pub fn demo() -> sortie_demo::DemoServer {
+    sortie_demo::start_background().expect("the demo API starts")
 }
 
 /// What an in-process server needs: a runtime of its own (one worker), and a

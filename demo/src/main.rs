@@ -37,7 +37,7 @@ enum Command {
 }
 
 /// The words that make `sortie-demo run` pass its arguments on unchanged.
-const SORTIE_SUBCOMMANDS: &[&str] = &["run", "validate", "list", "schema", "help"];
+const SORTIE_SUBCOMMANDS: &[&str] = &["run", "validate", "list", "schema", "completions", "man", "help"];
 
 fn main() -> ExitCode {
     match Cli::parse().command {
@@ -65,7 +65,7 @@ fn serve(port: u16) -> ExitCode {
         let port = listener.local_addr().map_or(port, |addr| addr.port());
         println!("demo API listening on http://127.0.0.1:{port}");
         tokio::select! {
-            served = sortie::demo::serve(listener) => match served {
+            served = sortie_demo::serve(listener) => match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: the demo API stopped: {e}");
@@ -98,7 +98,7 @@ fn run(args: Vec<OsString>) -> ExitCode {
     unsafe {
         std::env::set_var("SORTIE_DEMO_URL", format!("http://{addr}"));
     }
-    let server = match sortie::demo::DemoServer::start(listener) {
+    let server = match sortie_demo::DemoServer::start(listener) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("error: cannot start the demo API: {e}");
