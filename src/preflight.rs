@@ -31,7 +31,7 @@ pub(crate) fn check_var_flags(
         .filter(|n| *n != "env")
         .collect();
     for name in names.iter().filter(|n| !read.contains(n.as_str())) {
-        if crate::load::collection::COLLECTION_KEYS.contains(&name.as_str()) {
+        if crate::model::COLLECTION_KEYS.contains(&name.as_str()) {
             let help = match name.as_str() {
                 "base_url" => "set `base_url:` in the collection; to choose it when running, make it read a \
                                variable or the environment: `base_url: \"{{ api_url }}\"` with \

@@ -3,25 +3,13 @@
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::load::{auth, expect};
+use crate::model::COLLECTION_KEYS;
 use crate::model::{
     Collection, Defaults, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts, Tls,
 };
 use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
 
-/// The top-level keys of a collection.
-pub(crate) const COLLECTION_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "tags",
-    "base_url",
-    "vars",
-    "secrets",
-    "defaults",
-    "setup",
-    "steps",
-    "teardown",
-];
 const DEFAULTS_KEYS: &[&str] = &[
     "headers",
     "query",

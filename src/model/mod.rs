@@ -19,6 +19,20 @@ use schemars::JsonSchema;
 
 use crate::source::Spanned;
 
+/// The top-level keys of a collection.
+pub(crate) const COLLECTION_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "tags",
+    "base_url",
+    "vars",
+    "secrets",
+    "defaults",
+    "setup",
+    "steps",
+    "teardown",
+];
+
 /// One collection file: a named sequence of steps run over one HTTP session.
 #[derive(Debug, Clone, JsonSchema)]
 #[schemars(deny_unknown_fields, transform = schema::some_steps)]
