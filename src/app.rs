@@ -221,7 +221,6 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         fail_fast: config.fail_fast,
         selection: config.selection.clone(),
         stop: Arc::default(),
-        fail_fast_cause: std::sync::Mutex::default(),
         dry_run: config.dry_run,
         // Reports that show passing steps in full need their exchanges kept.
         keep_exchanges: config.verbose > 0

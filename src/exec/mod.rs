@@ -59,8 +59,6 @@ pub(crate) struct RunContext {
     /// Set by `--fail-fast` after a failure, or by Ctrl-C or SIGTERM (from the
     /// signal thread): no new step starts.
     pub stop: Arc<Stop>,
-    /// What set `stop` when `--fail-fast` did: `'Log in' failed`. None after Ctrl-C.
-    pub fail_fast_cause: std::sync::Mutex<Option<String>>,
     /// `--dry-run`: render each request and stop there; nothing is sent.
     pub dry_run: bool,
     /// Keep every step's exchange (request, response headers, body excerpts, curl, captures)
@@ -81,38 +79,16 @@ impl RunContext {
         self.stop.interrupted()
     }
 
-    /// Stops new steps from starting and ends every wait.
-    pub(crate) fn request_stop(&self) {
-        self.stop.request();
-    }
-
     /// With `--fail-fast`, stops the run because the step `name` failed or errored.
     pub(crate) fn fail_fast(&self, name: &str, status: StepStatus) {
-        if !self.fail_fast {
-            return;
+        if self.fail_fast {
+            self.stop.fail_fast(format!("'{name}' {}", status.name()));
         }
-        let mut cause = self
-            .fail_fast_cause
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // The first cause stands; a stop by Ctrl-C has none.
-        if cause.is_none() && !self.stopped() {
-            *cause = Some(format!("'{name}' {}", status.name()));
-        }
-        drop(cause);
-        self.request_stop();
     }
 
-    /// Why a step the stopped run never started did not run, as its skip reason says it.
+    /// Why a step the stopped run never started did not run.
     pub(crate) fn not_run(&self) -> String {
-        let cause = self
-            .fail_fast_cause
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match cause.as_deref() {
-            Some(cause) => format!("not run: --fail-fast after {cause}"),
-            None => "not run: interrupted".to_owned(),
-        }
+        self.stop.not_run()
     }
 
     /// Waits `d`, or less when the run is stopped meanwhile.

@@ -22,6 +22,8 @@ pub(crate) struct Stop {
     interrupted_at: OnceLock<Instant>,
     /// Woken on an interrupt, so requests in flight end at once.
     interrupt: Notify,
+    /// What stopped the run when `--fail-fast` did: `'Log in' failed`.
+    fail_fast_cause: OnceLock<String>,
 }
 
 impl Stop {
@@ -33,6 +35,23 @@ impl Stop {
     pub(crate) fn request(&self) {
         self.stopped.store(true, Ordering::Relaxed);
         self.wake.notify_waiters();
+    }
+
+    /// `--fail-fast` after `cause` (`'Log in' failed`): the first cause stands,
+    /// and a run already stopped (by Ctrl-C, say) keeps its reason.
+    pub(crate) fn fail_fast(&self, cause: String) {
+        if !self.stopped() {
+            let _ = self.fail_fast_cause.set(cause);
+        }
+        self.request();
+    }
+
+    /// Why a step the stopped run never started did not run, as its skip reason says it.
+    pub(crate) fn not_run(&self) -> String {
+        match self.fail_fast_cause.get() {
+            Some(cause) => format!("not run: --fail-fast after {cause}"),
+            None => "not run: interrupted".to_owned(),
+        }
     }
 
     /// Ctrl-C or SIGTERM: a stop that also ends requests in flight. False when
