@@ -35,6 +35,16 @@ pub enum TValue {
 }
 
 impl TValue {
+    /// Calls `f` with every template in the tree.
+    pub(crate) fn each_template(&self, f: &mut dyn FnMut(&Tpl)) {
+        match self {
+            TValue::Const(_) => {}
+            TValue::Str(t) => f(t),
+            TValue::Seq(items) => items.iter().for_each(|i| i.each_template(f)),
+            TValue::Map(entries) => entries.iter().for_each(|(_, v)| v.each_template(f)),
+        }
+    }
+
     /// The value when it is a constant.
     pub fn into_const(self) -> Option<serde_json::Value> {
         match self {

@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 
 use crate::outcome::{CollectionOutcome, Phase, StepOutcome, StepStatus};
-use crate::plan::{AuthPlan, CollectionPlan, StepKind, StepPlan, TValue};
+use crate::plan::{AuthPlan, CollectionPlan, StepKind, StepPlan};
 use crate::redact::Redactor;
 use crate::render::{Context, Renderer, to_mj};
 use crate::session::{Session, SessionOptions};
@@ -224,14 +224,6 @@ fn prepare_collection(
 /// The variables an auth credential or a sensitive header of the collection
 /// reads (`env` aside: its values are masked when used).
 fn credential_names(plan: &CollectionPlan) -> Vec<String> {
-    fn tvalue(v: &TValue, out: &mut Vec<String>) {
-        match v {
-            TValue::Const(_) => {}
-            TValue::Str(t) => out.extend(t.template.variables()),
-            TValue::Seq(items) => items.iter().for_each(|i| tvalue(i, out)),
-            TValue::Map(entries) => entries.iter().for_each(|(_, v)| tvalue(v, out)),
-        }
-    }
     fn steps(list: &[StepPlan], out: &mut Vec<String>) {
         for step in list {
             match &step.kind {
@@ -249,7 +241,7 @@ fn credential_names(plan: &CollectionPlan) -> Vec<String> {
                             .iter()
                             .any(|h| h.eq_ignore_ascii_case(name))
                         {
-                            tvalue(value, out);
+                            value.each_template(&mut |t| out.extend(t.template.variables()));
                         }
                     }
                 }

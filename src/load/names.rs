@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::plan::{AuthPlan, BodyPlan, CheckPlan, CollectionPlan, RequestPlan, StepKind, StepPlan, TValue, Tpl};
+use crate::plan::{AuthPlan, BodyPlan, CheckPlan, CollectionPlan, RequestPlan, StepKind, StepPlan, Tpl};
 
 /// Warnings for the names `plan` reads that nothing provides; `given` are the
 /// `--var` and `--vars-file` names, `functions` the template functions (a call
@@ -20,7 +20,7 @@ pub(crate) fn undefined(plan: &CollectionPlan, given: &[String], functions: &[St
     let mut out = Vec::new();
     // Vars render top to bottom: each may read the ones before it.
     for (name, value) in &plan.vars {
-        tvalue(value, &mut |t| check(t, &known, &mut out));
+        value.each_template(&mut |t| check(t, &known, &mut out));
         known.insert(name.clone());
     }
     if let Some(base) = &plan.base_url {
@@ -40,7 +40,7 @@ fn steps(list: &[StepPlan], known: &mut HashSet<String>, out: &mut Vec<Diagnosti
             check(t, known, out);
         }
         if let Some(v) = &step.for_each {
-            tvalue(v, &mut |t| check(t, known, out));
+            v.each_template(&mut |t| check(t, known, out));
         }
         // The item and `loop` exist inside the step only.
         let mut inner = known.clone();
@@ -57,11 +57,11 @@ fn steps(list: &[StepPlan], known: &mut HashSet<String>, out: &mut Vec<Diagnosti
             StepKind::Group(g) => steps(&g.steps, &mut inner, out),
             StepKind::Include(i) => {
                 for (_, v) in &i.args {
-                    tvalue(v, &mut |t| check(t, &inner, out));
+                    v.each_template(&mut |t| check(t, &inner, out));
                 }
                 inner.extend(i.args.iter().map(|(k, _)| k.clone()));
                 for (name, v) in &i.file_vars {
-                    tvalue(v, &mut |t| check(t, &inner, out));
+                    v.each_template(&mut |t| check(t, &inner, out));
                     inner.insert(name.clone());
                 }
                 steps(&i.steps, &mut inner, out);
@@ -81,7 +81,7 @@ fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
     f(&r.method);
     f(&r.url);
     for (_, v) in r.query.iter().chain(&r.headers) {
-        tvalue(v, f);
+        v.each_template(f);
     }
     match &r.auth {
         Some(AuthPlan::Basic { username, password } | AuthPlan::Digest { username, password }) => {
@@ -106,15 +106,15 @@ fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
         None => {}
     }
     match &r.body {
-        Some(BodyPlan::Json(v)) => tvalue(v, f),
-        Some(BodyPlan::Form(pairs)) => pairs.iter().for_each(|(_, v)| tvalue(v, f)),
+        Some(BodyPlan::Json(v)) => v.each_template(f),
+        Some(BodyPlan::Form(pairs)) => pairs.iter().for_each(|(_, v)| v.each_template(f)),
         Some(BodyPlan::Raw(t)) => f(t),
         Some(BodyPlan::Multipart(parts)) => {
             for p in parts {
                 f(&p.name);
                 p.filename.iter().chain(&p.content_type).for_each(&mut *f);
                 if let Some(v) = &p.value {
-                    tvalue(v, f);
+                    v.each_template(f);
                 }
             }
         }
@@ -123,18 +123,9 @@ fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
     for e in &r.expect {
         for c in &e.checks {
             if let CheckPlan::Render { value, .. } = c {
-                tvalue(value, f);
+                value.each_template(f);
             }
         }
-    }
-}
-
-fn tvalue(v: &TValue, f: &mut dyn FnMut(&Tpl)) {
-    match v {
-        TValue::Const(_) => {}
-        TValue::Str(t) => f(t),
-        TValue::Seq(items) => items.iter().for_each(|i| tvalue(i, f)),
-        TValue::Map(entries) => entries.iter().for_each(|(_, v)| tvalue(v, f)),
     }
 }
 
