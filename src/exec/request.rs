@@ -75,6 +75,7 @@ impl Cx<'_> {
                 }
             };
             let received = Received::new(response, &self.session);
+            received.parse_ahead(r).await;
             learn_cookies(&received, &self.secrets);
             let mut checks = Checks::new(self.secrets.lock().clone(), self.rc.keep_exchanges);
             let ctx = self.context(scope, &at.step.dir);

@@ -2,6 +2,8 @@
 //! cookies, duration, schema) and the values a step captures from it. Every
 //! text is redacted as it is recorded.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::flow::render_value;
@@ -43,12 +45,13 @@ pub(super) fn verify(
     }
     let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
     for e in &r.expect {
-        let actual: Result<Option<Value>, String> = match &e.subject {
-            Subject::Header(name) => Ok(header_value(resp, name)),
+        // A node of the body is borrowed: it may be most of a large document.
+        let actual: Result<Option<Cow<'_, Value>>, String> = match &e.subject {
+            Subject::Header(name) => Ok(header_value(resp, name).map(Cow::Owned)),
             Subject::Json(path) => received.json_at(path),
-            Subject::Body => Ok(Some(Value::String(body_text()))),
-            Subject::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
-            Subject::Duration => Ok(Some(Value::from(resp.elapsed.as_millis() as u64))),
+            Subject::Body => Ok(Some(Cow::Owned(Value::String(body_text())))),
+            Subject::Cookie(name) => Ok(received.cookie(name).map(|c| Cow::Owned(Value::String(c)))),
+            Subject::Duration => Ok(Some(Cow::Owned(Value::from(resp.elapsed.as_millis() as u64)))),
         };
         let subject = e.label.as_str();
         let actual = match actual {
@@ -60,8 +63,8 @@ pub(super) fn verify(
         };
         for c in &e.checks {
             // A ready predicate is borrowed: its expected value may be a whole document.
-            let predicate: std::borrow::Cow<'_, crate::check::Predicate> = match c {
-                CheckPlan::Ready(p) => std::borrow::Cow::Borrowed(p),
+            let predicate: Cow<'_, crate::check::Predicate> = match c {
+                CheckPlan::Ready(p) => Cow::Borrowed(p),
                 CheckPlan::Render { name, value } => {
                     let rendered = render_value(renderer, value, ctx)
                         .map_err(|err| err.to_string())
@@ -71,7 +74,7 @@ pub(super) fn verify(
                             p
                         });
                     match rendered {
-                        Ok(p) => std::borrow::Cow::Owned(p),
+                        Ok(p) => Cow::Owned(p),
                         Err(msg) => {
                             let expected = format!("a value for `{name}`");
                             checks.fail(
@@ -98,7 +101,7 @@ pub(super) fn verify(
                     .as_ref()
                     .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
             };
-            match check::check(&predicate, actual.as_ref()) {
+            match check::check(&predicate, actual.as_deref()) {
                 Ok(()) if checks.keep_passed => {
                     let expected = predicate.expected_text_in(unit);
                     checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
@@ -143,7 +146,7 @@ pub(super) fn extract<'p>(
     let mut captures = Vec::new();
     for x in &r.extract {
         let found: Result<Option<Value>, String> = match &x.source {
-            ExtractSource::Json(path) => received.json_at(path),
+            ExtractSource::Json(path) => received.json_at(path).map(|v| v.map(Cow::into_owned)),
             ExtractSource::Header(name) => Ok(header_value(resp, name)),
             ExtractSource::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
             ExtractSource::Status => Ok(Some(Value::from(resp.status))),
@@ -276,30 +279,55 @@ impl Checks {
 pub(super) struct Received {
     pub(super) resp: Response,
     json: std::cell::OnceCell<Result<Value, String>>,
+    /// The most memory the body may take once parsed.
+    budget: u64,
     /// The cookies the session's jar holds for the URL that answered.
     jar: Vec<(String, String)>,
 }
+
+/// A body this large is parsed on a blocking thread, so that the steps
+/// running beside this one go on meanwhile (it takes milliseconds a MiB).
+const PARSE_APART: usize = 256 * 1024;
 
 impl Received {
     pub(super) fn new(resp: Response, session: &Session) -> Self {
         Received {
             jar: session.cookies_for(&resp.url),
+            budget: session.max_body().saturating_mul(JSON_BUDGET),
             resp,
             json: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Parses a large body ahead, off the runtime's thread, when the step
+    /// will read it as JSON.
+    pub(super) async fn parse_ahead(&self, r: &RequestPlan) {
+        let reads_json = r.schema.is_some()
+            || r.expect.iter().any(|e| matches!(e.subject, Subject::Json(_)))
+            || r.extract.iter().any(|x| matches!(x.source, ExtractSource::Json(_)));
+        if !reads_json || self.resp.body.len() < PARSE_APART {
+            return;
+        }
+        let (body, budget) = (self.resp.body.clone(), self.budget);
+        if let Ok(parsed) = tokio::task::spawn_blocking(move || parse_json(&body, budget)).await {
+            let _ = self.json.set(parsed);
         }
     }
 
     /// The body as JSON, or what a failure says it is instead: `an empty
     /// body`, `a body that is not JSON (syntax error at line 1, column 1)`.
     pub(super) fn json(&self) -> &Result<Value, String> {
-        self.json
-            .get_or_init(|| serde_json::from_slice::<Value>(&self.resp.body).map_err(|e| not_json(&self.resp.body, &e)))
+        self.json.get_or_init(|| parse_json(&self.resp.body, self.budget))
     }
 
-    /// What `path` selects in the body, parsed as JSON (once).
-    fn json_at(&self, path: &crate::jsonpath::JsonPath) -> Result<Option<Value>, String> {
+    /// What `path` selects in the body, parsed as JSON (once); one node is
+    /// borrowed.
+    fn json_at(&self, path: &crate::jsonpath::JsonPath) -> Result<Option<Cow<'_, Value>>, String> {
         match self.json() {
-            Ok(doc) => Ok(path.select(doc).to_value()),
+            Ok(doc) => Ok(match path.select(doc) {
+                crate::jsonpath::Selection::One(node) => Some(Cow::Borrowed(node)),
+                many => many.to_value().map(Cow::Owned),
+            }),
             Err(msg) => Err(msg.clone()),
         }
     }
@@ -317,6 +345,18 @@ impl Received {
         }
         self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
+}
+
+/// A parsed body may take this many times the body cap (`--max-body`): a
+/// `Value` is 80 bytes, and typical JSON spends 5 to 15 bytes a value.
+pub(crate) const JSON_BUDGET: u64 = 32;
+
+/// A body as JSON within `budget` bytes of memory, or why not, in words.
+fn parse_json(body: &[u8], budget: u64) -> Result<Value, String> {
+    crate::jsondoc::parse(body, budget).map_err(|e| match e {
+        crate::jsondoc::ParseError::Json(e) => not_json(body, &e),
+        crate::jsondoc::ParseError::TooLarge(too) => too.to_string(),
+    })
 }
 
 /// Why a body is not JSON, in words that do not echo the sentence around

@@ -225,6 +225,11 @@ impl Session {
     }
 
     /// The cookies the jar would send to `url`, as `name=value` pairs.
+    /// The most bytes a response body may have (`--max-body`).
+    pub(crate) fn max_body(&self) -> u64 {
+        self.options.max_body
+    }
+
     pub(crate) fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
         use reqwest::cookie::CookieStore;
         let Some(header) = self.jar.cookies(url) else {
