@@ -26,6 +26,10 @@
 #                  (reqwest, 64 requests in flight), and vs `floor hyper` (bare
 #                  hyper on 64 connections: the transport Sortie uses for http).
 #   W5 validate    `sortie validate` of a generated 10,000-step collection.
+#   W6 large body  one GET of a ~16 MiB JSON document (/bulk, 190,000 objects),
+#                  checking an item and the list's length — vs curl downloading it;
+#                  the target is on memory: peak RSS at most 20 times the body (the parsed
+#                  document is some 14 times it: 80 bytes a JSON value).
 #   Peak RSS       of each command (GNU time -f %M), and W4 at 100 vs 10,000 items.
 #
 # Times are medians of whole-process runs (hyperfine), taken in alternating
@@ -154,6 +158,19 @@ steps:
           json: { \$.name: alice }
 EOF
 
+cat >"$C/w6-bulk.yaml" <<EOF
+name: W6 large body
+base_url: "$BASE"
+steps:
+  - name: bulk
+    request: { url: "/bulk?items=190000" }
+    expect:
+      status: 200
+      json:
+        \$.items[-1].name: item-189999
+        \$.items: { length: 190000 }
+EOF
+
 par_file() { # par_file COUNT > file
     cat <<EOF
 name: W4 parallel $1
@@ -172,7 +189,7 @@ par_file 100 >"$C/w4-100.yaml"
 
 # Every collection must pass before it is timed.
 for f in "$C"/*.yaml; do
-    if ! "$SORTIE" run -q "$f" >"$WORK/out.txt" 2>&1; then
+    if ! "$SORTIE" run -q --max-body 32MiB "$f" >"$WORK/out.txt" 2>&1; then
         say "$f does not pass:"; tail -20 "$WORK/out.txt" >&2; exit 1
     fi
 done
@@ -215,6 +232,7 @@ rounds w2 "$(q "$SORTIE" run "$C/w2-chain.yaml")" "$(q "$FLOOR" chain "$BASE" 10
 rounds w3 "$(q "$SORTIE" run "$C/w3-one.yaml")" "$(q "$FLOOR" seq "$BASE" 1)" "$(q "$SORTIE" validate "$C/w3-one.yaml")"
 rounds w4 "$(q "$SORTIE" run "$C/w4-10000.yaml")" "$(q "$FLOOR" par "$BASE" 10000 64)" "$(q "$FLOOR" hyper "$BASE" 10000 64)"
 rounds w5 "$(q "$SORTIE" validate "$C/w5-10000.yaml")"
+rounds w6 "$(q "$SORTIE" run --max-body 32MiB "$C/w6-bulk.yaml")" "$(q curl -sS -o /dev/null "$BASE/bulk?items=190000")"
 
 say "peak RSS"
 r1f=$(rss_kib "$SORTIE" run "$C/w1-foreach.yaml")
@@ -230,6 +248,9 @@ r4h=$(rss_kib "$SORTIE" run "$C/w4-100.yaml")
 r4x=$(rss_kib "$FLOOR" par "$BASE" 10000 64)
 r4y=$(rss_kib "$FLOOR" hyper "$BASE" 10000 64)
 r5v=$(rss_kib "$SORTIE" validate "$C/w5-10000.yaml")
+r6s=$(rss_kib "$SORTIE" run --max-body 32MiB "$C/w6-bulk.yaml")
+r6x=$(rss_kib curl -sS -o /dev/null "$BASE/bulk?items=190000")
+b6=$(curl -sS -o /dev/null -w '%{size_download}' "$BASE/bulk?items=190000")
 
 # --- table -------------------------------------------------------------------
 calc() { awk "BEGIN { printf \"$1\", $2 }"; } # calc FORMAT EXPRESSION
@@ -242,6 +263,7 @@ w3s=$(ms w3 0) w3x=$(ms w3 1) w3v=$(ms w3 2) c3s=$(cpu w3 0) c3x=$(cpu w3 1) c3v
 w4s=$(ms w4 0) w4x=$(ms w4 1) w4h=$(ms w4 2) c4s=$(cpu w4 0) c4x=$(cpu w4 1) c4h=$(cpu w4 2)
 w4w=$(median <"$WORK/wrk.rps")
 w5v=$(ms w5 0) c5v=$(cpu w5 0)
+w6s=$(ms w6 0) w6x=$(ms w6 1) c6s=$(cpu w6 0) c6x=$(cpu w6 1)
 w4s_rps=$(calc %.0f "10000 / ($w4s / 1000)")
 w4x_rps=$(calc %.0f "10000 / ($w4x / 1000)")
 w4h_rps=$(calc %.0f "10000 / ($w4h / 1000)")
@@ -264,5 +286,6 @@ Server: sortie-demo (release) on $BASE. Times: medians, whole process. CPU: user
 | W4 against the reqwest floor | $w4s_rps req/s | $w4x_rps req/s (reqwest, 64 in flight) | $(calc %.2f "$w4s_rps / $w4x_rps")× | — | — | $(calc %.0f "$c4s") / $(calc %.0f "$c4x") ms | $(mib "$r4s") / $(mib "$r4x") MiB |
 | W4 against bare hyper | $w4s_rps req/s | $w4h_rps req/s (hyper, 64 connections) | $(calc %.2f "$w4s_rps / $w4h_rps")× | — | — | $(calc %.0f "$c4s") / $(calc %.0f "$c4h") ms | $(mib "$r4s") / $(mib "$r4y") MiB |
 | W5 \`validate\`, 10,000 steps | $(calc %.1f "$w5v") ms | — | — | < 100 ms | $(ok "$w5v < 100") | $(calc %.0f "$c5v") ms | $(mib "$r5v") MiB |
+| W6 one $(calc %.1f "$b6 / 1048576") MiB JSON body, checked | $(calc %.1f "$w6s") ms | $(calc %.1f "$w6x") ms (curl download) | $(calc %.2f "$w6s / $w6x")× | RSS ≤ 20× body | $(ok "$r6s * 1024 <= 20 * $b6") ($(calc %.1f "$r6s * 1024 / $b6")×) | $(calc %.0f "$c6s") / $(calc %.0f "$c6x") ms | $(mib "$r6s") / $(mib "$r6x") MiB |
 | Peak RSS, W4 at 10,000 vs 100 items | $(mib "$r4s") MiB | $(mib "$r4h") MiB (100 items) | $(calc %.2f "$r4s / $r4h")× | < 2× | $(ok "$r4s / $r4h < 2") | | |
 EOF

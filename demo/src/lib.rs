@@ -146,6 +146,7 @@ fn router() -> Router {
         .route("/redirect/loop", get(misc::redirect_loop))
         .route("/status/{code}", get(misc::status))
         .route("/gzip", get(misc::gzip))
+        .route("/bulk", get(misc::bulk))
         .route("/html", get(misc::html))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/resource", get(oauth::resource))
@@ -274,7 +275,7 @@ async fn index() -> Json<Value> {
             "ANY /echo[/...]", "GET /cookies", "GET /cookies/set?name=value",
             "GET /slow?ms=N", "GET /flaky?key=K&fail=N", "GET /limited?key=K",
             "GET /redirect?to=/path", "GET /redirect/loop", "GET /status/{code}",
-            "GET /gzip", "GET /html",
+            "GET /gzip", "GET /html", "GET /bulk?items=N",
             "POST /oauth/token (client demo-client / demo-secret)"
         ],
         "oauth2": ["GET /oauth/resource"],

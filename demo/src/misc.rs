@@ -1,5 +1,5 @@
 //! Routes that misbehave on purpose or serve other formats: slow, flaky and
-//! rate-limited answers, redirects, any status, gzip and HTML.
+//! rate-limited answers, redirects, any status, gzip, HTML and a large body.
 
 use std::io::Write;
 use std::time::Duration;
@@ -13,6 +13,9 @@ use flate2::write::GzEncoder;
 use serde_json::json;
 
 use super::{MAX_KEYS, Shared, error, query_number, query_param, random_token};
+
+/// The most items `/bulk` writes: some 16 MiB of JSON.
+const MAX_BULK: usize = 200_000;
 
 /// The longest wait `/slow` agrees to, in milliseconds.
 const MAX_SLOW_MS: u64 = 60_000;
@@ -116,6 +119,33 @@ pub(super) async fn status(Path(code): Path<String>) -> Response {
     }
     let reason = status.canonical_reason().unwrap_or("");
     (status, Json(json!({ "status": status.as_u16(), "reason": reason }))).into_response()
+}
+
+/// `GET /bulk?items=N`: a large JSON document, `{"items": [...]}` with N
+/// (default 1000, at most 200000) numbered items of five fields, about 85
+/// bytes each: what a benchmark of large bodies reads.
+pub(super) async fn bulk(uri: Uri) -> Response {
+    use std::fmt::Write as _;
+    let items = match query_number(&uri, "items", 1000_usize) {
+        Ok(n) => n.min(MAX_BULK),
+        Err(answer) => return answer,
+    };
+    let mut body = String::with_capacity(items * 90 + 16);
+    body.push_str("{\"items\":[");
+    for i in 0..items {
+        if i > 0 {
+            body.push(',');
+        }
+        let active = i % 2 == 0;
+        let price = i as f64 * 1.5;
+        // Writing to a String cannot fail.
+        let _ = write!(
+            body,
+            "{{\"id\":{i},\"name\":\"item-{i}\",\"price\":{price:?},\"tags\":[\"a\",\"b\"],\"active\":{active}}}"
+        );
+    }
+    body.push_str("]}");
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /gzip`: a JSON body sent gzip-compressed (`Content-Encoding: gzip`)

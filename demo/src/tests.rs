@@ -250,6 +250,39 @@ async fn gzip_is_sent_compressed() {
 }
 
 #[tokio::test]
+async fn bulk_writes_as_many_items_as_asked_up_to_its_limit() {
+    let server = server();
+    let body = json_of(
+        client()
+            .get(format!("{}/bulk?items=3", server.url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items[2],
+        serde_json::json!({ "id": 2, "name": "item-2", "price": 3.0, "tags": ["a", "b"], "active": true })
+    );
+    let most = client()
+        .get(format!("{}/bulk?items=999999", server.url()))
+        .send()
+        .await
+        .unwrap();
+    let most = most.bytes().await.unwrap();
+    let most: Value = serde_json::from_slice(&most).unwrap();
+    assert_eq!(most["items"].as_array().unwrap().len(), 200_000);
+    let bad = client()
+        .get(format!("{}/bulk?items=x", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn redirects_status_codes_and_html() {
     let server = server();
     let client = client();
