@@ -32,6 +32,9 @@ pub(super) struct BodyBuf {
     limit: u64,
     /// The cap the errors name (`--max-body`).
     max: u64,
+    /// The length the response declared: the room taken at once when a second
+    /// chunk comes, instead of growing by doubling (a peak of twice the body).
+    declared: Option<u64>,
 }
 
 impl BodyBuf {
@@ -54,6 +57,7 @@ impl BodyBuf {
             rest: bytes::BytesMut::new(),
             limit,
             max,
+            declared,
         })
     }
 
@@ -66,6 +70,9 @@ impl BodyBuf {
             self.first = Some(chunk);
         } else {
             if let Some(head) = self.first.take() {
+                let whole = self.declared.unwrap_or(0).min(self.limit);
+                let room = usize::try_from(whole).unwrap_or(0).max(head.len() + chunk.len());
+                self.rest.reserve(room);
                 self.rest.extend_from_slice(&head);
             }
             self.rest.extend_from_slice(&chunk);
@@ -103,6 +110,19 @@ pub(super) fn body_stalled(t: &Timeouts) -> SendError {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_body_of_declared_length_is_held_in_one_block_taken_at_once() {
+        let mut buf = BodyBuf::new(Some(1000), 2000, 2000).unwrap();
+        buf.push(Bytes::from(vec![b'a'; 300])).unwrap();
+        buf.push(Bytes::from(vec![b'b'; 300])).unwrap();
+        let (block, room) = (buf.rest.as_ptr(), buf.rest.capacity());
+        assert!(room >= 1000, "{room}");
+        buf.push(Bytes::from(vec![b'c'; 400])).unwrap();
+        assert_eq!(buf.rest.as_ptr(), block, "the block grew");
+        let body = buf.finish();
+        assert_eq!((body.len(), body[299], body[300], body[999]), (1000, b'a', b'b', b'c'));
+    }
 
     #[test]
     fn a_declared_length_over_the_cap_fails_before_reading() {
