@@ -1,5 +1,7 @@
 //! Micro benchmarks of the per-step hot paths: template rendering, JSONPath
-//! selection, predicate checks, and loading + planning a 1,000-step collection.
+//! selection, predicate checks, and loading + planning a 1,000-step collection;
+//! and of the paths that must stay near linear on hostile input: a YAML map of
+//! 100,000 keys (duplicate-key check), 2,000 secrets masked over 1 MiB.
 //!
 //! `cargo bench --bench micro` (add a name to run only the benchmarks whose name
 //! contains it). A plain `Instant` loop with no dependency: each benchmark runs
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 use serde_json::json;
-use sortie::{Context, JsonPath, LoadOptions, Renderer, build_predicate, check, to_mj};
+use sortie::{Context, FileId, JsonPath, LoadOptions, Redactor, Renderer, build_predicate, check, parse_yaml, to_mj};
 
 /// Runs `f` in rounds of a calibrated size and prints the median time per call.
 fn bench(filter: &Option<String>, name: &str, mut f: impl FnMut()) {
@@ -148,5 +150,21 @@ fn main() {
         let loaded = sortie::load(&files, &renderer, &options);
         assert!(loaded.errors.is_empty());
         black_box(loaded.plan.collections.len());
+    });
+
+    // Quadratic here was 30 s for 50,000 keys.
+    let keys: String = (0..100_000).map(|i| format!("k{i}: {i}\n")).collect();
+    bench(&filter, "yaml: a map of 100,000 keys", || {
+        black_box(parse_yaml(FileId(0), &keys).is_ok());
+    });
+
+    // One automaton for every secret: 2,000 searches per form would take seconds.
+    let mut redactor = Redactor::default();
+    for i in 0..2000 {
+        redactor.add(&format!("secret-{i:05}-value"));
+    }
+    let text = format!("{}secret-01999-value{}", "x%2F\\\"".repeat(50_000), "y".repeat(700_000));
+    bench(&filter, "redact: 2,000 secrets over 1 MiB", || {
+        black_box(redactor.string(&text).len());
     });
 }

@@ -428,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn the_deepest_allowed_queries_are_quick_and_fit_the_stack() {
+    fn the_deepest_allowed_queries_fit_the_stack() {
         // 2 MiB: what test threads and tokio workers get; debug builds use
         // the most stack.
         let run = || {
@@ -447,22 +447,19 @@ mod tests {
                 ")".repeat(deep_parens),
                 ")]".repeat(MAX_BRACKET_NESTING)
             );
-            let started = std::time::Instant::now();
             for query in [filters, parens, both] {
                 let path = JsonPath::parse(&query).expect(&query);
                 let _ = path.select(&doc);
             }
-            started.elapsed()
         };
-        let elapsed = std::thread::Builder::new()
+        // They take milliseconds (a parse that grew exponentially with nesting
+        // would not end); what is checked here is that they fit the stack.
+        std::thread::Builder::new()
             .stack_size(2 << 20)
             .spawn(run)
             .unwrap()
             .join()
             .unwrap();
-        // These take milliseconds; the bound only catches a blow-up (parsing that
-        // grows exponentially with nesting), so that a loaded machine cannot flake it.
-        assert!(elapsed < std::time::Duration::from_secs(30), "{elapsed:?}");
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub use config::LoadOptions;
 pub use jsonpath::JsonPath;
 pub use load::load;
 pub use model::{Node, NodeKind};
+pub use redact::Redactor;
 
 pub use render::{Context, Renderer, to_mj};
 pub use source::FileId;

@@ -310,16 +310,11 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_found_in_linear_time() {
-        // 100k keys: a pairwise check makes 5·10⁹ comparisons (minutes); an index, 100k lookups.
+    fn duplicate_keys_are_found_among_100k() {
+        // A pairwise check would make 5·10⁹ comparisons here (minutes); an index, 100k
+        // lookups. The time is measured by `cargo bench --bench micro yaml`, not here.
         let mut text: String = (0..100_000).map(|i| format!("k{i}: {i}\n")).collect();
-        let started = std::time::Instant::now();
         assert!(p(&text).is_ok());
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "{:?}",
-            started.elapsed()
-        );
         // A key and a number of the same text are the same key, as before.
         text.push_str("99999: again\n\"k5\": again\n");
         let err = p(&text).unwrap_err();

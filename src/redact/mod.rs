@@ -52,7 +52,7 @@ const CREDENTIAL_COOKIE_WORDS: &[&str] = &[
 
 /// Masks known secret values, also in their encoded forms.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Redactor {
+pub struct Redactor {
     /// Shared: a redactor is cloned per step, secrets are added rarely.
     known: Arc<Known>,
     /// Header names (lower case) whose values are masked, besides [`SENSITIVE_HEADERS`].
@@ -99,7 +99,7 @@ impl Redactor {
     }
 
     /// Adds a secret value. Empty values are ignored.
-    pub(crate) fn add(&mut self, secret: &str) {
+    pub fn add(&mut self, secret: &str) {
         if secret.is_empty() || self.known.added.contains(secret) {
             return;
         }
@@ -209,7 +209,7 @@ impl Redactor {
         out
     }
 
-    pub(crate) fn string(&self, text: &str) -> String {
+    pub fn string(&self, text: &str) -> String {
         self.text(text).into_owned()
     }
 

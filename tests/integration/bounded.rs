@@ -114,18 +114,14 @@ fn a_runaway_template_fails_its_step_naming_the_budget_and_the_place() {
             server.url()
         ),
     );
-    let started = std::time::Instant::now();
+    // Without the budgets this would run for minutes and ask for 10 GB: the
+    // messages say the budgets stopped it.
     let run = p.sortie(&["run", "c.yaml"]);
     run.expect_code(1)
         .stdout_has("in `url`: template took too long: more than 1000000 steps of work (fuel)")
         .stdout_has("in `body`: template took too long: more than 1000000 steps of work (fuel)")
         .stdout_has("in `body`: template rendered too much: more than 16 MiB of text")
         .stdout_has("✓ fine");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
     // Only the last step was sent.
     assert_eq!(server.hits(), 1);
 }
@@ -143,16 +139,10 @@ fn an_include_bomb_is_invalid_input_naming_the_include_and_the_budget() {
         .collect();
     p.file("l6.yaml", &format!("steps:\n{steps}"));
     p.file("c.yaml", "base_url: http://127.0.0.1:9\nsteps:\n  - include: l0.yaml\n");
-    let started = std::time::Instant::now();
     p.sortie(&["validate", "c.yaml"])
         .expect_code(2)
         .stderr_has("`include: l0.yaml` expands past 100000 steps")
         .stderr_has("c.yaml:3:");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[test]
