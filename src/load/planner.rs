@@ -44,7 +44,13 @@ pub(crate) struct Planner<'a> {
     /// Set once the collection passes [`MAX_STEPS`]: nothing more is planned. `false`
     /// until the error is pushed, at the outermost include (or the step) that passed it.
     over_budget: Option<bool>,
+    /// Included files by canonical path, read and parsed once however often they are
+    /// included (and their errors said once); `None` when reading or parsing failed.
+    included: HashMap<PathBuf, Option<Included>>,
 }
+
+/// An included file as read: its id, its YAML tree and its steps as written.
+type Included = (FileId, Arc<crate::model::Node>, Arc<crate::model::Collection>);
 
 impl<'a> Planner<'a> {
     pub(crate) fn new(compiler: Compiler<'a>, sources: &'a mut Sources, timeout_override: Option<Duration>) -> Self {
@@ -58,6 +64,7 @@ impl<'a> Planner<'a> {
             literal_secrets: Vec::new(),
             planned: 0,
             over_budget: None,
+            included: HashMap::new(),
         }
     }
 
@@ -272,32 +279,15 @@ impl<'a> Planner<'a> {
             );
             return None;
         }
-        let text = match crate::files::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                let reason = crate::files::io_reason(&e);
-                errs.push(Diagnostic::at(
-                    format!("cannot read `{}`: {reason}", inc.value),
-                    inc.span,
-                ));
-                return None;
-            }
-        };
-        let file = self.sources.add(
-            crate::files::display_path(&path),
-            path.clone(),
-            Arc::from(text.as_str()),
-        );
-        let root = match yaml::parse(file, &text) {
-            Ok(root) => root,
-            Err(d) => {
-                errs.push(d);
-                return None;
+        let (file, root, model) = match self.included.get(&path) {
+            Some(read) => read.clone()?,
+            None => {
+                let read = read_include(errs, &mut *self.sources, &path, inc);
+                self.included.insert(path.clone(), read.clone());
+                read?
             }
         };
         super::secrets::literals(&root, &self.secret_names, &mut self.literal_secrets);
-        let model = collection::fragment(errs, &root)?;
-        ignored_in_include(errs, &root);
         let inc_dir: Arc<Path> = Arc::from(path.parent().unwrap_or(Path::new(".")));
         self.include_stack.push(path);
         let c = &self.compiler;
@@ -324,6 +314,37 @@ impl<'a> Planner<'a> {
             steps,
         })
     }
+}
+
+/// An included file read, parsed and read as a fragment of a collection; what
+/// is wrong with it goes to `errs`.
+fn read_include(errs: &mut Errors, sources: &mut Sources, path: &Path, inc: &Spanned<String>) -> Option<Included> {
+    let text = match crate::files::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = crate::files::io_reason(&e);
+            errs.push(Diagnostic::at(
+                format!("cannot read `{}`: {reason}", inc.value),
+                inc.span,
+            ));
+            return None;
+        }
+    };
+    let file = sources.add(
+        crate::files::display_path(path),
+        path.to_path_buf(),
+        Arc::from(text.as_str()),
+    );
+    let root = match yaml::parse(file, &text) {
+        Ok(root) => root,
+        Err(d) => {
+            errs.push(d);
+            return None;
+        }
+    };
+    let model = collection::fragment(errs, &root)?;
+    ignored_in_include(errs, &root);
+    Some((file, Arc::new(root), Arc::new(model)))
 }
 
 /// Keys of an included file that an include does not apply: its steps run

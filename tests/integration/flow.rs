@@ -227,6 +227,22 @@ fn an_include_cycle_prints_the_cycle() {
     run.stderr_has("include cycle: a.yaml → _b.yaml → a.yaml");
 }
 
+#[test]
+fn a_file_included_twice_is_read_once_and_its_own_mistakes_said_once() {
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        "base_url: http://127.0.0.1:9\nsteps:\n  - include: _part.yaml\n  - include: _part.yaml\n  - include: _missing.yaml\n  - include: _missing.yaml\n",
+    );
+    p.file("_part.yaml", "- name: a\n  request: { url: /a, methd: GET }\n");
+    let run = p.sortie(&["validate", "c.yaml"]);
+    run.expect_code(2);
+    assert_eq!(run.stderr.matches("unknown key `methd`").count(), 1, "{}", run.stderr);
+    run.stderr_has("_part.yaml:2:");
+    // A missing file is a mistake of each line that names it.
+    run.stderr_has("c.yaml:5:14").stderr_has("c.yaml:6:14");
+}
+
 fn tagged_project(url: &str) -> Project {
     let p = Project::new();
     p.file(
