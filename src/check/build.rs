@@ -10,6 +10,18 @@ use crate::diagnostic::did_you_mean;
 
 const JSON_TYPES: [&str; 7] = JsonType::NAMES;
 
+/// An empty prefix or suffix holds for every string: a template that rendered
+/// empty would check nothing and pass.
+fn not_empty(name: &str, text: String) -> Result<String, String> {
+    if text.is_empty() {
+        Err(format!(
+            "`{name}` an empty string holds for every string, so it checks nothing"
+        ))
+    } else {
+        Ok(text)
+    }
+}
+
 /// Builds one predicate from its name and its (rendered) expected value.
 pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
     let text = |what: &str| -> Result<String, String> {
@@ -39,8 +51,8 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
         "le" => Predicate::Le(number()?),
         "contains" => Predicate::Contains(value.clone()),
         "not_contains" => Predicate::NotContains(value.clone()),
-        "starts_with" => Predicate::StartsWith(text("a string")?),
-        "ends_with" => Predicate::EndsWith(text("a string")?),
+        "starts_with" => Predicate::StartsWith(not_empty(name, text("a string")?)?),
+        "ends_with" => Predicate::EndsWith(not_empty(name, text("a string")?)?),
         "matches" => {
             let pattern = text("a regular expression")?;
             let re = regex::Regex::new(&pattern).map_err(|e| regex_error(&e))?;
@@ -172,6 +184,11 @@ mod tests {
             refused("ends_with", json!([])),
             "`ends_with` expects a string, found a list"
         );
+        assert_eq!(
+            refused("starts_with", json!("")),
+            "`starts_with` an empty string holds for every string, so it checks nothing"
+        );
+        refused("ends_with", json!(""));
         let Predicate::Matches(re) = built("matches", json!(r"^\d+$")) else {
             panic!("not a regex");
         };

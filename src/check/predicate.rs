@@ -404,6 +404,11 @@ fn compare(actual: &Value, bound: &Value, test: fn(Ordering) -> bool) -> Result<
 /// map's keys) is an error, so that `not_contains` does not hold by accident.
 fn contains(haystack: &Value, needle: &Value) -> Result<bool, String> {
     match (haystack, needle) {
+        // Every text contains the empty one: a template that rendered empty must not pass.
+        (Value::String(_), Value::String(n)) if n.is_empty() => Err(format!(
+            "{} (every text contains the empty string, so it checks nothing)",
+            json_text(haystack)
+        )),
         (Value::String(s), Value::String(n)) => Ok(s.contains(n.as_str())),
         (Value::String(s), Value::Number(_) | Value::Bool(_)) => Ok(s.contains(&needle.to_string())),
         (Value::String(_), _) => Err(format!(

@@ -219,13 +219,22 @@ fn not_contains() {
     let m = fails(&Predicate::NotContains(json!(1)), json!({"a": 1}));
     assert_eq!(m.actual, r#"{"a":1} (a map's keys are strings, not a number)"#);
     fails(&Predicate::Contains(json!({"a": 1})), json!("abc"));
+    // An empty text is in every text: it checks nothing, so it never holds; in a
+    // list or a map it is an item or a key like any other.
+    let m = fails(&Predicate::Contains(json!("")), json!("abc"));
+    assert_eq!(
+        m.actual,
+        r#""abc" (every text contains the empty string, so it checks nothing)"#
+    );
+    fails(&Predicate::NotContains(json!("")), json!("abc"));
+    ok(&Predicate::Contains(json!("")), json!(["", "a"]));
+    ok(&Predicate::Contains(json!("")), json!({"": 1}));
 }
 
 #[test]
 fn starts_and_ends_with() {
     ok(&Predicate::StartsWith("appl".into()), json!("application/json"));
     ok(&Predicate::EndsWith("json".into()), json!("application/json"));
-    ok(&Predicate::StartsWith(String::new()), json!(""));
     assert_eq!(
         text(&Predicate::StartsWith("text/".into()), json!("application/json")),
         r#"starts_with: expected starts with "text/", actual "application/json""#

@@ -459,3 +459,36 @@ fn a_var_named_after_a_collection_key_is_invalid_input() {
     p.sortie(&["run", "c.yaml", "--var", "name=x"]).expect_code(0);
     assert_eq!(server.hits(), 1);
 }
+
+#[test]
+fn an_empty_text_to_contain_or_start_with_checks_nothing_and_never_passes() {
+    let server = server();
+    let p = Project::new();
+    // `{{ prefix }}` renders empty: every text contains it and starts with it.
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nvars: {{ prefix: \"\" }}\nsteps:\n  - name: contains\n    request: {{ url: /a }}\n    expect: {{ body: {{ contains: \"{{{{ prefix }}}}\" }} }}\n  - name: starts\n    request: {{ url: /a }}\n    expect: {{ body: {{ starts_with: \"{{{{ prefix }}}}\" }} }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    run.stdout_has(r#"body: expected contains "", got "{\"ok\":true}" (every text contains the empty string, so it checks nothing)"#);
+    run.stdout_has("`starts_with` an empty string holds for every string, so it checks nothing");
+    run.stdout_has("0 passed, 2 failed");
+    // Written literally, it is a mistake found before anything is sent.
+    p.file(
+        "d.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - request: {{ url: /a }}\n    expect: {{ body: {{ ends_with: \"\" }} }}\n",
+            server.url()
+        ),
+    );
+    let hits = server.hits();
+    p.sortie(&["run", "d.yaml"])
+        .expect_code(2)
+        .stderr_has("`ends_with` an empty string holds for every string, so it checks nothing")
+        .stderr_has("d.yaml:4:");
+    assert_eq!(server.hits(), hits);
+}
