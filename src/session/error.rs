@@ -38,14 +38,23 @@ impl SendError {
     }
 }
 
-/// A reqwest error as one line a person understands.
-pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_cert: bool) -> SendError {
-    let host = url.host_str().unwrap_or("?");
-    let port = url.port_or_known_default().unwrap_or(0);
+/// A reqwest error as one line a person understands. `proxy` is the proxy the
+/// request went through, if any: a connection that failed was to it.
+pub(super) fn describe(
+    e: &reqwest::Error,
+    t: &Timeouts,
+    url: &Url,
+    has_client_cert: bool,
+    proxy: Option<&Url>,
+) -> SendError {
+    let to = proxy.unwrap_or(url);
+    let host = to.host_str().unwrap_or("?");
+    let port = to.port_or_known_default().unwrap_or(0);
+    let whom = if proxy.is_some() { "the proxy " } else { "" };
     let root = chain(e);
     if e.is_timeout() && e.is_connect() {
         return SendError::unreachable(
-            format!("timed out connecting to {host}:{port} after {}", human(t.connect)),
+            format!("timed out connecting to {whom}{host}:{port} after {}", human(t.connect)),
             true,
             url,
         );
@@ -84,7 +93,7 @@ pub(super) fn describe(e: &reqwest::Error, t: &Timeouts, url: &Url, has_client_c
         } else {
             root
         };
-        return SendError::unreachable(format!("could not connect to {host}:{port}: {reason}"), true, url);
+        return SendError::unreachable(format!("could not connect to {whom}{host}:{port}: {reason}"), true, url);
     }
     // With TLS 1.3 a server that refuses the client's certificate (or its
     // absence) closes the connection after the handshake: the alert is lost.
@@ -196,7 +205,7 @@ mod tests {
         drop(listener);
         let url = Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
         let e = client().get(url.clone()).send().await.unwrap_err();
-        let err = describe(&e, &timeouts(), &url, false);
+        let err = describe(&e, &timeouts(), &url, false, None);
         assert_eq!(
             err.message,
             format!("could not connect to 127.0.0.1:{port}: connection refused")
@@ -212,7 +221,7 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
         let e = client().get(url.clone()).send().await.unwrap_err();
-        let err = describe(&e, &timeouts(), &url, false);
+        let err = describe(&e, &timeouts(), &url, false, None);
         assert_eq!(err, SendError::new("no response within 300ms (read timeout)", true));
     }
 }

@@ -333,7 +333,7 @@ impl Session {
                         Err(e) => {
                             let has_cert =
                                 self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
-                            return Err(describe(&e, t, url, has_cert));
+                            return Err(describe(&e, t, url, has_cert, self.proxy_for(url).as_ref()));
                         }
                     }
                 }
@@ -360,6 +360,39 @@ impl Session {
                 elapsed: started.elapsed(),
             });
         }
+    }
+}
+
+impl Session {
+    /// The proxy a request to `url` goes through: `--proxy`, else the
+    /// environment's for its scheme, unless `NO_PROXY` names its host (a name
+    /// or a domain suffix, or `*`), as reqwest decides. Only to say which
+    /// connection failed.
+    fn proxy_for(&self, url: &Url) -> Option<Url> {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+        };
+        let proxy = self.options.proxy.clone().or_else(|| {
+            let by_scheme = if url.scheme() == "https" {
+                var(&["HTTPS_PROXY", "https_proxy"])
+            } else {
+                var(&["HTTP_PROXY", "http_proxy"])
+            };
+            by_scheme.or_else(|| var(&["ALL_PROXY", "all_proxy"]))
+        })?;
+        let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
+        let bypassed = var(&["NO_PROXY", "no_proxy"]).is_some_and(|list| {
+            list.split(',').map(str::trim).any(|entry| {
+                let entry = entry.trim_start_matches('.');
+                entry == "*" || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+            })
+        });
+        if bypassed {
+            return None;
+        }
+        Url::parse(&proxy).ok()
     }
 }
 

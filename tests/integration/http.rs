@@ -125,6 +125,27 @@ fn no_proxy_sends_directly_also_with_the_flag() {
     assert_eq!(origin.hits(), 2);
 }
 
+#[test]
+fn an_unreachable_proxy_is_named_not_the_origin_behind_it() {
+    let origin = origin();
+    let closed = crate::support::closed_port();
+    let proxy = format!("http://127.0.0.1:{closed}");
+    let p = Project::new();
+    proxied_step(&p, &format!("{}/x", origin.url()), "origin got /x");
+    let run = p.sortie(&["run", "c.yaml", "--proxy", &proxy]);
+    run.expect_code(1).stdout_has(format!(
+        "could not connect to the proxy 127.0.0.1:{closed}: connection refused"
+    ));
+    let run = p.sortie_env(&[("HTTP_PROXY", &proxy)], &["run", "c.yaml"]);
+    run.expect_code(1).stdout_has(format!(
+        "could not connect to the proxy 127.0.0.1:{closed}: connection refused"
+    ));
+    // A host NO_PROXY names is not sent through it.
+    p.sortie_env(&[("HTTP_PROXY", &proxy), ("NO_PROXY", "127.0.0.1")], &["run", "c.yaml"])
+        .expect_code(0);
+    assert_eq!(origin.hits(), 1);
+}
+
 /// Every output of a run: console, JUnit, JSON and HTML reports, curl commands.
 fn every_output(p: &Project, run: &crate::support::Run) -> Vec<(String, String)> {
     let mut outputs = vec![
