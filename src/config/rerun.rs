@@ -1,5 +1,6 @@
 //! `--rerun-failed REPORT`: the collections that had a failed or errored step
-//! in a JSON report (`--report-json`), read back with only the fields it needs.
+//! in a JSON report (`--report-json`), or a step that a stop left not run,
+//! read back with only the fields it needs.
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,23 @@ struct RerunCollection {
 #[derive(Deserialize)]
 struct RerunStep {
     status: Status,
+    #[serde(default)]
+    message: Option<String>,
 }
+
+impl RerunStep {
+    /// Failed, errored, or never run because `--fail-fast` or Ctrl-C stopped the run.
+    fn to_rerun(&self) -> bool {
+        match self.status {
+            Status::Failed | Status::Errored => true,
+            Status::Skipped => self.message.as_deref().is_some_and(|m| m.starts_with(NOT_RUN)),
+            Status::Passed => false,
+        }
+    }
+}
+
+/// How the report words a step that a stopped run never started.
+const NOT_RUN: &str = "not run: ";
 
 /// The collections with a failed or errored step in a JSON report, in report
 /// order. With `given` paths, each must be among the collections they hold
@@ -58,10 +75,7 @@ pub(super) fn rerun_paths(report: &Path, given: &[PathBuf], file_root: &Path) ->
     }
     let mut failed: Vec<PathBuf> = Vec::new();
     for c in parsed.collections {
-        let bad = c
-            .steps
-            .iter()
-            .any(|s| matches!(s.status, Status::Failed | Status::Errored));
+        let bad = c.steps.iter().any(RerunStep::to_rerun);
         let path = PathBuf::from(c.file);
         if bad {
             inside_root(report, &path, file_root)?;
@@ -145,6 +159,29 @@ mod tests {
                 PathBuf::from("collections/users.yaml")
             ]
         );
+    }
+
+    #[test]
+    fn rerun_takes_the_collections_a_stop_left_not_run_and_no_other_skip() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let stop = crate::exec::Stop::default();
+        let mut run = fixtures::run();
+        run.collections.clear();
+        let mut interrupted = fixtures::skipped();
+        interrupted.message = Some(stop.not_run());
+        stop.fail_fast("'Log in' failed".to_owned());
+        let mut after_fail_fast = fixtures::skipped();
+        after_fail_fast.message = Some(stop.not_run());
+        run.collections
+            .push(fixtures::collection("A", "a.yaml", vec![interrupted]));
+        run.collections
+            .push(fixtures::collection("B", "b.yaml", vec![after_fail_fast]));
+        run.collections
+            .push(fixtures::collection("C", "c.yaml", vec![fixtures::skipped()]));
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, serde_json::to_string(&from_run(&run)).expect("serializes")).expect("write");
+        let paths = rerun_paths(&path, &[], Path::new("/")).expect("reads");
+        assert_eq!(paths, [PathBuf::from("a.yaml"), PathBuf::from("b.yaml")]);
     }
 
     #[test]
