@@ -68,7 +68,7 @@ impl Cx<'_> {
                         self.missed(at, "it errored", Some(&why));
                         self.causes.set_down(down, why);
                     }
-                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
+                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), None));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
                     return outcome;
@@ -143,7 +143,7 @@ impl Cx<'_> {
         outcome.expectations = checks.expectations;
         // A passing step keeps its exchange only when a report will show it.
         if self.rc.keep_exchanges || status != StepStatus::Passed {
-            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
+            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), Some(&response)));
             outcome.response = Some(self.response_summary(&response));
         } else {
             outcome.response = Some(status_only(&response));
@@ -167,7 +167,7 @@ impl Cx<'_> {
         let mut outcome = match prepared {
             Ok(prepared) => {
                 let mut outcome = self.base(at, StepStatus::Passed, None);
-                outcome.request = Some(self.request_summary(&prepared, None));
+                outcome.request = Some(self.request_summary(&prepared, None, None));
                 outcome
             }
             Err(message) => self.errored(at, &message),
@@ -269,22 +269,50 @@ impl Cx<'_> {
         }
     }
 
-    fn request_summary(&self, p: &Prepared, authorization: Option<&str>) -> RequestSummary {
+    /// The request as shown: with a `response`, the headers its request went out with
+    /// (the session's own included), else the ones the step made.
+    fn request_summary(
+        &self,
+        p: &Prepared,
+        authorization: Option<&str>,
+        response: Option<&Response>,
+    ) -> RequestSummary {
         let redactor = self.secrets.lock();
-        let mut headers: Vec<(String, String)> = p
+        let mut headers: Vec<(String, String)> = match response {
+            Some(r) => crate::session::header_pairs(&r.sent)
+                .into_iter()
+                .map(|(n, v)| {
+                    let shown = redactor.header(&n, &v);
+                    (n, shown)
+                })
+                .collect(),
+            None => p
+                .headers
+                .iter()
+                .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
+                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+                .collect(),
+        };
+        if response.is_none()
+            && let Some(value) = authorization
+        {
+            headers.push(("Authorization".into(), redactor.header("authorization", value)));
+        }
+        // The step's own headers for curl: it adds its defaults itself.
+        let mut declared: Vec<(String, String)> = p
             .headers
             .iter()
             .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
             .map(|(n, v)| (n.clone(), redactor.header(n, v)))
             .collect();
         if let Some(value) = authorization {
-            headers.push(("Authorization".into(), redactor.header("authorization", value)));
+            declared.push(("Authorization".into(), redactor.header("authorization", value)));
         }
         let url = redactor.string(p.url.as_str());
         let body = p.body.as_ref().map(|b| excerpt(&b.excerpt(usize::MAX), &redactor));
         let curl_body = p.body.as_ref().map(|b| excerpt(&b.curl_data(usize::MAX), &redactor));
         let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::session::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
+        let curl = crate::session::curl::command(p.method.as_str(), &url, &declared, curl_body.as_deref(), insecure);
         RequestSummary {
             method: p.method.to_string(),
             url,
@@ -373,6 +401,7 @@ mod tests {
             body: bytes::Bytes::new(),
             url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
             elapsed: Duration::ZERO,
+            sent: reqwest::header::HeaderMap::new(),
         }
     }
 

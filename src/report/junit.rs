@@ -139,7 +139,8 @@ fn push_location_and_exchange(text: &mut String, step: &StepOutcome) {
     }
 }
 
-/// The curl command and the response (status, headers, body excerpt).
+/// The curl command, the request as sent (method, URL, every header) and the
+/// response (status, headers, body excerpt).
 fn system_out(step: &StepOutcome) -> Option<String> {
     if step.request.is_none() && step.response.is_none() {
         return None;
@@ -147,6 +148,10 @@ fn system_out(step: &StepOutcome) -> Option<String> {
     let mut out = String::new();
     if let Some(request) = &step.request {
         let _ = writeln!(out, "{}", clean(&request.curl));
+        let _ = writeln!(out, "\n{} {}", clean(&request.method), clean(&request.url));
+        for (name, value) in &request.headers {
+            let _ = writeln!(out, "{}: {}", clean(name), clean(value));
+        }
     }
     if let Some(response) = &step.response {
         if !out.is_empty() {

@@ -47,11 +47,6 @@ const MAX_IDLE: usize = 256;
 /// middlebox may have forgotten an older one without telling either end.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// What reqwest sends when the request does not say: the same values, so a
-/// server sees no difference between the transports.
-const USER_AGENT: &str = concat!("sortie/", env!("CARGO_PKG_VERSION"));
-const ACCEPT_ENCODING: &str = "gzip,deflate,br";
-
 /// Idle connections by origin. A run talks to a few hosts, so they are found by a
 /// scan, without hashing or allocating a key per request.
 #[derive(Default)]
@@ -74,6 +69,8 @@ pub(super) struct Head<'a> {
     pool: &'a Pool,
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The request's headers as written, in order.
+    pub sent: HeaderMap,
     body: Incoming,
     /// The exact length of a body that is not encoded (none for HEAD, 204 and 304):
     /// checked against the cap before reading.
@@ -150,41 +147,20 @@ impl Pool {
         jar: &Jar,
     ) -> Result<Head<'_>, SendError> {
         let (origin, host_header) = self.origin(url)?;
-        let cookies = if headers.contains_key(header::COOKIE) {
-            None
-        } else {
-            jar.cookies(url)
-        };
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
-        let userinfo = userinfo_basic(url);
+        let mut sent = super::outgoing::headers(headers, url, jar, Some(&host_header));
+        super::outgoing::finish(
+            &mut sent,
+            url,
+            reqwest::Version::HTTP_11,
+            body.as_bytes().map_or(0, |b| b.len() as u64),
+        );
         let build = |body: reqwest::Body| {
-            let mut all = HeaderMap::with_capacity(headers.len() + 6);
-            all.insert(header::HOST, host_header.clone());
-            all.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-            all.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-            all.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPT_ENCODING));
-            if let Some(c) = &cookies {
-                all.insert(header::COOKIE, c.clone());
-            }
-            if let Some(value) = &userinfo {
-                // Credentials in the URL are sent as Basic auth, as reqwest does.
-                all.insert(header::AUTHORIZATION, value.clone());
-            }
-            // The request's own headers replace the defaults: each name's first value
-            // replaces, the others are appended.
-            let mut last = None;
-            for (name, value) in headers {
-                if last != Some(name) {
-                    all.remove(name);
-                    last = Some(name);
-                }
-                all.append(name.clone(), value.clone());
-            }
             let mut req = hyper::Request::new(body);
             *req.method_mut() = method.clone();
             *req.uri_mut() = uri.clone();
-            *req.headers_mut() = all;
+            *req.headers_mut() = sent.clone();
             req
         };
         // A safe request is sent again, once, on a new connection when a kept-alive one
@@ -250,6 +226,7 @@ impl Pool {
             };
             return Ok(Head {
                 pool: self,
+                sent,
                 status: parts.status,
                 headers,
                 body,
@@ -440,15 +417,6 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
 }
 
-/// `Authorization: Basic …` from the user and password of `url`, percent-decoded.
-fn userinfo_basic(url: &Url) -> Option<HeaderValue> {
-    let (user, password) = crate::session::auth::url_credentials(url)?;
-    let token = crate::session::auth::basic_token(&user, password.as_deref().unwrap_or(""));
-    let mut value = HeaderValue::try_from(format!("Basic {token}")).ok()?;
-    value.set_sensitive(true);
-    Some(value)
-}
-
 /// Whether `error` is what a kept-alive connection gives when the server closed
 /// it while idle: closed or reset before any byte of a response.
 fn stale(error: &hyper::Error) -> bool {
@@ -568,18 +536,6 @@ mod tests {
         ] {
             assert!(!is_safe(&m), "{m}");
         }
-    }
-
-    #[test]
-    fn url_credentials_become_basic_auth() {
-        let url = Url::parse("http://us%40er:p%20w@h/").unwrap();
-        let value = userinfo_basic(&url).unwrap();
-        assert!(value.is_sensitive());
-        // base64 of "us@er:p w"
-        assert_eq!(value, "Basic dXNAZXI6cCB3");
-        let user_only = userinfo_basic(&Url::parse("http://bob@h/").unwrap()).unwrap();
-        assert_eq!(user_only, "Basic Ym9iOg==");
-        assert!(userinfo_basic(&Url::parse("http://h/").unwrap()).is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod curl;
 mod error;
 mod h1;
+mod outgoing;
 mod redirect;
 pub(crate) mod request_body;
 mod response_body;
@@ -24,6 +25,7 @@ use reqwest::{Method, Url};
 
 use self::error::describe;
 pub(crate) use self::error::{SendError, chain};
+pub(crate) use self::outgoing::pairs as header_pairs;
 use self::redirect::Hop;
 use self::request_body::RequestBody;
 use crate::plan::{SessionPlan, Timeouts};
@@ -63,6 +65,9 @@ pub(crate) struct Response {
     /// The URL that answered, after redirects.
     pub url: Url,
     pub elapsed: Duration,
+    /// The headers of the request that got this response, as written and in order:
+    /// the request's own and those the session added (`User-Agent`, `Cookie`, `Host`, …).
+    pub sent: HeaderMap,
 }
 
 /// One HTTP session: cookies and connections shared by every step.
@@ -299,23 +304,27 @@ impl Session {
                 ..
             } = &hop;
             // What this hop sends: a streamed body is opened anew.
-            let (hop_body, streamed) = match &body {
+            let (hop_body, streamed, body_len) = match &body {
                 Some(b) => {
                     let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
-                    (Some(opened.body), opened.streamed.then_some(opened.len))
+                    (Some(opened.body), opened.streamed.then_some(opened.len), opened.len)
                 }
-                None => (None, None),
+                None => (None, None, 0),
             };
-            let mut response = match &self.h1 {
+            let (mut response, sent) = match &self.h1 {
                 // A streamed upload (a file, multipart) goes through reqwest, whose read timeout
                 // counts from the last byte read rather than from the start of the upload.
                 Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    Head::H1(h1.send(method, url, headers, hop_body, t, &self.jar).await?)
+                    let mut head = h1.send(method, url, headers, hop_body, t, &self.jar).await?;
+                    let sent = std::mem::take(&mut head.sent);
+                    (Head::H1(head), sent)
                 }
                 _ => {
+                    // Every header but Host and Content-Length is set here, so reqwest adds
+                    // none of its own and the report shows what went out.
+                    let mut hop_headers = outgoing::headers(headers, url, &self.jar, None);
                     // A streamed body's length is declared: reqwest cannot know it.
-                    let mut hop_headers = headers.clone();
                     if let Some(len) = streamed
                         && !hop_headers.contains_key(reqwest::header::CONTENT_LENGTH)
                     {
@@ -323,13 +332,16 @@ impl Session {
                     }
                     // Per hop: a redirect may go from http to https.
                     let client = self.client(t, self.tls(url)).map_err(|m| SendError::new(m, false))?;
-                    let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
+                    let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers.clone());
                     if let Some(b) = hop_body {
                         builder = builder.body(b);
                     }
                     // reqwest's read timeout covers the wait for the response head too.
                     match builder.send().await {
-                        Ok(r) => Head::Reqwest(r),
+                        Ok(r) => {
+                            outgoing::finish(&mut hop_headers, url, r.version(), body_len);
+                            (Head::Reqwest(r), hop_headers)
+                        }
                         Err(e) => {
                             let has_cert =
                                 self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
@@ -358,6 +370,7 @@ impl Session {
                 body,
                 url: hop.url,
                 elapsed: started.elapsed(),
+                sent,
             });
         }
     }

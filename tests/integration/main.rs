@@ -24,6 +24,7 @@ mod reports;
 mod run;
 mod secret_forms;
 mod secrets;
+mod sent;
 mod shell;
 mod silent;
 mod support;

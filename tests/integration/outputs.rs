@@ -88,7 +88,7 @@ fn the_json_report_holds_every_step_with_its_exchange_and_checks() {
         read["request"]["headers"]
             .as_array()
             .expect("headers")
-            .contains(&serde_json::json!({"name": "X-Pet", "value": "Rex"}))
+            .contains(&serde_json::json!({"name": "x-pet", "value": "Rex"}))
     );
     let refused = &collection["steps"][2];
     assert_eq!(refused["status"], "errored");

@@ -228,6 +228,7 @@ mod tests {
             body: bytes::Bytes::new(),
             url: Url::parse(url).unwrap(),
             elapsed: std::time::Duration::ZERO,
+            sent: HeaderMap::new(),
         }
     }
 
