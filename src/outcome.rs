@@ -86,6 +86,8 @@ pub(crate) struct RequestSummary {
     pub body_excerpt: Option<String>,
     /// A `curl` command that sends the same request.
     pub curl: String,
+    /// The shell variables the curl command reads its secrets from, and what each holds.
+    pub curl_vars: Vec<(String, String)>,
 }
 
 /// What came back (redacted).
@@ -178,6 +180,7 @@ impl StepOutcome {
             r.headers = Vec::new();
             r.body_excerpt = None;
             r.curl = String::new();
+            r.curl_vars = Vec::new();
         }
         if let Some(r) = &mut self.response {
             r.headers = Vec::new();

@@ -68,7 +68,7 @@ impl Cx<'_> {
                         self.missed(at, "it errored", Some(&why));
                         self.causes.set_down(down, why);
                     }
-                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), None));
+                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), None, scope));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
                     return outcome;
@@ -143,7 +143,7 @@ impl Cx<'_> {
         outcome.expectations = checks.expectations;
         // A passing step keeps its exchange only when a report will show it.
         if self.rc.keep_exchanges || status != StepStatus::Passed {
-            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), Some(&response)));
+            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), Some(&response), scope));
             outcome.response = Some(self.response_summary(&response));
         } else {
             outcome.response = Some(status_only(&response));
@@ -167,7 +167,7 @@ impl Cx<'_> {
         let mut outcome = match prepared {
             Ok(prepared) => {
                 let mut outcome = self.base(at, StepStatus::Passed, None);
-                outcome.request = Some(self.request_summary(&prepared, None, None));
+                outcome.request = Some(self.request_summary(&prepared, None, None, scope));
                 outcome
             }
             Err(message) => self.errored(at, &message),
@@ -276,6 +276,7 @@ impl Cx<'_> {
         p: &Prepared,
         authorization: Option<&str>,
         response: Option<&Response>,
+        scope: &Scope,
     ) -> RequestSummary {
         let redactor = self.secrets.lock();
         let mut headers: Vec<(String, String)> = match response {
@@ -298,27 +299,88 @@ impl Cx<'_> {
         {
             headers.push(("Authorization".into(), redactor.header("authorization", value)));
         }
-        // The step's own headers for curl: it adds its defaults itself.
-        let mut declared: Vec<(String, String)> = p
-            .headers
-            .iter()
-            .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
-            .map(|(n, v)| (n.clone(), redactor.header(n, v)))
-            .collect();
-        if let Some(value) = authorization {
-            declared.push(("Authorization".into(), redactor.header("authorization", value)));
-        }
         let url = redactor.string(p.url.as_str());
         let body = p.body.as_ref().map(|b| excerpt(&b.excerpt(usize::MAX), &redactor));
-        let curl_body = p.body.as_ref().map(|b| excerpt(&b.curl_data(usize::MAX), &redactor));
-        let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::session::curl::command(p.method.as_str(), &url, &declared, curl_body.as_deref(), insecure);
+        // curl is given the headers that went out, unless a redirect took them elsewhere.
+        let raw: Vec<(String, String)> = match response {
+            Some(r) if r.url == p.url => crate::session::header_pairs(&r.sent),
+            _ => {
+                let mut raw: Vec<(String, String)> = p
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
+                    .cloned()
+                    .collect();
+                if let Some(value) = authorization {
+                    raw.push(("Authorization".into(), value.to_owned()));
+                }
+                raw
+            }
+        };
+        let named = self.named_secrets(scope);
+        let curl = crate::session::curl::command(
+            &crate::session::curl::Request {
+                method: p.method.as_str(),
+                url: &p.url,
+                headers: &raw,
+                body: p.body.as_ref(),
+                replay: &p.replay,
+                options: &self.curl_options(),
+            },
+            &crate::session::curl::Secrets {
+                redactor: &redactor,
+                named: &named,
+            },
+        );
         RequestSummary {
             method: p.method.to_string(),
             url,
             headers,
             body_excerpt: body,
-            curl,
+            curl: curl.text,
+            curl_vars: curl.vars,
+        }
+    }
+
+    /// The values of the secret variables in `scope` and the environment, each with the
+    /// shell variable a curl command reads it from.
+    fn named_secrets(&self, scope: &Scope) -> Vec<(String, String, String)> {
+        use crate::session::curl::var_name;
+        let mut out = Vec::new();
+        for name in self.secrets.names() {
+            let env = super::secrets::env_name(name);
+            if !name.starts_with("env.")
+                && let Some(value) = scope.layers.iter().find_map(|l| l.get(*name))
+                && let Some(text) = value
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| (value.kind() == minijinja::value::ValueKind::Number).then(|| value.to_string()))
+                && !text.is_empty()
+            {
+                out.push((text, var_name(name, false), format!("variable `{name}`")));
+            }
+            if let Some(value) = self.rc.env.get(env)
+                && !value.is_empty()
+            {
+                out.push((
+                    value.clone(),
+                    var_name(env, true),
+                    format!("environment variable {env}"),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The TLS and proxy settings a curl command repeats.
+    fn curl_options(&self) -> crate::session::curl::Options {
+        let (plan, cli) = (&self.plan.session, &self.rc.session);
+        crate::session::curl::Options {
+            insecure: cli.insecure || plan.insecure,
+            cacert: plan.cacert.clone().or_else(|| cli.cacert.clone()),
+            cert: plan.client_cert.clone().or_else(|| cli.client_cert.clone()),
+            proxy: cli.proxy.clone(),
+            http2_prior_knowledge: plan.http2_prior_knowledge,
         }
     }
 

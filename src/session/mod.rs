@@ -54,6 +54,8 @@ pub(crate) struct Prepared {
     pub credential_headers: Vec<String>,
     /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::session::auth`].
     pub auth: Option<crate::session::auth::Dynamic>,
+    /// How curl writes its credentials and multipart parts.
+    pub replay: curl::Replay,
 }
 
 /// A response with its body read in full (up to the cap).

@@ -19,6 +19,7 @@ mod messages;
 mod outputs;
 mod packaging;
 mod promises;
+mod replay;
 mod report_paths;
 mod reports;
 mod run;
