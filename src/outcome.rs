@@ -114,6 +114,8 @@ pub(crate) struct StepOutcome {
     /// The file the step is written in (differs from the collection's inside includes);
     /// shared by every step of the file.
     pub file: Arc<str>,
+    /// The step's `description`, when it has one.
+    pub description: Option<Arc<str>>,
     pub status: StepStatus,
     /// Why the step was skipped, or why it could not run (for `Errored`).
     pub message: Option<String>,
@@ -156,6 +158,7 @@ impl StepOutcome {
             phase,
             line,
             file,
+            description: None,
             status,
             message,
             expectations: Vec::new(),

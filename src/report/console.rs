@@ -207,6 +207,11 @@ pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> Strin
         }
     }
     out.push('\n');
+    if options.verbose >= 1
+        && let Some(description) = &step.description
+    {
+        push_lines(&mut out, color, BLOCK, DIM, description);
+    }
 
     if failed {
         if let Some(rest) = message_rest {

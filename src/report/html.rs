@@ -244,6 +244,9 @@ fn push_step(out: &mut String, id: &str, step: &StepOutcome, slowest: Duration) 
 }
 
 fn push_step_body(out: &mut String, step: &StepOutcome) {
+    if let Some(description) = &step.description {
+        let _ = writeln!(out, "<p class=\"description\">{}</p>", escape(description));
+    }
     let _ = write!(out, "<p class=\"where\">{}:{}", escape(&step.file), step.line);
     if step.attempts > 1 {
         let _ = write!(out, " · {} attempts", step.attempts);

@@ -13,17 +13,18 @@ use crate::outcome::{self, CollectionOutcome, Counts, LISTED_TEXT, RunOutcome, S
 use crate::text::cut;
 
 /// The version of the report format this build writes (and `--rerun-failed` reads).
-/// It changes only when a field is removed or changes meaning; new fields may
-/// appear within a version.
-pub(crate) const VERSION: u32 = 1;
+/// It changes when a field is added, removed or changes meaning. 2: a step's
+/// `description`; a request's `headers` are every header sent (names as on the
+/// wire), no longer only the step's own.
+pub(crate) const VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Sortie JSON report", extend("$id" = "https://sortie.dev/schemas/report.schema.json"))]
 pub(crate) struct JsonReport {
-    /// The report format version: 1.
-    #[schemars(extend("const" = 1))]
+    /// The report format version: 2.
+    #[schemars(extend("const" = 2))]
     pub version: u32,
     /// Always `sortie`.
     #[schemars(extend("const" = "sortie"))]
@@ -100,6 +101,8 @@ pub(crate) struct StepReport {
     pub file: String,
     /// The step's line in that file.
     pub line: usize,
+    /// The step's `description`; null when it has none.
+    pub description: Option<String>,
     pub status: Status,
     /// Why the step was skipped or could not run.
     pub message: Option<String>,
@@ -238,6 +241,7 @@ fn step(s: &StepOutcome) -> StepReport {
         },
         file: s.file.to_string(),
         line: s.line,
+        description: s.description.as_deref().map(str::to_owned),
         status: match s.status {
             outcome::StepStatus::Passed => Status::Passed,
             outcome::StepStatus::Failed => Status::Failed,

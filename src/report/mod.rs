@@ -104,6 +104,7 @@ pub(crate) mod fixtures {
             phase: Phase::Steps,
             line,
             file: FILE.into(),
+            description: None,
             status,
             message: None,
             expectations: Vec::new(),

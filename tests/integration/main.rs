@@ -7,6 +7,7 @@
 mod auth;
 mod bounded;
 mod ci;
+mod description;
 mod diagnostics;
 mod docs;
 mod errors;
@@ -21,6 +22,7 @@ mod packaging;
 mod promises;
 mod replay;
 mod report_paths;
+mod report_stdout;
 mod reports;
 mod run;
 mod secret_forms;
