@@ -90,6 +90,17 @@ pub(crate) struct RequestSummary {
     pub curl_vars: Vec<(String, String)>,
 }
 
+/// One request sent for a step and the status it got: a redirect hop, an auth
+/// round trip, a retry or the last; with where its time went.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExchangeSummary {
+    pub method: String,
+    /// Redacted.
+    pub url: String,
+    pub status: u16,
+    pub timings: crate::session::Timings,
+}
+
 /// What came back (redacted).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ResponseSummary {
@@ -129,6 +140,8 @@ pub(crate) struct StepOutcome {
     pub attempts: u32,
     /// Captured names and their values as text (secrets masked).
     pub captures: Vec<(String, String)>,
+    /// Every request sent and its timings, in order (none when nothing came back).
+    pub exchanges: Vec<ExchangeSummary>,
 }
 
 impl StepOutcome {
@@ -167,6 +180,7 @@ impl StepOutcome {
             duration: Duration::ZERO,
             attempts: 0,
             captures: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 }

@@ -9,7 +9,7 @@ use reqwest::Method;
 use super::flow::{At, Cx};
 use super::scope::Scope;
 use super::verify::{Checks, Received, extract, learn_cookies, verify};
-use crate::outcome::{Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
+use crate::outcome::{ExchangeSummary, Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{ExtractSource, RequestPlan, RetryPlan};
 use crate::render::to_mj;
 use crate::session::{Prepared, Response, SendError, origin};
@@ -43,6 +43,7 @@ impl Cx<'_> {
         let mut poll = 0;
         // The Authorization header the auth layer added (digest, OAuth2), shown masked.
         let mut authorization = None;
+        let mut polled = Vec::new();
         let (received, mut checks) = loop {
             poll += 1;
             let response = match self
@@ -74,6 +75,9 @@ impl Cx<'_> {
                     return outcome;
                 }
             };
+            // Every poll's exchanges are the step's: the last response carries them all.
+            let mut response = response;
+            response.exchanges.splice(0..0, std::mem::take(&mut polled));
             let received = Received::new(response, &self.session);
             received.parse_ahead(r).await;
             learn_cookies(&received, &self.secrets);
@@ -83,6 +87,7 @@ impl Cx<'_> {
             if checks.is_ok() || poll >= polls || self.rc.stopped() {
                 break (received, checks);
             }
+            polled = received.resp.exchanges.clone();
             if let Some((_, interval)) = r.retry_until {
                 self.rc.pause(interval).await;
             }
@@ -148,6 +153,7 @@ impl Cx<'_> {
         } else {
             outcome.response = Some(status_only(&response));
         }
+        outcome.exchanges = self.exchange_summaries(&response.exchanges);
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
@@ -230,6 +236,8 @@ impl Cx<'_> {
     ) -> Result<Response, SendError> {
         let policy = &r.retry;
         let mut tries = 0;
+        // The exchanges of tries retried: the last response carries them before its own.
+        let mut earlier = Vec::new();
         loop {
             tries += 1;
             *attempts += 1;
@@ -243,10 +251,12 @@ impl Cx<'_> {
             });
             let last = tries >= policy.attempts || self.rc.stopped();
             match result {
-                Ok(resp) => {
+                Ok(mut resp) => {
+                    resp.exchanges.splice(0..0, std::mem::take(&mut earlier));
                     if last || !policy.on_status.contains(&resp.status) {
                         return Ok(resp);
                     }
+                    earlier.clone_from(&resp.exchanges);
                     let wait = retry_after(&resp).map_or_else(|| backoff(policy, tries), |w| w.min(policy.max_backoff));
                     self.rc.pause(wait).await;
                     // Stopped while waiting: this response is the step's last.
@@ -384,6 +394,20 @@ impl Cx<'_> {
         }
     }
 
+    /// Each request sent for the step and its timings, URLs masked.
+    fn exchange_summaries(&self, exchanges: &[crate::session::Exchange]) -> Vec<ExchangeSummary> {
+        let redactor = self.secrets.lock();
+        exchanges
+            .iter()
+            .map(|e| ExchangeSummary {
+                method: e.method.to_string(),
+                url: redactor.string(e.url.as_str()),
+                status: e.status,
+                timings: e.timings,
+            })
+            .collect()
+    }
+
     fn response_summary(&self, r: &Response) -> ResponseSummary {
         let redactor = self.secrets.lock();
         ResponseSummary {
@@ -464,6 +488,7 @@ mod tests {
             url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
             elapsed: Duration::ZERO,
             sent: reqwest::header::HeaderMap::new(),
+            exchanges: Vec::new(),
         }
     }
 

@@ -14,8 +14,8 @@ use crate::text::cut;
 
 /// The version of the report format this build writes (and `--rerun-failed` reads).
 /// It changes when a field is added, removed or changes meaning. 2: a step's
-/// `description`; a request's `headers` are every header sent (names as on the
-/// wire), no longer only the step's own.
+/// `description` and `exchanges` (each request sent, with its timings); a request's
+/// `headers` are every header sent (names as on the wire), no longer only the step's own.
 pub(crate) const VERSION: u32 = 2;
 
 /// A whole run.
@@ -118,6 +118,36 @@ pub(crate) struct StepReport {
     pub captures: Vec<Capture>,
     /// Every check, in order: status, expectations, schema, captures.
     pub expectations: Vec<Expectation>,
+    /// Every request sent, in order (redirect hops, auth round trips, retries and
+    /// polls each one of their own), with where its time went.
+    pub exchanges: Vec<ExchangeReport>,
+}
+
+/// One request sent and the status it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExchangeReport {
+    pub method: String,
+    pub url: String,
+    pub status: u16,
+    pub timings: TimingsReport,
+}
+
+/// Where an exchange's time went, in milliseconds. `dns` and `connect` are null on a
+/// kept-alive connection (and `dns` for an IP address); `tls` is null where not
+/// measured apart from `connect` (https, whose `connect` then covers the handshake).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimingsReport {
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    /// From sending the request on an open connection to the response head.
+    pub ttfb_ms: f64,
+    /// From the response head to the end of the body.
+    pub download_ms: f64,
+    /// The phases added up.
+    pub total_ms: f64,
 }
 
 /// A header as sent or received; sensitive values are `***`.
@@ -274,6 +304,23 @@ fn step(s: &StepOutcome) -> StepReport {
             })
             .collect(),
         expectations: expectations(s),
+        exchanges: s
+            .exchanges
+            .iter()
+            .map(|e| ExchangeReport {
+                method: e.method.clone(),
+                url: e.url.clone(),
+                status: e.status,
+                timings: TimingsReport {
+                    dns_ms: e.timings.dns.map(millis),
+                    connect_ms: e.timings.connect.map(millis),
+                    tls_ms: e.timings.tls.map(millis),
+                    ttfb_ms: millis(e.timings.ttfb),
+                    download_ms: millis(e.timings.download),
+                    total_ms: millis(e.timings.total()),
+                },
+            })
+            .collect(),
     }
 }
 

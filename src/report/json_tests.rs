@@ -108,7 +108,9 @@ const DOCUMENTED: &str = "\
 report: version 2, tool \"sortie\", tool_version string, success boolean, interrupted boolean, duration_ms number, summary Summary, collections [Collection]
 Summary: steps integer, passed integer, failed integer, errored integer, skipped integer
 Collection: name string, file string, tags [string], started string, duration_ms number, summary Summary, steps [Step]
-Step: name string, phase setup|steps|teardown, file string, line integer, description string?, status passed|failed|errored|skipped, message string?, duration_ms number, attempts integer, request Request?, response Response?, captures [Capture], expectations [Expectation]
+Step: name string, phase setup|steps|teardown, file string, line integer, description string?, status passed|failed|errored|skipped, message string?, duration_ms number, attempts integer, request Request?, response Response?, captures [Capture], expectations [Expectation], exchanges [Exchange]
+Exchange: method string, url string, status integer, timings Timings
+Timings: dns_ms number?, connect_ms number?, tls_ms number?, ttfb_ms number, download_ms number, total_ms number
 Request: method string, url string, headers [Header], body_excerpt string?, curl string
 Header: name string, value string
 Response: status integer, headers [Header], body_excerpt string, size integer, duration_ms number

@@ -113,6 +113,7 @@ pub(crate) mod fixtures {
             duration: Duration::from_millis(12),
             attempts: 1,
             captures: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 

@@ -69,8 +69,6 @@ pub(super) struct Head<'a> {
     pool: &'a Pool,
     pub status: StatusCode,
     pub headers: HeaderMap,
-    /// The request's headers as written, in order.
-    pub sent: HeaderMap,
     body: Incoming,
     /// The exact length of a body that is not encoded (none for HEAD, 204 and 304):
     /// checked against the cap before reading.
@@ -145,7 +143,7 @@ impl Pool {
         body: reqwest::Body,
         t: &Timeouts,
         jar: &Jar,
-    ) -> Result<Head<'_>, SendError> {
+    ) -> Result<(Head<'_>, HeaderMap, super::Timings), SendError> {
         let (origin, host_header) = self.origin(url)?;
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
@@ -173,12 +171,19 @@ impl Pool {
         let mut req = build(body);
         let mut retried = false;
         let mut fresh = false;
+        let mut timings = super::Timings::default();
         loop {
             let pooled = if fresh { None } else { self.take(origin, t).await };
             let (mut sender, reused) = match pooled {
                 Some(s) => (s, true),
-                None => (connect(url, t).await?, false),
+                None => {
+                    let (sender, dns, connected) = connect(url, t).await?;
+                    timings.dns = dns;
+                    timings.connect = Some(connected);
+                    (sender, false)
+                }
             };
+            let waiting = Instant::now();
             let response = match tokio::time::timeout(t.read, sender.try_send_request(req)).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(mut e)) => {
@@ -224,9 +229,9 @@ impl Pool {
                 // Content-Length says, and none when Transfer-Encoding overrides it.
                 hyper::body::Body::size_hint(&body).exact()
             };
-            return Ok(Head {
+            timings.ttfb = waiting.elapsed();
+            let head = Head {
                 pool: self,
-                sent,
                 status: parts.status,
                 headers,
                 body,
@@ -234,7 +239,10 @@ impl Pool {
                 encoding,
                 sender,
                 origin,
-            });
+            };
+            // With the headers as written, in order, and the lookup, connect and wait
+            // (the session times the download).
+            return Ok((head, sent, timings));
         }
     }
 
@@ -330,18 +338,25 @@ impl Head<'_> {
 
 /// Opens a connection to the host of `url`, resolving and connecting within one
 /// connect timeout; with several addresses each gets an equal share of it, so an
-/// unreachable first address leaves time for the next (as reqwest does).
-async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
+/// unreachable first address leaves time for the next (as reqwest does). With the
+/// connection: how long the lookup took (none for an IP address) and the connect after it.
+async fn connect(url: &Url, t: &Timeouts) -> Result<(Sender, Option<Duration>, Duration), SendError> {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(80);
+    let started = Instant::now();
+    let mut dns = None;
     let attempt = async {
         let addresses: Vec<SocketAddr> = match url.host() {
             Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
             Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
-            Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
-                .await
-                .map(Iterator::collect)
-                .unwrap_or_default(),
+            Some(url::Host::Domain(name)) => {
+                let found = tokio::net::lookup_host((name, port))
+                    .await
+                    .map(Iterator::collect)
+                    .unwrap_or_default();
+                dns = Some(started.elapsed());
+                found
+            }
             None => Vec::new(),
         };
         if addresses.is_empty() {
@@ -395,7 +410,7 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
     tokio::spawn(async move {
         let _ = connection.await;
     });
-    Ok(sender)
+    Ok((sender, dns, started.elapsed().saturating_sub(dns.unwrap_or_default())))
 }
 
 /// TCP keepalive as reqwest sets it: a probe after 15 s of quiet, then every

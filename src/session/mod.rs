@@ -13,6 +13,7 @@ mod outgoing;
 mod redirect;
 pub(crate) mod request_body;
 mod response_body;
+mod timing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ pub(crate) use self::error::{SendError, chain};
 pub(crate) use self::outgoing::pairs as header_pairs;
 use self::redirect::Hop;
 use self::request_body::RequestBody;
+pub(crate) use self::timing::{Exchange, Timings};
 use crate::plan::{SessionPlan, Timeouts};
 use crate::text::human;
 
@@ -70,6 +72,9 @@ pub(crate) struct Response {
     /// The headers of the request that got this response, as written and in order:
     /// the request's own and those the session added (`User-Agent`, `Cookie`, `Host`, …).
     pub sent: HeaderMap,
+    /// Every request sent for this response, in order: redirect hops, then the last
+    /// (auth round trips and retries are added by the layers that make them).
+    pub exchanges: Vec<Exchange>,
 }
 
 /// One HTTP session: cookies and connections shared by every step.
@@ -168,6 +173,8 @@ impl Session {
             .connect_timeout(t.connect)
             .read_timeout(t.read)
             .user_agent(concat!("sortie/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(timing::TimedResolver))
+            .connector_layer(timing::TimedConnect)
             .tcp_nodelay(true)
             .pool_max_idle_per_host(256);
         if plan.http2_prior_knowledge {
@@ -297,7 +304,9 @@ impl Session {
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
         let mut hop = Hop::new(req, headers);
+        let mut exchanges = Vec::new();
         loop {
+            let hop_started = Instant::now();
             let Hop {
                 method,
                 url,
@@ -313,14 +322,13 @@ impl Session {
                 }
                 None => (None, None, 0),
             };
-            let (mut response, sent) = match &self.h1 {
+            let (mut response, sent, mut timings) = match &self.h1 {
                 // A streamed upload (a file, multipart) goes through reqwest, whose read timeout
                 // counts from the last byte read rather than from the start of the upload.
                 Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    let mut head = h1.send(method, url, headers, hop_body, t, &self.jar).await?;
-                    let sent = std::mem::take(&mut head.sent);
-                    (Head::H1(head), sent)
+                    let (head, sent, timings) = h1.send(method, url, headers, hop_body, t, &self.jar).await?;
+                    (Head::H1(head), sent, timings)
                 }
                 _ => {
                     // Every header but Host and Content-Length is set here, so reqwest adds
@@ -339,12 +347,13 @@ impl Session {
                         builder = builder.body(b);
                     }
                     // reqwest's read timeout covers the wait for the response head too.
-                    match builder.send().await {
-                        Ok(r) => {
+                    match timing::measured(builder.send()).await {
+                        (Ok(r), measured) => {
                             outgoing::finish(&mut hop_headers, url, r.version(), body_len);
-                            (Head::Reqwest(r), hop_headers)
+                            let timings = timing::from_reqwest(measured, hop_started.elapsed());
+                            (Head::Reqwest(r), hop_headers, timings)
                         }
-                        Err(e) => {
+                        (Err(e), _) => {
                             let has_cert =
                                 self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
                             return Err(describe(&e, t, url, has_cert));
@@ -353,10 +362,17 @@ impl Session {
                 }
             };
             let status = response.status();
+            let head_at = Instant::now();
             if status.is_redirection()
                 && max_redirects > 0
                 && let Some(location) = response.headers().get("location")
             {
+                exchanges.push(Exchange {
+                    method: method.clone(),
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    timings,
+                });
                 hop.follow(status.as_u16(), location, req, max_redirects)?;
                 continue;
             }
@@ -366,6 +382,13 @@ impl Session {
                 Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
+            timings.download = head_at.elapsed();
+            exchanges.push(Exchange {
+                method: hop.method.clone(),
+                url: hop.url.clone(),
+                status: status.as_u16(),
+                timings,
+            });
             return Ok(Response {
                 status: status.as_u16(),
                 headers: response_headers,
@@ -373,6 +396,7 @@ impl Session {
                 url: hop.url,
                 elapsed: started.elapsed(),
                 sent,
+                exchanges,
             });
         }
     }

@@ -31,6 +31,7 @@ mod sent;
 mod shell;
 mod silent;
 mod support;
+mod timings;
 mod tls;
 mod traps;
 mod vars;

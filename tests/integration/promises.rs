@@ -693,7 +693,10 @@ fn without_times(text: &str) -> String {
         // The console's slowest steps are ranked by time.
         (r"(?m)^(\s*)slowest: .*$", "${1}slowest: [t]"),
         (r#"(time|timestamp|started)="[^"]*""#, "$1=\"\""),
-        (r#""(duration_ms|started)": ?[^,}\n]*"#, "\"$1\":0"),
+        (
+            r#""(duration_ms|started|dns_ms|connect_ms|tls_ms|ttfb_ms|download_ms|total_ms)": ?[^,}\n]*"#,
+            "\"$1\":0",
+        ),
         (r"\b\d+(\.\d+)?(ms|s)\b", "[t]"),
         (r"(flex-grow|width):[0-9.]+", "$1:0"),
         (r"started \d{4}-[0-9T:.Z+-]+", "started"),
