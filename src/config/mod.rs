@@ -150,11 +150,27 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         Some(s) => Some(parse_shard(s)?),
         None => None,
     };
+    // The console goes to standard error when a report has standard output (`-`).
+    let report_on_stdout = [
+        &args.junit,
+        &args.report_json,
+        &args.report_html,
+        &args.report_tap,
+        &args.curl,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|p| p.as_os_str() == "-");
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            let terminal = if report_on_stdout {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal
         }
     };
     let paths = match &args.rerun_failed {

@@ -345,6 +345,12 @@ impl Redactor {
         }
     }
 
+    /// True when `text` holds a URL with credentials (`scheme://user:password@host`),
+    /// which [`Redactor::text`] masks by position.
+    pub(crate) fn has_url_credentials(text: &str) -> bool {
+        text.contains("://") && mask_userinfo(text).is_some()
+    }
+
     /// True when `text` is exactly a secret this redactor was given.
     pub(crate) fn is_secret(&self, text: &str) -> bool {
         self.known.added.contains(text)

@@ -133,6 +133,12 @@ impl Writer<'_> {
     /// secret is found is a secret as a whole, written as that variable.
     fn word(&mut self, raw: &str, whole: Option<(&str, &str)>) {
         self.out.push(' ');
+        if Redactor::has_url_credentials(raw) {
+            // A URL's credentials are masked by position, however short: no variable
+            // could stand for them here.
+            self.out.push_str(&shell_quote(&self.secrets.redactor.string(raw)));
+            return;
+        }
         let mut ranges = self.secrets.redactor.ranges(raw);
         if ranges.is_empty()
             && !raw.is_empty()
@@ -609,6 +615,21 @@ mod tests {
             &Replay::default(),
         );
         assert_eq!(c.text, r#"curl http://h/ -u u:"$SORTIE_PASSWORD""#);
+    }
+
+    #[test]
+    fn credentials_of_a_url_in_a_body_stay_masked() {
+        let c = cmd(
+            "POST",
+            "http://h/",
+            &[],
+            Some("see http://bob:pw@other/x"),
+            &Replay::default(),
+        );
+        assert_eq!(
+            c.text,
+            "curl -X POST http://h/ --data-binary 'see http://bob:***@other/x'"
+        );
     }
 
     #[test]
