@@ -86,6 +86,7 @@ pub(super) fn render_auth(
             scope,
         } => {
             let token_url = render.url("auth.oauth2.token_url", token_url)?;
+            draft.replay.oauth2_token_url = Some(secrets.lock().string(token_url.as_str()));
             let client_id = render.string("auth.oauth2.client_id", client_id)?;
             let client_secret = render.string("auth.oauth2.client_secret", client_secret)?;
             secrets.add(&client_id);

@@ -36,6 +36,9 @@ pub(crate) struct Replay {
     pub user: Option<UserAuth>,
     /// The parts of a multipart body, in order (`-F`), when it is one.
     pub form: Vec<FormPart>,
+    /// The token URL of OAuth2 auth: the `Authorization` header's token is then
+    /// `$SORTIE_OAUTH2_TOKEN`, fetched from there.
+    pub oauth2_token_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -322,8 +325,13 @@ pub(crate) fn command(req: &Request<'_>, secrets: &Secrets<'_>) -> Command {
             _ => {}
         }
         w.arg("-H");
-        let var = derived("", name);
-        let what = format!("the value of header {name}");
+        let (var, what) = match &req.replay.oauth2_token_url {
+            Some(url) if lower == "authorization" => (
+                "SORTIE_OAUTH2_TOKEN".to_owned(),
+                format!("an OAuth2 access token (client credentials grant at {url})"),
+            ),
+            _ => (derived("", name), format!("the value of header {name}")),
+        };
         if secrets.redactor.is_sensitive_header(name) {
             // `Name: ` stays readable; the value is a secret, whole or in part.
             let mut inner = Writer {
@@ -572,7 +580,7 @@ mod tests {
                 password: "hunter2-secret".into(),
                 digest: true,
             }),
-            form: Vec::new(),
+            ..Replay::default()
         };
         let c = cmd_with(
             "POST",
@@ -636,6 +644,7 @@ mod tests {
     fn multipart_parts_are_form_fields() {
         let replay = Replay {
             user: None,
+            oauth2_token_url: None,
             form: vec![
                 FormPart {
                     name: "file".into(),

@@ -2,8 +2,8 @@
 //! real `curl` against the same loopback server, and what the server received
 //! from curl is compared with what it received from Sortie, for every body kind
 //! (JSON, form, raw, file, multipart) and auth kind (basic, bearer, api_key in
-//! a header and in the query, digest), with the jar's cookies, over plain http
-//! and TLS.
+//! a header and in the query, digest, OAuth2 with the token exported), with the
+//! jar's cookies, over plain http and TLS.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +20,7 @@ const PASSWORD: &str = "hunter2-secret";
 const TOKEN: &str = "tok-abcdef-123";
 const KEY: &str = "key-0123456789";
 const SID: &str = "s3ss10n-t0ken-abcdef";
+const OAUTH_TOKEN: &str = "oauth-tok-987654321";
 
 /// Records every request it accepts; `/login` sets cookies, `/digest` wants
 /// digest auth (user `alice`, the password above) and records only answers
@@ -32,6 +33,13 @@ fn server_router(log: &Arc<Mutex<Vec<Received>>>) -> Router {
             let (parts, body) = req.into_parts();
             let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default().to_vec();
             let path = parts.uri.path_and_query().map(ToString::to_string).unwrap_or_default();
+            if parts.uri.path() == "/token" {
+                // The token endpoint is Sortie's own round trip: curl is given the token.
+                return axum::Json(serde_json::json!({
+                    "access_token": OAUTH_TOKEN, "token_type": "Bearer", "expires_in": 3600
+                }))
+                .into_response();
+            }
             if parts.uri.path() == "/digest" && !digest_ok(parts.method.as_str(), &path, &parts.headers) {
                 return (
                     StatusCode::UNAUTHORIZED,
@@ -146,6 +154,10 @@ steps:
     request:
       url: /digest
       auth: {{ digest: {{ username: alice, password: "{{{{ password }}}}" }} }}
+  - name: oauth2
+    request:
+      url: /oauth
+      auth: {{ oauth2: {{ token_url: /token, client_id: cid, client_secret: "{{{{ key }}}}" }} }}
 "#
         ),
     );
@@ -158,6 +170,7 @@ fn value_of(var: &str) -> &'static str {
         "SORTIE_TOKEN" => TOKEN,
         "SORTIE_KEY" => KEY,
         "SORTIE_COOKIE_SID" => SID,
+        "SORTIE_OAUTH2_TOKEN" => OAUTH_TOKEN,
         other => panic!("the --curl file asks for an unexpected variable {other}"),
     }
 }
@@ -205,9 +218,9 @@ fn curl_replays_every_request(p: &Project, url: &str, log: &Arc<Mutex<Vec<Receiv
     collection(p, url, defaults);
     p.sortie(&["run", "c.yaml", "--curl", "cmds.sh"]).expect_code(0);
     let by_sortie = std::mem::take(&mut *log.lock().unwrap());
-    assert_eq!(by_sortie.len(), 8, "{by_sortie:#?}");
+    assert_eq!(by_sortie.len(), 9, "{by_sortie:#?}");
     let script = p.read("cmds.sh");
-    for secret in [PASSWORD, TOKEN, KEY, SID] {
+    for secret in [PASSWORD, TOKEN, KEY, SID, OAUTH_TOKEN] {
         assert!(!script.contains(secret), "a secret in the --curl file:\n{script}");
     }
     assert!(script.starts_with("# Secrets are shell variables"), "{script}");
@@ -219,7 +232,13 @@ fn curl_replays_every_request(p: &Project, url: &str, log: &Arc<Mutex<Vec<Receiv
         .collect();
     assert_eq!(
         vars,
-        ["SORTIE_PASSWORD", "SORTIE_COOKIE_SID", "SORTIE_TOKEN", "SORTIE_KEY"],
+        [
+            "SORTIE_PASSWORD",
+            "SORTIE_COOKIE_SID",
+            "SORTIE_TOKEN",
+            "SORTIE_KEY",
+            "SORTIE_OAUTH2_TOKEN"
+        ],
         "{script}"
     );
     // The session's cookies go into the commands that sent them, as `-b`.
