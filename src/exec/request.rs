@@ -413,7 +413,9 @@ impl Cx<'_> {
         ResponseSummary {
             status: r.status,
             headers: r
-                .headers
+                .received
+                .as_ref()
+                .unwrap_or(&r.headers)
                 .iter()
                 .map(|(n, v)| {
                     (
@@ -489,6 +491,7 @@ mod tests {
             elapsed: Duration::ZERO,
             sent: reqwest::header::HeaderMap::new(),
             exchanges: Vec::new(),
+            received: None,
         }
     }
 

@@ -79,16 +79,17 @@ pub(super) struct Head<'a> {
     origin: usize,
 }
 
-/// A `Content-Encoding` this transport decodes (the ones reqwest decodes for Sortie).
+/// A `Content-Encoding` Sortie decodes, on both transports (reqwest's own decoding
+/// is off, so that the headers received reach the reports as they came).
 #[derive(Debug, Clone, Copy)]
-enum Encoding {
+pub(super) enum Encoding {
     Gzip,
     Deflate,
     Brotli,
 }
 
 impl Encoding {
-    fn of(value: &HeaderValue) -> Option<Encoding> {
+    pub(super) fn of(value: &HeaderValue) -> Option<Encoding> {
         match value.as_bytes() {
             b"gzip" => Some(Encoding::Gzip),
             b"deflate" => Some(Encoding::Deflate),
@@ -107,7 +108,7 @@ impl Encoding {
 
     /// Decodes `raw`, stopping with an error past `max` decoded bytes (a
     /// compression bomb is never inflated in full).
-    fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
+    pub(super) fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
         if raw.is_empty() {
             return Ok(Bytes::new());
         }
@@ -216,13 +217,12 @@ impl Pool {
                 }
             };
             let (parts, body) = response.into_parts();
-            let mut headers = parts.headers;
+            let headers = parts.headers;
             jar.set_cookies(&mut headers.get_all(header::SET_COOKIE).iter(), url);
             let encoding = headers.get(header::CONTENT_ENCODING).and_then(Encoding::of);
+            // The body handed on is the decoded one; the session takes the encoding's
+            // headers off what expectations see.
             let declared = if encoding.is_some() {
-                // The body handed on is the decoded one, as reqwest does it.
-                headers.remove(header::CONTENT_ENCODING);
-                headers.remove(header::CONTENT_LENGTH);
                 None
             } else {
                 // hyper's length, not the header's: none for a HEAD, 204 or 304 whatever

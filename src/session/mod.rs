@@ -75,6 +75,9 @@ pub(crate) struct Response {
     /// Every request sent for this response, in order: redirect hops, then the last
     /// (auth round trips and retries are added by the layers that make them).
     pub exchanges: Vec<Exchange>,
+    /// The headers as received, when they differ from `headers`: a decoded body's
+    /// `Content-Encoding` and `Content-Length` are taken off what expectations see.
+    pub received: Option<HeaderMap>,
 }
 
 /// One HTTP session: cookies and connections shared by every step.
@@ -173,6 +176,11 @@ impl Session {
             .connect_timeout(t.connect)
             .read_timeout(t.read)
             .user_agent(concat!("sortie/", env!("CARGO_PKG_VERSION")))
+            // Bodies are decoded by Sortie, as on its own transport: reqwest would take
+            // Content-Encoding off the headers received before anyone saw them.
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
             .dns_resolver(Arc::new(timing::TimedResolver))
             .connector_layer(timing::TimedConnect)
             .tcp_nodelay(true)
@@ -377,9 +385,20 @@ impl Session {
                 continue;
             }
             // Taken, not cloned: the body is read without them.
-            let response_headers = std::mem::take(response.headers_mut());
+            let mut response_headers = std::mem::take(response.headers_mut());
+            let encoding = response_headers
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(h1::Encoding::of);
+            // The body handed on is the decoded one: expectations see no encoding, as
+            // with reqwest's decoding; reports show the headers as they came.
+            let received = encoding.map(|_| {
+                let received = response_headers.clone();
+                response_headers.remove(reqwest::header::CONTENT_ENCODING);
+                response_headers.remove(reqwest::header::CONTENT_LENGTH);
+                received
+            });
             let body = match response {
-                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body).await?,
+                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, encoding).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
             timings.download = head_at.elapsed();
@@ -397,6 +416,7 @@ impl Session {
                 elapsed: started.elapsed(),
                 sent,
                 exchanges,
+                received,
             });
         }
     }

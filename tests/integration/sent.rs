@@ -50,6 +50,13 @@ pub fn recording(log: &Log) -> Router {
             });
             let mut answer = HeaderMap::new();
             answer.insert("x-answer", "yes".parse().unwrap());
+            if parts.uri.path() == "/gz" {
+                use std::io::Write as _;
+                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                e.write_all(b"{\"zipped\":true}").unwrap();
+                answer.insert("content-encoding", "gzip".parse().unwrap());
+                return (answer, e.finish().unwrap()).into_response();
+            }
             if parts.uri.path() == "/login" {
                 answer.append(
                     "set-cookie",
@@ -228,4 +235,45 @@ fn tls_reports_every_header_the_server_received() {
             .iter()
             .all(|v| *v == axum::http::Version::HTTP_2)
     );
+}
+
+/// A gzip body is decoded for expectations, which see no `Content-Encoding`, while
+/// the reports show the headers as they came; on both transports.
+fn encoded_answers_keep_their_headers_in_reports(p: &Project, url: &str, defaults: &str) {
+    p.file("upload.txt", "x");
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {url}\n{defaults}steps:\n  - request: {{ url: /gz }}\n    expect: {{ json: {{ $.zipped: true }}, headers: {{ content-encoding: {{ exists: false }} }} }}\n  - request: {{ method: PUT, url: /gz, body_file: upload.txt }}\n    expect: {{ json: {{ $.zipped: true }}, headers: {{ content-encoding: {{ exists: false }} }} }}\n"
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "-v", "--report-json", "r.json"]);
+    run.expect_code(0);
+    let report = json_report(&p.path("r.json"));
+    for step in report["collections"][0]["steps"].as_array().expect("steps") {
+        let headers = pairs(&step["response"]["headers"]);
+        assert!(
+            headers.contains(&("content-encoding".into(), "gzip".into())),
+            "{headers:?}"
+        );
+        assert!(headers.iter().any(|(n, _)| n == "content-length"), "{headers:?}");
+        assert_eq!(step["response"]["body_excerpt"], "{\"zipped\":true}");
+    }
+    run.stdout_has("< content-encoding: gzip\n");
+}
+
+#[test]
+fn encoded_answers_keep_their_headers_over_plain_http() {
+    let log = Log::default();
+    let server = TestServer::start(recording(&log));
+    encoded_answers_keep_their_headers_in_reports(&Project::new(), &server.url(), "");
+}
+
+#[test]
+fn encoded_answers_keep_their_headers_over_tls() {
+    let log = Log::default();
+    let p = Project::new();
+    let pki = pki(&p);
+    let server = HttpsServer::start(&pki, false, recording(&log));
+    encoded_answers_keep_their_headers_in_reports(&p, &server.url(), "defaults:\n  tls: { cacert: certs/ca.pem }\n");
 }

@@ -235,6 +235,7 @@ mod tests {
             elapsed: std::time::Duration::ZERO,
             sent: HeaderMap::new(),
             exchanges: Vec::new(),
+            received: None,
         }
     }
 
