@@ -253,16 +253,30 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
 
     let progress = Arc::new(Progress::on_stderr());
     let mut reporters = Reporters::new();
-    let stdout = anstream::AutoStream::new(
-        std::io::stdout(),
-        if config.color {
-            anstream::ColorChoice::Always
-        } else {
-            anstream::ColorChoice::Never
-        },
-    );
+    // A report on standard output (`--report-json -`) has it to itself: what the console
+    // prints goes to standard error, as Hurl does with the bodies it writes to stdout.
+    let report_on_stdout = [
+        &config.junit,
+        &config.report_json,
+        &config.report_html,
+        &config.report_tap,
+        &config.curl,
+    ]
+    .into_iter()
+    .flatten()
+    .any(crate::report::write::ReportFile::is_stdout);
+    let choice = if config.color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    let console: Box<dyn std::io::Write + Send> = if report_on_stdout {
+        Box::new(anstream::AutoStream::new(std::io::stderr(), choice))
+    } else {
+        Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
+    };
     if config.dry_run {
-        reporters.push(Box::new(report::OnStdout(DryRunReporter::new(stdout, config.color))));
+        reporters.push(Box::new(report::OnStdout(DryRunReporter::new(console, config.color))));
     } else {
         let options = ConsoleOptions {
             color: config.color,
@@ -270,16 +284,22 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             verbose: config.verbose,
         };
         reporters.push(Box::new(report::OnStdout(
-            ConsoleReporter::new(stdout, options).with_progress(progress.clone()),
+            ConsoleReporter::new(console, options).with_progress(progress.clone()),
         )));
     }
     add_file_reporters(&mut reporters, &config);
     if !config.dry_run && report::github::enabled() {
-        // Annotations go to stdout, where the runner reads workflow commands.
+        // Annotations go to stdout, where the runner reads workflow commands (it reads
+        // stderr too: there when a report has stdout).
         let summary = std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|path| !path.is_empty())
             .map(PathBuf::from);
-        reporters.push(Box::new(GithubReporter::new(std::io::stdout(), summary)));
+        let out: Box<dyn std::io::Write + Send> = if report_on_stdout {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::stdout())
+        };
+        reporters.push(Box::new(GithubReporter::new(out, summary)));
     }
     let mut report_error: Option<std::io::Error> = None;
     let mut emit = |event: &Event<'_>| {

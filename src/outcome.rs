@@ -86,6 +86,19 @@ pub(crate) struct RequestSummary {
     pub body_excerpt: Option<String>,
     /// A `curl` command that sends the same request.
     pub curl: String,
+    /// The shell variables the curl command reads its secrets from, and what each holds.
+    pub curl_vars: Vec<(String, String)>,
+}
+
+/// One request sent for a step and the status it got: a redirect hop, an auth
+/// round trip, a retry or the last; with where its time went.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExchangeSummary {
+    pub method: String,
+    /// Redacted.
+    pub url: String,
+    pub status: u16,
+    pub timings: crate::session::Timings,
 }
 
 /// What came back (redacted).
@@ -112,6 +125,8 @@ pub(crate) struct StepOutcome {
     /// The file the step is written in (differs from the collection's inside includes);
     /// shared by every step of the file.
     pub file: Arc<str>,
+    /// The step's `description`, when it has one.
+    pub description: Option<Arc<str>>,
     pub status: StepStatus,
     /// Why the step was skipped, or why it could not run (for `Errored`).
     pub message: Option<String>,
@@ -125,6 +140,8 @@ pub(crate) struct StepOutcome {
     pub attempts: u32,
     /// Captured names and their values as text (secrets masked).
     pub captures: Vec<(String, String)>,
+    /// Every request sent and its timings, in order (none when nothing came back).
+    pub exchanges: Vec<ExchangeSummary>,
 }
 
 impl StepOutcome {
@@ -154,6 +171,7 @@ impl StepOutcome {
             phase,
             line,
             file,
+            description: None,
             status,
             message,
             expectations: Vec::new(),
@@ -162,6 +180,7 @@ impl StepOutcome {
             duration: Duration::ZERO,
             attempts: 0,
             captures: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 }
@@ -178,6 +197,7 @@ impl StepOutcome {
             r.headers = Vec::new();
             r.body_excerpt = None;
             r.curl = String::new();
+            r.curl_vars = Vec::new();
         }
         if let Some(r) = &mut self.response {
             r.headers = Vec::new();

@@ -89,6 +89,8 @@ pub struct StepPlan {
     /// The step's name as written (a template), or "METHOD url".
     pub name: Tpl,
     pub tags: Vec<String>,
+    /// The step's `description`, shared by every run of it.
+    pub description: Option<Arc<str>>,
     pub span: Span,
     pub file: FileId,
     pub dir: Arc<Path>,

@@ -150,11 +150,27 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         Some(s) => Some(parse_shard(s)?),
         None => None,
     };
+    // The console goes to standard error when a report has standard output (`-`).
+    let report_on_stdout = [
+        &args.junit,
+        &args.report_json,
+        &args.report_html,
+        &args.report_tap,
+        &args.curl,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|p| p.as_os_str() == "-");
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+            let terminal = if report_on_stdout {
+                std::io::stderr().is_terminal()
+            } else {
+                std::io::stdout().is_terminal()
+            };
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal
         }
     };
     let paths = match &args.rerun_failed {
@@ -290,8 +306,26 @@ fn report_files(args: &RunArgs, paths: &[PathBuf]) -> Result<[Option<ReportFile>
         }
     }
     let inputs: Vec<(String, &Path)> = inputs.iter().map(|(w, p)| (w.clone(), p.as_path())).collect();
-    let asked: Vec<(&'static str, Option<&PathBuf>)> = asked.iter().map(|(f, p)| (*f, p.as_ref())).collect();
-    let mut checked = outputs::check(&asked, &inputs)?;
+    // `-` is standard output: no file to check, and room for one document only.
+    let dash = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    let on_stdout: Vec<&'static str> = asked.iter().filter(|(_, p)| dash(p)).map(|(f, _)| *f).collect();
+    if on_stdout.len() > 1 {
+        return Err(Diagnostic::new(format!(
+            "{} both ask for standard output (`-`)",
+            on_stdout.join(" and ")
+        ))
+        .with_help("one report can go to standard output; write the others to files"));
+    }
+    let files: Vec<(&'static str, Option<&PathBuf>)> = asked
+        .iter()
+        .map(|(f, p)| (*f, p.as_ref().filter(|p| p.as_os_str() != "-")))
+        .collect();
+    let mut checked = outputs::check(&files, &inputs)?;
+    for (slot, (flag, path)) in checked.iter_mut().zip(&asked) {
+        if dash(path) {
+            *slot = Some(ReportFile::at(flag, "-"));
+        }
+    }
     if args.dry_run {
         // Named only to say that a dry run does not write them.
         let flags = ["--junit", "--report-json", "--report-html", "--report-tap"];

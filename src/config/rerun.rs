@@ -8,8 +8,10 @@ use serde::Deserialize;
 
 use crate::diagnostic::Diagnostic;
 
-/// The JSON report version this reader understands (the writer's `report::json::VERSION`).
-const VERSION: u32 = 1;
+/// The JSON report version this reader understands (the writer's `report::json::VERSION`),
+/// and the oldest it still reads: the fields it needs are the same in both.
+const VERSION: u32 = 2;
+const OLDEST: u32 = 1;
 
 /// A step's status as the report writes it.
 #[derive(Deserialize)]
@@ -66,9 +68,9 @@ pub(super) fn rerun_paths(report: &Path, given: &[PathBuf], file_root: &Path) ->
         Diagnostic::new(format!("`{}` is not a sortie JSON report: {e}", report.display()))
             .with_help("pass a file written by `sortie run --report-json FILE`")
     })?;
-    if parsed.version != VERSION {
+    if !(OLDEST..=VERSION).contains(&parsed.version) {
         return Err(Diagnostic::new(format!(
-            "`{}` is a version {} report; this sortie reads version {VERSION}",
+            "`{}` is a version {} report; this sortie reads versions {OLDEST} to {VERSION}",
             report.display(),
             parsed.version
         )));

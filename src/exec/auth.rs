@@ -10,6 +10,7 @@ use super::prepare::{Draft, StepRender};
 use super::secrets::Secrets;
 use crate::plan::AuthPlan;
 use crate::session::auth::{Dynamic, OAuth2Client, basic_token, url_credentials};
+use crate::session::curl::UserAuth;
 
 /// Credentials in the URL (`http://user:pass@host/`, or a token as the user): the
 /// redactor masks them in any URL by position; the Basic header they are sent as is
@@ -44,6 +45,11 @@ pub(super) fn render_auth(
             // A server that echoes the header back must not show the password encoded.
             secrets.add(&token);
             draft.headers.push(("Authorization".into(), format!("Basic {token}")));
+            draft.replay.user = Some(UserAuth {
+                user: u,
+                password: p,
+                digest: false,
+            });
         }
         AuthPlan::Bearer(t) => {
             let token = render.string("auth.bearer", t)?;
@@ -66,6 +72,11 @@ pub(super) fn render_auth(
             let username = render.string("auth.digest.username", username)?;
             let password = render.string("auth.digest.password", password)?;
             secrets.add(&password);
+            draft.replay.user = Some(UserAuth {
+                user: username.clone(),
+                password: password.clone(),
+                digest: true,
+            });
             return Ok(Some(Dynamic::Digest { username, password }));
         }
         AuthPlan::OAuth2 {
@@ -75,6 +86,7 @@ pub(super) fn render_auth(
             scope,
         } => {
             let token_url = render.url("auth.oauth2.token_url", token_url)?;
+            draft.replay.oauth2_token_url = Some(secrets.lock().string(token_url.as_str()));
             let client_id = render.string("auth.oauth2.client_id", client_id)?;
             let client_secret = render.string("auth.oauth2.client_secret", client_secret)?;
             secrets.add(&client_id);

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::prepare::{Draft, StepRender, text};
 use crate::plan::BodyPlan;
+use crate::session::curl::{FormPart, PartContent};
 use crate::session::request_body::RequestBody;
 
 /// Renders `body`, adding its content type to `draft` when the step set none.
@@ -67,29 +68,47 @@ pub(super) async fn render_body(
                         .and_then(|p| p.file_name())
                         .map(|f| f.to_string_lossy().into_owned())
                 });
-                if let Some(f) = filename {
-                    disposition.push_str(&format!("; filename=\"{}\"", escape_quoted(&f)));
+                if let Some(f) = &filename {
+                    disposition.push_str(&format!("; filename=\"{}\"", escape_quoted(f)));
                 }
+                // curl names a file part after its file and types it by itself: only what differs is written.
+                let shown_filename = filename.filter(|f| {
+                    part.file
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        != Some(f.clone())
+                        || part.value.is_some()
+                });
                 body.push_bytes(disposition + "\r\n");
                 let ctype = match &part.file {
                     Some(path) if part.value.is_none() => Some(content_type.unwrap_or_else(|| guess_type(path))),
                     _ => content_type,
                 };
-                if let Some(ct) = ctype {
+                if let Some(ct) = &ctype {
                     body.push_bytes(format!("Content-Type: {ct}\r\n"));
                 }
+                let shown_type = ctype;
                 body.push_bytes("\r\n");
-                match (&part.value, &part.file) {
+                let content = match (&part.value, &part.file) {
                     (Some(v), _) => {
-                        let value = render.value(&format!("multipart.{name}"), v)?;
-                        body.push_bytes(text(&value).into_bytes());
+                        let value = text(&render.value(&format!("multipart.{name}"), v)?);
+                        body.push_bytes(value.clone().into_bytes());
+                        PartContent::Value(value)
                     }
                     (None, Some(path)) => {
                         check_file(path).await?;
                         body.push_file(path);
+                        PartContent::File(path.clone())
                     }
-                    (None, None) => {}
-                }
+                    (None, None) => PartContent::Value(String::new()),
+                };
+                draft.replay.form.push(FormPart {
+                    name: name.clone(),
+                    content,
+                    filename: shown_filename,
+                    content_type: shown_type,
+                });
                 body.push_bytes("\r\n");
             }
             body.push_bytes(format!("--{boundary}--\r\n"));

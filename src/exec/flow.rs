@@ -483,14 +483,16 @@ impl Cx<'_> {
     /// The outcome of a step run with this status.
     pub(super) fn base(&self, at: &At<'_>, status: StepStatus, message: Option<String>) -> StepOutcome {
         let file = self.sources.get(at.step.file).display.clone();
-        StepOutcome::new(
+        let mut outcome = StepOutcome::new(
             at.name.to_owned(),
             at.place.phase,
             file,
             at.step.span.line(),
             status,
             message,
-        )
+        );
+        outcome.description.clone_from(&at.step.description);
+        outcome
     }
 
     pub(super) fn skipped(&self, at: &At<'_>, why: &str) -> StepOutcome {

@@ -79,14 +79,16 @@ pub(super) fn unstarted(rc: &RunContext, plan: &CollectionPlan, sources: &Source
         // Names as written: the collection's vars were never rendered.
         let mut name = |step: &StepPlan, place: &Place| format!("{}{}", place.prefix, step.name.template.source());
         let mut each = |step: &StepPlan, place: &Place, display: String| {
-            steps.push(StepOutcome::new(
+            let mut outcome = StepOutcome::new(
                 display,
                 place.phase,
                 sources.get(step.file).display.clone(),
                 step.span.line(),
                 StepStatus::Skipped,
                 Some(why.clone()),
-            ));
+            );
+            outcome.description.clone_from(&step.description);
+            steps.push(outcome);
         };
         walk(&rc.selection, plan, list, &place, &mut name, &mut each);
     }

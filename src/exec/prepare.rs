@@ -63,6 +63,8 @@ pub(super) struct Draft {
     pub(super) query: Vec<(String, String)>,
     /// Header names (lower case) that carry credentials: dropped on a cross-origin redirect.
     pub(super) credential_headers: Vec<String>,
+    /// How curl writes the credentials and multipart parts.
+    pub(super) replay: crate::session::curl::Replay,
 }
 
 impl Draft {
@@ -163,6 +165,7 @@ impl<'a> Cx<'a> {
             body,
             credential_headers: draft.credential_headers,
             auth: dynamic,
+            replay: draft.replay,
         })
     }
 

@@ -9,7 +9,7 @@ use reqwest::Method;
 use super::flow::{At, Cx};
 use super::scope::Scope;
 use super::verify::{Checks, Received, extract, learn_cookies, verify};
-use crate::outcome::{Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
+use crate::outcome::{ExchangeSummary, Phase, RequestSummary, ResponseSummary, StepOutcome, StepStatus};
 use crate::plan::{ExtractSource, RequestPlan, RetryPlan};
 use crate::render::to_mj;
 use crate::session::{Prepared, Response, SendError, origin};
@@ -43,6 +43,7 @@ impl Cx<'_> {
         let mut poll = 0;
         // The Authorization header the auth layer added (digest, OAuth2), shown masked.
         let mut authorization = None;
+        let mut polled = Vec::new();
         let (received, mut checks) = loop {
             poll += 1;
             let response = match self
@@ -68,12 +69,15 @@ impl Cx<'_> {
                         self.missed(at, "it errored", Some(&why));
                         self.causes.set_down(down, why);
                     }
-                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
+                    outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), None, scope));
                     outcome.attempts = attempts;
                     outcome.duration = started.elapsed();
                     return outcome;
                 }
             };
+            // Every poll's exchanges are the step's: the last response carries them all.
+            let mut response = response;
+            response.exchanges.splice(0..0, std::mem::take(&mut polled));
             let received = Received::new(response, &self.session);
             received.parse_ahead(r).await;
             learn_cookies(&received, &self.secrets);
@@ -83,6 +87,7 @@ impl Cx<'_> {
             if checks.is_ok() || poll >= polls || self.rc.stopped() {
                 break (received, checks);
             }
+            polled = received.resp.exchanges.clone();
             if let Some((_, interval)) = r.retry_until {
                 self.rc.pause(interval).await;
             }
@@ -143,11 +148,12 @@ impl Cx<'_> {
         outcome.expectations = checks.expectations;
         // A passing step keeps its exchange only when a report will show it.
         if self.rc.keep_exchanges || status != StepStatus::Passed {
-            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref()));
+            outcome.request = Some(self.request_summary(&prepared, authorization.as_deref(), Some(&response), scope));
             outcome.response = Some(self.response_summary(&response));
         } else {
             outcome.response = Some(status_only(&response));
         }
+        outcome.exchanges = self.exchange_summaries(&response.exchanges);
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
@@ -167,7 +173,7 @@ impl Cx<'_> {
         let mut outcome = match prepared {
             Ok(prepared) => {
                 let mut outcome = self.base(at, StepStatus::Passed, None);
-                outcome.request = Some(self.request_summary(&prepared, None));
+                outcome.request = Some(self.request_summary(&prepared, None, None, scope));
                 outcome
             }
             Err(message) => self.errored(at, &message),
@@ -230,6 +236,8 @@ impl Cx<'_> {
     ) -> Result<Response, SendError> {
         let policy = &r.retry;
         let mut tries = 0;
+        // The exchanges of tries retried: the last response carries them before its own.
+        let mut earlier = Vec::new();
         loop {
             tries += 1;
             *attempts += 1;
@@ -243,10 +251,12 @@ impl Cx<'_> {
             });
             let last = tries >= policy.attempts || self.rc.stopped();
             match result {
-                Ok(resp) => {
+                Ok(mut resp) => {
+                    resp.exchanges.splice(0..0, std::mem::take(&mut earlier));
                     if last || !policy.on_status.contains(&resp.status) {
                         return Ok(resp);
                     }
+                    earlier.clone_from(&resp.exchanges);
                     let wait = retry_after(&resp).map_or_else(|| backoff(policy, tries), |w| w.min(policy.max_backoff));
                     self.rc.pause(wait).await;
                     // Stopped while waiting: this response is the step's last.
@@ -269,29 +279,133 @@ impl Cx<'_> {
         }
     }
 
-    fn request_summary(&self, p: &Prepared, authorization: Option<&str>) -> RequestSummary {
+    /// The request as shown: with a `response`, the headers its request went out with
+    /// (the session's own included), else the ones the step made.
+    fn request_summary(
+        &self,
+        p: &Prepared,
+        authorization: Option<&str>,
+        response: Option<&Response>,
+        scope: &Scope,
+    ) -> RequestSummary {
         let redactor = self.secrets.lock();
-        let mut headers: Vec<(String, String)> = p
-            .headers
-            .iter()
-            .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
-            .map(|(n, v)| (n.clone(), redactor.header(n, v)))
-            .collect();
-        if let Some(value) = authorization {
+        let mut headers: Vec<(String, String)> = match response {
+            Some(r) => crate::session::header_pairs(&r.sent)
+                .into_iter()
+                .map(|(n, v)| {
+                    let shown = redactor.header(&n, &v);
+                    (n, shown)
+                })
+                .collect(),
+            None => p
+                .headers
+                .iter()
+                .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
+                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+                .collect(),
+        };
+        if response.is_none()
+            && let Some(value) = authorization
+        {
             headers.push(("Authorization".into(), redactor.header("authorization", value)));
         }
         let url = redactor.string(p.url.as_str());
         let body = p.body.as_ref().map(|b| excerpt(&b.excerpt(usize::MAX), &redactor));
-        let curl_body = p.body.as_ref().map(|b| excerpt(&b.curl_data(usize::MAX), &redactor));
-        let insecure = self.rc.session.insecure || self.plan.session.insecure;
-        let curl = crate::session::curl::command(p.method.as_str(), &url, &headers, curl_body.as_deref(), insecure);
+        // curl is given the headers that went out, unless a redirect took them elsewhere.
+        let raw: Vec<(String, String)> = match response {
+            Some(r) if r.url == p.url => crate::session::header_pairs(&r.sent),
+            _ => {
+                let mut raw: Vec<(String, String)> = p
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
+                    .cloned()
+                    .collect();
+                if let Some(value) = authorization {
+                    raw.push(("Authorization".into(), value.to_owned()));
+                }
+                raw
+            }
+        };
+        let named = self.named_secrets(scope);
+        let curl = crate::session::curl::command(
+            &crate::session::curl::Request {
+                method: p.method.as_str(),
+                url: &p.url,
+                headers: &raw,
+                body: p.body.as_ref(),
+                replay: &p.replay,
+                options: &self.curl_options(),
+            },
+            &crate::session::curl::Secrets {
+                redactor: &redactor,
+                named: &named,
+            },
+        );
         RequestSummary {
             method: p.method.to_string(),
             url,
             headers,
             body_excerpt: body,
-            curl,
+            curl: curl.text,
+            curl_vars: curl.vars,
         }
+    }
+
+    /// The values of the secret variables in `scope` and the environment, each with the
+    /// shell variable a curl command reads it from.
+    fn named_secrets(&self, scope: &Scope) -> Vec<(String, String, String)> {
+        use crate::session::curl::var_name;
+        let mut out = Vec::new();
+        for name in self.secrets.names() {
+            let env = super::secrets::env_name(name);
+            if !name.starts_with("env.")
+                && let Some(value) = scope.layers.iter().find_map(|l| l.get(*name))
+                && let Some(text) = value
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| (value.kind() == minijinja::value::ValueKind::Number).then(|| value.to_string()))
+                && !text.is_empty()
+            {
+                out.push((text, var_name(name, false), format!("variable `{name}`")));
+            }
+            if let Some(value) = self.rc.env.get(env)
+                && !value.is_empty()
+            {
+                out.push((
+                    value.clone(),
+                    var_name(env, true),
+                    format!("environment variable {env}"),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The TLS and proxy settings a curl command repeats.
+    fn curl_options(&self) -> crate::session::curl::Options {
+        let (plan, cli) = (&self.plan.session, &self.rc.session);
+        crate::session::curl::Options {
+            insecure: cli.insecure || plan.insecure,
+            cacert: plan.cacert.clone().or_else(|| cli.cacert.clone()),
+            cert: plan.client_cert.clone().or_else(|| cli.client_cert.clone()),
+            proxy: cli.proxy.clone(),
+            http2_prior_knowledge: plan.http2_prior_knowledge,
+        }
+    }
+
+    /// Each request sent for the step and its timings, URLs masked.
+    fn exchange_summaries(&self, exchanges: &[crate::session::Exchange]) -> Vec<ExchangeSummary> {
+        let redactor = self.secrets.lock();
+        exchanges
+            .iter()
+            .map(|e| ExchangeSummary {
+                method: e.method.to_string(),
+                url: redactor.string(e.url.as_str()),
+                status: e.status,
+                timings: e.timings,
+            })
+            .collect()
     }
 
     fn response_summary(&self, r: &Response) -> ResponseSummary {
@@ -299,7 +413,9 @@ impl Cx<'_> {
         ResponseSummary {
             status: r.status,
             headers: r
-                .headers
+                .received
+                .as_ref()
+                .unwrap_or(&r.headers)
                 .iter()
                 .map(|(n, v)| {
                     (
@@ -373,6 +489,9 @@ mod tests {
             body: bytes::Bytes::new(),
             url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
             elapsed: Duration::ZERO,
+            sent: reqwest::header::HeaderMap::new(),
+            exchanges: Vec::new(),
+            received: None,
         }
     }
 

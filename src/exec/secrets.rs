@@ -29,6 +29,11 @@ impl<'a> Secrets<'a> {
         }
     }
 
+    /// The names whose values are secret.
+    pub(super) fn names(&self) -> &[&'a str] {
+        &self.names
+    }
+
     /// True when a variable of this name holds a secret.
     pub(super) fn named(&self, name: &str) -> bool {
         self.names.contains(&name)

@@ -235,6 +235,7 @@ impl<'a> Planner<'a> {
         Some(StepPlan {
             name,
             tags: strings(s.tags.as_ref()),
+            description: s.description.as_ref().map(|d| Arc::from(d.value.as_str())),
             span: s.span,
             file,
             dir: dir.clone(),

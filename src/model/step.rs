@@ -19,6 +19,9 @@ pub(crate) struct Step {
     /// Unique in the collection.
     pub id: Option<Spanned<String>>,
     pub tags: Option<Vec<Spanned<String>>>,
+    /// What the step does, for a reader: shown by `-v`, in the HTML report under the
+    /// step and in JUnit's `system-out`. Plain text, not a template.
+    pub description: Option<Spanned<String>>,
     /// Skipped (reported as skipped) unless truthy. A template.
     #[schemars(rename = "if")]
     pub if_: Option<Node>,

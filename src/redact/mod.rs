@@ -345,6 +345,17 @@ impl Redactor {
         }
     }
 
+    /// True when `text` holds a URL with credentials (`scheme://user:password@host`),
+    /// which [`Redactor::text`] masks by position.
+    pub(crate) fn has_url_credentials(text: &str) -> bool {
+        text.contains("://") && mask_userinfo(text).is_some()
+    }
+
+    /// True when `text` is exactly a secret this redactor was given.
+    pub(crate) fn is_secret(&self, text: &str) -> bool {
+        self.known.added.contains(text)
+    }
+
     /// True when the header's value is masked whatever it holds.
     pub(crate) fn is_sensitive_header(&self, name: &str) -> bool {
         SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))

@@ -207,6 +207,11 @@ pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> Strin
         }
     }
     out.push('\n');
+    if options.verbose >= 1
+        && let Some(description) = &step.description
+    {
+        push_lines(&mut out, color, BLOCK, DIM, description);
+    }
 
     if failed {
         if let Some(rest) = message_rest {
@@ -409,10 +414,44 @@ fn push_exchange(out: &mut String, step: &StepOutcome, options: &ConsoleOptions)
             push_lines(out, color, BLOCK, PLAIN, body_excerpt);
         }
     }
+    for exchange in &step.exchanges {
+        push_arrow(out, color, '~', &format_exchange(exchange));
+    }
     for (name, value) in &step.captures {
         out.push_str(BLOCK);
         paint(out, color, DIM, "captured");
         let _ = writeln!(out, " {} = {}", clean(name), clean(value));
+    }
+}
+
+/// `GET http://… 200  dns 1.2ms, connect 0.3ms, ttfb 4ms, download 0.1ms`: one request
+/// sent for the step and where its time went (the phases that happened).
+pub(crate) fn format_exchange(e: &crate::outcome::ExchangeSummary) -> String {
+    let t = &e.timings;
+    let mut phases = Vec::with_capacity(5);
+    for (name, d) in [("dns", t.dns), ("connect", t.connect), ("tls", t.tls)] {
+        if let Some(d) = d {
+            phases.push(format!("{name} {}", phase_duration(d)));
+        }
+    }
+    phases.push(format!("ttfb {}", phase_duration(t.ttfb)));
+    phases.push(format!("download {}", phase_duration(t.download)));
+    format!(
+        "{} {} {}  {}",
+        clean(&e.method),
+        clean(&e.url),
+        e.status,
+        phases.join(", ")
+    )
+}
+
+/// A phase's time: tenths of a millisecond below a second (loopback phases take less
+/// than one), else as step times are shown.
+pub(crate) fn phase_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{:.1}ms", d.as_secs_f64() * 1000.0)
+    } else {
+        format_duration(d)
     }
 }
 

@@ -1,5 +1,6 @@
-//! `--curl FILE`: every request sent, as a curl command (secrets already
-//! masked by the executor), under a `# collection / step` comment.
+//! `--curl FILE`: every request sent, as a curl command (its secrets shell
+//! variables), under a `# collection / step` comment; the file starts with a
+//! comment listing the variables to export.
 
 use std::io;
 
@@ -12,6 +13,8 @@ use crate::outcome::StepOutcome;
 pub(crate) struct CurlReporter {
     file: ReportFile,
     text: String,
+    /// The shell variables the commands read, for the comment atop the file.
+    vars: Vec<(String, String)>,
 }
 
 impl CurlReporter {
@@ -20,6 +23,7 @@ impl CurlReporter {
         Self {
             file,
             text: String::new(),
+            vars: Vec::new(),
         }
     }
 }
@@ -40,6 +44,11 @@ impl Reporter for CurlReporter {
         match event {
             Event::StepFinished { collection, step } => {
                 let text = format_step(collection, step);
+                for var in step.request.iter().flat_map(|r| &r.curl_vars) {
+                    if !self.vars.iter().any(|(v, _)| *v == var.0) {
+                        self.vars.push(var.clone());
+                    }
+                }
                 if !text.is_empty() {
                     if !self.text.is_empty() {
                         self.text.push('\n');
@@ -48,7 +57,11 @@ impl Reporter for CurlReporter {
                 }
                 Ok(())
             }
-            Event::RunFinished(_) => self.file.write(self.text.as_bytes()),
+            Event::RunFinished(_) => {
+                let mut all = crate::session::curl::vars_comment(&self.vars);
+                all.push_str(&self.text);
+                self.file.write(all.as_bytes())
+            }
             Event::CollectionStarted { .. } | Event::CollectionFinished => Ok(()),
         }
     }

@@ -244,6 +244,9 @@ fn push_step(out: &mut String, id: &str, step: &StepOutcome, slowest: Duration) 
 }
 
 fn push_step_body(out: &mut String, step: &StepOutcome) {
+    if let Some(description) = &step.description {
+        let _ = writeln!(out, "<p class=\"description\">{}</p>", escape(description));
+    }
     let _ = write!(out, "<p class=\"where\">{}:{}", escape(&step.file), step.line);
     if step.attempts > 1 {
         let _ = write!(out, " · {} attempts", step.attempts);
@@ -299,6 +302,7 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
         }
         out.push('\n');
     }
+    push_exchanges(out, step);
     if !step.captures.is_empty() {
         out.push_str("<h3>Captures</h3><table class=\"kv\">");
         for (name, value) in &step.captures {
@@ -306,6 +310,53 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
         }
         out.push_str("</table>\n");
     }
+}
+
+/// A bar per request sent, its phases in proportion to the longest exchange of the
+/// step, each named with its time on hover and in text.
+fn push_exchanges(out: &mut String, step: &StepOutcome) {
+    if step.exchanges.is_empty() {
+        return;
+    }
+    let longest = step
+        .exchanges
+        .iter()
+        .map(|e| e.timings.total())
+        .max()
+        .unwrap_or_default()
+        .as_secs_f64()
+        .max(1e-9);
+    out.push_str("<h3>Timings</h3><table class=\"timings\">");
+    for e in &step.exchanges {
+        let t = &e.timings;
+        let phases = [
+            ("dns", t.dns),
+            ("connect", t.connect),
+            ("tls", t.tls),
+            ("ttfb", Some(t.ttfb)),
+            ("download", Some(t.download)),
+        ];
+        let _ = write!(
+            out,
+            "<tr><th>{} {} · {}</th><td><span class=\"phases\">",
+            escape(&e.method),
+            escape(&e.url),
+            e.status
+        );
+        let mut text = Vec::new();
+        for (name, d) in phases {
+            let Some(d) = d else { continue };
+            let shown = crate::report::console::phase_duration(d);
+            let _ = write!(
+                out,
+                "<span class=\"{name}\" style=\"width:{:.2}%\" title=\"{name} {shown}\"></span>",
+                d.as_secs_f64() * 100.0 / longest
+            );
+            text.push(format!("{name} {shown}"));
+        }
+        let _ = write!(out, "</span><small>{}</small></td></tr>", escape(&text.join(", ")));
+    }
+    out.push_str("</table>\n");
 }
 
 /// Every check, passed or not; a failure's diff under it.

@@ -13,17 +13,18 @@ use crate::outcome::{self, CollectionOutcome, Counts, LISTED_TEXT, RunOutcome, S
 use crate::text::cut;
 
 /// The version of the report format this build writes (and `--rerun-failed` reads).
-/// It changes only when a field is removed or changes meaning; new fields may
-/// appear within a version.
-pub(crate) const VERSION: u32 = 1;
+/// It changes when a field is added, removed or changes meaning. 2: a step's
+/// `description` and `exchanges` (each request sent, with its timings); a request's
+/// `headers` are every header sent (names as on the wire), no longer only the step's own.
+pub(crate) const VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Sortie JSON report", extend("$id" = "https://sortie.dev/schemas/report.schema.json"))]
 pub(crate) struct JsonReport {
-    /// The report format version: 1.
-    #[schemars(extend("const" = 1))]
+    /// The report format version: 2.
+    #[schemars(extend("const" = 2))]
     pub version: u32,
     /// Always `sortie`.
     #[schemars(extend("const" = "sortie"))]
@@ -100,6 +101,8 @@ pub(crate) struct StepReport {
     pub file: String,
     /// The step's line in that file.
     pub line: usize,
+    /// The step's `description`; null when it has none.
+    pub description: Option<String>,
     pub status: Status,
     /// Why the step was skipped or could not run.
     pub message: Option<String>,
@@ -115,6 +118,36 @@ pub(crate) struct StepReport {
     pub captures: Vec<Capture>,
     /// Every check, in order: status, expectations, schema, captures.
     pub expectations: Vec<Expectation>,
+    /// Every request sent, in order (redirect hops, auth round trips, retries and
+    /// polls each one of their own), with where its time went.
+    pub exchanges: Vec<ExchangeReport>,
+}
+
+/// One request sent and the status it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExchangeReport {
+    pub method: String,
+    pub url: String,
+    pub status: u16,
+    pub timings: TimingsReport,
+}
+
+/// Where an exchange's time went, in milliseconds. `dns` and `connect` are null on a
+/// kept-alive connection (and `dns` for an IP address); `tls` is null where not
+/// measured apart from `connect` (https, whose `connect` then covers the handshake).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TimingsReport {
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    /// From sending the request on an open connection to the response head.
+    pub ttfb_ms: f64,
+    /// From the response head to the end of the body.
+    pub download_ms: f64,
+    /// The phases added up.
+    pub total_ms: f64,
 }
 
 /// A header as sent or received; sensitive values are `***`.
@@ -238,6 +271,7 @@ fn step(s: &StepOutcome) -> StepReport {
         },
         file: s.file.to_string(),
         line: s.line,
+        description: s.description.as_deref().map(str::to_owned),
         status: match s.status {
             outcome::StepStatus::Passed => Status::Passed,
             outcome::StepStatus::Failed => Status::Failed,
@@ -270,6 +304,23 @@ fn step(s: &StepOutcome) -> StepReport {
             })
             .collect(),
         expectations: expectations(s),
+        exchanges: s
+            .exchanges
+            .iter()
+            .map(|e| ExchangeReport {
+                method: e.method.clone(),
+                url: e.url.clone(),
+                status: e.status,
+                timings: TimingsReport {
+                    dns_ms: e.timings.dns.map(millis),
+                    connect_ms: e.timings.connect.map(millis),
+                    tls_ms: e.timings.tls.map(millis),
+                    ttfb_ms: millis(e.timings.ttfb),
+                    download_ms: millis(e.timings.download),
+                    total_ms: millis(e.timings.total()),
+                },
+            })
+            .collect(),
     }
 }
 

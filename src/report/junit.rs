@@ -92,6 +92,9 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
         && let Some(out) = system_out(step)
     {
         case.set_system_out(xml(&out));
+    } else if let Some(description) = &step.description {
+        // Any other step carries its description alone: the suite reads as documentation.
+        case.set_system_out(xml(&clean(description)));
     }
     case
 }
@@ -139,14 +142,22 @@ fn push_location_and_exchange(text: &mut String, step: &StepOutcome) {
     }
 }
 
-/// The curl command and the response (status, headers, body excerpt).
+/// The step's description, the curl command, the request as sent (method,
+/// URL, every header) and the response (status, headers, body excerpt).
 fn system_out(step: &StepOutcome) -> Option<String> {
-    if step.request.is_none() && step.response.is_none() {
+    if step.request.is_none() && step.response.is_none() && step.description.is_none() {
         return None;
     }
     let mut out = String::new();
+    if let Some(description) = &step.description {
+        let _ = writeln!(out, "{}\n", clean(description));
+    }
     if let Some(request) = &step.request {
         let _ = writeln!(out, "{}", clean(&request.curl));
+        let _ = writeln!(out, "\n{} {}", clean(&request.method), clean(&request.url));
+        for (name, value) in &request.headers {
+            let _ = writeln!(out, "{}: {}", clean(name), clean(value));
+        }
     }
     if let Some(response) = &step.response {
         if !out.is_empty() {

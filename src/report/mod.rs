@@ -104,6 +104,7 @@ pub(crate) mod fixtures {
             phase: Phase::Steps,
             line,
             file: FILE.into(),
+            description: None,
             status,
             message: None,
             expectations: Vec::new(),
@@ -112,6 +113,7 @@ pub(crate) mod fixtures {
             duration: Duration::from_millis(12),
             attempts: 1,
             captures: Vec::new(),
+            exchanges: Vec::new(),
         }
     }
 
@@ -122,10 +124,31 @@ pub(crate) mod fixtures {
             ("accept".to_owned(), "application/json".to_owned()),
             ("authorization".to_owned(), "***".to_owned()),
         ];
+        let raw = vec![
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("authorization".to_owned(), "Bearer t0ken".to_owned()),
+        ];
+        let parsed = reqwest::Url::parse(url).expect("a fixture URL");
+        let body_bytes = body.map(|b| crate::session::request_body::RequestBody::bytes(b.to_owned()));
+        let curl = crate::session::curl::command(
+            &crate::session::curl::Request {
+                method,
+                url: &parsed,
+                headers: &raw,
+                body: body_bytes.as_ref(),
+                replay: &crate::session::curl::Replay::default(),
+                options: &crate::session::curl::Options::default(),
+            },
+            &crate::session::curl::Secrets {
+                redactor: &crate::redact::Redactor::default(),
+                named: &[],
+            },
+        );
         RequestSummary {
             method: method.to_owned(),
             url: url.to_owned(),
-            curl: crate::session::curl::command(method, url, &headers, body, false),
+            curl: curl.text,
+            curl_vars: curl.vars,
             headers,
             body_excerpt: body.map(str::to_owned),
         }

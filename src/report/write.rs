@@ -37,9 +37,29 @@ impl ReportFile {
         }
     }
 
-    /// Writes `bytes` to the target atomically; an error names the flag and the path as
+    /// True for `-`: the report goes to standard output.
+    pub(crate) fn is_stdout(&self) -> bool {
+        self.given.as_os_str() == "-"
+    }
+
+    /// Writes `bytes` to the target atomically (or to standard output for `-`, where a
+    /// reader that went away ends nothing); an error names the flag and the path as
     /// given, never the temporary file.
     pub(crate) fn write(&self, bytes: &[u8]) -> io::Result<()> {
+        if self.is_stdout() {
+            let mut out = io::stdout().lock();
+            return match out.write_all(bytes).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write {} to standard output: {}",
+                        self.flag,
+                        crate::files::io_reason(&e)
+                    ),
+                )),
+                _ => Ok(()),
+            };
+        }
         write_atomic(&self.target, bytes).map_err(|e| {
             io::Error::new(
                 e.kind(),

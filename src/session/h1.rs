@@ -47,11 +47,6 @@ const MAX_IDLE: usize = 256;
 /// middlebox may have forgotten an older one without telling either end.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// What reqwest sends when the request does not say: the same values, so a
-/// server sees no difference between the transports.
-const USER_AGENT: &str = concat!("sortie/", env!("CARGO_PKG_VERSION"));
-const ACCEPT_ENCODING: &str = "gzip,deflate,br";
-
 /// Idle connections by origin. A run talks to a few hosts, so they are found by a
 /// scan, without hashing or allocating a key per request.
 #[derive(Default)]
@@ -84,16 +79,17 @@ pub(super) struct Head<'a> {
     origin: usize,
 }
 
-/// A `Content-Encoding` this transport decodes (the ones reqwest decodes for Sortie).
+/// A `Content-Encoding` Sortie decodes, on both transports (reqwest's own decoding
+/// is off, so that the headers received reach the reports as they came).
 #[derive(Debug, Clone, Copy)]
-enum Encoding {
+pub(super) enum Encoding {
     Gzip,
     Deflate,
     Brotli,
 }
 
 impl Encoding {
-    fn of(value: &HeaderValue) -> Option<Encoding> {
+    pub(super) fn of(value: &HeaderValue) -> Option<Encoding> {
         match value.as_bytes() {
             b"gzip" => Some(Encoding::Gzip),
             b"deflate" => Some(Encoding::Deflate),
@@ -112,7 +108,7 @@ impl Encoding {
 
     /// Decodes `raw`, stopping with an error past `max` decoded bytes (a
     /// compression bomb is never inflated in full).
-    fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
+    pub(super) fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
         if raw.is_empty() {
             return Ok(Bytes::new());
         }
@@ -148,43 +144,22 @@ impl Pool {
         body: reqwest::Body,
         t: &Timeouts,
         jar: &Jar,
-    ) -> Result<Head<'_>, SendError> {
+    ) -> Result<(Head<'_>, HeaderMap, super::Timings), SendError> {
         let (origin, host_header) = self.origin(url)?;
-        let cookies = if headers.contains_key(header::COOKIE) {
-            None
-        } else {
-            jar.cookies(url)
-        };
         let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
         let uri = hyper::Uri::try_from(target).map_err(|e| SendError::new(format!("invalid URL: {e}"), false))?;
-        let userinfo = userinfo_basic(url);
+        let mut sent = super::outgoing::headers(headers, url, jar, Some(&host_header));
+        super::outgoing::finish(
+            &mut sent,
+            url,
+            reqwest::Version::HTTP_11,
+            body.as_bytes().map_or(0, |b| b.len() as u64),
+        );
         let build = |body: reqwest::Body| {
-            let mut all = HeaderMap::with_capacity(headers.len() + 6);
-            all.insert(header::HOST, host_header.clone());
-            all.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
-            all.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-            all.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(ACCEPT_ENCODING));
-            if let Some(c) = &cookies {
-                all.insert(header::COOKIE, c.clone());
-            }
-            if let Some(value) = &userinfo {
-                // Credentials in the URL are sent as Basic auth, as reqwest does.
-                all.insert(header::AUTHORIZATION, value.clone());
-            }
-            // The request's own headers replace the defaults: each name's first value
-            // replaces, the others are appended.
-            let mut last = None;
-            for (name, value) in headers {
-                if last != Some(name) {
-                    all.remove(name);
-                    last = Some(name);
-                }
-                all.append(name.clone(), value.clone());
-            }
             let mut req = hyper::Request::new(body);
             *req.method_mut() = method.clone();
             *req.uri_mut() = uri.clone();
-            *req.headers_mut() = all;
+            *req.headers_mut() = sent.clone();
             req
         };
         // A safe request is sent again, once, on a new connection when a kept-alive one
@@ -197,12 +172,19 @@ impl Pool {
         let mut req = build(body);
         let mut retried = false;
         let mut fresh = false;
+        let mut timings = super::Timings::default();
         loop {
             let pooled = if fresh { None } else { self.take(origin, t).await };
             let (mut sender, reused) = match pooled {
                 Some(s) => (s, true),
-                None => (connect(url, t).await?, false),
+                None => {
+                    let (sender, dns, connected) = connect(url, t).await?;
+                    timings.dns = dns;
+                    timings.connect = Some(connected);
+                    (sender, false)
+                }
             };
+            let waiting = Instant::now();
             let response = match tokio::time::timeout(t.read, sender.try_send_request(req)).await {
                 Ok(Ok(response)) => response,
                 Ok(Err(mut e)) => {
@@ -235,20 +217,20 @@ impl Pool {
                 }
             };
             let (parts, body) = response.into_parts();
-            let mut headers = parts.headers;
+            let headers = parts.headers;
             jar.set_cookies(&mut headers.get_all(header::SET_COOKIE).iter(), url);
             let encoding = headers.get(header::CONTENT_ENCODING).and_then(Encoding::of);
+            // The body handed on is the decoded one; the session takes the encoding's
+            // headers off what expectations see.
             let declared = if encoding.is_some() {
-                // The body handed on is the decoded one, as reqwest does it.
-                headers.remove(header::CONTENT_ENCODING);
-                headers.remove(header::CONTENT_LENGTH);
                 None
             } else {
                 // hyper's length, not the header's: none for a HEAD, 204 or 304 whatever
                 // Content-Length says, and none when Transfer-Encoding overrides it.
                 hyper::body::Body::size_hint(&body).exact()
             };
-            return Ok(Head {
+            timings.ttfb = waiting.elapsed();
+            let head = Head {
                 pool: self,
                 status: parts.status,
                 headers,
@@ -257,7 +239,10 @@ impl Pool {
                 encoding,
                 sender,
                 origin,
-            });
+            };
+            // With the headers as written, in order, and the lookup, connect and wait
+            // (the session times the download).
+            return Ok((head, sent, timings));
         }
     }
 
@@ -353,18 +338,25 @@ impl Head<'_> {
 
 /// Opens a connection to the host of `url`, resolving and connecting within one
 /// connect timeout; with several addresses each gets an equal share of it, so an
-/// unreachable first address leaves time for the next (as reqwest does).
-async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
+/// unreachable first address leaves time for the next (as reqwest does). With the
+/// connection: how long the lookup took (none for an IP address) and the connect after it.
+async fn connect(url: &Url, t: &Timeouts) -> Result<(Sender, Option<Duration>, Duration), SendError> {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(80);
+    let started = Instant::now();
+    let mut dns = None;
     let attempt = async {
         let addresses: Vec<SocketAddr> = match url.host() {
             Some(url::Host::Ipv4(ip)) => vec![(ip, port).into()],
             Some(url::Host::Ipv6(ip)) => vec![(ip, port).into()],
-            Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port))
-                .await
-                .map(Iterator::collect)
-                .unwrap_or_default(),
+            Some(url::Host::Domain(name)) => {
+                let found = tokio::net::lookup_host((name, port))
+                    .await
+                    .map(Iterator::collect)
+                    .unwrap_or_default();
+                dns = Some(started.elapsed());
+                found
+            }
             None => Vec::new(),
         };
         if addresses.is_empty() {
@@ -418,7 +410,7 @@ async fn connect(url: &Url, t: &Timeouts) -> Result<Sender, SendError> {
     tokio::spawn(async move {
         let _ = connection.await;
     });
-    Ok(sender)
+    Ok((sender, dns, started.elapsed().saturating_sub(dns.unwrap_or_default())))
 }
 
 /// TCP keepalive as reqwest sets it: a probe after 15 s of quiet, then every
@@ -438,15 +430,6 @@ fn keepalive(stream: &tokio::net::TcpStream) {
 /// The methods RFC 9110 calls safe: sending one twice changes nothing on the server.
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
-}
-
-/// `Authorization: Basic …` from the user and password of `url`, percent-decoded.
-fn userinfo_basic(url: &Url) -> Option<HeaderValue> {
-    let (user, password) = crate::session::auth::url_credentials(url)?;
-    let token = crate::session::auth::basic_token(&user, password.as_deref().unwrap_or(""));
-    let mut value = HeaderValue::try_from(format!("Basic {token}")).ok()?;
-    value.set_sensitive(true);
-    Some(value)
 }
 
 /// Whether `error` is what a kept-alive connection gives when the server closed
@@ -568,18 +551,6 @@ mod tests {
         ] {
             assert!(!is_safe(&m), "{m}");
         }
-    }
-
-    #[test]
-    fn url_credentials_become_basic_auth() {
-        let url = Url::parse("http://us%40er:p%20w@h/").unwrap();
-        let value = userinfo_basic(&url).unwrap();
-        assert!(value.is_sensitive());
-        // base64 of "us@er:p w"
-        assert_eq!(value, "Basic dXNAZXI6cCB3");
-        let user_only = userinfo_basic(&Url::parse("http://bob@h/").unwrap()).unwrap();
-        assert_eq!(user_only, "Basic Ym9iOg==");
-        assert!(userinfo_basic(&Url::parse("http://h/").unwrap()).is_none());
     }
 
     #[test]

@@ -9,9 +9,11 @@ pub(crate) mod auth;
 pub(crate) mod curl;
 mod error;
 mod h1;
+mod outgoing;
 mod redirect;
 pub(crate) mod request_body;
 mod response_body;
+mod timing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,8 +26,10 @@ use reqwest::{Method, Url};
 
 use self::error::describe;
 pub(crate) use self::error::{SendError, chain};
+pub(crate) use self::outgoing::pairs as header_pairs;
 use self::redirect::Hop;
 use self::request_body::RequestBody;
+pub(crate) use self::timing::{Exchange, Timings};
 use crate::plan::{SessionPlan, Timeouts};
 use crate::text::human;
 
@@ -52,6 +56,8 @@ pub(crate) struct Prepared {
     pub credential_headers: Vec<String>,
     /// Auth that needs a round trip (digest, OAuth2), applied around [`Session::send`] by [`crate::session::auth`].
     pub auth: Option<crate::session::auth::Dynamic>,
+    /// How curl writes its credentials and multipart parts.
+    pub replay: curl::Replay,
 }
 
 /// A response with its body read in full (up to the cap).
@@ -63,6 +69,15 @@ pub(crate) struct Response {
     /// The URL that answered, after redirects.
     pub url: Url,
     pub elapsed: Duration,
+    /// The headers of the request that got this response, as written and in order:
+    /// the request's own and those the session added (`User-Agent`, `Cookie`, `Host`, …).
+    pub sent: HeaderMap,
+    /// Every request sent for this response, in order: redirect hops, then the last
+    /// (auth round trips and retries are added by the layers that make them).
+    pub exchanges: Vec<Exchange>,
+    /// The headers as received, when they differ from `headers`: a decoded body's
+    /// `Content-Encoding` and `Content-Length` are taken off what expectations see.
+    pub received: Option<HeaderMap>,
 }
 
 /// One HTTP session: cookies and connections shared by every step.
@@ -161,6 +176,13 @@ impl Session {
             .connect_timeout(t.connect)
             .read_timeout(t.read)
             .user_agent(concat!("sortie/", env!("CARGO_PKG_VERSION")))
+            // Bodies are decoded by Sortie, as on its own transport: reqwest would take
+            // Content-Encoding off the headers received before anyone saw them.
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .dns_resolver(Arc::new(timing::TimedResolver))
+            .connector_layer(timing::TimedConnect)
             .tcp_nodelay(true)
             .pool_max_idle_per_host(256);
         if plan.http2_prior_knowledge {
@@ -290,7 +312,9 @@ impl Session {
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
         let mut hop = Hop::new(req, headers);
+        let mut exchanges = Vec::new();
         loop {
+            let hop_started = Instant::now();
             let Hop {
                 method,
                 url,
@@ -299,23 +323,26 @@ impl Session {
                 ..
             } = &hop;
             // What this hop sends: a streamed body is opened anew.
-            let (hop_body, streamed) = match &body {
+            let (hop_body, streamed, body_len) = match &body {
                 Some(b) => {
                     let opened = b.open().await.map_err(|m| SendError::new(m, false))?;
-                    (Some(opened.body), opened.streamed.then_some(opened.len))
+                    (Some(opened.body), opened.streamed.then_some(opened.len), opened.len)
                 }
-                None => (None, None),
+                None => (None, None, 0),
             };
-            let mut response = match &self.h1 {
+            let (mut response, sent, mut timings) = match &self.h1 {
                 // A streamed upload (a file, multipart) goes through reqwest, whose read timeout
                 // counts from the last byte read rather than from the start of the upload.
                 Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    Head::H1(h1.send(method, url, headers, hop_body, t, &self.jar).await?)
+                    let (head, sent, timings) = h1.send(method, url, headers, hop_body, t, &self.jar).await?;
+                    (Head::H1(head), sent, timings)
                 }
                 _ => {
+                    // Every header but Host and Content-Length is set here, so reqwest adds
+                    // none of its own and the report shows what went out.
+                    let mut hop_headers = outgoing::headers(headers, url, &self.jar, None);
                     // A streamed body's length is declared: reqwest cannot know it.
-                    let mut hop_headers = headers.clone();
                     if let Some(len) = streamed
                         && !hop_headers.contains_key(reqwest::header::CONTENT_LENGTH)
                     {
@@ -323,14 +350,18 @@ impl Session {
                     }
                     // Per hop: a redirect may go from http to https.
                     let client = self.client(t, self.tls(url)).map_err(|m| SendError::new(m, false))?;
-                    let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
+                    let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers.clone());
                     if let Some(b) = hop_body {
                         builder = builder.body(b);
                     }
                     // reqwest's read timeout covers the wait for the response head too.
-                    match builder.send().await {
-                        Ok(r) => Head::Reqwest(r),
-                        Err(e) => {
+                    match timing::measured(builder.send()).await {
+                        (Ok(r), measured) => {
+                            outgoing::finish(&mut hop_headers, url, r.version(), body_len);
+                            let timings = timing::from_reqwest(measured, hop_started.elapsed());
+                            (Head::Reqwest(r), hop_headers, timings)
+                        }
+                        (Err(e), _) => {
                             let has_cert =
                                 self.builder_plan.client_cert.is_some() || self.options.client_cert.is_some();
                             return Err(describe(&e, t, url, has_cert, self.proxy_for(url).as_ref()));
@@ -339,25 +370,53 @@ impl Session {
                 }
             };
             let status = response.status();
+            let head_at = Instant::now();
             if status.is_redirection()
                 && max_redirects > 0
                 && let Some(location) = response.headers().get("location")
             {
+                exchanges.push(Exchange {
+                    method: method.clone(),
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    timings,
+                });
                 hop.follow(status.as_u16(), location, req, max_redirects)?;
                 continue;
             }
             // Taken, not cloned: the body is read without them.
-            let response_headers = std::mem::take(response.headers_mut());
+            let mut response_headers = std::mem::take(response.headers_mut());
+            let encoding = response_headers
+                .get(reqwest::header::CONTENT_ENCODING)
+                .and_then(h1::Encoding::of);
+            // The body handed on is the decoded one: expectations see no encoding, as
+            // with reqwest's decoding; reports show the headers as they came.
+            let received = encoding.map(|_| {
+                let received = response_headers.clone();
+                response_headers.remove(reqwest::header::CONTENT_ENCODING);
+                response_headers.remove(reqwest::header::CONTENT_LENGTH);
+                received
+            });
             let body = match response {
-                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body).await?,
+                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, encoding).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
+            timings.download = head_at.elapsed();
+            exchanges.push(Exchange {
+                method: hop.method.clone(),
+                url: hop.url.clone(),
+                status: status.as_u16(),
+                timings,
+            });
             return Ok(Response {
                 status: status.as_u16(),
                 headers: response_headers,
                 body,
                 url: hop.url,
                 elapsed: started.elapsed(),
+                sent,
+                exchanges,
+                received,
             });
         }
     }

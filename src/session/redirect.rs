@@ -93,6 +93,7 @@ mod tests {
             body: Some(RequestBody::bytes("body")),
             credential_headers: vec!["x-api-key".to_owned()],
             auth: None,
+            replay: crate::session::curl::Replay::default(),
         }
     }
 

@@ -133,12 +133,19 @@ impl RequestBody {
         out
     }
 
-    /// What `curl --data-binary` should be given: `@PATH` for a body that is one file.
-    pub(crate) fn curl_data(&self, max: usize) -> String {
+    /// The path of a body that is one file: curl sends it as `--data-binary @PATH`.
+    pub(crate) fn file_path(&self) -> Option<&Path> {
         match self.segments.as_slice() {
-            [Segment::File(path)] => format!("@{}", path.display()),
-            _ => self.excerpt(max),
+            [Segment::File(path)] => Some(path),
+            _ => None,
         }
+    }
+
+    /// True for a body of no bytes and no file.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|s| matches!(s, Segment::Bytes(b) if b.is_empty()))
     }
 }
 
@@ -206,11 +213,16 @@ mod tests {
 
     #[test]
     fn curl_is_given_a_lone_file_by_name() {
-        assert_eq!(RequestBody::file("/tmp/up.bin").curl_data(100), "@/tmp/up.bin");
-        assert_eq!(RequestBody::bytes("a=1").curl_data(100), "a=1");
+        assert_eq!(
+            RequestBody::file("/tmp/up.bin").file_path(),
+            Some(Path::new("/tmp/up.bin"))
+        );
+        assert_eq!(RequestBody::bytes("a=1").file_path(), None);
         let mut body = RequestBody::file("/f");
         body.push_bytes("x");
-        assert_eq!(body.curl_data(100), "<file /f>x");
+        assert_eq!(body.file_path(), None);
+        assert!(RequestBody::default().is_empty() && RequestBody::bytes("").is_empty());
+        assert!(!RequestBody::bytes("x").is_empty() && !RequestBody::file("/f").is_empty());
     }
 
     #[tokio::test]

@@ -8,14 +8,30 @@ use super::error::{SendError, chain};
 use crate::plan::Timeouts;
 use crate::text::{human, size};
 
-/// Reads the body chunk by chunk: decoded bytes are counted against the
-/// cap, and each chunk must arrive within the read timeout.
-pub(super) async fn read_reqwest(mut response: reqwest::Response, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
-    let mut body = BodyBuf::new(response.content_length(), max, max)?;
+/// Reads the body chunk by chunk, each chunk within the read timeout, and
+/// decodes it when `encoding` says (as Sortie's own transport does): encoded
+/// bytes are held up to twice the cap, decoded ones counted against the cap.
+pub(super) async fn read_reqwest(
+    mut response: reqwest::Response,
+    t: &Timeouts,
+    max: u64,
+    encoding: Option<super::h1::Encoding>,
+) -> Result<Bytes, SendError> {
+    let (declared, limit) = match encoding {
+        Some(_) => (None, max.saturating_mul(2)),
+        None => (response.content_length(), max),
+    };
+    let mut body = BodyBuf::new(declared, limit, max)?;
     loop {
         match tokio::time::timeout(t.read, response.chunk()).await {
             Ok(Ok(Some(chunk))) => body.push(chunk)?,
-            Ok(Ok(None)) => return Ok(body.finish()),
+            Ok(Ok(None)) => {
+                let raw = body.finish();
+                return match encoding {
+                    Some(e) => e.decode(&raw, max),
+                    None => Ok(raw),
+                };
+            }
             Ok(Err(e)) if !e.is_timeout() => return Err(body_error(&e)),
             // reqwest's own read timeout and ours are the same limit; either may fire first.
             Ok(Err(_)) | Err(_) => return Err(body_stalled(t)),

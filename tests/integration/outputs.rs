@@ -37,7 +37,7 @@ fn the_json_report_holds_every_step_with_its_exchange_and_checks() {
     p.sortie(&["run", "pets.yaml", "--report-json", "out/report.json"])
         .expect_code(1);
     let report = json_report(&p.path("out/report.json"));
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(report["tool"], "sortie");
     assert_eq!(report["success"], false);
     assert_eq!(
@@ -88,7 +88,7 @@ fn the_json_report_holds_every_step_with_its_exchange_and_checks() {
         read["request"]["headers"]
             .as_array()
             .expect("headers")
-            .contains(&serde_json::json!({"name": "X-Pet", "value": "Rex"}))
+            .contains(&serde_json::json!({"name": "x-pet", "value": "Rex"}))
     );
     let refused = &collection["steps"][2];
     assert_eq!(refused["status"], "errored");
@@ -124,11 +124,12 @@ fn the_curl_file_has_every_request_sent() {
     p.sortie(&["run", "pets.yaml", "--curl", "requests.sh"]).expect_code(1);
     let text = p.read("requests.sh");
     let url = demo.url();
+    let v = env!("CARGO_PKG_VERSION");
     let expected = format!(
         "# Pets / Create pet\n\
-         curl -X POST {url}/echo/pets -H 'Content-Type: application/json' --data-binary \
+         curl -X POST {url}/echo/pets -H 'user-agent: sortie/{v}' --compressed -H 'content-type: application/json' --data-binary \
          '{{\"name\":\"Rex\",\"note\":\"<script>alert(1)</script>\"}}'\n\
-         \n# Pets / Read pet\ncurl {url}/pets/1 -H 'X-Pet: Rex'\n\
+         \n# Pets / Read pet\ncurl {url}/pets/1 -H 'user-agent: sortie/{v}' --compressed -H 'x-pet: Rex'\n\
          \n# Pets / Refused\ncurl http://127.0.0.1:9/\n"
     );
     assert_eq!(text, expected);

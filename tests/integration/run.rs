@@ -86,7 +86,7 @@ steps:
     );
     assert!(stdout.contains("curl http://127.0.0.1:"), "{stdout}");
     // The bearer token is a credential: never printed.
-    assert!(stdout.contains("Authorization: ***"), "{stdout}");
+    assert!(stdout.contains(r#"-H 'authorization: ''Bearer '"$SORTIE_"#), "{stdout}");
     assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
 }
 

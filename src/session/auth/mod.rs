@@ -100,7 +100,10 @@ async fn send_digest(
     // Answer once: a fresh challenge, a stale nonce or a rejected pre-emptive
     // answer all get exactly one more try; a second 401 is the step's result.
     let answer = cache.digest_answer(&origin, Some(challenge), username, password, method, &target);
-    let response = session.send_as(req, answer.as_deref(), t, max_redirects).await?;
+    let challenged_by = response.exchanges;
+    let mut response = session.send_as(req, answer.as_deref(), t, max_redirects).await?;
+    // The challenge was an exchange of the step's too.
+    response.exchanges.splice(0..0, challenged_by);
     if response.status != 401 {
         cache.digest_next_nonce(&origin, &response);
     }
@@ -131,7 +134,9 @@ async fn send_oauth2(
     // The token may have been revoked or expired early: one new token, one more try.
     let token = tokens.get(session, client, t, secret, Some(&token)).await?;
     let header = format!("Bearer {token}");
-    let response = session.send_as(req, Some(&header), t, max_redirects).await?;
+    let refused = response.exchanges;
+    let mut response = session.send_as(req, Some(&header), t, max_redirects).await?;
+    response.exchanges.splice(0..0, refused);
     Ok(Sent {
         response,
         authorization: Some(header),
@@ -228,6 +233,9 @@ mod tests {
             body: bytes::Bytes::new(),
             url: Url::parse(url).unwrap(),
             elapsed: std::time::Duration::ZERO,
+            sent: HeaderMap::new(),
+            exchanges: Vec::new(),
+            received: None,
         }
     }
 

@@ -99,6 +99,7 @@ async fn fetch(
         body: Some(RequestBody::bytes(form.finish())),
         credential_headers: Vec::new(),
         auth: None,
+        replay: crate::session::curl::Replay::default(),
     };
     let started = Instant::now();
     // A token endpoint that redirects is misconfigured: say so rather than re-POST.
