@@ -228,6 +228,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             || config.report_html.is_some()
             || config.curl.is_some(),
         whole_steps: config.report_json.is_some() || config.report_html.is_some(),
+        update_snapshots: config.update_snapshots,
     };
     spawn_signal_handler(&rc);
 
@@ -288,6 +289,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         )));
     }
     add_file_reporters(&mut reporters, &config);
+    if !config.dry_run {
+        reporters.push(Box::new(report::SnapshotWriter::default()));
+    }
     if !config.dry_run && report::github::enabled() {
         // Annotations go to stdout, where the runner reads workflow commands (it reads
         // stderr too: there when a report has stdout).

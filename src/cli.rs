@@ -150,6 +150,9 @@ pub(crate) struct RunArgs {
     /// Stop starting new steps after the first failure (teardown still runs).
     #[arg(help_heading = RUNNING, long)]
     pub fail_fast: bool,
+    /// Accept new and changed snapshots: write them, removing their `.json.new`.
+    #[arg(help_heading = RUNNING, long)]
+    pub update_snapshots: bool,
 
     /// Default total timeout of every request (collection and step settings override it);
     /// a number without a unit is seconds.

@@ -19,6 +19,7 @@ mod http;
 mod messages;
 mod outputs;
 mod packaging;
+mod pinned;
 mod promises;
 mod replay;
 mod report_paths;
