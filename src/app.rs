@@ -29,6 +29,7 @@ pub(crate) fn main(command: Command) -> u8 {
         Command::Validate(args) => validate(&args),
         Command::List(args) => list(&args),
         Command::Schema => schema(),
+        Command::Import(kind) => import(kind),
         Command::Completions { shell } => {
             crate::cli::completions(shell, &mut std::io::stdout().lock());
             exit::PASSED
@@ -41,6 +42,68 @@ pub(crate) fn main(command: Command) -> u8 {
             }
         },
     }
+}
+
+/// `sortie import KIND …`: the importer's collection to standard output or `-o FILE`;
+/// what it could not carry over as warnings on standard error.
+fn import(kind: crate::cli::ImportKind) -> u8 {
+    use crate::cli::ImportKind;
+    use crate::import;
+    let (result, out) = match kind {
+        ImportKind::Curl { sources, out } => (import_curl(&sources), out),
+        ImportKind::Har { .. } => return invalid(&Diagnostic::new("not yet")),
+    };
+    let draft = match result {
+        Ok(d) => d,
+        Err(f) => {
+            print_errors(std::slice::from_ref(&*f.diagnostic), &f.sources);
+            return exit::INVALID;
+        }
+    };
+    let text = import::emit::collection(&draft);
+    for note in &draft.notes {
+        eprintln!("warning: {note}");
+    }
+    match &out.output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(text.as_bytes())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write to standard output: {e}");
+                return exit::FAILED;
+            }
+        }
+        Some(path) => {
+            if let Err(e) = report::write::write_atomic(path, text.as_bytes()) {
+                let why = crate::files::io_reason(&e);
+                return invalid(&Diagnostic::new(format!("cannot write `{}`: {why}", path.display())));
+            }
+            eprintln!("wrote {} ({} steps)", path.display(), draft.step_count());
+        }
+    }
+    exit::PASSED
+}
+
+/// curl commands from arguments (`curl …`), files, or `-` (standard input).
+fn import_curl(sources: &[String]) -> Result<crate::import::Draft, crate::import::Failure> {
+    use crate::import::curl;
+    let mut commands = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let trimmed = source.trim_start();
+        if trimmed.starts_with("curl ") || trimmed.starts_with("curl\t") || trimmed == "curl" {
+            commands.push(curl::argument(source, format!("argument {}", i + 1))?);
+        } else if source == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Diagnostic::new(format!("cannot read standard input: {e}")))?;
+            commands.extend(curl::commands(&text, "<stdin>")?);
+        } else {
+            let text = crate::files::read_text(std::path::Path::new(source), "curl commands file")?;
+            commands.extend(curl::commands(&text, source)?);
+        }
+    }
+    Ok(curl::import(&commands)?)
 }
 
 fn print_errors(errors: &[Diagnostic], sources: &Sources) {

@@ -16,6 +16,7 @@ mod faults;
 mod flags;
 mod flow;
 mod http;
+mod importers;
 mod messages;
 mod outputs;
 mod packaging;

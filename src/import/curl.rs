@@ -1,0 +1,792 @@
+//! `sortie import curl`: curl command lines, as API docs print them (shell
+//! quoting, `\` line continuations, several commands in one file) → steps.
+//! Quoting is undone by `shell-words`, as a POSIX shell would.
+
+use serde_json::{Map, Value, json};
+
+use super::{Credentials, Draft, DraftStep, is_credential_header, literal, literal_json, split_origin};
+use crate::diagnostic::Diagnostic;
+
+/// One command line and where it starts (`file:line`, or `argument 2`).
+pub(crate) struct Command {
+    pub place: String,
+    pub words: Vec<String>,
+    /// The comment line right above the command: the step's name.
+    pub comment: Option<String>,
+}
+
+/// Splits a text into curl commands: lines joined by `\` continuations and by
+/// quotes left open; blank lines, `#` comments and a leading `$ ` prompt skipped.
+pub(crate) fn commands(text: &str, display: &str) -> Result<Vec<Command>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut buffer = String::new();
+    let mut start = 0;
+    let mut comment: Option<String> = None;
+    // Split on `\n` only: a carriage return inside a quoted body (a multipart
+    // body's CRLFs) is part of it; one before a line break outside quotes is a
+    // delimiter to the shell anyway.
+    let lines: Vec<&str> = text.strip_suffix('\n').unwrap_or(text).split('\n').collect();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = if raw.trim_end_matches('\r').ends_with('\\') {
+            raw.trim_end_matches('\r')
+        } else {
+            raw
+        };
+        if buffer.is_empty() {
+            let t = line.trim();
+            if t.is_empty() {
+                comment = None;
+                continue;
+            }
+            if let Some(c) = t.strip_prefix('#') {
+                comment = Some(c.trim().to_owned()).filter(|c| !c.is_empty() && !c.starts_with('!'));
+                continue;
+            }
+            start = i + 1;
+        }
+        buffer.push_str(line);
+        buffer.push('\n');
+        let continued = line.trim_end().ends_with('\\');
+        if continued && i + 1 < lines.len() {
+            continue;
+        }
+        match shell_words::split(&buffer) {
+            Ok(words) => {
+                let mut cmd = command(words, format!("{display}:{start}"))?;
+                cmd.comment = comment.take();
+                out.push(cmd);
+                buffer.clear();
+            }
+            // A quote left open: the command goes on (a JSON body over several lines).
+            Err(_) if i + 1 < lines.len() => {}
+            Err(_) => {
+                return Err(Diagnostic::new(format!(
+                    "{display}:{start}: the curl command starting here has a quote that is never closed"
+                )));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Diagnostic::new(format!("{display}: no curl command found")));
+    }
+    Ok(out)
+}
+
+/// One command given as an argument.
+pub(crate) fn argument(text: &str, place: String) -> Result<Command, Diagnostic> {
+    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+    let words = shell_words::split(&joined)
+        .map_err(|_| Diagnostic::new(format!("{place}: the curl command has a quote that is never closed")))?;
+    command(words, place)
+}
+
+fn command(mut words: Vec<String>, place: String) -> Result<Command, Diagnostic> {
+    if words.first().is_some_and(|w| w == "$") {
+        words.remove(0);
+    }
+    match words.first().map(String::as_str) {
+        Some("curl" | "curl.exe") => {
+            words.remove(0);
+            Ok(Command {
+                place,
+                words,
+                comment: None,
+            })
+        }
+        Some(other) => Err(Diagnostic::new(format!(
+            "{place}: expected a curl command, found `{}`",
+            crate::text::cut(other, 40)
+        ))
+        .with_help("each command starts with `curl`; continue long ones with a `\\` at the end of the line")),
+        None => Err(Diagnostic::new(format!("{place}: empty command"))),
+    }
+}
+
+/// What one curl command asks for.
+#[derive(Default)]
+struct Curl {
+    method: Option<String>,
+    url: Option<String>,
+    headers: Vec<(String, String)>,
+    data: Vec<Data>,
+    json: Vec<String>,
+    form: Vec<(String, String, bool)>,
+    user: Option<String>,
+    digest: bool,
+    bearer: Option<String>,
+    cookies: Vec<String>,
+    upload: Option<String>,
+    get: bool,
+    head: bool,
+    insecure: bool,
+    http2: bool,
+    max_redirs: Option<u32>,
+    location: bool,
+    max_time: Option<String>,
+    connect_timeout: Option<String>,
+    retry: Option<u32>,
+    /// Options that change curl's output only.
+    ignored: Vec<String>,
+    /// Options that change the request but have no equivalent here.
+    unsupported: Vec<String>,
+}
+
+enum Data {
+    /// Sent as written (`--data-raw`, or `-d` without `@`).
+    Text(String),
+    /// `-d @file` / `--data-binary @file`.
+    File(String),
+    /// `--data-urlencode`: already encoded.
+    Encoded(String),
+}
+
+/// Long options that take a value, with the short letter when there is one.
+const WITH_VALUE: &[(&str, Option<char>)] = &[
+    ("--request", Some('X')),
+    ("--header", Some('H')),
+    ("--data", Some('d')),
+    ("--data-ascii", None),
+    ("--data-raw", None),
+    ("--data-binary", None),
+    ("--data-urlencode", None),
+    ("--json", None),
+    ("--form", Some('F')),
+    ("--form-string", None),
+    ("--user", Some('u')),
+    ("--oauth2-bearer", None),
+    ("--cookie", Some('b')),
+    ("--cookie-jar", Some('c')),
+    ("--user-agent", Some('A')),
+    ("--referer", Some('e')),
+    ("--url", None),
+    ("--output", Some('o')),
+    ("--write-out", Some('w')),
+    ("--max-time", Some('m')),
+    ("--connect-timeout", None),
+    ("--max-redirs", None),
+    ("--retry", None),
+    ("--retry-delay", None),
+    ("--retry-max-time", None),
+    ("--range", Some('r')),
+    ("--upload-file", Some('T')),
+    ("--proxy", Some('x')),
+    ("--proxy-user", Some('U')),
+    ("--cacert", None),
+    ("--capath", None),
+    ("--cert", Some('E')),
+    ("--key", None),
+    ("--cert-type", None),
+    ("--key-type", None),
+    ("--resolve", None),
+    ("--connect-to", None),
+    ("--interface", None),
+    ("--dump-header", Some('D')),
+    ("--trace", None),
+    ("--trace-ascii", None),
+    ("--config", Some('K')),
+    ("--limit-rate", None),
+    ("--max-filesize", None),
+    ("--time-cond", Some('z')),
+    ("--speed-limit", Some('Y')),
+    ("--speed-time", Some('y')),
+    ("--continue-at", Some('C')),
+    ("--quote", Some('Q')),
+    ("--telnet-option", Some('t')),
+    ("--aws-sigv4", None),
+    ("--unix-socket", None),
+    ("--abstract-unix-socket", None),
+    ("--local-port", None),
+    ("--netrc-file", None),
+    ("--ciphers", None),
+    ("--pinnedpubkey", None),
+    ("--request-target", None),
+    ("--variable", None),
+    ("--expand-url", None),
+    ("--expand-header", None),
+    ("--expand-data", None),
+];
+
+/// Options that only change what curl prints or where it saves: nothing to send.
+const OUTPUT_ONLY: &[&str] = &[
+    "--silent",
+    "--show-error",
+    "--verbose",
+    "--include",
+    "--output",
+    "--remote-name",
+    "--write-out",
+    "--fail",
+    "--fail-with-body",
+    "--progress-bar",
+    "--no-progress-meter",
+    "--trace",
+    "--trace-ascii",
+    "--dump-header",
+    "--cookie-jar",
+    "--globoff",
+    "--no-buffer",
+    "--create-dirs",
+    "--remote-header-name",
+    "--styled-output",
+    "--compressed",
+    "--http1.1",
+    "--http2",
+    "--tcp-nodelay",
+    "--keepalive-time",
+    "--path-as-is",
+    "--ipv4",
+    "--ipv6",
+    "--no-keepalive",
+    "--location-trusted",
+    "--retry-delay",
+    "--retry-max-time",
+    "--retry-all-errors",
+    "--retry-connrefused",
+    "--compressed-ssh",
+    "--raw",
+];
+
+/// Short boolean flags and their long names.
+const SHORT_FLAGS: &[(char, &str)] = &[
+    ('s', "--silent"),
+    ('S', "--show-error"),
+    ('v', "--verbose"),
+    ('i', "--include"),
+    ('I', "--head"),
+    ('k', "--insecure"),
+    ('L', "--location"),
+    ('G', "--get"),
+    ('f', "--fail"),
+    ('O', "--remote-name"),
+    ('J', "--remote-header-name"),
+    ('g', "--globoff"),
+    ('N', "--no-buffer"),
+    ('#', "--progress-bar"),
+    ('4', "--ipv4"),
+    ('6', "--ipv6"),
+    ('n', "--netrc"),
+    ('j', "--junk-session-cookies"),
+    ('l', "--list-only"),
+    ('p', "--proxytunnel"),
+    ('q', "--disable"),
+    ('R', "--remote-time"),
+    ('Z', "--parallel"),
+    ('0', "--http1.0"),
+    ('1', "--tlsv1"),
+    ('2', "--sslv2"),
+    ('3', "--sslv3"),
+];
+
+/// `-XPOST`, `-sSL`, `--data x` → (long name, value) pairs, with the URL(s) as `--url`.
+fn options(words: &[String], place: &str) -> Result<Vec<(String, Option<String>)>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let takes = |long: &str| WITH_VALUE.iter().any(|(l, _)| *l == long);
+    let value_of = |i: &mut usize, name: &str| -> Result<String, Diagnostic> {
+        *i += 1;
+        words
+            .get(*i)
+            .cloned()
+            .ok_or_else(|| Diagnostic::new(format!("{place}: `{name}` needs a value")))
+    };
+    while i < words.len() {
+        let w = &words[i];
+        if let Some(long) = w.strip_prefix("--").filter(|l| !l.is_empty()) {
+            let name = format!("--{long}");
+            if takes(&name) {
+                let v = value_of(&mut i, &name)?;
+                out.push((name, Some(v)));
+            } else {
+                out.push((name, None));
+            }
+        } else if w.len() > 1 && w.starts_with('-') {
+            let chars: Vec<char> = w[1..].chars().collect();
+            let mut k = 0;
+            while k < chars.len() {
+                let c = chars[k];
+                if let Some((long, _)) = WITH_VALUE.iter().find(|(_, s)| *s == Some(c)) {
+                    let rest: String = chars[k + 1..].iter().collect();
+                    let v = if rest.is_empty() {
+                        value_of(&mut i, &format!("-{c}"))?
+                    } else {
+                        rest
+                    };
+                    out.push(((*long).to_owned(), Some(v)));
+                    break;
+                }
+                let long = SHORT_FLAGS
+                    .iter()
+                    .find(|(s, _)| *s == c)
+                    .map_or_else(|| format!("-{c}"), |(_, l)| (*l).to_owned());
+                out.push((long, None));
+                k += 1;
+            }
+        } else {
+            out.push(("--url".to_owned(), Some(w.clone())));
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn parse(cmd: &Command) -> Result<Curl, Diagnostic> {
+    let mut c = Curl::default();
+    for (name, value) in options(&cmd.words, &cmd.place)? {
+        let v = value.clone().unwrap_or_default();
+        match name.as_str() {
+            "--request" => c.method = Some(v.to_ascii_uppercase()),
+            "--url" => {
+                if c.url.is_some() {
+                    c.unsupported.push(format!(
+                        "a second URL `{v}` (one request per step: import it as its own command)"
+                    ));
+                } else {
+                    c.url = Some(v);
+                }
+            }
+            "--header" => match v.split_once(':') {
+                Some((k, val)) => c.headers.push((k.trim().to_owned(), val.trim().to_owned())),
+                None => match v.strip_suffix(';') {
+                    Some(k) => c.headers.push((k.trim().to_owned(), String::new())),
+                    None => c.unsupported.push(format!("-H `{v}` (not a `Name: value` header)")),
+                },
+            },
+            "--data" | "--data-ascii" | "--data-binary" => match v.strip_prefix('@') {
+                Some(path) => c.data.push(Data::File(path.to_owned())),
+                None => c.data.push(Data::Text(if name == "--data-binary" {
+                    v
+                } else {
+                    v.replace(['\r', '\n'], "")
+                })),
+            },
+            "--data-raw" => c.data.push(Data::Text(v)),
+            "--data-urlencode" => c.data.push(urlencode(&v, &mut c.unsupported)),
+            "--json" => c.json.push(v),
+            "--form" => c.form.push(split_form(&v, true)),
+            "--form-string" => c.form.push(split_form(&v, false)),
+            "--user" => c.user = Some(v),
+            "--digest" => c.digest = true,
+            "--basic" => c.digest = false,
+            "--oauth2-bearer" => c.bearer = Some(v),
+            "--cookie" => {
+                if v.contains('=') {
+                    c.cookies.push(v);
+                } else {
+                    c.unsupported.push(format!(
+                        "-b `{v}` (a cookie file: the session keeps the cookies servers set)"
+                    ));
+                }
+            }
+            "--user-agent" => c.headers.push(("User-Agent".into(), v)),
+            "--referer" => c.headers.push(("Referer".into(), v)),
+            "--range" => c.headers.push(("Range".into(), format!("bytes={v}"))),
+            "--upload-file" => c.upload = Some(v),
+            "--get" => c.get = true,
+            "--head" => c.head = true,
+            "--insecure" => c.insecure = true,
+            "--http2-prior-knowledge" => c.http2 = true,
+            "--location" => c.location = true,
+            "--max-redirs" => c.max_redirs = v.parse().ok(),
+            "--max-time" => c.max_time = Some(v),
+            "--connect-timeout" => c.connect_timeout = Some(v),
+            "--retry" => c.retry = v.parse().ok(),
+            n if OUTPUT_ONLY.contains(&n) => c.ignored.push(n.to_owned()),
+            n => c.unsupported.push(match value {
+                Some(v) => format!("{n} {}", shell_words::quote(&v)),
+                None => n.to_owned(),
+            }),
+        }
+    }
+    Ok(c)
+}
+
+/// `--data-urlencode`: `content`, `=content`, `name=content`, `@file`, `name@file`.
+fn urlencode(v: &str, unsupported: &mut Vec<String>) -> Data {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    if let Some((name, content)) = v.split_once('=') {
+        return Data::Encoded(if name.is_empty() {
+            enc(content)
+        } else {
+            format!("{name}={}", enc(content))
+        });
+    }
+    if v.contains('@') {
+        unsupported.push(format!("--data-urlencode `{v}` (a file's content, encoded)"));
+        return Data::Encoded(String::new());
+    }
+    Data::Encoded(enc(v))
+}
+
+/// `-F name=value`, `name=@file;type=…;filename=…`, `name=<file`; the flag says
+/// whether `@` and `<` are read (`-F`) or literal (`--form-string`).
+fn split_form(v: &str, files: bool) -> (String, String, bool) {
+    let (name, value) = v.split_once('=').unwrap_or((v, ""));
+    (name.to_owned(), value.to_owned(), files)
+}
+
+/// Imports curl commands into one collection.
+pub(crate) fn import(commands: &[Command]) -> Result<Draft, Diagnostic> {
+    let mut draft = Draft::default();
+    let mut creds = Credentials::default();
+    let parsed = commands
+        .iter()
+        .map(|c| Ok((c, parse(c)?)))
+        .collect::<Result<Vec<_>, Diagnostic>>()?;
+    let mut base: Option<String> = None;
+    let mut insecure = false;
+    let mut http2 = false;
+    for (cmd, c) in &parsed {
+        let Some(url) = &c.url else {
+            return Err(Diagnostic::new(format!("{}: the curl command has no URL", cmd.place)));
+        };
+        let url = if url.contains("://") {
+            url.clone()
+        } else {
+            format!("http://{url}")
+        };
+        let Some((origin, rest)) = split_origin(&url) else {
+            return Err(Diagnostic::new(format!("{}: `{url}` is not an http(s) URL", cmd.place)));
+        };
+        if base.is_none() {
+            base = Some(origin.clone());
+        }
+        insecure |= c.insecure;
+        http2 |= c.http2;
+        let target = if base.as_deref() == Some(origin.as_str()) {
+            rest
+        } else {
+            format!("{origin}{rest}")
+        };
+        let mut step = step(c, &target, &mut creds, &cmd.place)?;
+        if let Some(name) = &cmd.comment {
+            step.fields.insert(0, ("name".to_owned(), Value::String(literal(name))));
+        }
+        let mut notes = Vec::new();
+        if !c.unsupported.is_empty() {
+            notes.push(format!("not imported: {}", c.unsupported.join(", ")));
+        }
+        if !c.ignored.is_empty() {
+            notes.push(format!(
+                "ignored (they change only curl's output or transport): {}",
+                c.ignored.join(", ")
+            ));
+        }
+        for n in &notes {
+            step.comments.push(format!("{}: {n}", cmd.place));
+            draft.notes.push(format!("{}: {n}", cmd.place));
+        }
+        draft.steps.push(step);
+    }
+    if let Some(base) = base {
+        draft.set("base_url", Value::String(super::base_url(&base)));
+    }
+    let mut defaults = Map::new();
+    if insecure {
+        defaults.insert("tls".into(), json!({ "insecure": true }));
+    }
+    if http2 {
+        defaults.insert("http2".into(), Value::Bool(true));
+    }
+    if !defaults.is_empty() {
+        draft.set("defaults", Value::Object(defaults));
+    }
+    draft.add_credentials(&creds);
+    Ok(draft)
+}
+
+fn step(c: &Curl, url: &str, creds: &mut Credentials, place: &str) -> Result<DraftStep, Diagnostic> {
+    let has_body = !c.data.is_empty() || !c.json.is_empty() || !c.form.is_empty() || c.upload.is_some();
+    let method = c.method.clone().unwrap_or_else(|| {
+        if c.head {
+            "HEAD".into()
+        } else if c.upload.is_some() {
+            "PUT".into()
+        } else if has_body && !c.get {
+            "POST".into()
+        } else {
+            "GET".into()
+        }
+    });
+    let mut request = Map::new();
+    let mut headers: Vec<(String, String)> = c.headers.clone();
+    let header = |headers: &[(String, String)], name: &str| {
+        headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let remove =
+        |headers: &mut Vec<(String, String)>, name: &str| headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    if method != "GET" {
+        request.insert("method".into(), Value::String(method));
+    }
+    let mut url = env_refs(&literal(url));
+    let mut body: Option<(&str, Value)> = None;
+    if !c.json.is_empty() {
+        let text = c.json.concat();
+        if header(&headers, "accept").is_none() {
+            headers.push(("Accept".into(), "application/json".into()));
+        }
+        match serde_json::from_str::<Value>(&text) {
+            Ok(v) => {
+                remove(&mut headers, "content-type");
+                body = Some(("json", literal_json(&v)));
+            }
+            Err(_) => {
+                if header(&headers, "content-type").is_none() {
+                    headers.push(("Content-Type".into(), "application/json".into()));
+                }
+                body = Some(("body", Value::String(literal(&text))));
+            }
+        }
+    } else if !c.form.is_empty() {
+        let parts = c
+            .form
+            .iter()
+            .map(|(name, value, files)| part(name, value, *files))
+            .collect();
+        remove(&mut headers, "content-type");
+        body = Some(("multipart", Value::Array(parts)));
+    } else if let Some(path) = &c.upload {
+        body = Some(("body_file", Value::String(literal(path))));
+    } else if !c.data.is_empty() {
+        if let [Data::File(path)] = c.data.as_slice() {
+            if c.get {
+                return Err(Diagnostic::new(format!(
+                    "{place}: -G with a data file is not supported"
+                )));
+            }
+            if header(&headers, "content-type").is_none() {
+                headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
+            }
+            body = Some(("body_file", Value::String(literal(path))));
+        } else {
+            let text = c
+                .data
+                .iter()
+                .map(|d| match d {
+                    Data::Text(t) | Data::Encoded(t) => t.clone(),
+                    Data::File(p) => format!("@{p}"),
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            if c.get {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&literal(&text));
+            } else {
+                let content_type = header(&headers, "content-type");
+                let ct = content_type
+                    .as_deref()
+                    .unwrap_or("application/x-www-form-urlencoded")
+                    .to_ascii_lowercase();
+                if ct.contains("json")
+                    && let Ok(v) = serde_json::from_str::<Value>(&text)
+                {
+                    if ct == "application/json" {
+                        remove(&mut headers, "content-type");
+                    }
+                    body = Some(("json", literal_json(&v)));
+                } else if ct.starts_with("application/x-www-form-urlencoded")
+                    && let Some(form) = form_pairs(&text)
+                {
+                    remove(&mut headers, "content-type");
+                    body = Some(("form", form));
+                } else {
+                    if content_type.is_none() {
+                        headers.push(("Content-Type".into(), "application/x-www-form-urlencoded".into()));
+                    }
+                    body = Some(("body", Value::String(literal(&text))));
+                }
+            }
+        }
+    }
+    request.insert("url".into(), Value::String(url));
+    // Credentials: auth when the scheme has one, else a secret variable.
+    let mut auth = None;
+    if let Some(user) = &c.user {
+        let (name, password) = user.split_once(':').unwrap_or((user.as_str(), ""));
+        let scheme = if c.digest { "digest" } else { "basic" };
+        // `-u KEY:` (Stripe and others): the user name is the credential.
+        let (username, password) = if password.is_empty() && whole_env_ref(name).is_none() {
+            (secret(creds, "api_key", name), String::new())
+        } else {
+            (env_refs(&literal(name)), secret(creds, "password", password))
+        };
+        auth = Some(json!({ scheme: { "username": username, "password": password } }));
+    } else if let Some(token) = &c.bearer {
+        auth = Some(json!({ "bearer": secret(creds, "token", token) }));
+    }
+    let mut kept = Map::new();
+    for (name, value) in &headers {
+        if name.eq_ignore_ascii_case("authorization")
+            && auth.is_none()
+            && let Some(a) = authorization(value, creds)
+        {
+            auth = Some(a);
+            continue;
+        }
+        let v = if is_credential_header(name) && !value.is_empty() {
+            secret(creds, name, value)
+        } else {
+            env_refs(&literal(value))
+        };
+        kept.insert(name.clone(), Value::String(v));
+    }
+    if !c.cookies.is_empty() {
+        let cookie = c.cookies.join("; ");
+        kept.insert("Cookie".into(), Value::String(secret(creds, "cookie", &cookie)));
+    }
+    if !kept.is_empty() {
+        request.insert("headers".into(), Value::Object(kept));
+    }
+    if let Some(a) = auth {
+        request.insert("auth".into(), a);
+    }
+    if let Some((key, value)) = body {
+        request.insert(key.into(), value);
+    }
+    let mut timeout = Map::new();
+    if let Some(t) = &c.connect_timeout {
+        timeout.insert("connect".into(), Value::String(seconds(t)));
+    }
+    if let Some(t) = &c.max_time {
+        timeout.insert("total".into(), Value::String(seconds(t)));
+    }
+    if !timeout.is_empty() {
+        request.insert("timeout".into(), Value::Object(timeout));
+    }
+    if let Some(n) = c.retry {
+        request.insert("retry".into(), json!({ "attempts": (n + 1).min(100) }));
+    }
+    // curl follows no redirect without -L; Sortie follows up to 10 by default.
+    if !c.location {
+        request.insert("follow_redirects".into(), Value::Bool(false));
+    } else if let Some(n) = c.max_redirs {
+        request.insert("follow_redirects".into(), json!(n.min(100)));
+    }
+    let mut s = DraftStep::default();
+    s.set("request", Value::Object(request));
+    Ok(s)
+}
+
+/// `Authorization: Bearer x` / `Basic base64` → `auth`, its secret moved out.
+fn authorization(value: &str, creds: &mut Credentials) -> Option<Value> {
+    let (scheme, rest) = value.split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(json!({ "bearer": secret(creds, "token", rest) }));
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (user, password) = text.split_once(':')?;
+        return Some(
+            json!({ "basic": { "username": literal(user), "password": secret(creds, "password", password) } }),
+        );
+    }
+    None
+}
+
+/// A credential as a template: an environment reference as written (`$TOKEN`)
+/// reads that variable; a literal value is moved to a secret variable.
+fn secret(creds: &mut Credentials, hint: &str, value: &str) -> String {
+    if let Some(env) = whole_env_ref(value) {
+        return creds.variable_from_env(&env.to_ascii_lowercase(), env);
+    }
+    creds.variable(hint, value)
+}
+
+/// `$NAME` or `${NAME}`, the whole value.
+fn whole_env_ref(value: &str) -> Option<&str> {
+    let name = value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .or_else(|| value.strip_prefix('$'))?;
+    is_env_name(name).then_some(name)
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `$NAME` and `${NAME}` in a header, URL or user name (docs write them for the
+/// reader's own values) → `{{ env.NAME }}`.
+fn env_refs(text: &str) -> String {
+    let re = regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)").expect("a valid regex");
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
+        format!("{{{{ env.{name} }}}}")
+    })
+    .into_owned()
+}
+
+/// `a=1&b=x%20y` → `{ a: "1", b: "x y" }`; None when the text is not plain pairs.
+fn form_pairs(text: &str) -> Option<Value> {
+    let mut map = Map::new();
+    for piece in text.split('&') {
+        let (k, _) = piece.split_once('=')?;
+        if k.is_empty() || k.starts_with('[') || k.contains(['{', '"', ' ', '<']) {
+            return None;
+        }
+    }
+    for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+        if map.contains_key(k.as_ref()) {
+            return None;
+        }
+        map.insert(k.into_owned(), Value::String(literal(&v)));
+    }
+    (!map.is_empty()).then_some(Value::Object(map))
+}
+
+/// One `-F` part.
+fn part(name: &str, value: &str, files: bool) -> Value {
+    let mut p = Map::new();
+    p.insert("name".into(), Value::String(literal(name)));
+    if files && let Some(spec) = value.strip_prefix('@') {
+        let mut fields = spec.split(';');
+        let path = fields.next().unwrap_or_default();
+        p.insert("file".into(), Value::String(literal(path)));
+        for f in fields {
+            match f.split_once('=') {
+                Some(("type", t)) => {
+                    p.insert("content_type".into(), Value::String(literal(t)));
+                }
+                Some(("filename", n)) => {
+                    p.insert("filename".into(), Value::String(literal(n.trim_matches('"'))));
+                }
+                _ => {}
+            }
+        }
+    } else if files && let Some(path) = value.strip_prefix('<') {
+        let path = path.split(';').next().unwrap_or_default();
+        p.insert(
+            "value".into(),
+            Value::String(format!(
+                "{{{{ read_file({}) }}}}",
+                serde_json::to_string(path).unwrap_or_default()
+            )),
+        );
+    } else {
+        let (text, ct) = match value.split_once(";type=") {
+            Some((t, ct)) if files => (t, Some(ct)),
+            _ => (value, None),
+        };
+        p.insert("value".into(), Value::String(literal(text)));
+        if let Some(ct) = ct {
+            p.insert("content_type".into(), Value::String(literal(ct)));
+        }
+    }
+    Value::Object(p)
+}
+
+/// curl's timeouts are seconds (`5`, `2.5`).
+fn seconds(t: &str) -> String {
+    match t.parse::<f64>() {
+        Ok(s) => format!("{}ms", (s * 1000.0).round() as u64),
+        Err(_) => t.to_owned(),
+    }
+}
