@@ -51,7 +51,12 @@ fn import(kind: crate::cli::ImportKind) -> u8 {
     use crate::import;
     let (result, out) = match kind {
         ImportKind::Curl { sources, out } => (import_curl(&sources), out),
-        ImportKind::Har { .. } => return invalid(&Diagnostic::new("not yet")),
+        ImportKind::Har {
+            file,
+            hosts,
+            assets,
+            out,
+        } => (import::har::import_file(&file, &hosts, assets), out),
     };
     let draft = match result {
         Ok(d) => d,

@@ -5,6 +5,7 @@
 
 pub(crate) mod curl;
 pub(crate) mod emit;
+pub(crate) mod har;
 
 use serde_json::{Map, Value};
 
@@ -131,6 +132,14 @@ impl Credentials {
 }
 
 impl Credentials {
+    /// The variable a value was moved to already, if any.
+    pub(crate) fn known(&self, value: &str) -> Option<&str> {
+        self.seen
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, name)| name.as_str())
+    }
+
     /// The template for a credential the input already reads from the environment (`$TOKEN`).
     pub(crate) fn variable_from_env(&mut self, name: &str, env: &str) -> String {
         if !self.vars.iter().any(|(v, _)| v == name) {
@@ -198,6 +207,37 @@ impl From<Diagnostic> for Failure {
         Failure {
             diagnostic: Box::new(diagnostic),
             sources: Sources::default(),
+        }
+    }
+}
+
+/// Reads a JSON input file; a syntax error points at its line and column.
+pub(crate) fn read_json(path: &std::path::Path, what: &str) -> Result<(Value, Sources), Failure> {
+    let text = crate::files::read_text(path, what)?;
+    let mut sources = Sources::default();
+    let display = path.display().to_string();
+    let file = sources.add(display.clone(), path.to_path_buf(), std::sync::Arc::from(text.as_str()));
+    match serde_json::from_str::<Value>(&text) {
+        Ok(v) => Ok((v, sources)),
+        Err(e) => {
+            let at = crate::source::Pos {
+                line: e.line() as u32,
+                col: e.column().saturating_sub(1) as u32,
+            };
+            let span = crate::source::Span {
+                file,
+                start: at,
+                end: crate::source::Pos { col: at.col + 1, ..at },
+            };
+            let reason = e.to_string();
+            let reason = reason.split(" at line").next().unwrap_or(&reason).to_owned();
+            Err(Failure {
+                diagnostic: Box::new(Diagnostic::at(
+                    format!("{what} `{display}` is not JSON: {reason}"),
+                    span,
+                )),
+                sources,
+            })
         }
     }
 }

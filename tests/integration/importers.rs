@@ -366,3 +366,164 @@ fn curl_import_reads_arguments_and_lists_what_it_cannot_carry_over() {
         .expect_code(2)
         .stderr_has("cannot read curl commands file `missing.sh`");
 }
+
+/// The bearer token the browser sent in the recorded HAR.
+fn recorded_token(har: &str) -> String {
+    let doc: serde_json::Value = serde_json::from_str(har).expect("HAR is JSON");
+    doc["log"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .flat_map(|e| e["request"]["headers"].as_array().cloned().unwrap_or_default())
+        .find(|h| {
+            h["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("authorization"))
+        })
+        .and_then(|h| h["value"].as_str().map(|v| v.trim_start_matches("Bearer ").to_owned()))
+        .expect("an Authorization header in the HAR")
+}
+
+/// A HAR recorded by Chromium against the demo API (tests/fixtures/import/har/record.py)
+/// imports to a collection that replays the session against a fresh demo server:
+/// the password comes from the environment, the bearer token is captured from the
+/// login response that issued it, the cookie is left to the session.
+#[test]
+fn a_har_recorded_by_chromium_replays_against_the_demo_api() {
+    let p = Project::new();
+    let name = vendored(&p, "har/demo.har");
+    let run = p.sortie(&["import", "har", &name, "-o", "demo.yaml"]);
+    run.expect_code(0)
+        .stderr_has("left out 1 static assets")
+        .stderr_has("wrote demo.yaml (13 steps)");
+    let text = p.read("demo.yaml");
+    let token = recorded_token(&p.read(&name));
+    assert!(!text.contains("wonderland"), "the password is never written:\n{text}");
+    assert!(!text.contains(&token), "the token is never written:\n{text}");
+    assert!(text.contains("password: \"{{ env.PASSWORD }}\""), "{text}");
+    assert!(text.contains("extract:\n      token: \"$.token\""), "{text}");
+    assert!(text.contains("bearer: \"{{ token }}\""), "{text}");
+    assert!(
+        !text.contains("theme=dark;") && !text.contains("Cookie:"),
+        "cookies are the session's:\n{text}"
+    );
+    assert!(
+        text.contains("status: 302") && text.contains("follow_redirects: false"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("logo.png") && !text.contains("sec-ch-ua") && !text.contains("User-Agent"),
+        "{text}"
+    );
+    p.sortie(&["validate", "demo.yaml"]).expect_code(0);
+
+    let demo = crate::support::demo();
+    p.sortie_env(
+        &[("BASE_URL", &demo.url()), ("PASSWORD", "wonderland")],
+        &["run", "demo.yaml", "--report-json", "report.json"],
+    )
+    .expect_code(0)
+    .stdout_has("13 steps: 13 passed");
+    // Without the password the login is refused, as recorded it was not.
+    p.sortie_env(
+        &[("BASE_URL", &demo.url()), ("PASSWORD", "nope")],
+        &["run", "demo.yaml"],
+    )
+    .expect_code(1);
+
+    // --assets keeps the image; --host keeps only that host's requests.
+    p.sortie(&["import", "har", &name, "--assets"])
+        .expect_code(0)
+        .stdout_has("url: /logo.png")
+        .stdout_has("status: 404");
+    p.sortie(&["import", "har", &name, "--host", "api.example.com"])
+        .expect_code(2)
+        .stderr_has("no request left to import")
+        .stderr_has("left out 14 entries to hosts not named by --host");
+    p.sortie(&["import", "har", &name, "--host", "127.0.0.1"])
+        .expect_code(0);
+}
+
+/// A hand-written HAR with what a browser session also holds: a cookie the
+/// recording did not see being set, Basic credentials, a token in the query, a
+/// CORS preflight, a data: URL, a multipart upload and an HTTP/2 pseudo-header.
+#[test]
+fn har_credentials_become_env_secrets_and_every_left_out_entry_is_counted() {
+    let (server, seen) = recorder(|g| match g.target.as_str() {
+        "/upload" => (201, "application/json", "{}".to_owned()),
+        _ => (200, "application/json", r#"{"ok":true}"#.to_owned()),
+    });
+    let p = Project::new();
+    let entry = |method: &str, url: &str, headers: serde_json::Value, post: serde_json::Value, status: u16| {
+        serde_json::json!({
+            "request": { "method": method, "url": url, "headers": headers, "postData": post },
+            "response": { "status": status, "headers": [], "content": { "mimeType": "application/json", "text": "{}" } }
+        })
+    };
+    let har = serde_json::json!({ "log": { "version": "1.2", "entries": [
+        entry("OPTIONS", "https://app.example.com/api/items", serde_json::json!([
+            { "name": "Access-Control-Request-Method", "value": "PUT" }]), serde_json::Value::Null, 204),
+        entry("GET", "data:image/png;base64,AAAA", serde_json::json!([]), serde_json::Value::Null, 200),
+        entry("GET", "https://app.example.com/api/items?access_token=qtok-12345678&page=1", serde_json::json!([
+            { "name": ":authority", "value": "app.example.com" },
+            { "name": "Cookie", "value": "sid=cookie-secret-1; theme=dark" },
+            { "name": "X-Request-Source", "value": "web {{ app }}" },
+            { "name": "Authorization", "value": "Basic YW5uOmJhc2ljLXNlY3JldA==" }]), serde_json::Value::Null, 200),
+        entry("POST", "https://app.example.com/upload", serde_json::json!([
+            { "name": "Content-Type", "value": "multipart/form-data; boundary=x" }]),
+            serde_json::json!({ "mimeType": "multipart/form-data; boundary=x", "params": [
+                { "name": "title", "value": "Holiday" },
+                { "name": "photo", "fileName": "beach.jpg", "contentType": "image/jpeg" }] }), 201),
+        entry("GET", "https://cdn.example.com/app.js", serde_json::json!([]), serde_json::Value::Null, 200),
+    ]}});
+    p.file("session.har", &serde_json::to_string_pretty(&har).expect("JSON"));
+    let run = p.sortie(&["import", "har", "session.har", "-o", "session.yaml"]);
+    run.expect_code(0)
+        .stderr_has("left out 2 static assets")
+        .stderr_has("1 CORS preflight requests")
+        .stderr_has("multipart part `photo` uploaded `beach.jpg`, which a HAR does not hold");
+    let text = p.read("session.yaml");
+    for secret in [
+        "cookie-secret-1",
+        "qtok-12345678",
+        "basic-secret",
+        "YW5uOmJhc2ljLXNlY3JldA",
+    ] {
+        assert!(!text.contains(secret), "{secret} written:\n{text}");
+    }
+    assert!(
+        text.contains("# session.har: log.entries[3]: multipart part `photo`"),
+        "{text}"
+    );
+    p.sortie(&["validate", "session.yaml"]).expect_code(0);
+    p.sortie_env(
+        &[
+            ("BASE_URL", &server.url()),
+            ("COOKIE_SID", "sid-1"),
+            ("COOKIE_THEME", "dark"),
+            ("ACCESS_TOKEN", "qt-1"),
+            ("PASSWORD", "pw-1"),
+        ],
+        &["run", "session.yaml"],
+    )
+    .expect_code(0);
+    let got = seen.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].target, "/api/items?access_token=qt-1&page=1");
+    assert_eq!(got[0].header("cookie"), Some("sid=sid-1; theme=dark"));
+    assert_eq!(got[0].header("authorization"), Some(basic("ann", "pw-1").as_str()));
+    assert_eq!(got[0].header("x-request-source"), Some("web {{ app }}"));
+    assert_eq!(got[1].method, "POST");
+    assert!(String::from_utf8_lossy(&got[1].body).contains("Holiday"));
+
+    // An input that is not JSON is invalid input, with its line and column.
+    p.file("broken.har", "{\n  \"log\": {\n    \"entries\": [,]\n  }\n}\n");
+    p.sortie(&["import", "har", "broken.har"])
+        .expect_code(2)
+        .stderr_has("HAR file `broken.har` is not JSON")
+        .stderr_has("broken.har:3:");
+    p.file("other.json", "{\"openapi\": \"3.1.0\"}");
+    p.sortie(&["import", "har", "other.json"])
+        .expect_code(2)
+        .stderr_has("other.json: not a HAR file: it has no `log.entries` list");
+}
