@@ -57,6 +57,9 @@ fn import(kind: crate::cli::ImportKind) -> u8 {
             assets,
             out,
         } => (import::har::import_file(&file, &hosts, assets), out),
+        ImportKind::Postman { file, environment, out } => {
+            (import::postman::import_files(&file, environment.as_deref()), out)
+        }
     };
     let draft = match result {
         Ok(d) => d,

@@ -106,6 +106,15 @@ pub(crate) enum ImportKind {
         #[command(flatten)]
         out: ImportOutput,
     },
+    /// A Postman collection (v2.1 or v2.0): folders become groups, variables `vars`.
+    Postman {
+        file: PathBuf,
+        /// A Postman environment whose variables join the collection's (and win).
+        #[arg(long, value_name = "FILE")]
+        environment: Option<PathBuf>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
 }
 
 /// Where an import writes its collection.

@@ -527,3 +527,144 @@ fn har_credentials_become_env_secrets_and_every_left_out_entry_is_counted() {
         .expect_code(2)
         .stderr_has("other.json: not a HAR file: it has no `log.entries` list");
 }
+
+/// A public Postman v2.1 collection (newman's own test fixture): its status
+/// tests become `expect.status`, its scripts are kept as comments and counted.
+#[test]
+fn a_public_postman_collection_imports_and_runs() {
+    let (server, seen) = recorder(|g| match g.target.as_str() {
+        "/post" => (404, "application/json", "{}".to_owned()),
+        _ => (200, "application/json", "{}".to_owned()),
+    });
+    let p = Project::new();
+    let name = vendored(&p, "postman/newman.postman_collection.json");
+    p.sortie(&["import", "postman", &name, "-o", "newman.yaml"])
+        .expect_code(0)
+        .stderr_has("2 script(s) could not be converted; each is kept as a comment where it was");
+    let text = p.read("newman.yaml");
+    assert!(text.contains("  #     pm.response.to.have.status(404);\n"), "{text}");
+    assert!(text.contains("status: 404"), "{text}");
+    p.sortie(&["validate", "newman.yaml"]).expect_code(0);
+    p.sortie_env(&[("BASE_URL", &server.url())], &["run", "newman.yaml"])
+        .expect_code(0);
+    let got = seen.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[1].method.as_str(), got[1].target.as_str()), ("POST", "/post"));
+    assert_eq!(json_body(&got[1]), serde_json::json!({ "email": "abc@xyz.com" }));
+}
+
+/// Folders, collection and environment variables, every auth and body mode.
+#[test]
+fn a_postman_collection_with_an_environment_maps_auth_bodies_and_variables() {
+    let (server, seen) = recorder(|g| match (g.method.as_str(), g.target.as_str()) {
+        ("POST", "/oauth/token") => (
+            200,
+            "application/json",
+            r#"{"access_token":"oauth-tok-1","token_type":"Bearer","expires_in":3600}"#.to_owned(),
+        ),
+        ("POST", "/products") => (201, "application/json", r#"{"id":7}"#.to_owned()),
+        _ => (200, "application/json", "{}".to_owned()),
+    });
+    let p = Project::new();
+    let collection = vendored(&p, "postman/shop.postman_collection.json");
+    let environment = vendored(&p, "postman/shop.postman_environment.json");
+    let run = p.sortie(&[
+        "import",
+        "postman",
+        &collection,
+        "--environment",
+        &environment,
+        "-o",
+        "shop.yaml",
+    ]);
+    run.expect_code(0)
+        .stderr_has("request `Signed (Hawk)`: auth `hawk` is not supported; not imported")
+        .stderr_has("form-data file `photo` names no file")
+        .stderr_has("3 script(s) could not be converted");
+    let text = p.read("shop.yaml");
+    for secret in ["env-token-123", "old-pass", "pk_live_51Hx", "r3port-pass", "cs_9f8e7d"] {
+        assert!(!text.contains(secret), "{secret} written:\n{text}");
+    }
+    assert!(text.contains("limit: \"5\""), "the environment wins:\n{text}");
+    assert!(
+        text.contains("- group: Catalog") && text.contains("- group: Partner"),
+        "{text}"
+    );
+    p.sortie(&["validate", "shop.yaml"]).expect_code(0);
+    let base = format!("baseUrl={}", server.url());
+    p.sortie_env(
+        &[
+            ("TOKEN", "tok-env"),
+            ("LEGACY_PASSWORD", "legacy-pw"),
+            ("API_KEY", "partner-key"),
+            ("PASSWORD", "report-pw"),
+            ("CLIENT_SECRET", "client-secret"),
+        ],
+        &["run", "shop.yaml", "--var", &base],
+    )
+    .expect_code(0);
+    let got = seen.lock().expect("lock").clone();
+    let find = |method: &str, target: &str| {
+        got.iter()
+            .find(|g| g.method == method && g.target == target)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{method} {target} in {:?}",
+                    got.iter().map(|g| &g.target).collect::<Vec<_>>()
+                )
+            })
+    };
+    assert_eq!(find("GET", "/health").header("authorization"), None, "noauth");
+    let list = find("GET", "/products?page=1&limit=5");
+    assert_eq!(
+        list.header("authorization"),
+        Some("Bearer tok-env"),
+        "the collection's auth"
+    );
+    assert_eq!(list.header("x-api-version"), Some("2"));
+    assert_eq!(list.header("x-debug"), None, "a disabled header stays out");
+    let created = json_body(find("POST", "/products"));
+    assert_eq!(created["name"], "Mug 2");
+    assert_eq!(
+        created["sku"].as_str().map(str::len),
+        Some(36),
+        "{{{{$guid}}}} is a fresh uuid"
+    );
+    assert_eq!(
+        form(find("PUT", "/products/1")),
+        [("name", "Big mug"), ("note", "100% 5")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert!(String::from_utf8_lossy(&find("POST", "/products/1/photos").body).contains("Front"));
+    assert_eq!(
+        json_body(find("POST", "/graphql"))["variables"],
+        serde_json::json!({ "q": "mug" })
+    );
+    assert_eq!(
+        find("GET", "/partner/orders").header("x-partner-key"),
+        Some("partner-key")
+    );
+    find("GET", "/partner/invoices?api_key=pk_test_abc");
+    assert_eq!(
+        find("GET", "/partner/reports").header("authorization"),
+        Some(basic("reporter", "report-pw").as_str())
+    );
+    assert_eq!(
+        find("GET", "/partner/stock").header("authorization"),
+        Some("Bearer oauth-tok-1")
+    );
+    let token_request = form(find("POST", "/oauth/token"));
+    assert!(token_request.contains(&("grant_type".to_owned(), "client_credentials".to_owned())));
+    find("GET", "/partner/legacy");
+    assert_eq!(find("GET", "/partner/signed").header("authorization"), None);
+
+    // Not a collection, or not JSON: invalid input with the place.
+    p.file("old.json", r#"{"info": {"name": "x", "schema": "https://schema.getpostman.com/json/collection/v1.0.0/collection.json"}, "item": []}"#);
+    p.sortie(&["import", "postman", "old.json"])
+        .expect_code(2)
+        .stderr_has("only Postman collections v2.0 and v2.1 are read");
+    p.file("bad.json", "{\"info\": {}, \"item\": [}\n");
+    p.sortie(&["import", "postman", "bad.json"])
+        .expect_code(2)
+        .stderr_has("Postman collection `bad.json` is not JSON")
+        .stderr_has("bad.json:1:");
+}
