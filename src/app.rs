@@ -57,6 +57,7 @@ fn import(kind: crate::cli::ImportKind) -> u8 {
             assets,
             out,
         } => (import::har::import_file(&file, &hosts, assets), out),
+        ImportKind::Openapi { spec, out } => (import::openapi::import_file(&spec, out.output.as_deref()), out),
         ImportKind::Postman { file, environment, out } => {
             (import::postman::import_files(&file, environment.as_deref()), out)
         }

@@ -106,6 +106,12 @@ pub(crate) enum ImportKind {
         #[command(flatten)]
         out: ImportOutput,
     },
+    /// An OpenAPI 3.x document (YAML or JSON): a starter collection, one step per operation.
+    Openapi {
+        spec: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
     /// A Postman collection (v2.1 or v2.0): folders become groups, variables `vars`.
     Postman {
         file: PathBuf,

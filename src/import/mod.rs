@@ -6,6 +6,7 @@
 pub(crate) mod curl;
 pub(crate) mod emit;
 pub(crate) mod har;
+pub(crate) mod openapi;
 pub(crate) mod postman;
 
 use serde_json::{Map, Value};

@@ -668,3 +668,96 @@ fn a_postman_collection_with_an_environment_maps_auth_bodies_and_variables() {
         .stderr_has("Postman collection `bad.json` is not JSON")
         .stderr_has("bad.json:1:");
 }
+
+/// The OpenAPI Initiative's petstore: one step per operation, the path
+/// parameter a shared variable, the first 2xx response expected.
+#[test]
+fn the_petstore_spec_imports_to_a_starter_collection_that_runs() {
+    let (server, seen) = recorder(|g| match (g.method.as_str(), g.target.as_str()) {
+        ("POST", "/v1/pets") => (201, "application/json", "{}".to_owned()),
+        _ => (200, "application/json", "[]".to_owned()),
+    });
+    let p = Project::new();
+    let spec = vendored(&p, "openapi/petstore.yaml");
+    p.sortie(&["import", "openapi", &spec, "-o", "tests/petstore.yaml"])
+        .expect_code(0)
+        .stderr_has("wrote tests/petstore.yaml (3 steps)");
+    let text = p.read("tests/petstore.yaml");
+    for want in [
+        "name: Swagger Petstore",
+        "base_url: \"{{ env.BASE_URL | default('http://petstore.swagger.io/v1') }}\"",
+        "  - name: List all pets\n    id: listPets\n    tags:\n      - pets\n",
+        "url: \"/pets/{{ petId }}\"",
+        "status: 201",
+        "../petstore.yaml",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    p.sortie(&["validate", "tests/petstore.yaml"]).expect_code(0);
+    let base = format!("{}/v1", server.url());
+    p.sortie_env(&[("BASE_URL", &base)], &["run", "tests/petstore.yaml"])
+        .expect_code(0)
+        .stdout_has("3 steps: 3 passed");
+    let got: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|g| format!("{} {}", g.method, g.target))
+        .collect();
+    assert_eq!(got, ["GET /v1/pets", "POST /v1/pets", "GET /v1/pets/string"]);
+}
+
+/// The Swagger Petstore 3: bodies made from the schemas' examples, enum query
+/// values, and auth from its security schemes, the credentials from the environment.
+#[test]
+fn the_swagger_petstore_imports_bodies_and_security_from_the_spec() {
+    let (server, seen) = recorder(|_| (200, "application/json", "{}".to_owned()));
+    let p = Project::new();
+    let spec = vendored(&p, "openapi/petstore3.yaml");
+    let run = p.sortie(&["import", "openapi", &spec, "-o", "petstore3.collection.yaml"]);
+    run.expect_code(0)
+        .stderr_has("OAuth2 scheme `petstore_auth` has no client-credentials flow; a token is read from TOKEN instead")
+        .stderr_has("POST /pet/{petId}/uploadImage: a `application/octet-stream` body has no example");
+    assert_eq!(
+        run.stderr.matches("OAuth2 scheme `petstore_auth`").count(),
+        1,
+        "said once:\n{}",
+        run.stderr
+    );
+    p.sortie(&["validate", "petstore3.collection.yaml"]).expect_code(0);
+    let base = format!("{}/api/v3", server.url());
+    p.sortie_env(
+        &[("BASE_URL", &base), ("TOKEN", "tok-1"), ("API_KEY", "key-1")],
+        &["run", "petstore3.collection.yaml"],
+    )
+    .expect_code(0);
+    let got = seen.lock().expect("lock").clone();
+    assert_eq!(got.len(), 19, "one request per operation");
+    let find = |method: &str, target: &str| {
+        got.iter()
+            .find(|g| g.method == method && g.target == target)
+            .unwrap_or_else(|| panic!("{method} {target}"))
+    };
+    let added = find("POST", "/api/v3/pet");
+    assert_eq!(added.header("authorization"), Some("Bearer tok-1"));
+    let pet = json_body(added);
+    assert_eq!(pet["name"], "doggie");
+    assert_eq!(pet["category"], serde_json::json!({ "id": 1, "name": "Dogs" }));
+    assert!(pet["photoUrls"].is_array(), "a required property is always there");
+    find("GET", "/api/v3/pet/findByStatus?status=available");
+    let by_id = find("GET", "/api/v3/pet/1");
+    assert_eq!(by_id.header("api_key"), Some("key-1"));
+    assert_eq!(by_id.header("authorization"), None);
+    assert_eq!(json_body(find("POST", "/api/v3/store/order"))["status"], "approved");
+    find("GET", "/api/v3/user/string");
+
+    // Not OpenAPI 3, or not YAML: invalid input with the place.
+    p.file("swagger.yaml", "swagger: \"2.0\"\npaths: {}\n");
+    p.sortie(&["import", "openapi", "swagger.yaml"])
+        .expect_code(2)
+        .stderr_has("only OpenAPI 3.0 and 3.1 are read; this is a Swagger 2.0 document");
+    p.file("broken.yaml", "openapi: 3.1.0\npaths:\n  /a:\n    get: [\n");
+    p.sortie(&["import", "openapi", "broken.yaml"])
+        .expect_code(2)
+        .stderr_has("broken.yaml:");
+}
