@@ -120,6 +120,10 @@ fn first_run_proposes_update_accepts_then_a_change_fails_with_a_diff_in_every_re
         "junit.xml",
         "--report-json",
         "report.json",
+        "--report-html",
+        "report.html",
+        "--report-tap",
+        "report.tap",
     ]);
     run.expect_code(1)
         .stdout_has("-    \"role\": \"user\"")
@@ -133,6 +137,10 @@ fn first_run_proposes_update_accepts_then_a_change_fails_with_a_diff_in_every_re
     let report = json_report(&p.path("report.json"));
     let text = report.to_string();
     assert!(text.contains(r#"+    \"role\": \"admin\""#), "{text}");
+    let html = std::fs::read_to_string(p.path("report.html")).expect("HTML report");
+    assert!(html.contains("+    &quot;role&quot;: &quot;admin&quot;"), "the HTML report shows the diff");
+    let tap = std::fs::read_to_string(p.path("report.tap")).expect("TAP report");
+    assert!(tap.contains(r#"+    \"role\": \"admin\""#), "{tap}");
 
     // The change accepted, the stale proposal goes away.
     p.sortie(&["run", "api/pinned.yaml", "--var", "v=2", "--update-snapshots"])
