@@ -138,7 +138,10 @@ fn first_run_proposes_update_accepts_then_a_change_fails_with_a_diff_in_every_re
     let text = report.to_string();
     assert!(text.contains(r#"+    \"role\": \"admin\""#), "{text}");
     let html = std::fs::read_to_string(p.path("report.html")).expect("HTML report");
-    assert!(html.contains("+    &quot;role&quot;: &quot;admin&quot;"), "the HTML report shows the diff");
+    assert!(
+        html.contains("+    &quot;role&quot;: &quot;admin&quot;"),
+        "the HTML report shows the diff"
+    );
     let tap = std::fs::read_to_string(p.path("report.tap")).expect("TAP report");
     assert!(tap.contains(r#"+    \"role\": \"admin\""#), "{tap}");
 
