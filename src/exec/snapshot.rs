@@ -56,7 +56,12 @@ pub(super) fn check(
             );
             return write(SnapshotAction::Propose(content));
         }
-        Err(Stored::Unreadable(why)) => {
+        // A snapshot that is not JSON (a merge conflict, a hand edit) is replaced when accepting.
+        Err(Stored::NotJson(_)) if update => {
+            checks.pass("snapshot", "equals", &shown, "rewritten (--update-snapshots)", line);
+            return write(SnapshotAction::Accept(content));
+        }
+        Err(Stored::Unreadable(why) | Stored::NotJson(why)) => {
             checks.fail(
                 "snapshot",
                 "equals",
@@ -103,6 +108,7 @@ fn file(plan: &SnapshotPlan, items: &[usize]) -> PathBuf {
 enum Stored {
     Missing,
     Unreadable(String),
+    NotJson(String),
 }
 
 /// The stored snapshot; read only inside the file root, symlinks followed.
@@ -122,8 +128,8 @@ fn read(plan: &SnapshotPlan, path: &std::path::Path) -> Result<Value, Stored> {
     let text = crate::files::read_to_string(&resolved)
         .map_err(|e| Stored::Unreadable(format!("it cannot be read: {}", io_reason(&e))))?;
     serde_json::from_str(&text).map_err(|e| {
-        Stored::Unreadable(format!(
-            "it is not JSON (line {}, column {}): fix or delete it",
+        Stored::NotJson(format!(
+            "it is not JSON (line {}, column {}): fix it, or rewrite it with --update-snapshots",
             e.line(),
             e.column()
         ))

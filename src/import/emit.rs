@@ -163,7 +163,7 @@ fn plain_is_safe(s: &str) -> bool {
         return false;
     }
     // Anything that could read as a number (`1`, `1e3`, `.5`, `0x1F`, `1_000`) is quoted.
-    if first.is_ascii_digit() || matches!(first, '-' | '+' | '.') {
+    if first.is_ascii_digit() || matches!(first, '-' | '+' | '.' | ' ') {
         return false;
     }
     if s.ends_with(' ') || s.ends_with(':') {
@@ -178,6 +178,44 @@ fn plain_is_safe(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::scalar_text;
+    use crate::import::{Draft, DraftStep};
+    use serde_json::json;
+
+    /// Whatever the values, the YAML written reads back as the same values.
+    #[test]
+    fn what_is_written_reads_back_the_same() {
+        let tricky = json!({
+            "strings": ["", " lead", "trail ", "a: b", "#x", "- x", "? x", "yes", "NO", "~", "null", "1e3", "0x1F",
+                "1_000", ".5", "+1", "@at", "`tick`", "'q'", "\"dq\"", "tab\there", "line\nbreak", "crlf\r\n",
+                "é ü 中文", "{{ x }}", "{% y %}", "[a]", "{a: 1}", "a, b", "x #y", "!tag", "*alias", "&anchor", "%", "|", ">"],
+            "numbers": [0, -1, 1.5, 1e300, 12345678901234i64],
+            "bools": [true, false],
+            "null": null,
+            "empty": { "list": [], "map": {} },
+            "nested": [[1, [2, []]], { "k": [{ "a": { "b": ["c"] } }] }],
+            "odd keys": { "": 1, "a: b": 2, "- x": 3, "1": 4, "true": 5, "$.id": 6 },
+        });
+        let mut step = DraftStep::default();
+        step.comments.push("a comment\nover two lines".into());
+        step.set("name", json!("x: y"));
+        step.set("value", tricky.clone());
+        let mut group = DraftStep::default();
+        group.set("group", json!("G"));
+        group.steps = Some(vec![step]);
+        let draft = Draft {
+            top: vec![("vars".into(), tricky.clone())],
+            steps: vec![group],
+            ..Draft::default()
+        };
+        let text = super::collection(&draft);
+        let back = crate::yaml::parse(crate::source::FileId(0), &text)
+            .unwrap_or_else(|e| panic!("{}\n{text}", e.message))
+            .to_json();
+        assert_eq!(back["vars"], tricky, "{text}");
+        assert_eq!(back["steps"][0]["steps"][0]["value"], tricky, "{text}");
+        assert_eq!(back["steps"][0]["steps"][0]["name"], "x: y");
+        assert!(text.contains("      # a comment\n      # over two lines\n"), "{text}");
+    }
 
     #[test]
     fn strings_that_yaml_would_read_otherwise_are_quoted() {

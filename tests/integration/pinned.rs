@@ -183,6 +183,14 @@ steps:
     p.sortie(&["run", "c.yaml"])
         .expect_code(1)
         .stdout_has("a different response");
+    // A snapshot that is not JSON fails, and is rewritten only when accepting.
+    p.file("__snapshots__/c/user.json", "<<<<<<< HEAD\n{}\n");
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has("it is not JSON (line 1, column 1): fix it, or rewrite it with --update-snapshots");
+    assert!(p.read("__snapshots__/c/user.json").starts_with("<<<<<<<"));
+    p.sortie(&["run", "c.yaml", "--update-snapshots"]).expect_code(0);
+    assert_eq!(read_json(&p, "__snapshots__/c/user.json")["json"]["name"], "user2");
 }
 
 #[test]

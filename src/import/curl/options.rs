@@ -327,3 +327,52 @@ fn split_form(v: &str, files: bool) -> (String, String, bool) {
     let (name, value) = v.split_once('=').unwrap_or((v, ""));
     (name.to_owned(), value.to_owned(), files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::options;
+
+    fn read(words: &[&str]) -> Vec<(String, Option<String>)> {
+        let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        options(&words, "test").expect("readable")
+    }
+
+    fn pair(name: &str, value: Option<&str>) -> (String, Option<String>) {
+        (name.to_owned(), value.map(str::to_owned))
+    }
+
+    #[test]
+    fn short_flags_bundle_and_take_attached_values() {
+        assert_eq!(
+            read(&["-sSL", "-XPOST", "-d@body.json", "-H", "A: b", "https://h/x"]),
+            [
+                pair("--silent", None),
+                pair("--show-error", None),
+                pair("--location", None),
+                pair("--request", Some("POST")),
+                pair("--data", Some("@body.json")),
+                pair("--header", Some("A: b")),
+                pair("--url", Some("https://h/x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_option_is_kept_by_name_and_a_known_one_takes_its_value() {
+        assert_eq!(
+            read(&["--proxy", "http://p:1", "--frobnicate", "https://h/"]),
+            [
+                pair("--proxy", Some("http://p:1")),
+                pair("--frobnicate", None),
+                pair("--url", Some("https://h/")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error_naming_the_option() {
+        let words = vec!["-H".to_owned()];
+        let e = options(&words, "cmd.sh:3").expect_err("no value");
+        assert_eq!(e.message, "cmd.sh:3: `-H` needs a value");
+    }
+}
