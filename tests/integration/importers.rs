@@ -347,6 +347,10 @@ fn curl_import_reads_arguments_and_lists_what_it_cannot_carry_over() {
     p.file("out.yaml", &run.stdout);
     p.sortie(&["validate", "out.yaml"]).expect_code(0);
 
+    p.sortie(&["import", "curl", "curl -d a=1 -d @x.txt https://h.example/p"])
+        .expect_code(0)
+        .stderr_has("not imported: the content of `@x.txt` among other data (sent as the text `@x.txt`)");
+
     // Input errors are invalid input, with the place.
     p.file(
         "bad.sh",

@@ -301,6 +301,16 @@ pub(super) fn parse(cmd: &Command) -> Result<Curl, Diagnostic> {
             }),
         }
     }
+    // curl joins a file's content with the other data; a collection body is text or a file.
+    if c.data.len() > 1 {
+        for d in &c.data {
+            if let Data::File(path) = d {
+                c.unsupported.push(format!(
+                    "the content of `@{path}` among other data (sent as the text `@{path}`)"
+                ));
+            }
+        }
+    }
     Ok(c)
 }
 
