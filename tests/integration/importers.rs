@@ -59,8 +59,10 @@ fn ok(_: &Got) -> (u16, &'static str, String) {
 }
 
 /// Sortie's own `--curl` output imports back to the same requests: every body
-/// kind it writes as curl today (JSON, form, raw text, a file, a multipart of
-/// values) and every auth kind that travels in a header (bearer, basic, api key).
+/// kind (JSON, form, raw text, a file, multipart values and files) and every
+/// auth kind a step can send without a token endpoint (bearer, basic, digest,
+/// api key in a header or the query), the secrets read from the same
+/// environment variables the curl file reads.
 #[test]
 fn curl_output_of_a_run_imports_back_to_the_same_requests() {
     let (server, seen) = recorder(ok);
@@ -108,6 +110,17 @@ steps:
         - {{ name: b, value: "two words" }}
   - name: A plain GET
     request: {{ url: /get, headers: {{ Accept: application/json }} }}
+  - name: Digest
+    request: {{ url: /digest, auth: {{ digest: {{ username: dan, password: "{{{{ pw }}}}" }} }} }}
+  - name: API key in the query
+    request: {{ url: "/q?page=2", auth: {{ api_key: {{ query: api_key, value: "{{{{ key }}}}" }} }} }}
+  - name: Multipart with a file
+    request:
+      method: POST
+      url: /upload
+      multipart:
+        - {{ name: note, value: hi }}
+        - {{ name: f, file: data.bin, content_type: text/plain }}
 "#,
             server.url()
         ),
@@ -115,17 +128,17 @@ steps:
     p.sortie(&["run", "original.yaml", "--curl", "requests.sh"])
         .expect_code(0);
     let original: Vec<Got> = seen.lock().expect("lock").drain(..).collect();
-    assert_eq!(original.len(), 6);
+    assert_eq!(original.len(), 9);
 
     let run = p.sortie(&["import", "curl", "requests.sh", "-o", "imported.yaml"]);
     run.expect_code(0);
     let imported = p.read("imported.yaml");
-    // The masked credentials (the whole `Authorization` value is masked) became
-    // variables read from the environment, one per masked value.
+    // The curl file reads each secret from a shell variable (`"$SORTIE_TOKEN"`); the
+    // import reads the same environment variable, through a secret variable.
     for (var, env) in [
-        ("authorization", "AUTHORIZATION"),
-        ("authorization_2", "AUTHORIZATION_2"),
-        ("x_api_key", "X_API_KEY"),
+        ("sortie_token", "SORTIE_TOKEN"),
+        ("sortie_pw", "SORTIE_PW"),
+        ("sortie_key", "SORTIE_KEY"),
     ] {
         assert!(
             imported.contains(&format!("{var}: \"{{{{ env.{env} }}}}\"")),
@@ -138,16 +151,12 @@ steps:
     );
     p.sortie(&["validate", "imported.yaml"]).expect_code(0);
 
-    let basic = format!(
-        "Basic {}",
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "ann:pw-789")
-    );
     p.sortie_env(
         &[
             ("BASE_URL", &server.url()),
-            ("AUTHORIZATION", "Bearer tok-123"),
-            ("AUTHORIZATION_2", &basic),
-            ("X_API_KEY", "key-456"),
+            ("SORTIE_TOKEN", "tok-123"),
+            ("SORTIE_PW", "pw-789"),
+            ("SORTIE_KEY", "key-456"),
         ],
         &["run", "imported.yaml"],
     )

@@ -203,7 +203,7 @@ fn step(c: &Curl, url: &str, creds: &mut Credentials, place: &str) -> Result<Dra
     if method != "GET" {
         request.insert("method".into(), Value::String(method));
     }
-    let mut url = env_refs(&literal(url));
+    let mut url = env_refs(&literal(url), creds);
     let mut body: Option<(&str, Value)> = None;
     if !c.json.is_empty() {
         let text = c.json.concat();
@@ -293,7 +293,7 @@ fn step(c: &Curl, url: &str, creds: &mut Credentials, place: &str) -> Result<Dra
         let (username, password) = if password.is_empty() && whole_env_ref(name).is_none() {
             (secret(creds, "api_key", name), String::new())
         } else {
-            (env_refs(&literal(name)), secret(creds, "password", password))
+            (env_refs(&literal(name), creds), secret(creds, "password", password))
         };
         auth = Some(json!({ scheme: { "username": username, "password": password } }));
     } else if let Some(token) = &c.bearer {
@@ -311,7 +311,7 @@ fn step(c: &Curl, url: &str, creds: &mut Credentials, place: &str) -> Result<Dra
         let v = if is_credential_header(name) && !value.is_empty() {
             secret(creds, name, value)
         } else {
-            env_refs(&literal(value))
+            env_refs(&literal(value), creds)
         };
         kept.insert(name.clone(), Value::String(v));
     }
@@ -396,12 +396,13 @@ fn is_env_name(name: &str) -> bool {
 }
 
 /// `$NAME` and `${NAME}` in a header, URL or user name (docs write them for the
-/// reader's own values) → `{{ env.NAME }}`.
-fn env_refs(text: &str) -> String {
+/// reader's own values, Sortie's `--curl` for secrets) → a secret variable
+/// reading `NAME` from the environment (`{{ name }}`).
+fn env_refs(text: &str, creds: &mut Credentials) -> String {
     let re = regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)").expect("a valid regex");
     re.replace_all(text, |c: &regex::Captures<'_>| {
         let name = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-        format!("{{{{ env.{name} }}}}")
+        creds.variable_from_env(&name.to_ascii_lowercase(), name)
     })
     .into_owned()
 }
