@@ -599,6 +599,7 @@ fn a_postman_collection_with_an_environment_maps_auth_bodies_and_variables() {
         assert!(!text.contains(secret), "{secret} written:\n{text}");
     }
     assert!(text.contains("limit: \"5\""), "the environment wins:\n{text}");
+    assert!(text.contains("description: The first page of the catalog."), "{text}");
     assert!(
         text.contains("- group: Catalog") && text.contains("- group: Partner"),
         "{text}"
@@ -737,6 +738,8 @@ fn the_swagger_petstore_imports_bodies_and_security_from_the_spec() {
         "said once:\n{}",
         run.stderr
     );
+    let text = p.read("petstore3.collection.yaml");
+    assert!(text.contains("    description: Returns a single pet.\n"), "{text}");
     p.sortie(&["validate", "petstore3.collection.yaml"]).expect_code(0);
     let base = format!("{}/api/v3", server.url());
     p.sortie_env(

@@ -198,6 +198,14 @@ fn operation(
     if let Some(id) = op_id {
         step.set("id", Value::String(literal(id)));
     }
+    if let Some(d) = op
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        step.set("description", Value::String(literal(d)));
+    }
     if let Some(tags) = op.get("tags").and_then(Value::as_array).filter(|t| !t.is_empty()) {
         step.set(
             "tags",

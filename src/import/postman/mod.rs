@@ -177,6 +177,15 @@ fn item(it: &Value, cx: &mut Cx, inherited: Option<&Value>) -> DraftStep {
     }
     let notes_before = cx.notes.len();
     step.set("name", Value::String(literal(name)));
+    let described = it
+        .pointer("/request/description")
+        .or_else(|| it.get("description"))
+        .and_then(|d| d.as_str().or_else(|| d.get("content").and_then(Value::as_str)))
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    if let Some(d) = described {
+        step.set("description", Value::String(literal(d)));
+    }
     let request = match it.get("request") {
         Some(Value::String(url)) => json!({ "url": url }),
         Some(r) => r.clone(),
