@@ -29,6 +29,7 @@ pub(crate) fn main(command: Command) -> u8 {
         Command::Validate(args) => validate(&args),
         Command::List(args) => list(&args),
         Command::Schema => schema(),
+        Command::Import(kind) => import(kind),
         Command::Completions { shell } => {
             crate::cli::completions(shell, &mut std::io::stdout().lock());
             exit::PASSED
@@ -41,6 +42,77 @@ pub(crate) fn main(command: Command) -> u8 {
             }
         },
     }
+}
+
+/// `sortie import KIND …`: the importer's collection to standard output or `-o FILE`;
+/// what it could not carry over as warnings on standard error.
+fn import(kind: crate::cli::ImportKind) -> u8 {
+    use crate::cli::ImportKind;
+    use crate::import;
+    let (result, out) = match kind {
+        ImportKind::Curl { sources, out } => (import_curl(&sources), out),
+        ImportKind::Har {
+            file,
+            hosts,
+            assets,
+            out,
+        } => (import::har::import_file(&file, &hosts, assets), out),
+        ImportKind::Openapi { spec, out } => (import::openapi::import_file(&spec, out.output.as_deref()), out),
+        ImportKind::Postman { file, environment, out } => {
+            (import::postman::import_files(&file, environment.as_deref()), out)
+        }
+    };
+    let draft = match result {
+        Ok(d) => d,
+        Err(f) => {
+            print_errors(std::slice::from_ref(&*f.diagnostic), &f.sources);
+            return exit::INVALID;
+        }
+    };
+    let text = import::emit::collection(&draft);
+    for note in &draft.notes {
+        eprintln!("warning: {note}");
+    }
+    match &out.output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(e) = stdout.write_all(text.as_bytes())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                eprintln!("error: cannot write to standard output: {e}");
+                return exit::FAILED;
+            }
+        }
+        Some(path) => {
+            if let Err(e) = report::write::write_atomic(path, text.as_bytes()) {
+                let why = crate::files::io_reason(&e);
+                return invalid(&Diagnostic::new(format!("cannot write `{}`: {why}", path.display())));
+            }
+            eprintln!("wrote {} ({} steps)", path.display(), draft.step_count());
+        }
+    }
+    exit::PASSED
+}
+
+/// curl commands from arguments (`curl …`), files, or `-` (standard input).
+fn import_curl(sources: &[String]) -> Result<crate::import::Draft, crate::import::Failure> {
+    use crate::import::curl;
+    let mut commands = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let trimmed = source.trim_start();
+        if trimmed.starts_with("curl ") || trimmed.starts_with("curl\t") || trimmed == "curl" {
+            commands.push(curl::argument(source, format!("argument {}", i + 1))?);
+        } else if source == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Diagnostic::new(format!("cannot read standard input: {e}")))?;
+            commands.extend(curl::commands(&text, "<stdin>")?);
+        } else {
+            let text = crate::files::read_text(std::path::Path::new(source), "curl commands file")?;
+            commands.extend(curl::commands(&text, source)?);
+        }
+    }
+    Ok(curl::import(&commands)?)
 }
 
 fn print_errors(errors: &[Diagnostic], sources: &Sources) {
@@ -228,6 +300,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             || config.report_html.is_some()
             || config.curl.is_some(),
         whole_steps: config.report_json.is_some() || config.report_html.is_some(),
+        update_snapshots: config.update_snapshots,
     };
     spawn_signal_handler(&rc);
 
@@ -288,6 +361,9 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
         )));
     }
     add_file_reporters(&mut reporters, &config);
+    if !config.dry_run {
+        reporters.push(Box::new(report::SnapshotWriter::default()));
+    }
     if !config.dry_run && report::github::enabled() {
         // Annotations go to stdout, where the runner reads workflow commands (it reads
         // stderr too: there when a report has stdout).

@@ -58,6 +58,9 @@ pub(crate) enum Command {
     List(CheckArgs),
     /// Print the JSON Schema of the collection format.
     Schema,
+    /// Write a collection from curl commands, a HAR file, a Postman collection or an OpenAPI document.
+    #[command(subcommand)]
+    Import(ImportKind),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "\
 Install:
@@ -74,9 +77,58 @@ Install:
     #[command(after_help = "Example: sortie man run | man -l -")]
     Man {
         /// The command whose page to print (default: the page of `sortie`).
-        #[arg(value_parser = ["run", "validate", "list", "schema", "completions", "man"])]
+        #[arg(value_parser = ["run", "validate", "list", "schema", "import", "completions", "man"])]
         command: Option<String>,
     },
+}
+
+/// What `sortie import` reads.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImportKind {
+    /// curl command lines: each SOURCE is a command (`'curl -X POST …'`), a file of
+    /// commands (shell quoting and `\` continuations as in docs), or `-` for standard input.
+    #[command(after_help = "Example: sortie import curl 'curl -u ann:$PASSWORD https://api.example.com/me' -o me.yaml")]
+    Curl {
+        #[arg(required = true, value_name = "SOURCE")]
+        sources: Vec<String>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// A HAR file exported from a browser's developer tools: one step per entry.
+    Har {
+        file: PathBuf,
+        /// Keep only the entries sent to this host (repeatable; default: every host).
+        #[arg(long = "host", value_name = "HOST")]
+        hosts: Vec<String>,
+        /// Keep images, scripts, stylesheets, fonts and media too (left out by default).
+        #[arg(long)]
+        assets: bool,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// An OpenAPI 3.x document (YAML or JSON): a starter collection, one step per operation.
+    Openapi {
+        spec: PathBuf,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// A Postman collection (v2.1 or v2.0): folders become groups, variables `vars`.
+    Postman {
+        file: PathBuf,
+        /// A Postman environment whose variables join the collection's (and win).
+        #[arg(long, value_name = "FILE")]
+        environment: Option<PathBuf>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+}
+
+/// Where an import writes its collection.
+#[derive(Debug, Args)]
+pub(crate) struct ImportOutput {
+    /// Write the collection to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `validate` and `list`.
@@ -150,6 +202,9 @@ pub(crate) struct RunArgs {
     /// Stop starting new steps after the first failure (teardown still runs).
     #[arg(help_heading = RUNNING, long)]
     pub fail_fast: bool,
+    /// Accept new and changed snapshots: write them, removing their `.json.new`.
+    #[arg(help_heading = RUNNING, long)]
+    pub update_snapshots: bool,
 
     /// Default total timeout of every request (collection and step settings override it);
     /// a number without a unit is seconds.

@@ -87,6 +87,24 @@ impl JsonPath {
     }
 }
 
+impl JsonPath {
+    /// Replaces every node the query selects with `with` (a snapshot's ignored nodes).
+    pub(crate) fn replace_all(&self, doc: &mut Value, with: &Value) {
+        let pointers: Vec<String> = self
+            .inner
+            .query
+            .query_located(doc)
+            .locations()
+            .map(serde_json_path::NormalizedPath::to_json_pointer)
+            .collect();
+        for pointer in pointers {
+            if let Some(node) = doc.pointer_mut(&pointer) {
+                *node = with.clone();
+            }
+        }
+    }
+}
+
 /// A path written without its leading `$` (`.a`, `[0]`, `a.b`), with it.
 pub(crate) fn rooted(path: &str) -> String {
     if path.starts_with(['.', '[']) {

@@ -11,6 +11,7 @@ mod event;
 mod exec;
 mod exit;
 mod files;
+mod import;
 mod jsondoc;
 mod jsonpath;
 mod load;

@@ -142,6 +142,37 @@ pub(crate) struct StepOutcome {
     pub captures: Vec<(String, String)>,
     /// Every request sent and its timings, in order (none when nothing came back).
     pub exchanges: Vec<ExchangeSummary>,
+    /// What the snapshot writer does with this step's snapshot file.
+    pub snapshot: Option<SnapshotWrite>,
+}
+
+/// A snapshot file to write or tidy, decided by the executor, done by a reporter
+/// (the executor writes no file). Its content is redacted already.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SnapshotWrite {
+    /// The snapshot (`….json`).
+    pub path: std::path::PathBuf,
+    pub root: Arc<std::path::Path>,
+    pub action: SnapshotAction,
+}
+
+impl SnapshotWrite {
+    /// Masks secrets that became known after the content was made (a secret capture).
+    pub(crate) fn redact_again(&mut self, redactor: &crate::redact::Redactor) {
+        if let SnapshotAction::Propose(content) | SnapshotAction::Accept(content) = &mut self.action {
+            *content = redactor.string(content);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SnapshotAction {
+    /// The response matched: a `.json.new` left by an earlier run is stale.
+    Matched,
+    /// Missing or different: propose this content as `.json.new`.
+    Propose(String),
+    /// `--update-snapshots`: write this content as the snapshot and drop `.json.new`.
+    Accept(String),
 }
 
 impl StepOutcome {
@@ -181,6 +212,7 @@ impl StepOutcome {
             attempts: 0,
             captures: Vec::new(),
             exchanges: Vec::new(),
+            snapshot: None,
         }
     }
 }

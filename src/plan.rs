@@ -151,6 +151,21 @@ pub struct RequestPlan {
     pub schema: Option<(Arc<Schema>, Span)>,
     pub extract: Vec<ExtractPlan>,
     pub retry_until: Option<(u32, Duration)>,
+    pub snapshot: Option<SnapshotPlan>,
+}
+
+/// `expect.snapshot`, compiled: where the stored response lives and what it leaves out.
+#[derive(Debug, Clone)]
+pub struct SnapshotPlan {
+    /// `<collection folder>/__snapshots__/<file stem>/<slug>`: a loop adds `-<item>`, then `.json`.
+    pub base: PathBuf,
+    /// The canonical file root: the snapshot is read and written only inside it.
+    pub root: Arc<Path>,
+    /// Nodes replaced by `"[ignored]"` before storing and comparing.
+    pub ignore: Vec<JsonPath>,
+    /// Response headers stored with the body, as written.
+    pub headers: Vec<String>,
+    pub span: Span,
 }
 
 /// An expected status code, or a class (`2xx` is `Class(2)`).

@@ -74,6 +74,8 @@ pub(crate) struct RunConfig {
     /// Render every request, send nothing.
     pub dry_run: bool,
     pub fail_fast: bool,
+    /// `--update-snapshots`.
+    pub update_snapshots: bool,
     /// Collections run at once.
     pub jobs: usize,
     pub selection: Selection,
@@ -199,6 +201,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         curl,
         dry_run: args.dry_run,
         fail_fast: args.fail_fast,
+        update_snapshots: args.update_snapshots,
         jobs: usize::from(args.jobs),
         selection: Selection {
             tags: args.tags.clone(),

@@ -106,6 +106,17 @@ pub(super) struct Place {
     pub prefix: String,
     /// True inside a step that the selection kept whole (by its own tag or name).
     pub whole: bool,
+    /// The 1-based loop items around the step, outermost first: a snapshot's name ends with them.
+    pub items: Vec<usize>,
+}
+
+impl Place {
+    /// The place of one loop item (1-based).
+    fn item(&self, n: usize) -> Place {
+        let mut place = self.clone();
+        place.items.push(n);
+        place
+    }
 }
 
 impl Cx<'_> {
@@ -116,6 +127,7 @@ impl Cx<'_> {
             phase: Phase::Setup,
             prefix: String::new(),
             whole: false,
+            items: Vec::new(),
         };
         let before = out.failed;
         self.steps(&self.plan.setup, &mut scope, &setup, out).await;
@@ -124,6 +136,7 @@ impl Cx<'_> {
             phase: Phase::Steps,
             prefix: String::new(),
             whole: false,
+            items: Vec::new(),
         };
         if setup_failed {
             self.not_run(&self.plan.steps, &scope, &main, "setup failed", out);
@@ -134,6 +147,7 @@ impl Cx<'_> {
             phase: Phase::Teardown,
             prefix: String::new(),
             whole: false,
+            items: Vec::new(),
         };
         self.causes.forget_down();
         self.steps_always(&self.plan.teardown, &mut scope, &teardown, out).await;
@@ -295,7 +309,8 @@ impl Cx<'_> {
                     }
                     let mut unit_scope = scope.with_layer(layer(i, item));
                     let unit_name = format!("{name} [{}]", i + 1);
-                    self.unit(step, &mut unit_scope, place, &unit_name, out).await;
+                    self.unit(step, &mut unit_scope, &place.item(i + 1), &unit_name, out)
+                        .await;
                     scope.layers[0] = unit_scope.layers[0].clone();
                 }
                 return;
@@ -306,12 +321,14 @@ impl Cx<'_> {
             let units = items.iter().enumerate().map(|(i, item)| {
                 let mut unit_scope = start.child().with_layer(layer(i, item));
                 let unit_name = format!("{name} [{}]", i + 1);
+                let unit_place = place.item(i + 1);
                 async move {
                     let mut buf = Out::live(None, false);
                     if self.rc.stopped() && place.phase != Phase::Teardown {
                         self.not_run_unit(step, unit_name, &unit_scope, place, &self.rc.not_run(), &mut buf);
                     } else {
-                        self.unit(step, &mut unit_scope, place, &unit_name, &mut buf).await;
+                        self.unit(step, &mut unit_scope, &unit_place, &unit_name, &mut buf)
+                            .await;
                     }
                     (unit_scope, buf)
                 }
@@ -347,6 +364,7 @@ impl Cx<'_> {
                     phase: place.phase,
                     prefix: format!("{name} / "),
                     whole: place.whole || own_selected(&self.rc.selection, self.plan, step, &place.prefix),
+                    items: place.items.clone(),
                 };
                 if g.parallel <= 1 || step.for_each.is_some() {
                     self.steps(&g.steps, scope, &inner, out).await;

@@ -12,6 +12,7 @@ mod run;
 pub(crate) mod scope;
 mod secrets;
 mod select;
+mod snapshot;
 mod stop;
 mod verify;
 
@@ -68,6 +69,8 @@ pub(crate) struct RunContext {
     /// Keep passed steps whole in the collection's outcome after the live reporters saw
     /// them: the JSON and HTML reports, written from the finished run, show them in full.
     pub whole_steps: bool,
+    /// `--update-snapshots`: a missing or different snapshot is written, not failed.
+    pub update_snapshots: bool,
 }
 
 impl RunContext {

@@ -54,6 +54,7 @@ pub(super) fn unit(
                 phase: place.phase,
                 whole: place.whole || own_selected(sel, plan, step, &place.prefix),
                 prefix: format!("{display} / "),
+                items: place.items.clone(),
             };
             walk(sel, plan, &g.steps, &inner, name, each);
         }
@@ -75,6 +76,7 @@ pub(super) fn unstarted(rc: &RunContext, plan: &CollectionPlan, sources: &Source
             phase,
             prefix: String::new(),
             whole: false,
+            items: Vec::new(),
         };
         // Names as written: the collection's vars were never rendered.
         let mut name = |step: &StepPlan, place: &Place| format!("{}{}", place.prefix, step.name.template.source());

@@ -44,7 +44,7 @@ impl Cx<'_> {
         // The Authorization header the auth layer added (digest, OAuth2), shown masked.
         let mut authorization = None;
         let mut polled = Vec::new();
-        let (received, mut checks) = loop {
+        let (received, mut checks, mut snapshot) = loop {
             poll += 1;
             let response = match self
                 .send_with_retry(
@@ -84,8 +84,11 @@ impl Cx<'_> {
             let mut checks = Checks::new(self.secrets.lock().clone(), self.rc.keep_exchanges);
             let ctx = self.context(scope, &at.step.dir);
             verify(at.step, r, &received, (&self.rc.renderer, &ctx), &mut checks);
+            let snapshot = r.snapshot.as_ref().map(|plan| {
+                super::snapshot::check(plan, &at.place.items, &received, self.rc.update_snapshots, &mut checks)
+            });
             if checks.is_ok() || poll >= polls || self.rc.stopped() {
-                break (received, checks);
+                break (received, checks, snapshot);
             }
             polled = received.resp.exchanges.clone();
             if let Some((_, interval)) = r.retry_until {
@@ -134,6 +137,9 @@ impl Cx<'_> {
         let redactor = self.secrets.lock();
         if !checks.redactor.same_secrets(&redactor) {
             checks.redact_again(&redactor);
+            if let Some(write) = &mut snapshot {
+                write.redact_again(&redactor);
+            }
         }
         drop(redactor);
         let status = if checks.is_ok() {
@@ -157,6 +163,7 @@ impl Cx<'_> {
         outcome.duration = started.elapsed();
         outcome.attempts = attempts;
         outcome.captures = shown;
+        outcome.snapshot = snapshot;
         outcome
     }
 

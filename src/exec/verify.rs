@@ -228,7 +228,7 @@ impl Checks {
         }
     }
 
-    fn pass(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, line: usize) {
+    pub(super) fn pass(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, line: usize) {
         if !self.keep_passed {
             return;
         }
@@ -244,7 +244,15 @@ impl Checks {
         });
     }
 
-    fn fail(&mut self, subject: &str, predicate: &str, expected: &str, actual: &str, diff: Option<&str>, line: usize) {
+    pub(super) fn fail(
+        &mut self,
+        subject: &str,
+        predicate: &str,
+        expected: &str,
+        actual: &str,
+        diff: Option<&str>,
+        line: usize,
+    ) {
         let r = &self.redactor;
         self.expectations.push(Expectation {
             subject: r.string(subject),
@@ -379,7 +387,7 @@ fn not_json(body: &[u8], e: &serde_json::Error) -> String {
 }
 
 /// One header's value; several values of one name become a list.
-fn header_value(resp: &Response, name: &str) -> Option<Value> {
+pub(super) fn header_value(resp: &Response, name: &str) -> Option<Value> {
     let values: Vec<Value> = resp
         .headers
         .get_all(name)

@@ -5,11 +5,16 @@
 use crate::check::{build_predicate, predicate_names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
-use crate::model::{Expect, ExpectValue, Extract, ExtractSpec, Map, StatusExpect, StatusItem};
+use crate::model::{
+    Expect, ExpectValue, Extract, ExtractSpec, Map, Snapshot, SnapshotOptions, StatusExpect, StatusItem,
+};
 use crate::model::{Node, NodeKind};
 use crate::source::Spanned;
 
-const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "cookies", "duration", "schema"];
+const EXPECT_KEYS: &[&str] = &[
+    "status", "headers", "json", "body", "cookies", "duration", "schema", "snapshot",
+];
+const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
 const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
@@ -67,9 +72,32 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             errs.expected("a JSON Schema file path or an inline schema map", "schema", n);
             None
         }),
+        snapshot: f.get("snapshot").and_then(|n| snapshot(errs, n)),
     };
     f.finish(errs);
     Some(e)
+}
+
+/// `snapshot: true`, or `{ ignore: [JSONPaths], headers: [names] }`.
+fn snapshot(errs: &mut Errors, node: &Node) -> Option<Spanned<Snapshot>> {
+    let value = match &node.kind {
+        NodeKind::Bool(b) => Snapshot::Enabled(*b),
+        NodeKind::Map(_) => {
+            let mut f = Fields::of(errs, node, "snapshot", "`snapshot`", SNAPSHOT_KEYS)?;
+            let options = SnapshotOptions {
+                ignore: f.get("ignore").and_then(|n| read::strings(errs, "ignore", n)),
+                headers: f.get("headers").and_then(|n| read::strings(errs, "headers", n)),
+            };
+            f.finish(errs);
+            Snapshot::Options(options)
+        }
+        _ => {
+            let help = "write `snapshot: true`, or `snapshot: { ignore: [$.id], headers: [Content-Type] }`";
+            errs.expected_with("`true` or a map", "snapshot", node, Some(help.to_owned()));
+            return None;
+        }
+    };
+    Some(Spanned::new(value, node.span))
 }
 
 /// `{}`, or nothing at all.

@@ -11,6 +11,7 @@ pub(crate) mod read;
 pub(crate) mod request;
 pub(crate) mod schema;
 mod secrets;
+pub(crate) mod snapshot;
 
 use std::path::PathBuf;
 use std::sync::Arc;

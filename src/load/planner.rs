@@ -11,6 +11,7 @@ use crate::load::collection;
 use crate::load::compile::Compiler;
 use crate::load::read::Errors;
 use crate::load::request::{RequestDefaults, request};
+use crate::load::snapshot;
 use crate::model::NodeKind;
 use crate::model::{Collection, Map, Parallel, Step};
 use crate::plan::{CollectionPlan, GroupPlan, IncludePlan, SessionPlan, StepKind, StepPlan, TValue};
@@ -35,6 +36,8 @@ pub(crate) struct Planner<'a> {
     /// Canonical paths of the files being included, outermost first.
     include_stack: Vec<PathBuf>,
     ids: HashMap<String, Spanned<String>>,
+    /// The snapshots named so far in this collection, where their steps ask for them.
+    snapshots: HashMap<PathBuf, Span>,
     /// Every secret name (`--secret`, each collection's `secrets:`), for the included vars it names.
     pub secret_names: std::collections::HashSet<String>,
     /// The secret values written in included files, for diagnostics to mask.
@@ -60,6 +63,7 @@ impl<'a> Planner<'a> {
             timeout_override,
             include_stack: Vec::new(),
             ids: HashMap::new(),
+            snapshots: HashMap::new(),
             secret_names: std::collections::HashSet::new(),
             literal_secrets: Vec::new(),
             planned: 0,
@@ -79,6 +83,7 @@ impl<'a> Planner<'a> {
         base_url_written: bool,
     ) -> CollectionPlan {
         self.ids.clear();
+        self.snapshots.clear();
         self.planned = 0;
         self.over_budget = None;
         self.compiler.reads.borrow_mut().clear();
@@ -219,7 +224,13 @@ impl<'a> Planner<'a> {
             Some(Parallel::Max(n)) => n as usize,
         };
         let kind = if let Some(r) = &s.request {
-            request(c, errs, dir, s, r, d).map(|r| StepKind::Request(Box::new(r)))
+            request(c, errs, dir, s, r, d).map(|mut r| {
+                if let Some(snap) = s.expect.as_ref().and_then(|e| e.snapshot.as_ref()) {
+                    let collection = &self.include_stack[0];
+                    r.snapshot = snapshot::plan(c, errs, self.sources, collection, s, snap, &mut self.snapshots);
+                }
+                StepKind::Request(Box::new(r))
+            })
         } else if s.group.is_some() {
             let steps = self.steps(errs, file, dir, s.steps.as_deref(), d);
             if parallel > 1 && s.for_each.is_none() {

@@ -340,6 +340,8 @@ pub(crate) fn request(
         schema,
         extract,
         retry_until,
+        // Named by the planner, which knows the collection and the other snapshots.
+        snapshot: None,
     })
 }
 

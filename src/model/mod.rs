@@ -12,7 +12,8 @@ pub use node::{Node, NodeKind};
 pub(crate) use schema::{DurationValue, Map, strip_null};
 pub(crate) use step::{
     ApiKeyAuth, Auth, BasicAuth, Body, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel, Part,
-    Redirects, Request, Retry, RetryUntil, StatusExpect, StatusItem, Step, Timeout, TimeoutParts, Tls,
+    Redirects, Request, Retry, RetryUntil, Snapshot, SnapshotOptions, StatusExpect, StatusItem, Step, Timeout,
+    TimeoutParts, Tls,
 };
 
 use schemars::JsonSchema;

@@ -243,6 +243,25 @@ pub(crate) struct Expect {
     pub duration: Option<ExpectValue>,
     /// A JSON Schema file, or an inline map.
     pub schema: Option<Node>,
+    /// Compare the response with the one stored under `__snapshots__/`.
+    pub snapshot: Option<Spanned<Snapshot>>,
+}
+
+/// `snapshot: true`, or what to leave out and add.
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(untagged)]
+pub(crate) enum Snapshot {
+    Enabled(bool),
+    Options(SnapshotOptions),
+}
+
+#[derive(Debug, Clone, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct SnapshotOptions {
+    /// JSONPaths whose nodes are neither stored nor compared (stored as `"[ignored]"`).
+    pub ignore: Option<Vec<Spanned<String>>>,
+    /// Response headers stored and compared too.
+    pub headers: Option<Vec<Spanned<String>>>,
 }
 
 /// Expected status codes.

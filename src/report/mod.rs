@@ -12,6 +12,7 @@ pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
 pub(crate) mod progress;
+pub(crate) mod snapshots;
 pub(crate) mod tap;
 pub(crate) mod write;
 
@@ -22,6 +23,7 @@ pub(crate) use curl::CurlReporter;
 pub(crate) use dry_run::DryRunReporter;
 pub(crate) use github::GithubReporter;
 pub(crate) use progress::Progress;
+pub(crate) use snapshots::SnapshotWriter;
 pub(crate) use write::FileReporter;
 
 /// Something that turns run events into output.
@@ -114,6 +116,7 @@ pub(crate) mod fixtures {
             attempts: 1,
             captures: Vec::new(),
             exchanges: Vec::new(),
+            snapshot: None,
         }
     }
 

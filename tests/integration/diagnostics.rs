@@ -214,6 +214,8 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ),
     ("schema-file-not-json.yaml", &["4:23", "6:23", "8:23"]),
     ("schema-inline-invalid.yaml", &["8:23", "11:66", "14:41"]),
+    // Which file two steps' names make.
+    ("snapshot-shared-name.yaml", &["10:25"]),
     // Filters, tests and functions are known only to the template engine.
     (
         "template-names.yaml",
