@@ -165,7 +165,10 @@ impl<'a> Cx<'a> {
             body,
             credential_headers: draft.credential_headers,
             auth: dynamic,
-            replay: draft.replay,
+            replay: crate::session::curl::Replay {
+                redirects: r.max_redirects,
+                ..draft.replay
+            },
         })
     }
 

@@ -39,6 +39,8 @@ pub(crate) struct Replay {
     /// The token URL of OAuth2 auth: the `Authorization` header's token is then
     /// `$SORTIE_OAUTH2_TOKEN`, fetched from there.
     pub oauth2_token_url: Option<String>,
+    /// Most redirects the step follows (`-L --max-redirs N`); 0: none, as curl by default.
+    pub redirects: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -275,6 +277,15 @@ pub(crate) fn command(req: &Request<'_>, secrets: &Secrets<'_>) -> Command {
     }
     if o.http2_prior_knowledge {
         w.arg("--http2-prior-knowledge");
+    }
+    if req.replay.redirects > 0 {
+        // Sortie follows redirects unless told not to; curl only with -L (up to
+        // 50: a limit other than Sortie's default is written out).
+        w.arg("-L");
+        if req.replay.redirects != crate::plan::DEFAULT_MAX_REDIRECTS {
+            w.arg("--max-redirs");
+            w.arg(&req.replay.redirects.to_string());
+        }
     }
     let multipart = !req.replay.form.is_empty();
     let has_body = multipart || req.body.is_some_and(|b| !b.is_empty());
@@ -641,10 +652,28 @@ mod tests {
     }
 
     #[test]
+    fn a_step_that_follows_redirects_is_replayed_with_l() {
+        let follow = |redirects| Replay {
+            redirects,
+            ..Replay::default()
+        };
+        assert_eq!(cmd("GET", "http://h/", &[], None, &follow(0)).text, "curl http://h/");
+        assert_eq!(
+            cmd("GET", "http://h/", &[], None, &follow(10)).text,
+            "curl -L http://h/"
+        );
+        assert_eq!(
+            cmd("GET", "http://h/", &[], None, &follow(3)).text,
+            "curl -L --max-redirs 3 http://h/"
+        );
+    }
+
+    #[test]
     fn multipart_parts_are_form_fields() {
         let replay = Replay {
             user: None,
             oauth2_token_url: None,
+            redirects: 0,
             form: vec![
                 FormPart {
                     name: "file".into(),

@@ -103,7 +103,7 @@ fn on_github_actions_failures_are_annotations_and_the_summary_is_appended() {
         "### ❌ Pets / Create pet (failed)\n\nat `api/pets.yaml:12`",
         "json $.tags: expected [\"good\",\"dog\"], got [\"good-boy\"]\n--- expected\n+++ actual\n",
         "### ⚠️ Pets / Get pet (errored)\n\nat `api/pets.yaml:14`",
-        "```sh\ncurl -X POST",
+        "```sh\ncurl -L -X POST",
     ] {
         assert!(md.contains(text), "`{text}` not in:\n{md}");
     }

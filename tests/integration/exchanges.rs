@@ -46,7 +46,7 @@ fn failed_exchanges_are_kept_without_verbose() {
     run.expect_code(1);
     run.stdout_has("✓ passes  200");
     run.stdout_lacks("captured");
-    run.stdout_has("replay: curl http://127.0.0.1:");
+    run.stdout_has("replay: curl -L http://127.0.0.1:");
     let report = junit(&p.path("junit.xml"));
     let cases: Vec<_> = report.test_suites.iter().flat_map(|s| &s.test_cases).collect();
     let failed = cases
@@ -54,6 +54,6 @@ fn failed_exchanges_are_kept_without_verbose() {
         .find(|c| c.name.as_str() == "fails")
         .expect("the failed case");
     let out = failed.system_out.as_ref().map(|o| o.to_string()).unwrap_or_default();
-    assert!(out.contains("curl http://127.0.0.1:"), "{out}");
+    assert!(out.contains("curl -L http://127.0.0.1:"), "{out}");
     assert!(out.contains(r#""name":"Rex""#), "{out}");
 }

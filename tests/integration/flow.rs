@@ -589,7 +589,13 @@ fn a_stop_during_a_delay_sends_nothing_and_says_so() {
     let delayed = &report["collections"][0]["steps"][1];
     assert_eq!(delayed["name"], "delayed");
     assert_eq!(delayed["status"], "skipped");
-    assert_eq!(delayed["message"], "not run: interrupted (during its delay)");
+    // The signal lands during the delay, or (on a loaded machine) just before
+    // it began; either way the 30 s were not waited out (`took`) and it was not sent.
+    let message = delayed["message"].as_str().unwrap_or_default();
+    assert!(
+        ["not run: interrupted (during its delay)", "not run: interrupted"].contains(&message),
+        "{message}"
+    );
 }
 
 #[cfg(unix)]

@@ -113,7 +113,7 @@ fn the_html_report_is_one_self_contained_escaped_file() {
     // The failed and errored steps are open, the passed one collapsed.
     assert_eq!(html.matches("<details class=\"step failed\"").count(), 1);
     assert_eq!(html.matches(" open><summary>").count(), 2);
-    assert!(html.contains("class=\"copy\">Copy</button><pre>curl -X POST"));
+    assert!(html.contains("class=\"copy\">Copy</button><pre>curl -L -X POST"));
 }
 
 #[test]
@@ -127,10 +127,10 @@ fn the_curl_file_has_every_request_sent() {
     let v = env!("CARGO_PKG_VERSION");
     let expected = format!(
         "# Pets / Create pet\n\
-         curl -X POST {url}/echo/pets -H 'user-agent: sortie/{v}' --compressed -H 'content-type: application/json' --data-binary \
+         curl -L -X POST {url}/echo/pets -H 'user-agent: sortie/{v}' --compressed -H 'content-type: application/json' --data-binary \
          '{{\"name\":\"Rex\",\"note\":\"<script>alert(1)</script>\"}}'\n\
-         \n# Pets / Read pet\ncurl {url}/pets/1 -H 'user-agent: sortie/{v}' --compressed -H 'x-pet: Rex'\n\
-         \n# Pets / Refused\ncurl http://127.0.0.1:9/\n"
+         \n# Pets / Read pet\ncurl -L {url}/pets/1 -H 'user-agent: sortie/{v}' --compressed -H 'x-pet: Rex'\n\
+         \n# Pets / Refused\ncurl -L http://127.0.0.1:9/\n"
     );
     assert_eq!(text, expected);
 }

@@ -678,7 +678,7 @@ fn a_dry_run_writes_no_report_file_and_says_so() {
     run.stderr_has("note: --dry-run writes no --junit, --report-json, --report-html or --report-tap file");
     assert_eq!(p.read("j.xml"), "earlier");
     assert!(!p.path("r.json").exists() && !p.path("r.html").exists() && !p.path("r.tap").exists());
-    assert!(p.read("c.sh").contains(&format!("curl {}/x", server.url())));
+    assert!(p.read("c.sh").contains(&format!("curl -L {}/x", server.url())));
     assert_eq!(server.hits(), 0);
 }
 

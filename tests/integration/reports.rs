@@ -165,7 +165,7 @@ steps:
         .as_ref()
         .map(quick_junit::XmlString::as_str)
         .expect("system-out on a failure");
-    assert!(out.starts_with(&format!("curl {}/pets/1 ", demo.url())), "{out}");
+    assert!(out.starts_with(&format!("curl -L {}/pets/1 ", demo.url())), "{out}");
     assert!(out.contains("\nGET "), "the request as sent: {out}");
     assert!(out.contains("HTTP 200 ("), "{out}");
     assert!(out.contains(r#""name":"Rex""#), "the response excerpt: {out}");

@@ -84,7 +84,7 @@ steps:
         stdout.contains(r#"json $.name: expected "bob", got "alice""#),
         "{stdout}"
     );
-    assert!(stdout.contains("curl http://127.0.0.1:"), "{stdout}");
+    assert!(stdout.contains("curl -L http://127.0.0.1:"), "{stdout}");
     // The bearer token is a credential: never printed.
     assert!(stdout.contains(r#"-H 'authorization: ''Bearer '"$SORTIE_"#), "{stdout}");
     assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
