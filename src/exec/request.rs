@@ -46,16 +46,16 @@ impl Cx<'_> {
         let mut polled = Vec::new();
         let (received, mut checks, mut snapshot) = loop {
             poll += 1;
-            let response = match self
-                .send_with_retry(
-                    &prepared,
-                    r,
-                    at.place.phase == Phase::Teardown,
-                    &mut attempts,
-                    &mut authorization,
-                )
-                .await
-            {
+            // Boxed: sending (both transports, auth round trips, retries) is most of this
+            // future's size, which every step would otherwise copy about twice.
+            let send = self.send_with_retry(
+                &prepared,
+                r,
+                at.place.phase == Phase::Teardown,
+                &mut attempts,
+                &mut authorization,
+            );
+            let response = match Box::pin(send).await {
                 Ok(resp) => resp,
                 Err(e) => {
                     let mut outcome = self.errored(at, &e.message);

@@ -87,8 +87,11 @@ struct Automata {
 }
 
 /// Secrets added since the automata were built are searched one by one; past
-/// this many the automata are built again with them. A run that learns a new
-/// token on every request (a login in a loop) must not rebuild every time.
+/// this many, or as many as the automata hold, the automata are built again
+/// with them. A run that learns a new token on every request (a login in a
+/// loop) must not rebuild every time: growing geometrically, the builds cost
+/// about twice the last one in all (a build is some 300 instructions a byte of
+/// secret, a one-by-one search of a short text a few dozen).
 const PENDING: usize = 16;
 
 impl Redactor {
@@ -114,11 +117,11 @@ impl Redactor {
         if secret.contains(' ') {
             list.push(secret.replace(' ', "+"));
         }
-        let pending = known
-            .automata
-            .get()
-            .map_or(0, |a| known.free.len() - a.free_len + known.whole.len() - a.whole_len);
-        if pending > PENDING {
+        let (built, pending) = known.automata.get().map_or((0, 0), |a| {
+            let built = a.free_len + a.whole_len;
+            (built, known.free.len() + known.whole.len() - built)
+        });
+        if pending > PENDING.max(built) {
             known.automata = OnceLock::new();
         }
     }
