@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{JsonType, Predicate};
 use crate::diagnostic::did_you_mean;
 
-const JSON_TYPES: [&str; 7] = JsonType::NAMES;
+const JSON_TYPES: [&str; 8] = JsonType::NAMES;
 
 /// An empty prefix or suffix holds for every string: a template that rendered
 /// empty would check nothing and pass.
@@ -228,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             refused("type", json!("zzz")),
-            "unknown type `zzz`: expected one of string, number, integer, boolean, array, object, null"
+            "unknown type `zzz`: expected one of string, number, integer, float, boolean, array, object, null"
         );
         assert_eq!(refused("type", json!(null)), "`type` expects a type name, found null");
     }

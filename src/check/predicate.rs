@@ -7,7 +7,8 @@
 //!   read as text, it fails with "(not a string)". `matches` searches (use
 //!   `^…$` to match the whole string).
 //! - `type: integer` holds for `3` and `3.0`, as in JSON Schema; `number`
-//!   holds for every number.
+//!   holds for every number; `float` for one written with a fraction or an
+//!   exponent (`3.0`, `2.5`, `1e3`), as Hurl's `isFloat`.
 //! - `contains` on a string takes a number or boolean as its text (`contains:
 //!   200` on `"HTTP 200"` holds); on a map it needs a string key.
 //! - `contains`, `not_contains`, `length` and `empty` fail on a value that is
@@ -27,7 +28,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::diff::diff;
-use super::equal::{compare_numbers, json_equal};
+use super::equal::{compare_numbers, is_whole, json_equal};
 
 /// Display strings longer than this (in characters) are cut with "…"; the full
 /// text then goes in [`Mismatch::diff`].
@@ -65,6 +66,8 @@ pub enum JsonType {
     String,
     Number,
     Integer,
+    /// A number written with a fraction or an exponent: `2.5`, `3.0`, `1e3`.
+    Float,
     Boolean,
     Array,
     Object,
@@ -204,10 +207,11 @@ impl PartialEq for Predicate {
 
 impl JsonType {
     /// Every type, in the order the format lists them.
-    pub const ALL: [JsonType; 7] = [
+    pub const ALL: [JsonType; 8] = [
         JsonType::String,
         JsonType::Number,
         JsonType::Integer,
+        JsonType::Float,
         JsonType::Boolean,
         JsonType::Array,
         JsonType::Object,
@@ -215,8 +219,8 @@ impl JsonType {
     ];
 
     /// Every type's name, in the order of [`JsonType::ALL`].
-    pub const NAMES: [&'static str; 7] = {
-        let mut names = [""; 7];
+    pub const NAMES: [&'static str; 8] = {
+        let mut names = [""; 8];
         let mut i = 0;
         while i < names.len() {
             names[i] = JsonType::ALL[i].name();
@@ -231,6 +235,7 @@ impl JsonType {
             JsonType::String => "string",
             JsonType::Number => "number",
             JsonType::Integer => "integer",
+            JsonType::Float => "float",
             JsonType::Boolean => "boolean",
             JsonType::Array => "array",
             JsonType::Object => "object",
@@ -239,7 +244,8 @@ impl JsonType {
     }
 
     /// Whether `value` is of this type; `integer` holds for any number with
-    /// no fraction (`3.0` too), as in JSON Schema.
+    /// no fraction (`3.0` too), as in JSON Schema; `float` for a number
+    /// written with a fraction or an exponent (`3.0` too, as in Hurl).
     pub fn holds(self, value: &Value) -> bool {
         match (self, value) {
             (JsonType::String, Value::String(_))
@@ -248,8 +254,9 @@ impl JsonType {
             | (JsonType::Array, Value::Array(_))
             | (JsonType::Object, Value::Object(_))
             | (JsonType::Null, Value::Null) => true,
-            // Every integer converts to a whole float, so one test covers all numbers.
-            (JsonType::Integer, Value::Number(n)) => n.as_f64().is_some_and(|f| f.fract() == 0.0),
+            (JsonType::Integer, Value::Number(n)) => is_whole(n),
+            // serde_json keeps the number's text (`arbitrary_precision`).
+            (JsonType::Float, Value::Number(n)) => n.to_string().contains(['.', 'e', 'E']),
             _ => false,
         }
     }

@@ -314,7 +314,7 @@ fn json_type_names() {
     }
     assert_eq!(
         "int".parse::<JsonType>(),
-        Err("unknown type `int`: expected one of string, number, integer, boolean, array, object, null".into())
+        Err("unknown type `int`: expected one of string, number, integer, float, boolean, array, object, null".into())
     );
 }
 

@@ -117,15 +117,24 @@ impl<'a> Cx<'a> {
             }
         }
         for (name, value) in &r.headers {
-            let json = render.value(&format!("headers.{name}"), value)?;
-            if !json.is_null() {
-                draft.headers.push((name.clone(), text(&json)));
-                // A header made from a secret is a credential, whatever form the template
-                // gave it (`|b64encode`): shown masked, never forwarded to another origin.
-                if reads_secret(value, &self.secrets) {
-                    self.secrets.lock().add_header(name);
-                    draft.credential_headers.push(name.to_ascii_lowercase());
-                }
+            // A list is one header line per item, as `query` repeats its key; `null` (a
+            // value, or an item) sends no line: a way to send a header only sometimes.
+            let lines = match render.value(&format!("headers.{name}"), value)? {
+                serde_json::Value::Array(items) => items,
+                one => vec![one],
+            };
+            let before = draft.headers.len();
+            draft.headers.extend(
+                lines
+                    .iter()
+                    .filter(|line| !line.is_null())
+                    .map(|line| (name.clone(), text(line))),
+            );
+            // A header made from a secret is a credential, whatever form the template
+            // gave it (`|b64encode`): shown masked, never forwarded to another origin.
+            if draft.headers.len() > before && reads_secret(value, &self.secrets) {
+                self.secrets.lock().add_header(name);
+                draft.credential_headers.push(name.to_ascii_lowercase());
             }
         }
         // The headers written in the collection; those auth adds are known credentials or none.

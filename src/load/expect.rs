@@ -360,7 +360,7 @@ pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnosti
     let d = Diagnostic::at(msg, node.span);
     let hint = match name {
         "gt" | "ge" | "lt" | "le" | "length" => {
-            scalar_hint(node, |k| matches!(k, NodeKind::Int(_) | NodeKind::Float(_)))
+            scalar_hint(node, |k| matches!(k, NodeKind::Int(_) | NodeKind::Float(..)))
         }
         "exists" | "empty" => scalar_hint(node, |k| matches!(k, NodeKind::Bool(_))),
         _ => None,

@@ -74,14 +74,31 @@ impl RequestDefaults {
                 auth_plan = auth(c, errs, a);
             }
         }
+        let default_headers = model.and_then(|m| m.headers.as_ref());
+        header_names(errs, default_headers);
         RequestDefaults {
-            headers: c.pairs(errs, model.and_then(|m| m.headers.as_ref())),
+            headers: c.pairs(errs, default_headers),
             query: c.pairs(errs, model.and_then(|m| m.query.as_ref())),
             auth: auth_plan,
             timeouts,
             retry,
             max_redirects,
             no_base_url,
+        }
+    }
+}
+
+/// A header name must be a token (RFC 9110): checked at load, so that `"bad name": x` is
+/// invalid input rather than a step that fails when it is sent.
+fn header_names(errs: &mut Errors, headers: Option<&crate::model::Map<Node>>) {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    for (name, _) in headers.iter().flat_map(|m| m.iter()) {
+        if name.value.is_empty() || !name.value.bytes().all(is_tchar) {
+            errs.push(
+                Diagnostic::at(format!("`{}` is not a valid header name", name.value), name.span).with_help(
+                    "a header name is one word of letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)",
+                ),
+            );
         }
     }
 }
@@ -223,6 +240,7 @@ pub(crate) fn request(
     let mut query = d.query.clone();
     query.extend(c.pairs(errs, r.query.as_ref()));
     let mut headers = d.headers.clone();
+    header_names(errs, r.headers.as_ref());
     for (name, value) in c.pairs(errs, r.headers.as_ref()) {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name, value));

@@ -62,6 +62,8 @@ pub(crate) struct Collection {
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct Defaults {
+    /// Names are tokens; a list is one header line per item; `null` sends no line.
+    #[schemars(transform = schema::header_names)]
     pub headers: Option<Map<Node>>,
     pub query: Option<Map<Node>>,
     pub timeout: Option<Timeout>,

@@ -68,6 +68,14 @@ impl<V: JsonSchema> JsonSchema for Map<V> {
     }
 }
 
+/// Request headers: names are tokens (RFC 9110), as the loader checks.
+pub(crate) fn header_names(schema: &mut Schema) {
+    schema.insert(
+        "propertyNames".into(),
+        serde_json::json!({ "pattern": "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$" }),
+    );
+}
+
 /// A duration: `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DurationValue(pub Duration);

@@ -72,6 +72,8 @@ pub(crate) struct Request {
     pub url: Spanned<String>,
     /// Lists repeat the key.
     pub query: Option<Map<Node>>,
+    /// Names are tokens; a list is one header line per item; `null` sends no line.
+    #[schemars(transform = super::schema::header_names)]
     pub headers: Option<Map<Node>>,
     /// Overrides defaults.auth; `none` removes it.
     pub auth: Option<Auth>,

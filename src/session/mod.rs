@@ -7,6 +7,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod curl;
+mod decode;
 mod error;
 mod h1;
 mod outgoing;
@@ -386,19 +387,17 @@ impl Session {
             }
             // Taken, not cloned: the body is read without them.
             let mut response_headers = std::mem::take(response.headers_mut());
-            let encoding = response_headers
-                .get(reqwest::header::CONTENT_ENCODING)
-                .and_then(h1::Encoding::of);
+            let codings = decode::Codings::of(&response_headers);
             // The body handed on is the decoded one: expectations see no encoding, as
             // with reqwest's decoding; reports show the headers as they came.
-            let received = encoding.map(|_| {
+            let received = codings.as_ref().map(|_| {
                 let received = response_headers.clone();
                 response_headers.remove(reqwest::header::CONTENT_ENCODING);
                 response_headers.remove(reqwest::header::CONTENT_LENGTH);
                 received
             });
             let body = match response {
-                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, encoding).await?,
+                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, codings.as_ref()).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
             timings.download = head_at.elapsed();

@@ -11,6 +11,7 @@ mod description;
 mod diagnostics;
 mod docs;
 mod errors;
+mod exact;
 mod exchanges;
 mod faults;
 mod flags;
