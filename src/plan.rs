@@ -263,6 +263,10 @@ impl Subject {
     /// Headers, cookies and bodies are text: an expected number or boolean
     /// (`X-Count: 5`, or a template rendering to one) is compared as its text.
     pub fn as_text(&self, predicate: &mut Predicate) {
+        if let Predicate::Not(inner) | Predicate::All(inner) = predicate {
+            inner.iter_mut().for_each(|p| self.as_text(p));
+            return;
+        }
         if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = self
             && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
             && (value.is_number() || value.is_boolean())

@@ -4,6 +4,7 @@
 pub(crate) mod build;
 pub(crate) mod diff;
 pub(crate) mod equal;
+pub(crate) mod moment;
 pub(crate) mod predicate;
 pub(crate) mod schema;
 

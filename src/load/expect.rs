@@ -241,7 +241,17 @@ const PREDICATE_ALIASES: &[(&str, &str)] = &[
     ("endswith", "ends_with"),
     ("in", "one_of"),
     ("enum", "one_of"),
+    ("negate", "not"),
+    ("all_of", "all"),
+    ("allof", "all"),
+    ("every", "all"),
+    ("is_before", "before"),
+    ("is_after", "after"),
 ];
+
+/// Predicate names too short, or too close to common words, to guess from a near miss:
+/// `{ note: x }` or `{ call: y }` stay literal maps. Other case and aliases still count.
+const EXACT_ONLY: &[&str] = &["not", "all"];
 
 /// The predicate a map key was probably meant to be: another tool's name for
 /// it, its name in other case, or a near miss (short keys only by one edit, so
@@ -258,11 +268,20 @@ fn mistyped_predicate(key: &str) -> Option<&'static str> {
         return Some(name);
     }
     let lower = key.to_ascii_lowercase();
-    names.iter().copied().find(|name| {
-        let d = strsim::damerau_levenshtein(&lower, name);
-        let limit = if name.len() <= 4 { 1 } else { 2 };
-        lower.len() >= 3 && d <= limit
-    })
+    names
+        .iter()
+        .copied()
+        .filter(|name| !EXACT_ONLY.contains(name))
+        .find(|name| {
+            let d = strsim::damerau_levenshtein(&lower, name);
+            // Names added with `not` keep to one edit: `{ form: x }` is not `format`.
+            let limit = if name.len() <= 4 || ["format", "before", "after"].contains(name) {
+                1
+            } else {
+                2
+            };
+            lower.len() >= 3 && d <= limit
+        })
 }
 
 /// `extract:`, a map of names to captures.
@@ -339,17 +358,25 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
 /// The load-time error of predicate `name` with the value `node`, pointed at
 /// the inner value at fault (`length: { gt: ten }` → `ten`).
 pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnostic {
-    if let ("length", NodeKind::Map(entries)) = (name, &node.kind) {
+    // `all: [{ contains: a }, { contians: b }]` → the map at fault, read as `not`'s.
+    if let ("all", NodeKind::Seq(items)) = (name, &node.kind) {
+        for item in items {
+            if !matches!(item.kind, NodeKind::Map(_)) {
+                return Diagnostic::at(msg, item.span);
+            }
+            if let Err(m) = build_predicate("not", &item.to_json()) {
+                return predicate_error("not", item, m);
+            }
+        }
+    }
+    if let ("length" | "not", NodeKind::Map(entries)) = (name, &node.kind) {
         for (k, v) in entries {
             let inner = k.key_text();
             if !predicate_names().contains(&inner.as_str()) {
                 let d = Diagnostic::at(format!("unknown predicate `{inner}`"), k.span);
                 return match did_you_mean(&inner, predicate_names().iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!(
-                        "`length` takes a number or predicates: {}",
-                        predicate_names().join(", ")
-                    )),
+                    None => d.with_help(format!("`{name}` takes predicates: {}", predicate_names().join(", "))),
                 };
             }
             if let Err(m) = build_predicate(&inner, &v.to_json()) {

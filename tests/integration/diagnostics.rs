@@ -189,6 +189,13 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ("many-errors.yaml", &["6:22", "12:20"]),
     // Whether any of setup, steps and teardown lists a step.
     ("no-steps.yaml", &["3:8"]),
+    // The same, and a predicate's value rules, for `not`, `all`, `format`, `before`, `after`.
+    (
+        "mistyped-new-predicates.yaml",
+        &[
+            "7:16", "8:23", "9:41", "10:16", "11:24", "12:16", "13:23", "14:22", "15:16",
+        ],
+    ),
     // Another tool's name for a predicate, or a near miss by edit distance.
     (
         "mistyped-predicates.yaml",

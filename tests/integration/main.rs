@@ -6,6 +6,7 @@
 
 mod auth;
 mod bounded;
+mod checks;
 mod ci;
 mod description;
 mod diagnostics;
