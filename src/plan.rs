@@ -257,6 +257,20 @@ pub enum Subject {
     Cookie(String),
     /// Milliseconds.
     Duration,
+    /// The body's length in bytes.
+    BytesLength,
+    /// The body's SHA-256 in lowercase hex; `file` names the file whose digest is expected.
+    BytesSha256 {
+        file: Option<String>,
+    },
+    /// The body's MD5 in lowercase hex.
+    BytesMd5,
+    /// The URL that answered, after redirects.
+    Url,
+    /// The URLs the redirects led to, in order.
+    Redirects,
+    /// `HTTP/1.1`, `HTTP/2`, ...
+    Version,
 }
 
 impl Subject {
@@ -267,7 +281,10 @@ impl Subject {
             inner.iter_mut().for_each(|p| self.as_text(p));
             return;
         }
+        // A cookie attribute (`sid[Max-Age]`, `sid[Secure]`) keeps its number or flag.
+        let attribute = matches!(self, Subject::Cookie(c) if c.ends_with(']'));
         if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = self
+            && !attribute
             && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
             && (value.is_number() || value.is_boolean())
         {
@@ -283,6 +300,13 @@ impl Subject {
             Subject::Body => "body".into(),
             Subject::Cookie(c) => format!("cookie {c}"),
             Subject::Duration => "duration".into(),
+            Subject::BytesLength => "bytes length".into(),
+            Subject::BytesSha256 { file: None } => "bytes sha256".into(),
+            Subject::BytesSha256 { file: Some(f) } => format!("bytes (as file {f}) sha256"),
+            Subject::BytesMd5 => "bytes md5".into(),
+            Subject::Url => "url".into(),
+            Subject::Redirects => "redirects".into(),
+            Subject::Version => "version".into(),
         }
     }
 }

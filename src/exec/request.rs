@@ -495,6 +495,8 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
             url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
+            redirects: Vec::new(),
+            version: reqwest::Version::HTTP_11,
             elapsed: Duration::ZERO,
             sent: reqwest::header::HeaderMap::new(),
             exchanges: Vec::new(),

@@ -50,8 +50,30 @@ pub(super) fn verify(
             Subject::Header(name) => Ok(header_value(resp, name).map(Cow::Owned)),
             Subject::Json(path) => received.json_at(path),
             Subject::Body => Ok(Some(Cow::Owned(Value::String(body_text())))),
-            Subject::Cookie(name) => Ok(received.cookie(name).map(|c| Cow::Owned(Value::String(c)))),
+            Subject::Cookie(name) => Ok(match cookie_attribute(name) {
+                Some((cookie, attribute)) => received.cookie_attribute(cookie, attribute),
+                None => received.cookie(name).map(Value::String),
+            }
+            .map(Cow::Owned)),
             Subject::Duration => Ok(Some(Cow::Owned(Value::from(resp.elapsed.as_millis() as u64)))),
+            Subject::BytesLength => Ok(Some(Cow::Owned(Value::from(resp.body.len())))),
+            Subject::BytesSha256 { .. } => {
+                use sha2::Digest as _;
+                Ok(Some(Cow::Owned(Value::String(hex::encode(sha2::Sha256::digest(
+                    &resp.body,
+                ))))))
+            }
+            Subject::BytesMd5 => {
+                use md5::Digest as _;
+                Ok(Some(Cow::Owned(Value::String(hex::encode(md5::Md5::digest(
+                    &resp.body,
+                ))))))
+            }
+            Subject::Url => Ok(Some(Cow::Owned(Value::String(resp.url.to_string())))),
+            Subject::Redirects => Ok(Some(Cow::Owned(Value::Array(
+                resp.redirects.iter().map(|u| Value::String(u.to_string())).collect(),
+            )))),
+            Subject::Version => Ok(Some(Cow::Owned(Value::String(version_text(resp.version).to_owned())))),
         };
         let subject = e.label.as_str();
         let actual = match actual {
@@ -353,6 +375,51 @@ impl Received {
         }
         self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
+
+    /// An attribute of the cookie `name` this response sets: the value as sent (`Path`,
+    /// `Domain`, `Expires`, `SameSite`; `Max-Age` as a number), `true` for a flag that is
+    /// there (`Secure`, `HttpOnly`), nothing when the attribute or the cookie is absent.
+    fn cookie_attribute(&self, name: &str, attribute: &str) -> Option<Value> {
+        let set = self.resp.headers.get_all("set-cookie").iter().find_map(|value| {
+            let text = value.to_str().ok()?;
+            let (k, _) = text.split(';').next()?.split_once('=')?;
+            (k.trim() == name).then_some(text)
+        })?;
+        set.split(';').skip(1).find_map(|part| {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part.trim(), None),
+            };
+            if !key.eq_ignore_ascii_case(attribute) {
+                return None;
+            }
+            Some(match value {
+                None => Value::Bool(true),
+                Some(v) if key.eq_ignore_ascii_case("max-age") => v
+                    .parse::<i64>()
+                    .map_or_else(|_| Value::String(v.to_owned()), Value::from),
+                Some(v) => Value::String(v.to_owned()),
+            })
+        })
+    }
+}
+
+/// As HTTP names its versions: `HTTP/1.1`, `HTTP/2`.
+fn version_text(v: reqwest::Version) -> &'static str {
+    match v {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    }
+}
+
+/// `sid[Path]` → (`sid`, `Path`): a cookie attribute, as Hurl writes it.
+fn cookie_attribute(name: &str) -> Option<(&str, &str)> {
+    let (cookie, rest) = name.split_once('[')?;
+    let attribute = rest.strip_suffix(']')?;
+    (!cookie.is_empty() && !attribute.is_empty()).then_some((cookie, attribute))
 }
 
 /// A parsed body may take this many times the body cap (`--max-body`): a

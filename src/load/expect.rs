@@ -6,15 +6,27 @@ use crate::check::{build_predicate, predicate_names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::model::{
-    Expect, ExpectValue, Extract, ExtractSpec, Map, Snapshot, SnapshotOptions, StatusExpect, StatusItem,
+    BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, Map, Snapshot, SnapshotOptions, StatusExpect, StatusItem,
 };
 use crate::model::{Node, NodeKind};
 use crate::source::Spanned;
 
 const EXPECT_KEYS: &[&str] = &[
-    "status", "headers", "json", "body", "cookies", "duration", "schema", "snapshot",
+    "status",
+    "headers",
+    "json",
+    "body",
+    "cookies",
+    "duration",
+    "schema",
+    "snapshot",
+    "bytes",
+    "url",
+    "redirects",
+    "version",
 ];
 const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
+const BYTES_KEYS: &[&str] = &["length", "sha256", "md5", "file"];
 const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
@@ -73,6 +85,10 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             None
         }),
         snapshot: f.get("snapshot").and_then(|n| snapshot(errs, n)),
+        bytes: f.get("bytes").and_then(|n| bytes(errs, n)),
+        url: f.get("url").map(|n| expect_value(errs, n)),
+        redirects: f.get("redirects").map(|n| expect_value(errs, n)),
+        version: f.get("version").map(|n| expect_value(errs, n)),
     };
     f.finish(errs);
     Some(e)
@@ -98,6 +114,19 @@ fn snapshot(errs: &mut Errors, node: &Node) -> Option<Spanned<Snapshot>> {
         }
     };
     Some(Spanned::new(value, node.span))
+}
+
+/// `bytes: { length, sha256, md5, file }`.
+fn bytes(errs: &mut Errors, node: &Node) -> Option<BytesExpect> {
+    let mut f = Fields::of(errs, node, "bytes", "`bytes`", BYTES_KEYS)?;
+    let b = BytesExpect {
+        length: f.get("length").map(|n| expect_value(errs, n)),
+        sha256: f.get("sha256").map(|n| expect_value(errs, n)),
+        md5: f.get("md5").map(|n| expect_value(errs, n)),
+        file: f.get("file").and_then(|n| read::string(errs, "file", n)),
+    };
+    f.finish(errs);
+    Some(b)
 }
 
 /// `{}`, or nothing at all.

@@ -322,6 +322,30 @@ pub(crate) fn request(
             v,
         ));
     }
+    let whole = |key: &str, v: &ExpectValue| Spanned::new(key.to_owned(), value_span(v));
+    for (subject, key, v) in [
+        (Subject::Url, "url", &e.url),
+        (Subject::Redirects, "redirects", &e.redirects),
+        (Subject::Version, "version", &e.version),
+    ] {
+        if let Some(v) = v {
+            expect.extend(expectation(c, errs, subject, &whole(key, v), v));
+        }
+    }
+    if let Some(b) = &e.bytes {
+        for (subject, key, v) in [
+            (Subject::BytesLength, "length", &b.length),
+            (Subject::BytesSha256 { file: None }, "sha256", &b.sha256),
+            (Subject::BytesMd5, "md5", &b.md5),
+        ] {
+            if let Some(v) = v {
+                expect.extend(expectation(c, errs, subject, &whole(key, v), v));
+            }
+        }
+        if let Some(file) = &b.file {
+            expect.extend(same_bytes_as(c, errs, dir, file));
+        }
+    }
     let schema = e.schema.as_ref().and_then(|n| schema(c, errs, dir, n));
 
     let mut extract = Vec::new();
@@ -368,6 +392,31 @@ fn status_class(i: StatusItem) -> StatusClass {
         StatusItem::Code(c) => StatusClass::Code(c),
         StatusItem::Class(c) => StatusClass::Class(c),
     }
+}
+
+/// `bytes: { file: PATH }`: the body's SHA-256 must be the file's, read once at load.
+fn same_bytes_as(c: &Compiler, errs: &mut Errors, dir: &Path, file: &Spanned<String>) -> Option<ExpectPlan> {
+    use sha2::Digest as _;
+    let path = c.path(errs, dir, file)?;
+    let bytes = match crate::files::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", file.value), file.span));
+            return None;
+        }
+    };
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let subject = Subject::BytesSha256 {
+        file: Some(file.value.clone()),
+    };
+    Some(ExpectPlan {
+        label: subject.describe(),
+        subject,
+        checks: vec![CheckPlan::Ready(crate::check::Predicate::Equals(
+            serde_json::Value::String(digest),
+        ))],
+        span: file.span,
+    })
 }
 
 fn value_span(v: &ExpectValue) -> crate::source::Span {

@@ -247,6 +247,14 @@ pub(crate) struct Expect {
     pub schema: Option<Node>,
     /// Compare the response with the one stored under `__snapshots__/`.
     pub snapshot: Option<Spanned<Snapshot>>,
+    /// The body as bytes: its length, its digests, or a file it must equal.
+    pub bytes: Option<BytesExpect>,
+    /// The URL that answered, after redirects.
+    pub url: Option<ExpectValue>,
+    /// The redirects followed, as the list of URLs they led to (`length` counts them).
+    pub redirects: Option<ExpectValue>,
+    /// The HTTP version of the response: `HTTP/1.1`, `HTTP/2`.
+    pub version: Option<ExpectValue>,
 }
 
 /// `snapshot: true`, or what to leave out and add.
@@ -264,6 +272,20 @@ pub(crate) struct SnapshotOptions {
     pub ignore: Option<Vec<Spanned<String>>>,
     /// Response headers stored and compared too.
     pub headers: Option<Vec<Spanned<String>>>,
+}
+
+/// Checks on the body's bytes (after content decoding).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct BytesExpect {
+    /// How many bytes the body has.
+    pub length: Option<ExpectValue>,
+    /// The body's SHA-256, lowercase hex.
+    pub sha256: Option<ExpectValue>,
+    /// The body's MD5, lowercase hex.
+    pub md5: Option<ExpectValue>,
+    /// A file the body must equal byte for byte (relative to the collection's folder).
+    pub file: Option<Spanned<String>>,
 }
 
 /// Expected status codes.

@@ -69,6 +69,9 @@ pub(crate) struct Response {
     pub body: Bytes,
     /// The URL that answered, after redirects.
     pub url: Url,
+    /// The URLs the redirects followed led to, in order (the last is `url`).
+    pub redirects: Vec<Url>,
+    pub version: reqwest::Version,
     pub elapsed: Duration,
     /// The headers of the request that got this response, as written and in order:
     /// the request's own and those the session added (`User-Agent`, `Cookie`, `Host`, …).
@@ -116,6 +119,13 @@ impl Head<'_> {
         match self {
             Head::Reqwest(r) => r.headers(),
             Head::H1(h) => &h.headers,
+        }
+    }
+
+    fn version(&self) -> reqwest::Version {
+        match self {
+            Head::Reqwest(r) => r.version(),
+            Head::H1(_) => reqwest::Version::HTTP_11,
         }
     }
 
@@ -385,6 +395,7 @@ impl Session {
                 hop.follow(status.as_u16(), location, req, max_redirects)?;
                 continue;
             }
+            let version = response.version();
             // Taken, not cloned: the body is read without them.
             let mut response_headers = std::mem::take(response.headers_mut());
             let codings = decode::Codings::of(&response_headers);
@@ -412,6 +423,8 @@ impl Session {
                 headers: response_headers,
                 body,
                 url: hop.url,
+                redirects: hop.chain,
+                version,
                 elapsed: started.elapsed(),
                 sent,
                 exchanges,

@@ -90,3 +90,106 @@ fn each_fails_with_its_own_reason() {
         r#"json $['tags']: expected after now, got ["admin","dev","ops"] (not a date, a date-time or Unix seconds)"#,
     );
 }
+
+/// A PNG-ish binary body, a redirect chain and a cookie with every attribute.
+fn exchange_router() -> axum::Router {
+    use axum::response::Redirect;
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/logo",
+            get(|| async { ([("content-type", "image/png")], LOGO.to_vec()) }),
+        )
+        .route("/r1", get(|| async { Redirect::to("/r2") }))
+        .route("/r2", get(|| async { Redirect::to("/done?x=1") }))
+        .route("/done", get(|| async { "{}" }))
+        .route(
+            "/login",
+            get(|| async {
+                (
+                    [(
+                        "set-cookie",
+                        "sid=abc; Path=/app; Domain=example.test; Max-Age=3600; Secure; HttpOnly; SameSite=Lax",
+                    )],
+                    "{}",
+                )
+            }),
+        )
+}
+
+const LOGO: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff binary \x00 bytes";
+
+const EXCHANGE_STEPS: &str = r#"
+  - name: bytes
+    request: { url: /logo }
+    expect:
+      bytes:
+        length: 33
+        sha256: { matches: '^[0-9a-f]{64}$' }
+        md5: { length: 32 }
+        file: logo.png
+  - name: redirects
+    request: { url: /r1 }
+    expect:
+      url: { ends_with: /done?x=1 }
+      redirects: { length: 2, all: [{ contains: "{{ base }}/r2" }, { contains: "{{ base }}/done?x=1" }] }
+      version: VERSION
+  - name: cookie attributes
+    request: { url: /login }
+    expect:
+      cookies:
+        sid: abc
+        sid[Path]: /app
+        sid[Domain]: example.test
+        sid[Max-Age]: { ge: 3600 }
+        sid[Secure]: true
+        sid[HttpOnly]: { exists: true }
+        sid[SameSite]: Lax
+        sid[Expires]: { exists: false }
+"#;
+
+#[test]
+fn bytes_redirects_version_and_cookie_attributes_over_plain_http() {
+    let server = crate::support::TestServer::start(exchange_router());
+    let p = Project::new();
+    std::fs::write(p.path("logo.png"), LOGO).unwrap();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{0}\"\nvars: {{ base: \"{0}\" }}\nsteps:{1}",
+            server.url(),
+            EXCHANGE_STEPS.replace("VERSION", "HTTP/1.1")
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    // The same checks fail on another file and version.
+    std::fs::write(p.path("logo.png"), b"another file").unwrap();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{0}\"\nvars: {{ base: \"{0}\" }}\nsteps:{1}",
+            server.url(),
+            EXCHANGE_STEPS.replace("VERSION", "HTTP/2").replace("/app", "/")
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    run.stdout_has("bytes (as file logo.png) sha256: expected");
+    run.stdout_has(r#"version: expected "HTTP/2", got "HTTP/1.1""#);
+    run.stdout_has(r#"cookie sid[Path]: expected "/", got "/app""#);
+}
+
+#[test]
+fn the_version_is_the_negotiated_one_over_tls() {
+    let p = Project::new();
+    let pki = crate::tls::pki(&p);
+    let server = crate::tls::HttpsServer::start(&pki, false, exchange_router());
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /done }}\n    expect: {{ version: HTTP/2 }}\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml", "--cacert", "certs/ca.pem"]).expect_code(0);
+}
