@@ -137,6 +137,8 @@ pub struct RequestPlan {
     pub query: Vec<(String, TValue)>,
     /// Defaults merged under the step's (names compared case-insensitively).
     pub headers: Vec<(String, TValue)>,
+    /// Cookies added to the jar's for this request only.
+    pub cookies: Vec<(String, TValue)>,
     pub auth: Option<AuthPlan>,
     pub body: Option<BodyPlan>,
     pub timeouts: Timeouts,
@@ -271,6 +273,8 @@ pub enum Subject {
     Redirects,
     /// `HTTP/1.1`, `HTTP/2`, ...
     Version,
+    /// A variable or an expression, once the step's captures are made.
+    Var(Tpl),
 }
 
 impl Subject {
@@ -307,6 +311,7 @@ impl Subject {
             Subject::Url => "url".into(),
             Subject::Redirects => "redirects".into(),
             Subject::Version => "version".into(),
+            Subject::Var(t) => format!("var {}", t.template.source()),
         }
     }
 }

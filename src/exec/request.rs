@@ -133,6 +133,14 @@ impl Cx<'_> {
             self.causes.made(&k);
             scope.set(k, mv);
         }
+        // `expect.vars` sees this step's captures.
+        if r.expect
+            .iter()
+            .any(|e| matches!(e.subject, crate::plan::Subject::Var(_)))
+        {
+            let ctx = self.context(scope, &at.step.dir);
+            super::verify::verify_vars(r, (&self.rc.renderer, &ctx), &mut checks);
+        }
         // A secret capture is known only now: mask it in what the checks saw.
         let redactor = self.secrets.lock();
         if !checks.redactor.same_secrets(&redactor) {

@@ -74,76 +74,10 @@ pub(super) fn verify(
                 resp.redirects.iter().map(|u| Value::String(u.to_string())).collect(),
             )))),
             Subject::Version => Ok(Some(Cow::Owned(Value::String(version_text(resp.version).to_owned())))),
+            // Checked once the step's captures are made: `verify_vars`.
+            Subject::Var(_) => continue,
         };
-        let subject = e.label.as_str();
-        let actual = match actual {
-            Ok(a) => a,
-            Err(msg) => {
-                checks.fail(subject, "equals", "a JSON body", &msg, None, e.span.line());
-                continue;
-            }
-        };
-        for c in &e.checks {
-            // A ready predicate is borrowed: its expected value may be a whole document.
-            let predicate: Cow<'_, crate::check::Predicate> = match c {
-                CheckPlan::Ready(p) => Cow::Borrowed(p),
-                CheckPlan::Render { name, value } => {
-                    let rendered = render_value(renderer, value, ctx)
-                        .map_err(|err| err.to_string())
-                        .and_then(|v| build_predicate(name, &v))
-                        .map(|mut p| {
-                            e.subject.as_text(&mut p);
-                            p
-                        });
-                    match rendered {
-                        Ok(p) => Cow::Owned(p),
-                        Err(msg) => {
-                            let expected = format!("a value for `{name}`");
-                            checks.fail(
-                                subject,
-                                name,
-                                &expected,
-                                &format!("an error: {msg}"),
-                                None,
-                                e.span.line(),
-                            );
-                            continue;
-                        }
-                    }
-                }
-            };
-            // A duration is compared in milliseconds, and says so.
-            let unit = if matches!(e.subject, Subject::Duration) {
-                "ms"
-            } else {
-                ""
-            };
-            let actual_text = || {
-                actual
-                    .as_ref()
-                    .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
-            };
-            match check::check(&predicate, actual.as_deref()) {
-                Ok(()) if checks.keep_passed => {
-                    let expected = predicate.expected_text_in(unit);
-                    checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
-                }
-                Ok(()) => {}
-                Err(Mismatch {
-                    predicate: name,
-                    expected,
-                    actual: got,
-                    diff,
-                }) => {
-                    let (expected, got) = if unit.is_empty() {
-                        (expected, got)
-                    } else {
-                        (predicate.expected_text_in(unit), actual_text())
-                    };
-                    checks.fail(subject, &name, &expected, &got, diff.as_deref(), e.span.line());
-                }
-            }
-        }
+        run_checks(e, actual, (renderer, ctx), checks);
     }
     if let Some((schema, span)) = &r.schema {
         let expected = "the body to match the schema";
@@ -154,6 +88,103 @@ pub(super) fn verify(
             },
             Err(msg) => checks.fail("schema", "schema", "a JSON body", msg, None, span.line()),
         }
+    }
+}
+
+/// The checks of one expectation against the value its subject selected.
+fn run_checks(
+    e: &crate::plan::ExpectPlan,
+    actual: Result<Option<Cow<'_, Value>>, String>,
+    (renderer, ctx): (&Renderer, &Context),
+    checks: &mut Checks,
+) {
+    let subject = e.label.as_str();
+    let actual = match actual {
+        Ok(a) => a,
+        Err(msg) => {
+            let wanted = if matches!(e.subject, Subject::Var(_)) {
+                "a value"
+            } else {
+                "a JSON body"
+            };
+            checks.fail(subject, "equals", wanted, &msg, None, e.span.line());
+            return;
+        }
+    };
+    for c in &e.checks {
+        // A ready predicate is borrowed: its expected value may be a whole document.
+        let predicate: Cow<'_, crate::check::Predicate> = match c {
+            CheckPlan::Ready(p) => Cow::Borrowed(p),
+            CheckPlan::Render { name, value } => {
+                let rendered = render_value(renderer, value, ctx)
+                    .map_err(|err| err.to_string())
+                    .and_then(|v| build_predicate(name, &v))
+                    .map(|mut p| {
+                        e.subject.as_text(&mut p);
+                        p
+                    });
+                match rendered {
+                    Ok(p) => std::borrow::Cow::Owned(p),
+                    Err(msg) => {
+                        let expected = format!("a value for `{name}`");
+                        checks.fail(
+                            subject,
+                            name,
+                            &expected,
+                            &format!("an error: {msg}"),
+                            None,
+                            e.span.line(),
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        // A duration is compared in milliseconds, and says so.
+        let unit = if matches!(e.subject, Subject::Duration) {
+            "ms"
+        } else {
+            ""
+        };
+        let actual_text = || {
+            actual
+                .as_ref()
+                .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
+        };
+        match check::check(&predicate, actual.as_deref()) {
+            Ok(()) if checks.keep_passed => {
+                let expected = predicate.expected_text_in(unit);
+                checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
+            }
+            Ok(()) => {}
+            Err(Mismatch {
+                predicate: name,
+                expected,
+                actual: got,
+                diff,
+            }) => {
+                let (expected, got) = if unit.is_empty() {
+                    (expected, got)
+                } else {
+                    (predicate.expected_text_in(unit), actual_text())
+                };
+                checks.fail(subject, &name, &expected, &got, diff.as_deref(), e.span.line());
+            }
+        }
+    }
+}
+
+/// The step's `vars` expectations, against the variables once its captures are made; a
+/// name that is not defined selects nothing (`exists: false` holds).
+pub(super) fn verify_vars(r: &RequestPlan, (renderer, ctx): (&Renderer, &Context), checks: &mut Checks) {
+    for e in &r.expect {
+        let Subject::Var(t) = &e.subject else { continue };
+        let actual = match t.template.render(renderer, ctx) {
+            Ok(v) => Ok(Some(Cow::Owned(v))),
+            Err(crate::render::RenderError::Undefined { .. }) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        };
+        run_checks(e, actual, (renderer, ctx), checks);
     }
 }
 

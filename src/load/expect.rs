@@ -24,6 +24,7 @@ const EXPECT_KEYS: &[&str] = &[
     "url",
     "redirects",
     "version",
+    "vars",
 ];
 const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
 const BYTES_KEYS: &[&str] = &["length", "sha256", "md5", "file"];
@@ -54,6 +55,7 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             "`json: { $.id: { exists: true } }` (`$: { exists: true }` checks only that the body is JSON)",
         ),
         ("cookies", "`cookies: { sid: { exists: true } }`"),
+        ("vars", "`vars: { total: { gt: 3 } }`"),
     ] {
         if let Some(n) = f.get(key).filter(|n| is_empty_map(n)) {
             errs.push(
@@ -89,6 +91,9 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
         url: f.get("url").map(|n| expect_value(errs, n)),
         redirects: f.get("redirects").map(|n| expect_value(errs, n)),
         version: f.get("version").map(|n| expect_value(errs, n)),
+        vars: f
+            .get("vars")
+            .and_then(|n| read::map(errs, "vars", n, |errs, _, v| Some(expect_value(errs, v)))),
     };
     f.finish(errs);
     Some(e)
@@ -143,6 +148,7 @@ fn subject_word(key: &str) -> &'static str {
     match key {
         "headers" => "header name",
         "json" => "JSONPath",
+        "vars" => "variable or expression",
         _ => "cookie name",
     }
 }

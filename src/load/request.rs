@@ -246,6 +246,8 @@ pub(crate) fn request(
         headers.push((name, value));
     }
 
+    let cookies = c.pairs(errs, r.cookies.as_ref());
+
     let auth_plan = match &r.auth {
         Some(a) => {
             relative_token_url(errs, a, d.no_base_url.as_deref());
@@ -346,6 +348,18 @@ pub(crate) fn request(
             expect.extend(same_bytes_as(c, errs, dir, file));
         }
     }
+    for (key, v) in e.vars.iter().flat_map(Map::iter) {
+        let node = Node {
+            span: key.span,
+            kind: NodeKind::Str {
+                value: key.value.clone(),
+                plain: true,
+            },
+        };
+        if let Some(t) = c.condition(errs, &node) {
+            expect.extend(expectation(c, errs, Subject::Var(t), key, v));
+        }
+    }
     let schema = e.schema.as_ref().and_then(|n| schema(c, errs, dir, n));
 
     let mut extract = Vec::new();
@@ -370,6 +384,7 @@ pub(crate) fn request(
         url: url?,
         query,
         headers,
+        cookies,
         auth: auth_plan,
         body,
         timeouts,

@@ -75,6 +75,8 @@ pub(crate) struct Request {
     /// Names are tokens; a list is one header line per item; `null` sends no line.
     #[schemars(transform = super::schema::header_names)]
     pub headers: Option<Map<Node>>,
+    /// Cookies sent with this request on top of the session's jar (not stored in it).
+    pub cookies: Option<Map<Node>>,
     /// Overrides defaults.auth; `none` removes it.
     pub auth: Option<Auth>,
     pub json: Option<Node>,
@@ -255,6 +257,10 @@ pub(crate) struct Expect {
     pub redirects: Option<ExpectValue>,
     /// The HTTP version of the response: `HTTP/1.1`, `HTTP/2`.
     pub version: Option<ExpectValue>,
+    /// Variables once this step's captures are made: a name or an expression
+    /// (`total`, `items | length`, `price | number`) → expectation.
+    #[schemars(extend("minProperties" = 1))]
+    pub vars: Option<Map<ExpectValue>>,
 }
 
 /// `snapshot: true`, or what to leave out and add.

@@ -193,3 +193,98 @@ fn the_version_is_the_negotiated_one_over_tls() {
     );
     p.sortie(&["run", "c.yaml", "--cacert", "certs/ca.pem"]).expect_code(0);
 }
+
+fn shop(path: &str) -> String {
+    match path {
+        "/cart" => r#"{"items": [{"price": "12.50"}, {"price": "3"}], "total": "15.50", "placed": "07/12/2026 10:30", "sent": "Mon, 07 Dec 2026 10:30:00 GMT"}"#.to_owned(),
+        _ => "{}".to_owned(),
+    }
+}
+
+#[test]
+fn expectations_on_variables_see_the_steps_captures_through_filters() {
+    let (server, _seen) = recorder(shop);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+vars: {{ limit: 20 }}
+steps:
+  - name: cart
+    request: {{ url: /cart }}
+    extract:
+      items: $.items
+      total: $.total
+      placed: $.placed
+      sent: $.sent
+    expect:
+      vars:
+        items | length: 2
+        total | number: {{ gt: 15, lt: "{{{{ limit }}}}", equals: 15.50 }}
+        items[0].price | number: {{ type: float }}
+        "placed | date('%d/%m/%Y %H:%M')": "2026-12-07T10:30:00Z"
+        sent | date: {{ equals: "2026-12-07T10:30:00Z", after: 2026-01-01 }}
+        limit: 20
+        nowhere: {{ exists: false }}
+  - name: wrong
+    request: {{ url: /cart }}
+    extract: {{ total: $.total }}
+    expect:
+      vars:
+        total | number: {{ gt: 100 }}
+        total: {{ type: number }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json"]);
+    run.expect_code(1);
+    let report = crate::support::json_report(&p.path("r.json"));
+    let steps = report["collections"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["status"], "passed", "{}", run.stdout);
+    assert_eq!(steps[1]["status"], "failed", "{}", run.stdout);
+    run.stdout_has("var total | number: expected > 100, got 15.5");
+    run.stdout_has(r#"var total: expected type number, got string "15.50""#);
+}
+
+#[test]
+fn request_cookies_add_to_the_jar_for_one_request() {
+    let (server, seen) = crate::exact::recorder_with_cookie();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+vars: {{ flavour: oat }}
+steps:
+  - request: {{ url: /login }}
+  - request: {{ url: /a, cookies: {{ extra: "{{{{ flavour }}}}", theme: light }} }}
+  - request: {{ url: /b }}
+  - request: {{ url: /c, headers: {{ Cookie: own=1 }}, cookies: {{ extra: x }} }}
+"#,
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    let got = seen.lock().unwrap();
+    // One Cookie line; the jar's cookies come in the jar's order.
+    let cookie = |i: usize| {
+        let lines = got[i].header("cookie");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let mut pairs: Vec<String> = lines[0].split("; ").map(str::to_owned).collect();
+        pairs.sort();
+        pairs.join("; ")
+    };
+    assert_eq!(
+        cookie(1),
+        "extra=oat; sid=s1; theme=light",
+        "the jar's, one replaced, one added"
+    );
+    assert_eq!(cookie(2), "sid=s1; theme=dark", "the jar is as it was");
+    assert_eq!(
+        got[3].header("cookie"),
+        ["own=1; extra=x"],
+        "a Cookie header replaces the jar, as without `cookies`"
+    );
+}

@@ -318,3 +318,30 @@ fn every_listed_content_coding_is_decoded_in_order_over_tls() {
     run.expect_code(1);
     assert_decoded(&run, &p.path("r.json"));
 }
+
+/// A recorder whose `/login` sets `sid=s1` and `theme=dark`.
+pub fn recorder_with_cookie() -> (TestServer, Arc<Mutex<Vec<Got>>>) {
+    let seen: Arc<Mutex<Vec<Got>>> = Arc::default();
+    let log = seen.clone();
+    let router = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let log = log.clone();
+        async move {
+            let login = uri.path() == "/login";
+            log.lock().unwrap().push(Got {
+                uri: uri.to_string(),
+                headers,
+                body: body.to_vec(),
+            });
+            let mut response = axum::response::Response::new(axum::body::Body::from("{}"));
+            if login {
+                for c in ["sid=s1; Path=/", "theme=dark; Path=/"] {
+                    response
+                        .headers_mut()
+                        .append("set-cookie", axum::http::HeaderValue::from_static(c));
+                }
+            }
+            response
+        }
+    });
+    (TestServer::start(router), seen)
+}
