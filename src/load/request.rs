@@ -232,6 +232,8 @@ pub(crate) fn request(
 ) -> Option<RequestPlan> {
     let method = match &r.method {
         Some(m) => c.spanned(errs, m),
+        // GraphQL over HTTP posts its JSON.
+        None if r.graphql.is_some() => Some(Compiler::literal("POST", r.url.span)),
         None => Some(Compiler::literal("GET", r.url.span)),
     };
     let url = c.spanned(errs, &r.url);
@@ -360,6 +362,27 @@ pub(crate) fn request(
             expect.extend(expectation(c, errs, Subject::Var(t), key, v));
         }
     }
+    // A GraphQL answer reports failure in `errors`, with status 200: the step fails on it
+    // unless it checks `$.errors` itself.
+    if r.graphql.is_some()
+        && !e
+            .json
+            .iter()
+            .flat_map(Map::iter)
+            .any(|(path, _)| path.value.starts_with("$.errors") || path.value.starts_with("$['errors']"))
+        && let Ok(path) = c.jsonpath("$.errors")
+    {
+        let subject = Subject::Json(path);
+        let no_errors = crate::check::Predicate::Not(vec![crate::check::Predicate::Length(vec![
+            crate::check::Predicate::Gt(serde_json::Value::from(0)),
+        ])]);
+        expect.push(ExpectPlan {
+            label: subject.describe(),
+            subject,
+            checks: vec![CheckPlan::Ready(no_errors)],
+            span: r.url.span,
+        });
+    }
     let schema = e.schema.as_ref().and_then(|n| schema(c, errs, dir, n));
 
     let mut extract = Vec::new();
@@ -409,6 +432,36 @@ fn status_class(i: StatusItem) -> StatusClass {
     }
 }
 
+/// `{"query": ..., "variables": ..., "operationName": ...}`; a `query_file` is read at load.
+fn graphql_body(c: &Compiler, errs: &mut Errors, dir: &Path, g: &crate::model::GraphQl) -> Option<TValue> {
+    use serde_json::Value;
+    let query = match (&g.query, &g.query_file) {
+        (Some(q), _) => q.value.clone(),
+        (None, Some(file)) => {
+            let path = c.path(errs, dir, file)?;
+            match crate::files::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", file.value), file.span));
+                    return None;
+                }
+            }
+        }
+        (None, None) => return None,
+    };
+    let mut fields = vec![("query".to_owned(), TValue::Const(Value::String(query)))];
+    if let Some(v) = &g.variables {
+        fields.push(("variables".to_owned(), c.tvalue(errs, v)?));
+    }
+    if let Some(name) = &g.operation_name {
+        fields.push((
+            "operationName".to_owned(),
+            TValue::Const(Value::String(name.value.clone())),
+        ));
+    }
+    Some(TValue::Map(fields))
+}
+
 /// `bytes: { file: PATH }`: the body's SHA-256 must be the file's, read once at load.
 fn same_bytes_as(c: &Compiler, errs: &mut Errors, dir: &Path, file: &Spanned<String>) -> Option<ExpectPlan> {
     use sha2::Digest as _;
@@ -444,6 +497,7 @@ fn value_span(v: &ExpectValue) -> crate::source::Span {
 fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan> {
     Some(match b {
         Body::Json(n) => BodyPlan::Json(c.tvalue(errs, n)?),
+        Body::GraphQl(g) => BodyPlan::Json(graphql_body(c, errs, dir, g)?),
         Body::Form(m) => BodyPlan::Form(c.pairs(errs, Some(m))),
         Body::Raw(s) => BodyPlan::Raw(c.spanned(errs, s)?),
         Body::File(p) => BodyPlan::File(c.path(errs, dir, p)?),

@@ -11,9 +11,9 @@ pub(crate) mod step;
 pub use node::{Node, NodeKind};
 pub(crate) use schema::{DurationValue, Map, strip_null};
 pub(crate) use step::{
-    ApiKeyAuth, Auth, BasicAuth, Body, BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel,
-    Part, Redirects, Request, Retry, RetryUntil, Snapshot, SnapshotOptions, StatusExpect, StatusItem, Step, Timeout,
-    TimeoutParts, Tls,
+    ApiKeyAuth, Auth, BasicAuth, Body, BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, GraphQl, OAuth2Auth,
+    Parallel, Part, Redirects, Request, Retry, RetryUntil, Snapshot, SnapshotOptions, StatusExpect, StatusItem, Step,
+    Timeout, TimeoutParts, Tls,
 };
 
 use schemars::JsonSchema;

@@ -80,6 +80,9 @@ pub(crate) struct Request {
     /// Overrides defaults.auth; `none` removes it.
     pub auth: Option<Auth>,
     pub json: Option<Node>,
+    /// A GraphQL query sent as JSON; the step fails when the answer holds `errors`
+    /// unless it checks `$.errors` itself.
+    pub graphql: Option<GraphQl>,
     pub form: Option<Map<Node>>,
     pub multipart: Option<Vec<Part>>,
     /// Sent as is; set content-type yourself.
@@ -94,6 +97,7 @@ pub(crate) struct Request {
 #[derive(Debug, Clone)]
 pub(crate) enum Body<'a> {
     Json(&'a Node),
+    GraphQl(&'a GraphQl),
     Form(&'a Map<Node>),
     Multipart(&'a [Part]),
     Raw(&'a Spanned<String>),
@@ -104,6 +108,9 @@ impl Request {
     pub(crate) fn body(&self) -> Option<Body<'_>> {
         if let Some(n) = &self.json {
             return Some(Body::Json(n));
+        }
+        if let Some(g) = &self.graphql {
+            return Some(Body::GraphQl(g));
         }
         if let Some(f) = &self.form {
             return Some(Body::Form(f));
@@ -116,6 +123,20 @@ impl Request {
         }
         self.body_file.as_ref().map(Body::File)
     }
+}
+
+/// A GraphQL request, sent as JSON (`{"query", "variables", "operationName"}`).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = super::schema::query_or_file)]
+pub(crate) struct GraphQl {
+    /// The query or mutation, sent as written (no templates: pass values in `variables`).
+    pub query: Option<Spanned<String>>,
+    /// A file holding the query, relative to the collection's folder.
+    pub query_file: Option<Spanned<String>>,
+    /// A map (or a template giving one); its strings are templates.
+    #[schemars(extend("type" = ["object", "string"]))]
+    pub variables: Option<Node>,
+    pub operation_name: Option<Spanned<String>>,
 }
 
 /// One part of a multipart body: a `value` or a `file`.

@@ -288,3 +288,96 @@ steps:
         "a Cookie header replaces the jar, as without `cookies`"
     );
 }
+
+/// A GraphQL endpoint: `/graphql` answers data, `/graphql-errors` an `errors` list with status 200.
+fn graphql_router(seen: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>) -> axum::Router {
+    use axum::routing::post;
+    let (a, b) = (seen.clone(), seen);
+    axum::Router::new()
+        .route(
+            "/graphql",
+            post(move |body: axum::Json<serde_json::Value>| async move {
+                let id = body["variables"]["id"].clone();
+                a.lock().unwrap().push(body.0);
+                axum::Json(serde_json::json!({ "data": { "pet": { "id": id, "name": "Rex" } } }))
+            }),
+        )
+        .route(
+            "/graphql-errors",
+            post(move |body: axum::Json<serde_json::Value>| async move {
+                b.lock().unwrap().push(body.0);
+                axum::Json(serde_json::json!({ "data": null, "errors": [{ "message": "Cannot query field" }] }))
+            }),
+        )
+}
+
+#[test]
+fn a_graphql_body_is_sent_as_json_and_errors_fail_the_step() {
+    let seen = std::sync::Arc::default();
+    let server = crate::support::TestServer::start(graphql_router(std::sync::Arc::clone(&seen)));
+    let p = Project::new();
+    p.file("pet.graphql", "query Pet($id: ID!) { pet(id: $id) { id name } }\n");
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+vars: {{ pet_id: 7 }}
+steps:
+  - name: inline
+    request:
+      url: /graphql
+      graphql:
+        query: "query Pet($id: ID!) {{ pet(id: $id) {{ id name }} }}"
+        variables: {{ id: "{{{{ pet_id }}}}" }}
+        operation_name: Pet
+    expect:
+      json: {{ $.data.pet.id: 7 }}
+  - name: from a file
+    request:
+      url: /graphql
+      graphql: {{ query_file: pet.graphql, variables: {{ id: 8 }} }}
+  - name: errors fail by default
+    request:
+      url: /graphql-errors
+      graphql: {{ query: "{{{{ nope }}}}" }}
+  - name: unless the step checks them
+    request:
+      url: /graphql-errors
+      graphql: {{ query: "{{{{ nope }}}}" }}
+    expect:
+      json:
+        $.errors[0].message: {{ contains: Cannot }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json"]);
+    run.expect_code(1);
+    let report = crate::support::json_report(&p.path("r.json"));
+    let statuses: Vec<&str> = report["collections"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["passed", "passed", "failed", "passed"], "{}", run.stdout);
+    run.stdout_has("json $.errors: expected not (length > 0)");
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen[0],
+        serde_json::json!({
+            "query": "query Pet($id: ID!) { pet(id: $id) { id name } }",
+            "variables": { "id": 7 },
+            "operationName": "Pet",
+        })
+    );
+    assert_eq!(
+        seen[1],
+        serde_json::json!({ "query": "query Pet($id: ID!) { pet(id: $id) { id name } }\n", "variables": { "id": 8 } })
+    );
+    assert_eq!(
+        seen[2],
+        serde_json::json!({ "query": "{{ nope }}" }),
+        "a query is sent as written"
+    );
+}
