@@ -275,6 +275,8 @@ pub enum Subject {
     Version,
     /// A variable or an expression, once the step's captures are made.
     Var(Tpl),
+    /// A CSS selector on an HTML body.
+    Css(crate::check::css::CssQuery),
 }
 
 impl Subject {
@@ -287,7 +289,7 @@ impl Subject {
         }
         // A cookie attribute (`sid[Max-Age]`, `sid[Secure]`) keeps its number or flag.
         let attribute = matches!(self, Subject::Cookie(c) if c.ends_with(']'));
-        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = self
+        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body | Subject::Css(_) = self
             && !attribute
             && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
             && (value.is_number() || value.is_boolean())
@@ -312,6 +314,7 @@ impl Subject {
             Subject::Redirects => "redirects".into(),
             Subject::Version => "version".into(),
             Subject::Var(t) => format!("var {}", t.template.source()),
+            Subject::Css(q) => format!("html {}", q.as_str()),
         }
     }
 }
@@ -348,4 +351,5 @@ pub enum ExtractSource {
     Cookie(String),
     Status,
     Regex(Arc<regex::Regex>),
+    Css(crate::check::css::CssQuery),
 }

@@ -44,6 +44,8 @@ pub(super) fn verify(
         checks.fail("status", "equals", expected, &status, None, status_line);
     }
     let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
+    // Parsed for the first CSS selector, and only then.
+    let mut html: Option<scraper::Html> = None;
     for e in &r.expect {
         // A node of the body is borrowed: it may be most of a large document.
         let actual: Result<Option<Cow<'_, Value>>, String> = match &e.subject {
@@ -74,6 +76,10 @@ pub(super) fn verify(
                 resp.redirects.iter().map(|u| Value::String(u.to_string())).collect(),
             )))),
             Subject::Version => Ok(Some(Cow::Owned(Value::String(version_text(resp.version).to_owned())))),
+            Subject::Css(q) => {
+                let doc = html.get_or_insert_with(|| scraper::Html::parse_document(&body_text()));
+                Ok(q.select(doc).map(Cow::Owned))
+            }
             // Checked once the step's captures are made: `verify_vars`.
             Subject::Var(_) => continue,
         };
@@ -197,12 +203,18 @@ pub(super) fn extract<'p>(
 ) -> Vec<(&'p ExtractPlan, Value)> {
     let resp = &received.resp;
     let mut captures = Vec::new();
+    let mut html: Option<scraper::Html> = None;
     for x in &r.extract {
         let found: Result<Option<Value>, String> = match &x.source {
             ExtractSource::Json(path) => received.json_at(path).map(|v| v.map(Cow::into_owned)),
             ExtractSource::Header(name) => Ok(header_value(resp, name)),
             ExtractSource::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
             ExtractSource::Status => Ok(Some(Value::from(resp.status))),
+            ExtractSource::Css(q) => {
+                let doc =
+                    html.get_or_insert_with(|| scraper::Html::parse_document(&String::from_utf8_lossy(&resp.body)));
+                Ok(q.select(doc))
+            }
             ExtractSource::Regex(re) => {
                 let body = String::from_utf8_lossy(&resp.body);
                 // The first group when the pattern has one (an optional group that

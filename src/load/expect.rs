@@ -24,11 +24,12 @@ const EXPECT_KEYS: &[&str] = &[
     "url",
     "redirects",
     "version",
+    "html",
     "vars",
 ];
 const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
 const BYTES_KEYS: &[&str] = &["length", "sha256", "md5", "file"];
-const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
+const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex", "css"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
     if let NodeKind::Int(_) = node.kind {
@@ -56,6 +57,10 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
         ),
         ("cookies", "`cookies: { sid: { exists: true } }`"),
         ("vars", "`vars: { total: { gt: 3 } }`"),
+        (
+            "html",
+            "`html: { \"input[name=csrf]::attr(value)\": { exists: true } }`",
+        ),
     ] {
         if let Some(n) = f.get(key).filter(|n| is_empty_map(n)) {
             errs.push(
@@ -91,6 +96,9 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
         url: f.get("url").map(|n| expect_value(errs, n)),
         redirects: f.get("redirects").map(|n| expect_value(errs, n)),
         version: f.get("version").map(|n| expect_value(errs, n)),
+        html: f
+            .get("html")
+            .and_then(|n| read::map(errs, "html", n, |errs, _, v| Some(expect_value(errs, v)))),
         vars: f
             .get("vars")
             .and_then(|n| read::map(errs, "vars", n, |errs, _, v| Some(expect_value(errs, v)))),
@@ -149,6 +157,7 @@ fn subject_word(key: &str) -> &'static str {
         "headers" => "header name",
         "json" => "JSONPath",
         "vars" => "variable or expression",
+        "html" => "CSS selector",
         _ => "cookie name",
     }
 }
@@ -385,6 +394,7 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
         cookie: f.get("cookie").and_then(|n| read::string(errs, "cookie", n)),
         status: f.get("status").and_then(|n| read::boolean(errs, "status", n)),
         regex: f.get("regex").and_then(|n| read::string(errs, "regex", n)),
+        css: f.get("css").and_then(|n| read::string(errs, "css", n)),
     };
     f.finish(errs);
     Some(Extract::Spec(spec))

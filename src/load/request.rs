@@ -350,6 +350,12 @@ pub(crate) fn request(
             expect.extend(same_bytes_as(c, errs, dir, file));
         }
     }
+    for (selector, v) in e.html.iter().flat_map(Map::iter) {
+        match crate::check::css::CssQuery::parse(&selector.value) {
+            Ok(q) => expect.extend(expectation(c, errs, Subject::Css(q), selector, v)),
+            Err(msg) => errs.push(Diagnostic::at(msg, selector.span)),
+        }
+    }
     for (key, v) in e.vars.iter().flat_map(Map::iter) {
         let node = Node {
             span: key.span,
@@ -688,6 +694,15 @@ fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<Extrac
             }
             if s.status == Some(true) {
                 return Some(ExtractSource::Status);
+            }
+            if let Some(q) = &s.css {
+                return match crate::check::css::CssQuery::parse(&q.value) {
+                    Ok(q) => Some(ExtractSource::Css(q)),
+                    Err(msg) => {
+                        errs.push(Diagnostic::at(msg, q.span));
+                        None
+                    }
+                };
             }
             if let Some(r) = &s.regex {
                 return match regex::Regex::new(&r.value) {

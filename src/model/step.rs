@@ -278,6 +278,9 @@ pub(crate) struct Expect {
     pub redirects: Option<ExpectValue>,
     /// The HTTP version of the response: `HTTP/1.1`, `HTTP/2`.
     pub version: Option<ExpectValue>,
+    /// CSS selector (`::attr(NAME)` for an attribute) on an HTML body → expectation.
+    #[schemars(extend("minProperties" = 1))]
+    pub html: Option<Map<ExpectValue>>,
     /// Variables once this step's captures are made: a name or an expression
     /// (`total`, `items | length`, `price | number`) → expectation.
     #[schemars(extend("minProperties" = 1))]
@@ -366,4 +369,6 @@ pub(crate) struct ExtractSpec {
     pub status: Option<bool>,
     /// The first group, on the body text.
     pub regex: Option<Spanned<String>>,
+    /// A CSS selector on an HTML body: `input[name=csrf]::attr(value)`.
+    pub css: Option<Spanned<String>>,
 }

@@ -381,3 +381,58 @@ steps:
         "a query is sent as written"
     );
 }
+
+fn page(path: &str) -> String {
+    match path {
+        "/form" => r#"<!doctype html><html><head><title>Sign in</title></head><body>
+            <form action="/login" method="post">
+              <input type="hidden" name="csrf" value="tok-8f2a">
+              <input name="user"><button>Go</button>
+            </form>
+            <ul class="pets"><li>Rex</li><li>Tom</li></ul></body></html>"#
+            .to_owned(),
+        _ => "{}".to_owned(),
+    }
+}
+
+#[test]
+fn css_selectors_check_and_capture_from_html() {
+    let (server, seen) = recorder(page);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+steps:
+  - name: form
+    request: {{ url: /form }}
+    expect:
+      html:
+        title: Sign in
+        "input[name=csrf]::attr(value)": {{ starts_with: tok- }}
+        ul.pets li: [Rex, Tom]
+        "form::attr(method)": post
+        table: {{ exists: false }}
+    extract:
+      csrf: {{ css: "input[name=csrf]::attr(value)" }}
+  - name: login
+    request: {{ method: POST, url: /login, form: {{ csrf: "{{{{ csrf }}}}" }} }}
+  - name: wrong
+    request: {{ url: /form }}
+    expect:
+      html:
+        ul.pets li: {{ length: 3 }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    run.stdout_has("✓ form");
+    run.stdout_has("html ul.pets li: expected length 3, got length 2");
+    assert_eq!(
+        seen.lock().unwrap()[1].body_text(),
+        "csrf=tok-8f2a",
+        "the captured token is sent"
+    );
+}

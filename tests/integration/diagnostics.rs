@@ -176,6 +176,8 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ("base-url-not-absolute.yaml", &["2:11"]),
     ("capture-named-env.yaml", &["4:16"]),
     ("concurrent-captures.yaml", &["9:20"]),
+    // Whether a CSS selector parses.
+    ("css-selectors.yaml", &["6:9", "7:9", "9:21"]),
     ("duplicate-ids.yaml", &["7:13"]),
     ("duration-expectations.yaml", &["4:31", "6:42"]),
     // A predicate's value rules.
