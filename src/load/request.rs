@@ -599,6 +599,20 @@ fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
                 .map(|n| duration_ms(errs, name, n))
                 .collect::<Option<Vec<Node>>>()?,
         ),
+        // `not: { lt: 5ms }`: the predicates inside, by their own names.
+        NodeKind::Map(entries) if name == "not" => NodeKind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Some((k.clone(), duration_ms(errs, &k.key_text(), v)?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        // `all: [{ gt: 1ms }, { lt: 2s }]`
+        NodeKind::Seq(items) if name == "all" => NodeKind::Seq(
+            items
+                .iter()
+                .map(|n| duration_ms(errs, "not", n))
+                .collect::<Option<Vec<Node>>>()?,
+        ),
         _ => match super::read::duration_of(name, node) {
             Ok(d) => NodeKind::Int(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             Err(d) => {

@@ -56,6 +56,7 @@ fn not_all_format_and_dates_hold_on_what_they_describe() {
         $.count: { type: integer, not: { type: float } }
         $.price: { type: float, not: { type: integer } }
         $.missing: { not: { exists: true } }
+      duration: { not: { gt: 1m }, all: [{ lt: 30s }, { ge: 0ms }] }
 "#);
     run.expect_code(0);
 }
