@@ -137,6 +137,8 @@ pub struct RequestPlan {
     pub query: Vec<(String, TValue)>,
     /// Defaults merged under the step's (names compared case-insensitively).
     pub headers: Vec<(String, TValue)>,
+    /// Cookies added to the jar's for this request only.
+    pub cookies: Vec<(String, TValue)>,
     pub auth: Option<AuthPlan>,
     pub body: Option<BodyPlan>,
     pub timeouts: Timeouts,
@@ -257,13 +259,38 @@ pub enum Subject {
     Cookie(String),
     /// Milliseconds.
     Duration,
+    /// The body's length in bytes.
+    BytesLength,
+    /// The body's SHA-256 in lowercase hex; `file` names the file whose digest is expected.
+    BytesSha256 {
+        file: Option<String>,
+    },
+    /// The body's MD5 in lowercase hex.
+    BytesMd5,
+    /// The URL that answered, after redirects.
+    Url,
+    /// The URLs the redirects led to, in order.
+    Redirects,
+    /// `HTTP/1.1`, `HTTP/2`, ...
+    Version,
+    /// A variable or an expression, once the step's captures are made.
+    Var(Tpl),
+    /// A CSS selector on an HTML body.
+    Css(crate::check::css::CssQuery),
 }
 
 impl Subject {
     /// Headers, cookies and bodies are text: an expected number or boolean
     /// (`X-Count: 5`, or a template rendering to one) is compared as its text.
     pub fn as_text(&self, predicate: &mut Predicate) {
-        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body = self
+        if let Predicate::Not(inner) | Predicate::All(inner) = predicate {
+            inner.iter_mut().for_each(|p| self.as_text(p));
+            return;
+        }
+        // A cookie attribute (`sid[Max-Age]`, `sid[Secure]`) keeps its number or flag.
+        let attribute = matches!(self, Subject::Cookie(c) if c.ends_with(']'));
+        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body | Subject::Css(_) = self
+            && !attribute
             && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
             && (value.is_number() || value.is_boolean())
         {
@@ -279,6 +306,15 @@ impl Subject {
             Subject::Body => "body".into(),
             Subject::Cookie(c) => format!("cookie {c}"),
             Subject::Duration => "duration".into(),
+            Subject::BytesLength => "bytes length".into(),
+            Subject::BytesSha256 { file: None } => "bytes sha256".into(),
+            Subject::BytesSha256 { file: Some(f) } => format!("bytes (as file {f}) sha256"),
+            Subject::BytesMd5 => "bytes md5".into(),
+            Subject::Url => "url".into(),
+            Subject::Redirects => "redirects".into(),
+            Subject::Version => "version".into(),
+            Subject::Var(t) => format!("var {}", t.template.source()),
+            Subject::Css(q) => format!("html {}", q.as_str()),
         }
     }
 }
@@ -315,4 +351,5 @@ pub enum ExtractSource {
     Cookie(String),
     Status,
     Regex(Arc<regex::Regex>),
+    Css(crate::check::css::CssQuery),
 }

@@ -242,8 +242,8 @@ fn scalar(value: &str, style: ScalarStyle) -> NodeKind {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" => return NodeKind::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" => return NodeKind::Float(f64::INFINITY, value.into()),
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY, value.into()),
         _ => {}
     }
     if let Some(hex) = value.strip_prefix("0x")
@@ -264,8 +264,9 @@ fn scalar(value: &str, style: ScalarStyle) -> NodeKind {
         if let Ok(i) = value.parse::<i64>() {
             return NodeKind::Int(i);
         }
+        // The text is kept: an integer past i64 or a long decimal is sent and compared as written.
         if let Ok(f) = value.parse::<f64>() {
-            return NodeKind::Float(f);
+            return NodeKind::Float(f, value.into());
         }
     }
     NodeKind::Str {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{JsonType, Predicate};
 use crate::diagnostic::did_you_mean;
 
-const JSON_TYPES: [&str; 7] = JsonType::NAMES;
+const JSON_TYPES: [&str; 8] = JsonType::NAMES;
 
 /// An empty prefix or suffix holds for every string: a template that rendered
 /// empty would check nothing and pass.
@@ -98,8 +98,56 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
             Value::Array(items) => Predicate::OneOf(items.clone()),
             _ => return Err(format!("`one_of` expects a list, found {}", kind(value))),
         },
+        "not" => match value {
+            Value::Object(map) if !map.is_empty() => Predicate::Not(predicates(map)?),
+            _ => {
+                return Err(format!(
+                    "`not` expects a map of predicates, such as `not: {{ type: null }}`, found {}",
+                    kind(value)
+                ));
+            }
+        },
+        "all" => match value {
+            Value::Array(items) if !items.is_empty() => {
+                let mut inner = Vec::new();
+                for item in items {
+                    match item {
+                        Value::Object(map) if !map.is_empty() => inner.extend(predicates(map)?),
+                        _ => {
+                            return Err(format!(
+                                "`all` expects a list of predicate maps, such as \
+                                 `all: [{{ contains: a }}, {{ contains: b }}]`, found {} in it",
+                                kind(item)
+                            ));
+                        }
+                    }
+                }
+                Predicate::All(inner)
+            }
+            _ => {
+                return Err(format!(
+                    "`all` expects a list of predicate maps, such as `all: [{{ contains: a }}, {{ contains: b }}]`, \
+                     found {}",
+                    kind(value)
+                ));
+            }
+        },
+        "format" => Predicate::Format(super::moment::Format::of(&text("a format name")?)?),
+        "before" | "after" => {
+            let m = super::moment::Moment::parse(value).map_err(|e| format!("`{name}`: {e}"))?;
+            if name == "before" {
+                Predicate::Before(m)
+            } else {
+                Predicate::After(m)
+            }
+        }
         other => return Err(format!("unknown predicate `{other}`")),
     })
+}
+
+/// The predicates of a map inside `not` or `all`; every key must be a predicate name.
+fn predicates(map: &serde_json::Map<String, Value>) -> Result<Vec<Predicate>, String> {
+    map.iter().map(|(k, v)| build_predicate(k, v)).collect()
 }
 
 /// A regex error on one line (the crate's own text spans several).
@@ -228,7 +276,7 @@ mod tests {
         );
         assert_eq!(
             refused("type", json!("zzz")),
-            "unknown type `zzz`: expected one of string, number, integer, boolean, array, object, null"
+            "unknown type `zzz`: expected one of string, number, integer, float, boolean, array, object, null"
         );
         assert_eq!(refused("type", json!(null)), "`type` expects a type name, found null");
     }

@@ -23,50 +23,106 @@ pub(crate) fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Orders two JSON numbers by value, exactly: integers are compared as
-/// integers (no rounding through `f64` past 2^53), and an integer against a
-/// float without loss either way.
+/// Orders two JSON numbers by value, exactly: as decimals, from the text the
+/// number was written with (serde_json keeps it: `arbitrary_precision`), so
+/// integers of any size and decimals of any length compare without rounding
+/// through `f64`, and `1`, `1.0` and `1e0` are equal.
 pub(crate) fn compare_numbers(a: &Number, b: &Number) -> Ordering {
-    match (as_int(a), as_int(b)) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(x), None) => int_vs_float(x, as_float(b)),
-        (None, Some(y)) => int_vs_float(y, as_float(a)).reverse(),
-        // JSON has no NaN, so the fallback never decides anything.
-        (None, None) => as_float(a).partial_cmp(&as_float(b)).unwrap_or(Ordering::Equal),
+    Decimal::of(a).cmp(&Decimal::of(b))
+}
+
+/// Whether a number has no fraction (`3`, `3.0` and `3e2` do not; `2.5` does).
+pub(crate) fn is_whole(n: &Number) -> bool {
+    let d = Decimal::of(n);
+    d.digits.is_empty() || d.exponent >= 0
+}
+
+/// A JSON number as `±digits × 10^exponent`, with neither leading nor trailing
+/// zeros in `digits` (zero has none), so equal values have equal forms.
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    exponent: i64,
+}
+
+impl Decimal {
+    fn of(n: &Number) -> Decimal {
+        Decimal::parse(&n.to_string())
+    }
+
+    /// Reads JSON number text (`-12.50e3`); what serde_json produced is always well formed.
+    fn parse(text: &str) -> Decimal {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, "0"),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // An exponent past ±2^62 saturates: such a number is beyond comparing by anything else.
+        let exp = exp.strip_prefix('+').unwrap_or(exp);
+        let exp: i64 = exp
+            .parse()
+            .unwrap_or(if exp.starts_with('-') { -(1 << 62) } else { 1 << 62 });
+        let exp = exp.clamp(-(1 << 62), 1 << 62);
+        let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).map(|b| b - b'0').collect();
+        let mut exponent = exp - i64::try_from(fraction.len()).unwrap_or(i64::MAX >> 1);
+        while digits.last() == Some(&0) {
+            digits.pop();
+            exponent += 1;
+        }
+        let leading = digits.iter().take_while(|&&d| d == 0).count();
+        digits.drain(..leading);
+        if digits.is_empty() {
+            return Decimal {
+                negative: false,
+                digits,
+                exponent: 0,
+            };
+        }
+        Decimal {
+            negative,
+            digits,
+            exponent,
+        }
+    }
+
+    /// Where the most significant digit is: a larger magnitude has a larger one.
+    fn scale(&self) -> i64 {
+        i64::try_from(self.digits.len()).unwrap_or(i64::MAX >> 1) + self.exponent
+    }
+
+    fn cmp_magnitude(&self, other: &Decimal) -> Ordering {
+        match (self.digits.is_empty(), other.digits.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            // Same scale: without trailing zeros, digit order is value order.
+            (false, false) => self
+                .scale()
+                .cmp(&other.scale())
+                .then_with(|| self.digits.cmp(&other.digits)),
+        }
     }
 }
 
-fn as_int(n: &Number) -> Option<i128> {
-    n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
+impl Ord for Decimal {
+    fn cmp(&self, other: &Decimal) -> Ordering {
+        match (self.negative, other.negative) {
+            (false, false) => self.cmp_magnitude(other),
+            (true, true) => other.cmp_magnitude(self),
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+        }
+    }
 }
 
-fn as_float(n: &Number) -> f64 {
-    n.as_f64().unwrap_or(0.0)
-}
-
-/// Compares an integer with a float exactly, by splitting the float into its
-/// integral part (exact in `i128` for every finite float in range) and its
-/// fraction.
-fn int_vs_float(i: i128, f: f64) -> Ordering {
-    // Beyond ±2^126 no i64/u64 value can reach it; keeps the cast in range.
-    const LIMIT: f64 = 8.507_059_173_023_462e37; // 2^126
-    if f.is_nan() {
-        return Ordering::Equal;
-    }
-    if f >= LIMIT {
-        return Ordering::Less;
-    }
-    if f <= -LIMIT {
-        return Ordering::Greater;
-    }
-    let whole = f.trunc();
-    // In range by the checks above, and integral: the cast is exact.
-    #[allow(clippy::cast_possible_truncation)]
-    let whole_int = whole as i128;
-    match i.cmp(&whole_int) {
-        Ordering::Equal if f > whole => Ordering::Less,
-        Ordering::Equal if f < whole => Ordering::Greater,
-        other => other,
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Decimal) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -102,6 +158,36 @@ mod tests {
         assert_eq!(compare_numbers(&num("-9223372036854775808"), &num("0")), Ordering::Less);
         assert_eq!(compare_numbers(&max, &num("1e300")), Ordering::Less);
         assert_eq!(compare_numbers(&max, &num("-1e300")), Ordering::Greater);
+    }
+
+    #[test]
+    fn numbers_compare_as_written_not_through_floats() {
+        // Both are the float 1e21; as written they differ by one.
+        assert_eq!(
+            compare_numbers(&num("1000000000000000000001"), &num("1e21")),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_numbers(&num("1000000000000000000000"), &num("1e21")),
+            Ordering::Equal
+        );
+        assert!(!json_equal(&json!(num("0.1")), &json!(num("0.10000000000000001"))));
+        assert!(json_equal(&json!(num("1")), &json!(num("1.0"))));
+        assert!(json_equal(&json!(num("1e0")), &json!(num("10e-1"))));
+        assert!(json_equal(&json!(num("-0.0")), &json!(num("0"))));
+        assert!(json_equal(&json!(num("12.50")), &json!(num("1.25E1"))));
+        assert_eq!(
+            compare_numbers(
+                &num("123456789012345678901234567890.5"),
+                &num("123456789012345678901234567890")
+            ),
+            Ordering::Greater
+        );
+        assert_eq!(compare_numbers(&num("-1e400"), &num("-1e399")), Ordering::Less);
+        assert_eq!(compare_numbers(&num("1e-400"), &num("0")), Ordering::Greater);
+        assert_eq!(compare_numbers(&num("0.001"), &num("0.01")), Ordering::Less);
+        assert!(is_whole(&num("3.0")) && is_whole(&num("3e2")) && is_whole(&num("0")));
+        assert!(!is_whole(&num("2.5")) && !is_whole(&num("25e-1")));
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! equality, diffs for failures, and JSON Schema. Pure functions, no HTTP.
 
 pub(crate) mod build;
+pub(crate) mod css;
 pub(crate) mod diff;
 pub(crate) mod equal;
+pub(crate) mod moment;
 pub(crate) mod predicate;
 pub(crate) mod schema;
 

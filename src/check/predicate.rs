@@ -7,7 +7,8 @@
 //!   read as text, it fails with "(not a string)". `matches` searches (use
 //!   `^…$` to match the whole string).
 //! - `type: integer` holds for `3` and `3.0`, as in JSON Schema; `number`
-//!   holds for every number.
+//!   holds for every number; `float` for one written with a fraction or an
+//!   exponent (`3.0`, `2.5`, `1e3`), as Hurl's `isFloat`.
 //! - `contains` on a string takes a number or boolean as its text (`contains:
 //!   200` on `"HTTP 200"` holds); on a map it needs a string key.
 //! - `contains`, `not_contains`, `length` and `empty` fail on a value that is
@@ -27,7 +28,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::diff::diff;
-use super::equal::{compare_numbers, json_equal};
+use super::equal::{compare_numbers, is_whole, json_equal};
+use super::moment::instant;
+pub(crate) use super::moment::{Format, Moment};
 
 /// Display strings longer than this (in characters) are cut with "…"; the full
 /// text then goes in [`Mismatch::diff`].
@@ -57,6 +60,16 @@ pub enum Predicate {
     Length(Vec<Predicate>),
     OneOf(Vec<Value>),
     Empty(bool),
+    /// Holds when the predicates inside do not all hold.
+    Not(Vec<Predicate>),
+    /// Every predicate of every map in the list: several checks of one kind on one subject.
+    All(Vec<Predicate>),
+    /// A string in a format JSON Schema names (`uuid`, `date-time`, `email`, ...).
+    Format(Format),
+    /// A date, date-time or Unix seconds strictly before the moment.
+    Before(Moment),
+    /// A date, date-time or Unix seconds strictly after the moment.
+    After(Moment),
 }
 
 /// The JSON types `type:` accepts.
@@ -65,6 +78,8 @@ pub enum JsonType {
     String,
     Number,
     Integer,
+    /// A number written with a fraction or an exponent: `2.5`, `3.0`, `1e3`.
+    Float,
     Boolean,
     Array,
     Object,
@@ -104,6 +119,11 @@ const NAMES: &[&str] = &[
     "length",
     "one_of",
     "empty",
+    "not",
+    "all",
+    "format",
+    "before",
+    "after",
 ];
 
 /// Every predicate name, as written in a collection (for did-you-mean).
@@ -131,6 +151,11 @@ impl Predicate {
             Predicate::Length(_) => "length",
             Predicate::OneOf(_) => "one_of",
             Predicate::Empty(_) => "empty",
+            Predicate::Not(_) => "not",
+            Predicate::All(_) => "all",
+            Predicate::Format(_) => "format",
+            Predicate::Before(_) => "before",
+            Predicate::After(_) => "after",
         }
     }
 
@@ -174,6 +199,17 @@ impl Predicate {
             }
             Predicate::Empty(true) => "empty".to_owned(),
             Predicate::Empty(false) => "not empty".to_owned(),
+            Predicate::Not(inner) => {
+                let parts: Vec<String> = inner.iter().map(|p| p.expected_text_in(unit)).collect();
+                format!("not ({})", parts.join(" and "))
+            }
+            Predicate::All(inner) => {
+                let parts: Vec<String> = inner.iter().map(|p| p.expected_text_in(unit)).collect();
+                parts.join(" and ")
+            }
+            Predicate::Format(f) => format!("format {}", f.name()),
+            Predicate::Before(m) => format!("before {}", m.text()),
+            Predicate::After(m) => format!("after {}", m.text()),
         }
     }
 }
@@ -197,6 +233,9 @@ impl PartialEq for Predicate {
             (P::Type(a), P::Type(b)) => a == b,
             (P::Length(a), P::Length(b)) => a == b,
             (P::OneOf(a), P::OneOf(b)) => a == b,
+            (P::Not(a), P::Not(b)) | (P::All(a), P::All(b)) => a == b,
+            (P::Format(a), P::Format(b)) => a == b,
+            (P::Before(a), P::Before(b)) | (P::After(a), P::After(b)) => a == b,
             _ => false,
         }
     }
@@ -204,10 +243,11 @@ impl PartialEq for Predicate {
 
 impl JsonType {
     /// Every type, in the order the format lists them.
-    pub const ALL: [JsonType; 7] = [
+    pub const ALL: [JsonType; 8] = [
         JsonType::String,
         JsonType::Number,
         JsonType::Integer,
+        JsonType::Float,
         JsonType::Boolean,
         JsonType::Array,
         JsonType::Object,
@@ -215,8 +255,8 @@ impl JsonType {
     ];
 
     /// Every type's name, in the order of [`JsonType::ALL`].
-    pub const NAMES: [&'static str; 7] = {
-        let mut names = [""; 7];
+    pub const NAMES: [&'static str; 8] = {
+        let mut names = [""; 8];
         let mut i = 0;
         while i < names.len() {
             names[i] = JsonType::ALL[i].name();
@@ -231,6 +271,7 @@ impl JsonType {
             JsonType::String => "string",
             JsonType::Number => "number",
             JsonType::Integer => "integer",
+            JsonType::Float => "float",
             JsonType::Boolean => "boolean",
             JsonType::Array => "array",
             JsonType::Object => "object",
@@ -239,7 +280,8 @@ impl JsonType {
     }
 
     /// Whether `value` is of this type; `integer` holds for any number with
-    /// no fraction (`3.0` too), as in JSON Schema.
+    /// no fraction (`3.0` too), as in JSON Schema; `float` for a number
+    /// written with a fraction or an exponent (`3.0` too, as in Hurl).
     pub fn holds(self, value: &Value) -> bool {
         match (self, value) {
             (JsonType::String, Value::String(_))
@@ -248,8 +290,9 @@ impl JsonType {
             | (JsonType::Array, Value::Array(_))
             | (JsonType::Object, Value::Object(_))
             | (JsonType::Null, Value::Null) => true,
-            // Every integer converts to a whole float, so one test covers all numbers.
-            (JsonType::Integer, Value::Number(n)) => n.as_f64().is_some_and(|f| f.fract() == 0.0),
+            (JsonType::Integer, Value::Number(n)) => is_whole(n),
+            // serde_json keeps the number's text (`arbitrary_precision`).
+            (JsonType::Float, Value::Number(n)) => n.to_string().contains(['.', 'e', 'E']),
             _ => false,
         }
     }
@@ -329,6 +372,19 @@ impl Mismatch {
 /// Checks one predicate. `actual` is `None` when the path selected nothing:
 /// every predicate then fails with actual `no match`, except `exists: false`.
 pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
+    match p {
+        Predicate::Not(inner) => {
+            return if inner.iter().all(|q| check(q, actual).is_ok()) {
+                let text = actual.map_or_else(|| "no match".to_owned(), json_text);
+                Err(Mismatch::new(p.name(), p.expected_text(), text, None))
+            } else {
+                Ok(())
+            };
+        }
+        // The first that does not hold says why, under its own name.
+        Predicate::All(inner) => return inner.iter().try_for_each(|q| check(q, actual)),
+        _ => {}
+    }
     let Some(actual) = actual else {
         return match p {
             Predicate::Exists(false) => Ok(()),
@@ -387,7 +443,16 @@ pub fn check(p: &Predicate, actual: Option<&Value>) -> Result<(), Mismatch> {
         }
         Predicate::OneOf(values) => holds(values.iter().any(|v| json_equal(v, actual))),
         Predicate::Empty(wanted) => length(actual).map(|n| (n == 0) == *wanted).map_or_else(fail, holds),
+        Predicate::Format(f) => string(actual).map(|s| f.holds(s)).map_or_else(fail, holds),
+        Predicate::Before(m) => moment(actual).map(|t| t < m.resolve()).map_or_else(fail, holds),
+        Predicate::After(m) => moment(actual).map(|t| t > m.resolve()).map_or_else(fail, holds),
+        Predicate::Not(_) | Predicate::All(_) => unreachable!("checked above"),
     }
+}
+
+/// A date, date-time or Unix seconds as an instant; `Err(actual text)` otherwise.
+fn moment(value: &Value) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    instant(value).ok_or_else(|| format!("{} (not a date, a date-time or Unix seconds)", json_text(value)))
 }
 
 /// `Ok(ordering test)` for two numbers; `Err(actual text)` when either is not one.

@@ -45,7 +45,42 @@ fn all_kinds() -> Vec<Predicate> {
         Predicate::OneOf(vec![json!(1)]),
         Predicate::Empty(true),
         Predicate::Empty(false),
+        Predicate::Format(Format::of("uuid").unwrap()),
+        Predicate::Before(Moment::parse(&json!("now")).unwrap()),
+        Predicate::After(Moment::parse(&json!("now")).unwrap()),
     ]
+}
+
+#[test]
+fn not_holds_when_its_predicates_do_not_all_hold() {
+    let not_int = Predicate::Not(vec![Predicate::Type(JsonType::Integer)]);
+    ok(&not_int, json!("3"));
+    ok(&not_int, json!(2.5));
+    assert_eq!(text(&not_int, json!(3)), "not: expected not (type integer), actual 3");
+    let not_exists = Predicate::Not(vec![Predicate::Exists(true)]);
+    assert_eq!(
+        check(&not_exists, None),
+        Ok(()),
+        "`not: {{ exists: true }}` holds on no match"
+    );
+    // Both must hold for `not` to fail.
+    let both = Predicate::Not(vec![Predicate::Contains(json!("a")), Predicate::Contains(json!("b"))]);
+    ok(&both, json!("a"));
+    assert!(check(&both, Some(&json!("ab"))).is_err());
+}
+
+#[test]
+fn all_reports_the_first_that_does_not_hold_under_its_own_name() {
+    let all = Predicate::All(vec![Predicate::Contains(json!("a")), Predicate::Contains(json!("b"))]);
+    ok(&all, json!(["b", "a"]));
+    assert_eq!(
+        text(&all, json!(["a"])),
+        r#"contains: expected contains "b", actual ["a"]"#
+    );
+    assert_eq!(
+        Predicate::All(vec![Predicate::Gt(json!(1)), Predicate::Lt(json!(5))]).expected_text(),
+        "> 1 and < 5"
+    );
 }
 
 #[test]
@@ -72,7 +107,7 @@ fn every_predicate_name_is_listed() {
     for p in all_kinds() {
         assert!(predicate_names().contains(&p.name()), "{}", p.name());
     }
-    assert_eq!(predicate_names().len(), 16);
+    assert_eq!(predicate_names().len(), 21);
 }
 
 #[test]
@@ -314,7 +349,7 @@ fn json_type_names() {
     }
     assert_eq!(
         "int".parse::<JsonType>(),
-        Err("unknown type `int`: expected one of string, number, integer, boolean, array, object, null".into())
+        Err("unknown type `int`: expected one of string, number, integer, float, boolean, array, object, null".into())
     );
 }
 

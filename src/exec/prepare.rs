@@ -117,16 +117,35 @@ impl<'a> Cx<'a> {
             }
         }
         for (name, value) in &r.headers {
-            let json = render.value(&format!("headers.{name}"), value)?;
-            if !json.is_null() {
-                draft.headers.push((name.clone(), text(&json)));
-                // A header made from a secret is a credential, whatever form the template
-                // gave it (`|b64encode`): shown masked, never forwarded to another origin.
-                if reads_secret(value, &self.secrets) {
-                    self.secrets.lock().add_header(name);
-                    draft.credential_headers.push(name.to_ascii_lowercase());
+            // A list is one header line per item, as `query` repeats its key; `null` (a
+            // value, or an item) sends no line: a way to send a header only sometimes.
+            let lines = match render.value(&format!("headers.{name}"), value)? {
+                serde_json::Value::Array(items) => items,
+                one => vec![one],
+            };
+            let before = draft.headers.len();
+            draft.headers.extend(
+                lines
+                    .iter()
+                    .filter(|line| !line.is_null())
+                    .map(|line| (name.clone(), text(line))),
+            );
+            // A header made from a secret is a credential, whatever form the template
+            // gave it (`|b64encode`): shown masked, never forwarded to another origin.
+            if draft.headers.len() > before && reads_secret(value, &self.secrets) {
+                self.secrets.lock().add_header(name);
+                draft.credential_headers.push(name.to_ascii_lowercase());
+            }
+        }
+        if !r.cookies.is_empty() {
+            let mut added = Vec::with_capacity(r.cookies.len());
+            for (name, value) in &r.cookies {
+                let json = render.value(&format!("cookies.{name}"), value)?;
+                if !json.is_null() {
+                    added.push((name.clone(), text(&json)));
                 }
             }
+            self.cookie_header(&mut draft.headers, &url, added);
         }
         // The headers written in the collection; those auth adds are known credentials or none.
         let user_headers = draft.headers.len();
@@ -170,6 +189,30 @@ impl<'a> Cx<'a> {
                 ..draft.replay
             },
         })
+    }
+
+    /// Sends `added` with the jar's cookies for `url` in one `Cookie` header, an added cookie
+    /// replacing the jar's of its name; the jar itself is left as it was. A `Cookie` header
+    /// the request wrote replaces the jar (as without `cookies:`), and `added` follow it.
+    fn cookie_header(&self, headers: &mut Vec<(String, String)>, url: &Url, added: Vec<(String, String)>) {
+        if added.is_empty() {
+            return;
+        }
+        let pairs = |list: &[(String, String)]| {
+            list.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        if let Some((_, written)) = headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("cookie")) {
+            written.push_str("; ");
+            written.push_str(&pairs(&added));
+            return;
+        }
+        let mut all = self.session.cookies_for(url);
+        all.retain(|(k, _)| !added.iter().any(|(a, _)| a == k));
+        all.extend(added);
+        headers.push(("Cookie".to_owned(), pairs(&all)));
     }
 
     /// An absolute URL as is; anything else appended to `base_url`.

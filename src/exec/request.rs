@@ -133,6 +133,14 @@ impl Cx<'_> {
             self.causes.made(&k);
             scope.set(k, mv);
         }
+        // `expect.vars` sees this step's captures.
+        if r.expect
+            .iter()
+            .any(|e| matches!(e.subject, crate::plan::Subject::Var(_)))
+        {
+            let ctx = self.context(scope, &at.step.dir);
+            super::verify::verify_vars(r, (&self.rc.renderer, &ctx), &mut checks);
+        }
         // A secret capture is known only now: mask it in what the checks saw.
         let redactor = self.secrets.lock();
         if !checks.redactor.same_secrets(&redactor) {
@@ -495,6 +503,8 @@ mod tests {
             headers,
             body: bytes::Bytes::new(),
             url: reqwest::Url::parse("http://127.0.0.1/").unwrap(),
+            redirects: Vec::new(),
+            version: reqwest::Version::HTTP_11,
             elapsed: Duration::ZERO,
             sent: reqwest::header::HeaderMap::new(),
             exchanges: Vec::new(),

@@ -44,84 +44,46 @@ pub(super) fn verify(
         checks.fail("status", "equals", expected, &status, None, status_line);
     }
     let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
+    // Parsed for the first CSS selector, and only then.
+    let mut html: Option<scraper::Html> = None;
     for e in &r.expect {
         // A node of the body is borrowed: it may be most of a large document.
         let actual: Result<Option<Cow<'_, Value>>, String> = match &e.subject {
             Subject::Header(name) => Ok(header_value(resp, name).map(Cow::Owned)),
             Subject::Json(path) => received.json_at(path),
             Subject::Body => Ok(Some(Cow::Owned(Value::String(body_text())))),
-            Subject::Cookie(name) => Ok(received.cookie(name).map(|c| Cow::Owned(Value::String(c)))),
+            Subject::Cookie(name) => Ok(match cookie_attribute(name) {
+                Some((cookie, attribute)) => received.cookie_attribute(cookie, attribute),
+                None => received.cookie(name).map(Value::String),
+            }
+            .map(Cow::Owned)),
             Subject::Duration => Ok(Some(Cow::Owned(Value::from(resp.elapsed.as_millis() as u64)))),
-        };
-        let subject = e.label.as_str();
-        let actual = match actual {
-            Ok(a) => a,
-            Err(msg) => {
-                checks.fail(subject, "equals", "a JSON body", &msg, None, e.span.line());
-                continue;
+            Subject::BytesLength => Ok(Some(Cow::Owned(Value::from(resp.body.len())))),
+            Subject::BytesSha256 { .. } => {
+                use sha2::Digest as _;
+                Ok(Some(Cow::Owned(Value::String(hex::encode(sha2::Sha256::digest(
+                    &resp.body,
+                ))))))
             }
-        };
-        for c in &e.checks {
-            // A ready predicate is borrowed: its expected value may be a whole document.
-            let predicate: Cow<'_, crate::check::Predicate> = match c {
-                CheckPlan::Ready(p) => Cow::Borrowed(p),
-                CheckPlan::Render { name, value } => {
-                    let rendered = render_value(renderer, value, ctx)
-                        .map_err(|err| err.to_string())
-                        .and_then(|v| build_predicate(name, &v))
-                        .map(|mut p| {
-                            e.subject.as_text(&mut p);
-                            p
-                        });
-                    match rendered {
-                        Ok(p) => Cow::Owned(p),
-                        Err(msg) => {
-                            let expected = format!("a value for `{name}`");
-                            checks.fail(
-                                subject,
-                                name,
-                                &expected,
-                                &format!("an error: {msg}"),
-                                None,
-                                e.span.line(),
-                            );
-                            continue;
-                        }
-                    }
-                }
-            };
-            // A duration is compared in milliseconds, and says so.
-            let unit = if matches!(e.subject, Subject::Duration) {
-                "ms"
-            } else {
-                ""
-            };
-            let actual_text = || {
-                actual
-                    .as_ref()
-                    .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
-            };
-            match check::check(&predicate, actual.as_deref()) {
-                Ok(()) if checks.keep_passed => {
-                    let expected = predicate.expected_text_in(unit);
-                    checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
-                }
-                Ok(()) => {}
-                Err(Mismatch {
-                    predicate: name,
-                    expected,
-                    actual: got,
-                    diff,
-                }) => {
-                    let (expected, got) = if unit.is_empty() {
-                        (expected, got)
-                    } else {
-                        (predicate.expected_text_in(unit), actual_text())
-                    };
-                    checks.fail(subject, &name, &expected, &got, diff.as_deref(), e.span.line());
-                }
+            Subject::BytesMd5 => {
+                use md5::Digest as _;
+                Ok(Some(Cow::Owned(Value::String(hex::encode(md5::Md5::digest(
+                    &resp.body,
+                ))))))
             }
-        }
+            Subject::Url => Ok(Some(Cow::Owned(Value::String(resp.url.to_string())))),
+            Subject::Redirects => Ok(Some(Cow::Owned(Value::Array(
+                resp.redirects.iter().map(|u| Value::String(u.to_string())).collect(),
+            )))),
+            Subject::Version => Ok(Some(Cow::Owned(Value::String(version_text(resp.version).to_owned())))),
+            Subject::Css(q) => {
+                let doc = html.get_or_insert_with(|| scraper::Html::parse_document(&body_text()));
+                Ok(q.select(doc).map(Cow::Owned))
+            }
+            // Checked once the step's captures are made: `verify_vars`.
+            Subject::Var(_) => continue,
+        };
+        run_checks(e, actual, (renderer, ctx), checks);
     }
     if let Some((schema, span)) = &r.schema {
         let expected = "the body to match the schema";
@@ -135,6 +97,103 @@ pub(super) fn verify(
     }
 }
 
+/// The checks of one expectation against the value its subject selected.
+fn run_checks(
+    e: &crate::plan::ExpectPlan,
+    actual: Result<Option<Cow<'_, Value>>, String>,
+    (renderer, ctx): (&Renderer, &Context),
+    checks: &mut Checks,
+) {
+    let subject = e.label.as_str();
+    let actual = match actual {
+        Ok(a) => a,
+        Err(msg) => {
+            let wanted = if matches!(e.subject, Subject::Var(_)) {
+                "a value"
+            } else {
+                "a JSON body"
+            };
+            checks.fail(subject, "equals", wanted, &msg, None, e.span.line());
+            return;
+        }
+    };
+    for c in &e.checks {
+        // A ready predicate is borrowed: its expected value may be a whole document.
+        let predicate: Cow<'_, crate::check::Predicate> = match c {
+            CheckPlan::Ready(p) => Cow::Borrowed(p),
+            CheckPlan::Render { name, value } => {
+                let rendered = render_value(renderer, value, ctx)
+                    .map_err(|err| err.to_string())
+                    .and_then(|v| build_predicate(name, &v))
+                    .map(|mut p| {
+                        e.subject.as_text(&mut p);
+                        p
+                    });
+                match rendered {
+                    Ok(p) => std::borrow::Cow::Owned(p),
+                    Err(msg) => {
+                        let expected = format!("a value for `{name}`");
+                        checks.fail(
+                            subject,
+                            name,
+                            &expected,
+                            &format!("an error: {msg}"),
+                            None,
+                            e.span.line(),
+                        );
+                        continue;
+                    }
+                }
+            }
+        };
+        // A duration is compared in milliseconds, and says so.
+        let unit = if matches!(e.subject, Subject::Duration) {
+            "ms"
+        } else {
+            ""
+        };
+        let actual_text = || {
+            actual
+                .as_ref()
+                .map_or_else(|| "no match".to_owned(), |a| format!("{}{unit}", json_text(a)))
+        };
+        match check::check(&predicate, actual.as_deref()) {
+            Ok(()) if checks.keep_passed => {
+                let expected = predicate.expected_text_in(unit);
+                checks.pass(subject, predicate.name(), &expected, &actual_text(), e.span.line());
+            }
+            Ok(()) => {}
+            Err(Mismatch {
+                predicate: name,
+                expected,
+                actual: got,
+                diff,
+            }) => {
+                let (expected, got) = if unit.is_empty() {
+                    (expected, got)
+                } else {
+                    (predicate.expected_text_in(unit), actual_text())
+                };
+                checks.fail(subject, &name, &expected, &got, diff.as_deref(), e.span.line());
+            }
+        }
+    }
+}
+
+/// The step's `vars` expectations, against the variables once its captures are made; a
+/// name that is not defined selects nothing (`exists: false` holds).
+pub(super) fn verify_vars(r: &RequestPlan, (renderer, ctx): (&Renderer, &Context), checks: &mut Checks) {
+    for e in &r.expect {
+        let Subject::Var(t) = &e.subject else { continue };
+        let actual = match t.template.render(renderer, ctx) {
+            Ok(v) => Ok(Some(Cow::Owned(v))),
+            Err(crate::render::RenderError::Undefined { .. }) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        };
+        run_checks(e, actual, (renderer, ctx), checks);
+    }
+}
+
 /// Captures; a capture that finds nothing is a failure.
 pub(super) fn extract<'p>(
     r: &'p RequestPlan,
@@ -144,12 +203,18 @@ pub(super) fn extract<'p>(
 ) -> Vec<(&'p ExtractPlan, Value)> {
     let resp = &received.resp;
     let mut captures = Vec::new();
+    let mut html: Option<scraper::Html> = None;
     for x in &r.extract {
         let found: Result<Option<Value>, String> = match &x.source {
             ExtractSource::Json(path) => received.json_at(path).map(|v| v.map(Cow::into_owned)),
             ExtractSource::Header(name) => Ok(header_value(resp, name)),
             ExtractSource::Cookie(name) => Ok(received.cookie(name).map(Value::String)),
             ExtractSource::Status => Ok(Some(Value::from(resp.status))),
+            ExtractSource::Css(q) => {
+                let doc =
+                    html.get_or_insert_with(|| scraper::Html::parse_document(&String::from_utf8_lossy(&resp.body)));
+                Ok(q.select(doc))
+            }
             ExtractSource::Regex(re) => {
                 let body = String::from_utf8_lossy(&resp.body);
                 // The first group when the pattern has one (an optional group that
@@ -353,6 +418,51 @@ impl Received {
         }
         self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     }
+
+    /// An attribute of the cookie `name` this response sets: the value as sent (`Path`,
+    /// `Domain`, `Expires`, `SameSite`; `Max-Age` as a number), `true` for a flag that is
+    /// there (`Secure`, `HttpOnly`), nothing when the attribute or the cookie is absent.
+    fn cookie_attribute(&self, name: &str, attribute: &str) -> Option<Value> {
+        let set = self.resp.headers.get_all("set-cookie").iter().find_map(|value| {
+            let text = value.to_str().ok()?;
+            let (k, _) = text.split(';').next()?.split_once('=')?;
+            (k.trim() == name).then_some(text)
+        })?;
+        set.split(';').skip(1).find_map(|part| {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (k.trim(), Some(v.trim())),
+                None => (part.trim(), None),
+            };
+            if !key.eq_ignore_ascii_case(attribute) {
+                return None;
+            }
+            Some(match value {
+                None => Value::Bool(true),
+                Some(v) if key.eq_ignore_ascii_case("max-age") => v
+                    .parse::<i64>()
+                    .map_or_else(|_| Value::String(v.to_owned()), Value::from),
+                Some(v) => Value::String(v.to_owned()),
+            })
+        })
+    }
+}
+
+/// As HTTP names its versions: `HTTP/1.1`, `HTTP/2`.
+fn version_text(v: reqwest::Version) -> &'static str {
+    match v {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    }
+}
+
+/// `sid[Path]` → (`sid`, `Path`): a cookie attribute, as Hurl writes it.
+fn cookie_attribute(name: &str) -> Option<(&str, &str)> {
+    let (cookie, rest) = name.split_once('[')?;
+    let attribute = rest.strip_suffix(']')?;
+    (!cookie.is_empty() && !attribute.is_empty()).then_some((cookie, attribute))
 }
 
 /// A parsed body may take this many times the body cap (`--max-body`): a

@@ -5,7 +5,8 @@ use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::load::{auth, expect};
 use crate::model::COLLECTION_KEYS;
 use crate::model::{
-    Collection, Defaults, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts, Tls,
+    Collection, Defaults, GraphQl, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts,
+    Tls,
 };
 use crate::model::{Node, NodeKind};
 use crate::source::{Span, Spanned};
@@ -44,8 +45,10 @@ const REQUEST_KEYS: &[&str] = &[
     "url",
     "query",
     "headers",
+    "cookies",
     "auth",
     "json",
+    "graphql",
     "form",
     "multipart",
     "body",
@@ -54,7 +57,7 @@ const REQUEST_KEYS: &[&str] = &[
     "retry",
     "follow_redirects",
 ];
-const BODY_KEYS: &[&str] = &["json", "form", "multipart", "body", "body_file"];
+const BODY_KEYS: &[&str] = &["json", "graphql", "form", "multipart", "body", "body_file"];
 const RETRY_KEYS: &[&str] = &[
     "attempts",
     "backoff",
@@ -366,7 +369,7 @@ fn request(errs: &mut Errors, at: Span, node: &Node) -> Option<Request> {
                 ),
                 span,
             )
-            .with_help("keep one of json, form, multipart, body, body_file"),
+            .with_help("keep one of json, graphql, form, multipart, body, body_file"),
         );
     }
     let url = match f.get("url") {
@@ -411,8 +414,10 @@ fn request(errs: &mut Errors, at: Span, node: &Node) -> Option<Request> {
         url: url.unwrap_or_default_spanned(node),
         query: f.get("query").and_then(|n| read::any_map(errs, "query", n)),
         headers: f.get("headers").and_then(|n| read::any_map(errs, "headers", n)),
+        cookies: f.get("cookies").and_then(|n| read::any_map(errs, "cookies", n)),
         auth: f.get("auth").and_then(|n| auth::auth(errs, n)),
         json: f.get("json").cloned(),
+        graphql: f.get("graphql").and_then(|n| graphql(errs, n)),
         form: f.get("form").and_then(|n| read::any_map(errs, "form", n)),
         multipart: f.get("multipart").and_then(|n| {
             if let NodeKind::Map(_) = n.kind {
@@ -440,6 +445,43 @@ impl OrDefault for Option<Spanned<String>> {
     fn unwrap_or_default_spanned(self, node: &Node) -> Spanned<String> {
         self.unwrap_or_else(|| Spanned::new(String::new(), node.span))
     }
+}
+
+fn graphql(errs: &mut Errors, node: &Node) -> Option<GraphQl> {
+    let mut f = Fields::of(
+        errs,
+        node,
+        "graphql",
+        "`graphql`",
+        &["query", "query_file", "variables", "operation_name"],
+    )?;
+    let g = GraphQl {
+        query: f.get("query").and_then(|n| read::string(errs, "query", n)),
+        query_file: f.get("query_file").and_then(|n| read::string(errs, "query_file", n)),
+        variables: f.get("variables").and_then(|n| {
+            if matches!(n.kind, NodeKind::Map(_)) || crate::render::has_markup(n.as_str().unwrap_or("")) {
+                return Some(n.clone());
+            }
+            errs.expected("a map of variables", "variables", n);
+            None
+        }),
+        operation_name: f
+            .get("operation_name")
+            .and_then(|n| read::string(errs, "operation_name", n)),
+    };
+    match (f.has("query"), f.has("query_file")) {
+        (true, true) => errs.push(Diagnostic::at(
+            "`graphql` has a `query` or a `query_file`, not both",
+            f.key_span("query_file").unwrap_or(node.span),
+        )),
+        (false, false) if !f.misspelled("query") && !f.misspelled("query_file") => errs.push(
+            Diagnostic::at("`graphql` needs a `query`", node.span)
+                .with_help("write `graphql: { query: \"{ pets { id } }\" }`, or `query_file: pets.graphql`"),
+        ),
+        _ => {}
+    }
+    f.finish(errs);
+    Some(g)
 }
 
 fn part(errs: &mut Errors, node: &Node) -> Option<Part> {

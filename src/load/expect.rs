@@ -6,16 +6,30 @@ use crate::check::{build_predicate, predicate_names};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
 use crate::model::{
-    Expect, ExpectValue, Extract, ExtractSpec, Map, Snapshot, SnapshotOptions, StatusExpect, StatusItem,
+    BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, Map, Snapshot, SnapshotOptions, StatusExpect, StatusItem,
 };
 use crate::model::{Node, NodeKind};
 use crate::source::Spanned;
 
 const EXPECT_KEYS: &[&str] = &[
-    "status", "headers", "json", "body", "cookies", "duration", "schema", "snapshot",
+    "status",
+    "headers",
+    "json",
+    "body",
+    "cookies",
+    "duration",
+    "schema",
+    "snapshot",
+    "bytes",
+    "url",
+    "redirects",
+    "version",
+    "html",
+    "vars",
 ];
 const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
-const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex"];
+const BYTES_KEYS: &[&str] = &["length", "sha256", "md5", "file"];
+const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex", "css"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
     if let NodeKind::Int(_) = node.kind {
@@ -42,6 +56,11 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             "`json: { $.id: { exists: true } }` (`$: { exists: true }` checks only that the body is JSON)",
         ),
         ("cookies", "`cookies: { sid: { exists: true } }`"),
+        ("vars", "`vars: { total: { gt: 3 } }`"),
+        (
+            "html",
+            "`html: { \"input[name=csrf]::attr(value)\": { exists: true } }`",
+        ),
     ] {
         if let Some(n) = f.get(key).filter(|n| is_empty_map(n)) {
             errs.push(
@@ -73,6 +92,16 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             None
         }),
         snapshot: f.get("snapshot").and_then(|n| snapshot(errs, n)),
+        bytes: f.get("bytes").and_then(|n| bytes(errs, n)),
+        url: f.get("url").map(|n| expect_value(errs, n)),
+        redirects: f.get("redirects").map(|n| expect_value(errs, n)),
+        version: f.get("version").map(|n| expect_value(errs, n)),
+        html: f
+            .get("html")
+            .and_then(|n| read::map(errs, "html", n, |errs, _, v| Some(expect_value(errs, v)))),
+        vars: f
+            .get("vars")
+            .and_then(|n| read::map(errs, "vars", n, |errs, _, v| Some(expect_value(errs, v)))),
     };
     f.finish(errs);
     Some(e)
@@ -100,6 +129,19 @@ fn snapshot(errs: &mut Errors, node: &Node) -> Option<Spanned<Snapshot>> {
     Some(Spanned::new(value, node.span))
 }
 
+/// `bytes: { length, sha256, md5, file }`.
+fn bytes(errs: &mut Errors, node: &Node) -> Option<BytesExpect> {
+    let mut f = Fields::of(errs, node, "bytes", "`bytes`", BYTES_KEYS)?;
+    let b = BytesExpect {
+        length: f.get("length").map(|n| expect_value(errs, n)),
+        sha256: f.get("sha256").map(|n| expect_value(errs, n)),
+        md5: f.get("md5").map(|n| expect_value(errs, n)),
+        file: f.get("file").and_then(|n| read::string(errs, "file", n)),
+    };
+    f.finish(errs);
+    Some(b)
+}
+
 /// `{}`, or nothing at all.
 fn is_empty_map(node: &Node) -> bool {
     match &node.kind {
@@ -114,6 +156,8 @@ fn subject_word(key: &str) -> &'static str {
     match key {
         "headers" => "header name",
         "json" => "JSONPath",
+        "vars" => "variable or expression",
+        "html" => "CSS selector",
         _ => "cookie name",
     }
 }
@@ -241,7 +285,17 @@ const PREDICATE_ALIASES: &[(&str, &str)] = &[
     ("endswith", "ends_with"),
     ("in", "one_of"),
     ("enum", "one_of"),
+    ("negate", "not"),
+    ("all_of", "all"),
+    ("allof", "all"),
+    ("every", "all"),
+    ("is_before", "before"),
+    ("is_after", "after"),
 ];
+
+/// Predicate names too short, or too close to common words, to guess from a near miss:
+/// `{ note: x }` or `{ call: y }` stay literal maps. Other case and aliases still count.
+const EXACT_ONLY: &[&str] = &["not", "all"];
 
 /// The predicate a map key was probably meant to be: another tool's name for
 /// it, its name in other case, or a near miss (short keys only by one edit, so
@@ -258,11 +312,20 @@ fn mistyped_predicate(key: &str) -> Option<&'static str> {
         return Some(name);
     }
     let lower = key.to_ascii_lowercase();
-    names.iter().copied().find(|name| {
-        let d = strsim::damerau_levenshtein(&lower, name);
-        let limit = if name.len() <= 4 { 1 } else { 2 };
-        lower.len() >= 3 && d <= limit
-    })
+    names
+        .iter()
+        .copied()
+        .filter(|name| !EXACT_ONLY.contains(name))
+        .find(|name| {
+            let d = strsim::damerau_levenshtein(&lower, name);
+            // Names added with `not` keep to one edit: `{ form: x }` is not `format`.
+            let limit = if name.len() <= 4 || ["format", "before", "after"].contains(name) {
+                1
+            } else {
+                2
+            };
+            lower.len() >= 3 && d <= limit
+        })
 }
 
 /// `extract:`, a map of names to captures.
@@ -331,6 +394,7 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
         cookie: f.get("cookie").and_then(|n| read::string(errs, "cookie", n)),
         status: f.get("status").and_then(|n| read::boolean(errs, "status", n)),
         regex: f.get("regex").and_then(|n| read::string(errs, "regex", n)),
+        css: f.get("css").and_then(|n| read::string(errs, "css", n)),
     };
     f.finish(errs);
     Some(Extract::Spec(spec))
@@ -339,17 +403,25 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
 /// The load-time error of predicate `name` with the value `node`, pointed at
 /// the inner value at fault (`length: { gt: ten }` → `ten`).
 pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnostic {
-    if let ("length", NodeKind::Map(entries)) = (name, &node.kind) {
+    // `all: [{ contains: a }, { contians: b }]` → the map at fault, read as `not`'s.
+    if let ("all", NodeKind::Seq(items)) = (name, &node.kind) {
+        for item in items {
+            if !matches!(item.kind, NodeKind::Map(_)) {
+                return Diagnostic::at(msg, item.span);
+            }
+            if let Err(m) = build_predicate("not", &item.to_json()) {
+                return predicate_error("not", item, m);
+            }
+        }
+    }
+    if let ("length" | "not", NodeKind::Map(entries)) = (name, &node.kind) {
         for (k, v) in entries {
             let inner = k.key_text();
             if !predicate_names().contains(&inner.as_str()) {
                 let d = Diagnostic::at(format!("unknown predicate `{inner}`"), k.span);
                 return match did_you_mean(&inner, predicate_names().iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(format!(
-                        "`length` takes a number or predicates: {}",
-                        predicate_names().join(", ")
-                    )),
+                    None => d.with_help(format!("`{name}` takes predicates: {}", predicate_names().join(", "))),
                 };
             }
             if let Err(m) = build_predicate(&inner, &v.to_json()) {
@@ -360,7 +432,7 @@ pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnosti
     let d = Diagnostic::at(msg, node.span);
     let hint = match name {
         "gt" | "ge" | "lt" | "le" | "length" => {
-            scalar_hint(node, |k| matches!(k, NodeKind::Int(_) | NodeKind::Float(_)))
+            scalar_hint(node, |k| matches!(k, NodeKind::Int(_) | NodeKind::Float(..)))
         }
         "exists" | "empty" => scalar_hint(node, |k| matches!(k, NodeKind::Bool(_))),
         _ => None,

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::plan::{AuthPlan, BodyPlan, CheckPlan, CollectionPlan, RequestPlan, StepKind, StepPlan, Tpl};
+use crate::plan::{AuthPlan, BodyPlan, CheckPlan, CollectionPlan, RequestPlan, StepKind, StepPlan, Subject, Tpl};
 
 /// Warnings for the names `plan` reads that nothing provides; `given` are the
 /// `--var` and `--vars-file` names, `functions` the template functions (a call
@@ -53,6 +53,8 @@ fn steps(list: &[StepPlan], known: &mut HashSet<String>, out: &mut Vec<Diagnosti
             StepKind::Request(r) => {
                 request(r, &mut |t| check(t, &inner, out));
                 inner.extend(r.extract.iter().map(|x| x.name.clone()));
+                // `expect.vars` is checked once the step's captures are made.
+                vars_expected(r, &mut |t| check(t, &inner, out));
             }
             StepKind::Group(g) => steps(&g.steps, &mut inner, out),
             StepKind::Include(i) => {
@@ -80,7 +82,7 @@ fn steps(list: &[StepPlan], known: &mut HashSet<String>, out: &mut Vec<Diagnosti
 fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
     f(&r.method);
     f(&r.url);
-    for (_, v) in r.query.iter().chain(&r.headers) {
+    for (_, v) in r.query.iter().chain(&r.headers).chain(&r.cookies) {
         v.each_template(f);
     }
     match &r.auth {
@@ -120,7 +122,20 @@ fn request(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
         }
         Some(BodyPlan::File(_)) | None => {}
     }
+    for e in r.expect.iter().filter(|e| !matches!(e.subject, Subject::Var(_))) {
+        for c in &e.checks {
+            if let CheckPlan::Render { value, .. } = c {
+                value.each_template(f);
+            }
+        }
+    }
+}
+
+/// The templates of `expect.vars`: the subjects, then their expected values.
+fn vars_expected(r: &RequestPlan, f: &mut dyn FnMut(&Tpl)) {
     for e in &r.expect {
+        let Subject::Var(t) = &e.subject else { continue };
+        f(t);
         for c in &e.checks {
             if let CheckPlan::Render { value, .. } = c {
                 value.each_template(f);

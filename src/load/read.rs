@@ -40,7 +40,7 @@ impl Errors {
 pub(crate) fn found(node: &Node) -> String {
     match &node.kind {
         NodeKind::Null => "an empty value".into(),
-        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => format!("`{}`", node.key_text()),
+        NodeKind::Int(_) | NodeKind::Float(..) | NodeKind::Bool(_) => format!("`{}`", node.key_text()),
         NodeKind::Str { value, .. } if value.chars().count() <= 40 && !value.contains(['\n', '`']) => {
             format!("the string `{value}`")
         }
@@ -169,7 +169,7 @@ pub(crate) fn string(errs: &mut Errors, key: &str, node: &Node) -> Option<Spanne
     match &node.kind {
         NodeKind::Str { value, .. } => Some(Spanned::new(value.clone(), node.span)),
         // Numbers and booleans where text is expected are taken as written.
-        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => Some(Spanned::new(node.key_text(), node.span)),
+        NodeKind::Int(_) | NodeKind::Float(..) | NodeKind::Bool(_) => Some(Spanned::new(node.key_text(), node.span)),
         _ => {
             errs.expected("a string", key, node);
             None

@@ -74,14 +74,31 @@ impl RequestDefaults {
                 auth_plan = auth(c, errs, a);
             }
         }
+        let default_headers = model.and_then(|m| m.headers.as_ref());
+        header_names(errs, default_headers);
         RequestDefaults {
-            headers: c.pairs(errs, model.and_then(|m| m.headers.as_ref())),
+            headers: c.pairs(errs, default_headers),
             query: c.pairs(errs, model.and_then(|m| m.query.as_ref())),
             auth: auth_plan,
             timeouts,
             retry,
             max_redirects,
             no_base_url,
+        }
+    }
+}
+
+/// A header name must be a token (RFC 9110): checked at load, so that `"bad name": x` is
+/// invalid input rather than a step that fails when it is sent.
+fn header_names(errs: &mut Errors, headers: Option<&crate::model::Map<Node>>) {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    for (name, _) in headers.iter().flat_map(|m| m.iter()) {
+        if name.value.is_empty() || !name.value.bytes().all(is_tchar) {
+            errs.push(
+                Diagnostic::at(format!("`{}` is not a valid header name", name.value), name.span).with_help(
+                    "a header name is one word of letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)",
+                ),
+            );
         }
     }
 }
@@ -215,6 +232,8 @@ pub(crate) fn request(
 ) -> Option<RequestPlan> {
     let method = match &r.method {
         Some(m) => c.spanned(errs, m),
+        // GraphQL over HTTP posts its JSON.
+        None if r.graphql.is_some() => Some(Compiler::literal("POST", r.url.span)),
         None => Some(Compiler::literal("GET", r.url.span)),
     };
     let url = c.spanned(errs, &r.url);
@@ -223,10 +242,13 @@ pub(crate) fn request(
     let mut query = d.query.clone();
     query.extend(c.pairs(errs, r.query.as_ref()));
     let mut headers = d.headers.clone();
+    header_names(errs, r.headers.as_ref());
     for (name, value) in c.pairs(errs, r.headers.as_ref()) {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
         headers.push((name, value));
     }
+
+    let cookies = c.pairs(errs, r.cookies.as_ref());
 
     let auth_plan = match &r.auth {
         Some(a) => {
@@ -304,6 +326,69 @@ pub(crate) fn request(
             v,
         ));
     }
+    let whole = |key: &str, v: &ExpectValue| Spanned::new(key.to_owned(), value_span(v));
+    for (subject, key, v) in [
+        (Subject::Url, "url", &e.url),
+        (Subject::Redirects, "redirects", &e.redirects),
+        (Subject::Version, "version", &e.version),
+    ] {
+        if let Some(v) = v {
+            expect.extend(expectation(c, errs, subject, &whole(key, v), v));
+        }
+    }
+    if let Some(b) = &e.bytes {
+        for (subject, key, v) in [
+            (Subject::BytesLength, "length", &b.length),
+            (Subject::BytesSha256 { file: None }, "sha256", &b.sha256),
+            (Subject::BytesMd5, "md5", &b.md5),
+        ] {
+            if let Some(v) = v {
+                expect.extend(expectation(c, errs, subject, &whole(key, v), v));
+            }
+        }
+        if let Some(file) = &b.file {
+            expect.extend(same_bytes_as(c, errs, dir, file));
+        }
+    }
+    for (selector, v) in e.html.iter().flat_map(Map::iter) {
+        match crate::check::css::CssQuery::parse(&selector.value) {
+            Ok(q) => expect.extend(expectation(c, errs, Subject::Css(q), selector, v)),
+            Err(msg) => errs.push(Diagnostic::at(msg, selector.span)),
+        }
+    }
+    for (key, v) in e.vars.iter().flat_map(Map::iter) {
+        let node = Node {
+            span: key.span,
+            kind: NodeKind::Str {
+                value: key.value.clone(),
+                plain: true,
+            },
+        };
+        if let Some(t) = c.condition(errs, &node) {
+            expect.extend(expectation(c, errs, Subject::Var(t), key, v));
+        }
+    }
+    // A GraphQL answer reports failure in `errors`, with status 200: the step fails on it
+    // unless it checks `$.errors` itself.
+    if r.graphql.is_some()
+        && !e
+            .json
+            .iter()
+            .flat_map(Map::iter)
+            .any(|(path, _)| path.value.starts_with("$.errors") || path.value.starts_with("$['errors']"))
+        && let Ok(path) = c.jsonpath("$.errors")
+    {
+        let subject = Subject::Json(path);
+        let no_errors = crate::check::Predicate::Not(vec![crate::check::Predicate::Length(vec![
+            crate::check::Predicate::Gt(serde_json::Value::from(0)),
+        ])]);
+        expect.push(ExpectPlan {
+            label: subject.describe(),
+            subject,
+            checks: vec![CheckPlan::Ready(no_errors)],
+            span: r.url.span,
+        });
+    }
     let schema = e.schema.as_ref().and_then(|n| schema(c, errs, dir, n));
 
     let mut extract = Vec::new();
@@ -328,6 +413,7 @@ pub(crate) fn request(
         url: url?,
         query,
         headers,
+        cookies,
         auth: auth_plan,
         body,
         timeouts,
@@ -352,6 +438,61 @@ fn status_class(i: StatusItem) -> StatusClass {
     }
 }
 
+/// `{"query": ..., "variables": ..., "operationName": ...}`; a `query_file` is read at load.
+fn graphql_body(c: &Compiler, errs: &mut Errors, dir: &Path, g: &crate::model::GraphQl) -> Option<TValue> {
+    use serde_json::Value;
+    let query = match (&g.query, &g.query_file) {
+        (Some(q), _) => q.value.clone(),
+        (None, Some(file)) => {
+            let path = c.path(errs, dir, file)?;
+            match crate::files::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", file.value), file.span));
+                    return None;
+                }
+            }
+        }
+        (None, None) => return None,
+    };
+    let mut fields = vec![("query".to_owned(), TValue::Const(Value::String(query)))];
+    if let Some(v) = &g.variables {
+        fields.push(("variables".to_owned(), c.tvalue(errs, v)?));
+    }
+    if let Some(name) = &g.operation_name {
+        fields.push((
+            "operationName".to_owned(),
+            TValue::Const(Value::String(name.value.clone())),
+        ));
+    }
+    Some(TValue::Map(fields))
+}
+
+/// `bytes: { file: PATH }`: the body's SHA-256 must be the file's, read once at load.
+fn same_bytes_as(c: &Compiler, errs: &mut Errors, dir: &Path, file: &Spanned<String>) -> Option<ExpectPlan> {
+    use sha2::Digest as _;
+    let path = c.path(errs, dir, file)?;
+    let bytes = match crate::files::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            errs.push(Diagnostic::at(format!("cannot read `{}`: {e}", file.value), file.span));
+            return None;
+        }
+    };
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let subject = Subject::BytesSha256 {
+        file: Some(file.value.clone()),
+    };
+    Some(ExpectPlan {
+        label: subject.describe(),
+        subject,
+        checks: vec![CheckPlan::Ready(crate::check::Predicate::Equals(
+            serde_json::Value::String(digest),
+        ))],
+        span: file.span,
+    })
+}
+
 fn value_span(v: &ExpectValue) -> crate::source::Span {
     match v {
         ExpectValue::Plain(n) => n.span,
@@ -362,6 +503,7 @@ fn value_span(v: &ExpectValue) -> crate::source::Span {
 fn body(c: &Compiler, errs: &mut Errors, dir: &Path, b: Body) -> Option<BodyPlan> {
     Some(match b {
         Body::Json(n) => BodyPlan::Json(c.tvalue(errs, n)?),
+        Body::GraphQl(g) => BodyPlan::Json(graphql_body(c, errs, dir, g)?),
         Body::Form(m) => BodyPlan::Form(c.pairs(errs, Some(m))),
         Body::Raw(s) => BodyPlan::Raw(c.spanned(errs, s)?),
         Body::File(p) => BodyPlan::File(c.path(errs, dir, p)?),
@@ -455,6 +597,20 @@ fn duration_ms(errs: &mut Errors, name: &str, node: &Node) -> Option<Node> {
             items
                 .iter()
                 .map(|n| duration_ms(errs, name, n))
+                .collect::<Option<Vec<Node>>>()?,
+        ),
+        // `not: { lt: 5ms }`: the predicates inside, by their own names.
+        NodeKind::Map(entries) if name == "not" => NodeKind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| Some((k.clone(), duration_ms(errs, &k.key_text(), v)?)))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        // `all: [{ gt: 1ms }, { lt: 2s }]`
+        NodeKind::Seq(items) if name == "all" => NodeKind::Seq(
+            items
+                .iter()
+                .map(|n| duration_ms(errs, "not", n))
                 .collect::<Option<Vec<Node>>>()?,
         ),
         _ => match super::read::duration_of(name, node) {
@@ -552,6 +708,15 @@ fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<Extrac
             }
             if s.status == Some(true) {
                 return Some(ExtractSource::Status);
+            }
+            if let Some(q) = &s.css {
+                return match crate::check::css::CssQuery::parse(&q.value) {
+                    Ok(q) => Some(ExtractSource::Css(q)),
+                    Err(msg) => {
+                        errs.push(Diagnostic::at(msg, q.span));
+                        None
+                    }
+                };
             }
             if let Some(r) = &s.regex {
                 return match regex::Regex::new(&r.value) {

@@ -4,11 +4,11 @@
 
 use serde_json::Value;
 
-use crate::check::JsonType;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{Node, NodeKind};
 
-const JSON_TYPES: [&str; 7] = JsonType::NAMES;
+/// JSON Schema's types (Sortie's `type:` predicate adds `float`, which JSON Schema lacks).
+const JSON_TYPES: [&str; 7] = ["string", "number", "integer", "boolean", "array", "object", "null"];
 
 /// An inline schema, or a schema file's content, that breaks the JSON Schema
 /// meta-schema, pointed at the offending value when it is inline.

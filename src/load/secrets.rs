@@ -87,7 +87,7 @@ fn leaves(node: &Node, out: &mut Vec<Spanned<String>>) {
     let text = match &node.kind {
         NodeKind::Str { value, .. } if !has_markup(value) => value.clone(),
         NodeKind::Int(i) => i.to_string(),
-        NodeKind::Float(f) => f.to_string(),
+        NodeKind::Float(_, text) => text.to_string(),
         NodeKind::Seq(items) => return items.iter().for_each(|i| leaves(i, out)),
         NodeKind::Map(entries) => return entries.iter().for_each(|(_, v)| leaves(v, out)),
         _ => return,

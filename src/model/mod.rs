@@ -11,9 +11,9 @@ pub(crate) mod step;
 pub use node::{Node, NodeKind};
 pub(crate) use schema::{DurationValue, Map, strip_null};
 pub(crate) use step::{
-    ApiKeyAuth, Auth, BasicAuth, Body, Expect, ExpectValue, Extract, ExtractSpec, OAuth2Auth, Parallel, Part,
-    Redirects, Request, Retry, RetryUntil, Snapshot, SnapshotOptions, StatusExpect, StatusItem, Step, Timeout,
-    TimeoutParts, Tls,
+    ApiKeyAuth, Auth, BasicAuth, Body, BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, GraphQl, OAuth2Auth,
+    Parallel, Part, Redirects, Request, Retry, RetryUntil, Snapshot, SnapshotOptions, StatusExpect, StatusItem, Step,
+    Timeout, TimeoutParts, Tls,
 };
 
 use schemars::JsonSchema;
@@ -62,6 +62,8 @@ pub(crate) struct Collection {
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct Defaults {
+    /// Names are tokens; a list is one header line per item; `null` sends no line.
+    #[schemars(transform = schema::header_names)]
     pub headers: Option<Map<Node>>,
     pub query: Option<Map<Node>>,
     pub timeout: Option<Timeout>,

@@ -15,7 +15,8 @@ pub enum NodeKind {
     Null,
     Bool(bool),
     Int(i64),
-    Float(f64),
+    /// Any other number (an integer past i64 too), with its text as written.
+    Float(f64, Box<str>),
     /// A string; `plain` is true for an unquoted scalar.
     Str {
         value: String,
@@ -32,7 +33,7 @@ impl Node {
             NodeKind::Null => "null",
             NodeKind::Bool(_) => "a boolean",
             NodeKind::Int(_) => "an integer",
-            NodeKind::Float(_) => "a number",
+            NodeKind::Float(..) => "a number",
             NodeKind::Str { .. } => "a string",
             NodeKind::Seq(_) => "a list",
             NodeKind::Map(_) => "a map",
@@ -53,7 +54,11 @@ impl Node {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            // As written when it is JSON (serde_json keeps a number's text), else as the float.
+            NodeKind::Float(f, text) => serde_json::from_str(text.strip_prefix('+').unwrap_or(text))
+                .ok()
+                .or_else(|| serde_json::Number::from_f64(*f))
+                .map_or(Value::Null, Value::Number),
             NodeKind::Str { value, .. } => Value::String(value.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect()),
@@ -65,7 +70,7 @@ impl Node {
         match &self.kind {
             NodeKind::Str { value, .. } => value.clone(),
             NodeKind::Int(i) => i.to_string(),
-            NodeKind::Float(f) => f.to_string(),
+            NodeKind::Float(_, text) => text.to_string(),
             NodeKind::Bool(b) => b.to_string(),
             NodeKind::Null => "null".into(),
             NodeKind::Seq(_) | NodeKind::Map(_) => String::new(),

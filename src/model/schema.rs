@@ -68,6 +68,14 @@ impl<V: JsonSchema> JsonSchema for Map<V> {
     }
 }
 
+/// Request headers: names are tokens (RFC 9110), as the loader checks.
+pub(crate) fn header_names(schema: &mut Schema) {
+    schema.insert(
+        "propertyNames".into(),
+        serde_json::json!({ "pattern": "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$" }),
+    );
+}
+
 /// A duration: `250ms`, `5s`, `1m30s`, or a bare integer of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DurationValue(pub Duration);
@@ -146,7 +154,7 @@ impl JsonSchema for ListOrTemplate {
 
 /// A request has at most one body.
 pub(crate) fn one_body(schema: &mut Schema) {
-    const BODIES: [&str; 5] = ["json", "form", "multipart", "body", "body_file"];
+    const BODIES: [&str; 6] = ["json", "graphql", "form", "multipart", "body", "body_file"];
     let rules: serde_json::Map<String, serde_json::Value> = BODIES
         .iter()
         .map(|body| {
@@ -158,6 +166,14 @@ pub(crate) fn one_body(schema: &mut Schema) {
         })
         .collect();
     schema.insert("dependentSchemas".into(), rules.into());
+}
+
+/// A GraphQL body has a `query` or a `query_file`, not both.
+pub(crate) fn query_or_file(schema: &mut Schema) {
+    schema.insert(
+        "oneOf".into(),
+        serde_json::json!([{ "required": ["query"] }, { "required": ["query_file"] }]),
+    );
 }
 
 /// A multipart part has a `value` or a `file`, not both.

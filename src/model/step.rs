@@ -72,10 +72,17 @@ pub(crate) struct Request {
     pub url: Spanned<String>,
     /// Lists repeat the key.
     pub query: Option<Map<Node>>,
+    /// Names are tokens; a list is one header line per item; `null` sends no line.
+    #[schemars(transform = super::schema::header_names)]
     pub headers: Option<Map<Node>>,
+    /// Cookies sent with this request on top of the session's jar (not stored in it).
+    pub cookies: Option<Map<Node>>,
     /// Overrides defaults.auth; `none` removes it.
     pub auth: Option<Auth>,
     pub json: Option<Node>,
+    /// A GraphQL query sent as JSON; the step fails when the answer holds `errors`
+    /// unless it checks `$.errors` itself.
+    pub graphql: Option<GraphQl>,
     pub form: Option<Map<Node>>,
     pub multipart: Option<Vec<Part>>,
     /// Sent as is; set content-type yourself.
@@ -90,6 +97,7 @@ pub(crate) struct Request {
 #[derive(Debug, Clone)]
 pub(crate) enum Body<'a> {
     Json(&'a Node),
+    GraphQl(&'a GraphQl),
     Form(&'a Map<Node>),
     Multipart(&'a [Part]),
     Raw(&'a Spanned<String>),
@@ -100,6 +108,9 @@ impl Request {
     pub(crate) fn body(&self) -> Option<Body<'_>> {
         if let Some(n) = &self.json {
             return Some(Body::Json(n));
+        }
+        if let Some(g) = &self.graphql {
+            return Some(Body::GraphQl(g));
         }
         if let Some(f) = &self.form {
             return Some(Body::Form(f));
@@ -112,6 +123,20 @@ impl Request {
         }
         self.body_file.as_ref().map(Body::File)
     }
+}
+
+/// A GraphQL request, sent as JSON (`{"query", "variables", "operationName"}`).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields, transform = super::schema::query_or_file)]
+pub(crate) struct GraphQl {
+    /// The query or mutation, sent as written (no templates: pass values in `variables`).
+    pub query: Option<Spanned<String>>,
+    /// A file holding the query, relative to the collection's folder.
+    pub query_file: Option<Spanned<String>>,
+    /// A map (or a template giving one); its strings are templates.
+    #[schemars(extend("type" = ["object", "string"]))]
+    pub variables: Option<Node>,
+    pub operation_name: Option<Spanned<String>>,
 }
 
 /// One part of a multipart body: a `value` or a `file`.
@@ -245,6 +270,21 @@ pub(crate) struct Expect {
     pub schema: Option<Node>,
     /// Compare the response with the one stored under `__snapshots__/`.
     pub snapshot: Option<Spanned<Snapshot>>,
+    /// The body as bytes: its length, its digests, or a file it must equal.
+    pub bytes: Option<BytesExpect>,
+    /// The URL that answered, after redirects.
+    pub url: Option<ExpectValue>,
+    /// The redirects followed, as the list of URLs they led to (`length` counts them).
+    pub redirects: Option<ExpectValue>,
+    /// The HTTP version of the response: `HTTP/1.1`, `HTTP/2`.
+    pub version: Option<ExpectValue>,
+    /// CSS selector (`::attr(NAME)` for an attribute) on an HTML body → expectation.
+    #[schemars(extend("minProperties" = 1))]
+    pub html: Option<Map<ExpectValue>>,
+    /// Variables once this step's captures are made: a name or an expression
+    /// (`total`, `items | length`, `price | number`) → expectation.
+    #[schemars(extend("minProperties" = 1))]
+    pub vars: Option<Map<ExpectValue>>,
 }
 
 /// `snapshot: true`, or what to leave out and add.
@@ -262,6 +302,20 @@ pub(crate) struct SnapshotOptions {
     pub ignore: Option<Vec<Spanned<String>>>,
     /// Response headers stored and compared too.
     pub headers: Option<Vec<Spanned<String>>>,
+}
+
+/// Checks on the body's bytes (after content decoding).
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct BytesExpect {
+    /// How many bytes the body has.
+    pub length: Option<ExpectValue>,
+    /// The body's SHA-256, lowercase hex.
+    pub sha256: Option<ExpectValue>,
+    /// The body's MD5, lowercase hex.
+    pub md5: Option<ExpectValue>,
+    /// A file the body must equal byte for byte (relative to the collection's folder).
+    pub file: Option<Spanned<String>>,
 }
 
 /// Expected status codes.
@@ -315,4 +369,6 @@ pub(crate) struct ExtractSpec {
     pub status: Option<bool>,
     /// The first group, on the body text.
     pub regex: Option<Spanned<String>>,
+    /// A CSS selector on an HTML body: `input[name=csrf]::attr(value)`.
+    pub css: Option<Spanned<String>>,
 }

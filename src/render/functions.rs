@@ -36,7 +36,7 @@ impl Object for TemplateDir {
 /// Registers every Sortie function and filter; file functions are confined to `root`
 /// (already canonical).
 /// The filters [`register`] adds (minijinja cannot list them).
-pub(super) const FILTERS: &[&str] = &["b64encode", "b64decode", "sha256", "hmac_sha256"];
+pub(super) const FILTERS: &[&str] = &["b64encode", "b64decode", "sha256", "hmac_sha256", "number", "date"];
 
 pub(super) fn register(env: &mut Environment<'static>, root: Arc<Path>) {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
@@ -72,6 +72,8 @@ pub(super) fn register(env: &mut Environment<'static>, root: Arc<Path>) {
     env.add_filter("b64decode", b64decode);
     env.add_filter("sha256", |value: String| hex::encode(Sha256::digest(value.as_bytes())));
     env.add_filter("hmac_sha256", hmac_sha256);
+    env.add_filter("number", number);
+    env.add_filter("date", date);
     // `urlencode` is minijinja's own (feature `urlencode`): strings and maps of query pairs.
 }
 
@@ -120,6 +122,48 @@ fn b64decode(value: String) -> Result<String, Error> {
         .or_else(|_| url_safe.decode(input))
         .map_err(|_| invalid("b64decode: the input is not valid base64".into()))?;
     String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text".into()))
+}
+
+/// `"12.50" | number`: a number from its text, exactly as written (a number stays itself).
+fn number(value: Value) -> Result<Value, Error> {
+    if value.kind() == minijinja::value::ValueKind::Number {
+        return Ok(value);
+    }
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid("number: expects a string or a number".into()))?;
+    let n: serde_json::Number = serde_json::from_str(text.trim())
+        .map_err(|_| invalid("number: the text is not a number (such as 42, -1.5 or 2e3)".into()))?;
+    Ok(super::to_mj(&serde_json::Value::Number(n)))
+}
+
+/// `s | date` or `s | date('%d/%m/%Y')`: a date or date-time as RFC 3339 in UTC, which
+/// `before` and `after` compare. Without a format it reads RFC 3339, HTTP dates (RFC 2822,
+/// as `Expires` and `Date` write them), `YYYY-MM-DD` and Unix seconds.
+fn date(value: Value, format: Option<String>) -> Result<String, Error> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+    let at: Option<DateTime<Utc>> = match (&format, value.as_str()) {
+        (Some(f), Some(text)) => NaiveDateTime::parse_from_str(text.trim(), f)
+            .map(|t| t.and_utc())
+            .or_else(|_| DateTime::parse_from_str(text.trim(), f).map(|t| t.with_timezone(&Utc)))
+            .or_else(|_| {
+                NaiveDate::parse_from_str(text.trim(), f).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            })
+            .ok(),
+        (Some(_), None) => return Err(invalid("date: a format reads a string".into())),
+        (None, Some(text)) => DateTime::parse_from_rfc2822(text.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| crate::check::moment::instant(&serde_json::Value::String(text.to_owned()))),
+        (None, None) => super::to_json(&value)
+            .ok()
+            .and_then(|v| crate::check::moment::instant(&v)),
+    };
+    let at = at.ok_or_else(|| match &format {
+        Some(f) => invalid(format!("date: the text does not match the format `{f}`")),
+        None => invalid("date: not a date, a date-time or Unix seconds (give a format: date('%d/%m/%Y'))".into()),
+    })?;
+    Ok(at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 fn hmac_sha256(value: String, key: String) -> Result<String, Error> {

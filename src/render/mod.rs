@@ -65,6 +65,13 @@ impl Renderer {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_formatter(format_value);
         env.set_fuel(Some(FUEL));
+        // What a collection wrote is sent: `body: "b{{ x }}\n"` ends with its newline.
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .build()
+                .expect("the default delimiters are valid"),
+        );
         functions::register(&mut env, Arc::from(root));
         let known = names::Known::of(&env, functions::FILTERS);
         Renderer {

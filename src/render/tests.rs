@@ -289,7 +289,7 @@ fn secrets_never_reach_error_messages() {
         "{{ obj.k.nope }}",
         "{{ random_int(password, 1) }}",
         "{{ count * count * count }}",
-        "{{ -count - count - count }}",
+        "{{ -count * count * count }}",
         "x {{ password | int }}",
         "x {{ password[99] }}",
         "{{ password | hmac_sha256 }}",

@@ -1,6 +1,6 @@
 //! Conversions between JSON and template values, and how a value prints inside a string.
 
-use minijinja::value::{Serde, ValueKind};
+use minijinja::value::ValueKind;
 use minijinja::{Error, ErrorKind, Output, State, Value};
 
 use super::RenderError;
@@ -9,8 +9,46 @@ use super::RenderError;
 const MAX_DEPTH: usize = 256;
 
 /// A JSON value as a template value (maps keep their key order).
+///
+/// Walked by hand rather than through serde: serde_json keeps each number's
+/// text (`arbitrary_precision`) and serializes it as a private map. Integers
+/// keep every digit up to 128 bits; other numbers become 64-bit floats.
 pub fn to_mj(v: &serde_json::Value) -> Value {
-    Value::from(Serde(v))
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::from(()),
+        J::Bool(b) => Value::from(*b),
+        J::Number(n) => number_to_mj(n),
+        J::String(s) => Value::from(s.as_str()),
+        J::Array(items) => items.iter().map(to_mj).collect(),
+        J::Object(map) => Value::from(
+            map.iter()
+                .map(|(k, v)| (Value::from(k.as_str()), to_mj(v)))
+                .collect::<indexmap::IndexMap<Value, Value>>(),
+        ),
+    }
+}
+
+fn number_to_mj(n: &serde_json::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        return Value::from(i);
+    }
+    if let Some(u) = n.as_u64() {
+        return Value::from(u);
+    }
+    let text = n.to_string();
+    if let Ok(i) = text.parse::<i128>() {
+        return Value::from(i);
+    }
+    if let Ok(u) = text.parse::<u128>() {
+        return Value::from(u);
+    }
+    Value::from(text.parse::<f64>().unwrap_or(f64::NAN))
+}
+
+/// An integer as a JSON number, with every digit (serde_json keeps a number's text).
+fn exact_integer(text: &str) -> Option<serde_json::Number> {
+    serde_json::from_str(text).ok()
 }
 
 /// A template value as JSON; undefined (even nested) is [`RenderError::Undefined`].
@@ -41,7 +79,8 @@ fn to_json_at(v: &Value, depth: usize) -> Result<serde_json::Value, RenderError>
             } else if let Ok(u) = u64::try_from(v.clone()) {
                 J::from(u)
             } else {
-                return Err(other("an integer is too large for JSON"));
+                // Past 64 bits minijinja holds 128-bit integers: their text is a JSON number.
+                J::Number(exact_integer(&v.to_string()).ok_or_else(|| other("an integer is too large for JSON"))?)
             }
         }
         ValueKind::Number => f64::try_from(v.clone())

@@ -20,7 +20,6 @@
 //! new connection. Like reqwest, any request the connection closed on before it
 //! was written is sent on another.
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -34,8 +33,9 @@ use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
+use super::decode::Codings;
 use super::error::SendError;
-use super::response_body::{BodyBuf, body_error, body_stalled, over_limit};
+use super::response_body::{BodyBuf, body_error, body_stalled};
 use crate::plan::Timeouts;
 use crate::text::human;
 
@@ -73,63 +73,10 @@ pub(super) struct Head<'a> {
     /// The exact length of a body that is not encoded (none for HEAD, 204 and 304):
     /// checked against the cap before reading.
     declared: Option<u64>,
-    encoding: Option<Encoding>,
+    codings: Option<Codings>,
     sender: Sender,
     /// Index of the origin in the pool.
     origin: usize,
-}
-
-/// A `Content-Encoding` Sortie decodes, on both transports (reqwest's own decoding
-/// is off, so that the headers received reach the reports as they came).
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Encoding {
-    Gzip,
-    Deflate,
-    Brotli,
-}
-
-impl Encoding {
-    pub(super) fn of(value: &HeaderValue) -> Option<Encoding> {
-        match value.as_bytes() {
-            b"gzip" => Some(Encoding::Gzip),
-            b"deflate" => Some(Encoding::Deflate),
-            b"br" => Some(Encoding::Brotli),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Encoding::Gzip => "gzip",
-            Encoding::Deflate => "deflate",
-            Encoding::Brotli => "br",
-        }
-    }
-
-    /// Decodes `raw`, stopping with an error past `max` decoded bytes (a
-    /// compression bomb is never inflated in full).
-    pub(super) fn decode(self, raw: &[u8], max: u64) -> Result<Bytes, SendError> {
-        if raw.is_empty() {
-            return Ok(Bytes::new());
-        }
-        let reader: Box<dyn Read + '_> = match self {
-            Encoding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
-            // HTTP's "deflate" is the zlib format (RFC 9110, 8.4.1.2).
-            Encoding::Deflate => Box::new(flate2::read::ZlibDecoder::new(raw)),
-            Encoding::Brotli => Box::new(brotli_decompressor::Decompressor::new(raw, 4096)),
-        };
-        let mut out = Vec::new();
-        reader.take(max + 1).read_to_end(&mut out).map_err(|e| {
-            SendError::new(
-                format!("error reading the response body: cannot decode {}: {e}", self.name()),
-                true,
-            )
-        })?;
-        if out.len() as u64 > max {
-            return Err(over_limit(max));
-        }
-        Ok(Bytes::from(out))
-    }
 }
 
 impl Pool {
@@ -219,10 +166,10 @@ impl Pool {
             let (parts, body) = response.into_parts();
             let headers = parts.headers;
             jar.set_cookies(&mut headers.get_all(header::SET_COOKIE).iter(), url);
-            let encoding = headers.get(header::CONTENT_ENCODING).and_then(Encoding::of);
+            let codings = Codings::of(&headers);
             // The body handed on is the decoded one; the session takes the encoding's
             // headers off what expectations see.
-            let declared = if encoding.is_some() {
+            let declared = if codings.is_some() {
                 None
             } else {
                 // hyper's length, not the header's: none for a HEAD, 204 or 304 whatever
@@ -236,7 +183,7 @@ impl Pool {
                 headers,
                 body,
                 declared,
-                encoding,
+                codings,
                 sender,
                 origin,
             };
@@ -309,7 +256,7 @@ impl Head<'_> {
     pub(super) async fn read_body(mut self, t: &Timeouts, max: u64) -> Result<Bytes, SendError> {
         // Encoded bytes are held up to twice the cap: no encoding makes a body that much
         // larger, and the decoded bytes are counted against the cap itself.
-        let limit = if self.encoding.is_some() {
+        let limit = if self.codings.is_some() {
             max.saturating_mul(2)
         } else {
             max
@@ -329,8 +276,8 @@ impl Head<'_> {
         }
         self.pool.put(self.origin, self.sender);
         let raw = body.finish();
-        match self.encoding {
-            Some(encoding) => encoding.decode(&raw, max),
+        match &self.codings {
+            Some(codings) => codings.decode(raw, max),
             None => Ok(raw),
         }
     }
@@ -472,69 +419,6 @@ mod tests {
             assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
             assert_eq!(socket.tcp_user_timeout().unwrap(), Some(Duration::from_secs(30)));
         }
-    }
-
-    #[test]
-    fn decoding_stops_past_the_cap() {
-        use std::io::Write as _;
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        e.write_all(&vec![0u8; 1 << 20]).unwrap();
-        let bomb = e.finish().unwrap();
-        assert!(bomb.len() < 4096);
-        let err = Encoding::Gzip.decode(&bomb, 64 * 1024).unwrap_err();
-        assert!(
-            err.message.contains("larger than the limit of 64 KiB"),
-            "{}",
-            err.message
-        );
-        assert_eq!(Encoding::Gzip.decode(&bomb, 1 << 20).unwrap().len(), 1 << 20);
-        assert!(Encoding::Gzip.decode(b"", 10).unwrap().is_empty());
-    }
-
-    fn deflate(data: &[u8]) -> Vec<u8> {
-        use std::io::Write as _;
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
-
-    fn brotli(data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        brotli::BrotliCompress(&mut &data[..], &mut out, &brotli::enc::BrotliEncoderParams::default()).unwrap();
-        out
-    }
-
-    #[test]
-    fn the_encodings_reqwest_decodes_are_decoded() {
-        let of = |v: &'static str| Encoding::of(&HeaderValue::from_static(v)).map(Encoding::name);
-        assert_eq!(
-            [of("gzip"), of("deflate"), of("br"), of("identity"), of("GZIP")],
-            [Some("gzip"), Some("deflate"), Some("br"), None, None]
-        );
-        let text = b"hello, hello, hello".repeat(10);
-        assert_eq!(Encoding::Deflate.decode(&deflate(&text), 1000).unwrap(), text);
-        assert_eq!(Encoding::Brotli.decode(&brotli(&text), 1000).unwrap(), text);
-    }
-
-    #[test]
-    fn the_cap_is_exact_and_garbage_is_an_error() {
-        let text = vec![b'a'; 100];
-        assert_eq!(Encoding::Deflate.decode(&deflate(&text), 100).unwrap().len(), 100);
-        let err = Encoding::Deflate.decode(&deflate(&text), 99).unwrap_err();
-        assert_eq!(
-            err.message,
-            "response body is larger than the limit of 99 B (--max-body)"
-        );
-        let err = Encoding::Gzip.decode(b"not gzip", 100).unwrap_err();
-        assert!(
-            err.message
-                .starts_with("error reading the response body: cannot decode gzip: "),
-            "{}",
-            err.message
-        );
-        assert!(err.retryable);
-        let err = Encoding::Brotli.decode(b"\xff\xff\xff\xff", 100).unwrap_err();
-        assert!(err.message.contains("cannot decode br: "), "{}", err.message);
     }
 
     #[test]

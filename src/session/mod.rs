@@ -7,6 +7,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod curl;
+mod decode;
 mod error;
 mod h1;
 mod outgoing;
@@ -68,6 +69,9 @@ pub(crate) struct Response {
     pub body: Bytes,
     /// The URL that answered, after redirects.
     pub url: Url,
+    /// The URLs the redirects followed led to, in order (the last is `url`).
+    pub redirects: Vec<Url>,
+    pub version: reqwest::Version,
     pub elapsed: Duration,
     /// The headers of the request that got this response, as written and in order:
     /// the request's own and those the session added (`User-Agent`, `Cookie`, `Host`, …).
@@ -115,6 +119,13 @@ impl Head<'_> {
         match self {
             Head::Reqwest(r) => r.headers(),
             Head::H1(h) => &h.headers,
+        }
+    }
+
+    fn version(&self) -> reqwest::Version {
+        match self {
+            Head::Reqwest(r) => r.version(),
+            Head::H1(_) => reqwest::Version::HTTP_11,
         }
     }
 
@@ -384,21 +395,20 @@ impl Session {
                 hop.follow(status.as_u16(), location, req, max_redirects)?;
                 continue;
             }
+            let version = response.version();
             // Taken, not cloned: the body is read without them.
             let mut response_headers = std::mem::take(response.headers_mut());
-            let encoding = response_headers
-                .get(reqwest::header::CONTENT_ENCODING)
-                .and_then(h1::Encoding::of);
+            let codings = decode::Codings::of(&response_headers);
             // The body handed on is the decoded one: expectations see no encoding, as
             // with reqwest's decoding; reports show the headers as they came.
-            let received = encoding.map(|_| {
+            let received = codings.as_ref().map(|_| {
                 let received = response_headers.clone();
                 response_headers.remove(reqwest::header::CONTENT_ENCODING);
                 response_headers.remove(reqwest::header::CONTENT_LENGTH);
                 received
             });
             let body = match response {
-                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, encoding).await?,
+                Head::Reqwest(r) => response_body::read_reqwest(r, t, self.options.max_body, codings.as_ref()).await?,
                 Head::H1(h) => h.read_body(t, self.options.max_body).await?,
             };
             timings.download = head_at.elapsed();
@@ -413,6 +423,8 @@ impl Session {
                 headers: response_headers,
                 body,
                 url: hop.url,
+                redirects: hop.chain,
+                version,
                 elapsed: started.elapsed(),
                 sent,
                 exchanges,

@@ -17,6 +17,8 @@ pub(super) struct Hop {
     pub(super) body: Option<RequestBody>,
     /// Redirects followed so far.
     hops: u32,
+    /// Where each redirect led.
+    pub(super) chain: Vec<Url>,
 }
 
 impl Hop {
@@ -28,6 +30,7 @@ impl Hop {
             headers,
             body: req.body.clone(),
             hops: 0,
+            chain: Vec::new(),
         }
     }
 
@@ -76,6 +79,7 @@ impl Hop {
             self.headers.remove("content-type");
             self.headers.remove("content-length");
         }
+        self.chain.push(next.clone());
         self.url = next;
         Ok(())
     }

@@ -15,9 +15,9 @@ pub(super) async fn read_reqwest(
     mut response: reqwest::Response,
     t: &Timeouts,
     max: u64,
-    encoding: Option<super::h1::Encoding>,
+    codings: Option<&super::decode::Codings>,
 ) -> Result<Bytes, SendError> {
-    let (declared, limit) = match encoding {
+    let (declared, limit) = match codings {
         Some(_) => (None, max.saturating_mul(2)),
         None => (response.content_length(), max),
     };
@@ -27,8 +27,8 @@ pub(super) async fn read_reqwest(
             Ok(Ok(Some(chunk))) => body.push(chunk)?,
             Ok(Ok(None)) => {
                 let raw = body.finish();
-                return match encoding {
-                    Some(e) => e.decode(&raw, max),
+                return match codings {
+                    Some(c) => c.decode(raw, max),
                     None => Ok(raw),
                 };
             }

@@ -176,6 +176,8 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ("base-url-not-absolute.yaml", &["2:11"]),
     ("capture-named-env.yaml", &["4:16"]),
     ("concurrent-captures.yaml", &["9:20"]),
+    // Whether a CSS selector parses.
+    ("css-selectors.yaml", &["6:9", "7:9", "9:21"]),
     ("duplicate-ids.yaml", &["7:13"]),
     ("duration-expectations.yaml", &["4:31", "6:42"]),
     // A predicate's value rules.
@@ -189,6 +191,13 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ("many-errors.yaml", &["6:22", "12:20"]),
     // Whether any of setup, steps and teardown lists a step.
     ("no-steps.yaml", &["3:8"]),
+    // The same, and a predicate's value rules, for `not`, `all`, `format`, `before`, `after`.
+    (
+        "mistyped-new-predicates.yaml",
+        &[
+            "7:16", "8:23", "9:41", "10:16", "11:24", "12:16", "13:23", "14:22", "15:16",
+        ],
+    ),
     // Another tool's name for a predicate, or a near miss by edit distance.
     (
         "mistyped-predicates.yaml",

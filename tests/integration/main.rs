@@ -6,11 +6,13 @@
 
 mod auth;
 mod bounded;
+mod checks;
 mod ci;
 mod description;
 mod diagnostics;
 mod docs;
 mod errors;
+mod exact;
 mod exchanges;
 mod faults;
 mod flags;

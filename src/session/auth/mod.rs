@@ -232,6 +232,8 @@ mod tests {
             headers: map,
             body: bytes::Bytes::new(),
             url: Url::parse(url).unwrap(),
+            redirects: Vec::new(),
+            version: reqwest::Version::HTTP_11,
             elapsed: std::time::Duration::ZERO,
             sent: HeaderMap::new(),
             exchanges: Vec::new(),
