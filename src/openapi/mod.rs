@@ -274,7 +274,7 @@ impl Spec {
         for token in decoded.split('/').skip(1) {
             let token = token.replace("~1", "/").replace("~0", "~");
             let next = match &node.kind {
-                NodeKind::Map(entries) => entries.iter().find(|(k, _)| k.key_text() == token).map(|(_, v)| v),
+                NodeKind::Map(entries) => entries.iter().find(|(k, _)| pointer::key_is(k, &token)).map(|(_, v)| v),
                 NodeKind::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };

@@ -64,7 +64,7 @@ pub(super) fn pointer<'n>(node: &'n Node, fragment: &str) -> Result<&'n Node, Mi
         node = match &node.kind {
             NodeKind::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| k.key_text() == token)
+                .find(|(k, _)| key_is(k, &token))
                 .map(|(_, v)| v)
                 .ok_or_else(|| Missing {
                     candidates: entries.iter().map(|(k, _)| k.key_text()).collect(),
@@ -83,4 +83,12 @@ pub(super) fn pointer<'n>(node: &'n Node, fragment: &str) -> Result<&'n Node, Mi
         };
     }
     Ok(node)
+}
+
+/// Whether a map key is `token`, without making text of a string key.
+pub(super) fn key_is(key: &Node, token: &str) -> bool {
+    match key.as_str() {
+        Some(k) => k == token,
+        None => key.key_text() == token,
+    }
 }

@@ -59,6 +59,7 @@ pub(crate) fn load(
         root: root.to_path_buf(),
         docs: Vec::new(),
         by_path: HashMap::new(),
+        named: HashMap::new(),
         errs: Vec::new(),
         sources,
     };
@@ -88,6 +89,9 @@ pub(super) struct Reader<'s> {
     root: PathBuf,
     pub docs: Vec<Doc>,
     by_path: HashMap<PathBuf, usize>,
+    /// The file a `$ref`'s file part names from a document (by its index): a spec
+    /// repeats the same few thousand times, and resolving one is a system call.
+    named: HashMap<(usize, String), usize>,
     errs: Vec<Diagnostic>,
     sources: &'s mut Sources,
 }
@@ -209,6 +213,8 @@ impl Reader<'_> {
                 }
                 let target = if file.is_empty() {
                     next
+                } else if let Some(&doc) = self.named.get(&(next, file.to_owned())) {
+                    doc
                 } else {
                     let dir = self.docs[next].path.parent().unwrap_or(Path::new("/")).to_path_buf();
                     let decoded = percent_encoding::percent_decode_str(file).decode_utf8_lossy();
@@ -216,7 +222,10 @@ impl Reader<'_> {
                         Ok(path) => {
                             let display = display_path(&path);
                             match self.read(&path, display) {
-                                Ok(i) => i,
+                                Ok(i) => {
+                                    self.named.insert((next, file.to_owned()), i);
+                                    i
+                                }
                                 Err(d) => {
                                     self.errs.push(Diagnostic { span: Some(span), ..d });
                                     continue;
@@ -256,6 +265,8 @@ impl Reader<'_> {
             let (file, fragment) = value.split_once('#').unwrap_or((value, ""));
             let doc = if file.is_empty() {
                 at.doc
+            } else if let Some(&doc) = self.named.get(&(at.doc, file.to_owned())) {
+                doc
             } else {
                 let dir = self.docs[at.doc].path.parent().unwrap_or(Path::new("/"));
                 let decoded = percent_encoding::percent_decode_str(file).decode_utf8_lossy();
