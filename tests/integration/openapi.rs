@@ -529,7 +529,13 @@ fn the_openapi_flag_applies_to_collections_without_their_own() {
             server.url()
         ),
     );
-    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(0)
+        .stdout_lacks("OpenAPI coverage");
+    // A coverage gate with nothing to measure fails rather than passing silently.
+    p.sortie(&["run", "c.yaml", "--min-coverage", "10"])
+        .expect_code(1)
+        .stdout_has("coverage gate failed: --min-coverage 10% needs an OpenAPI spec");
     p.sortie(&["run", "c.yaml", "--openapi", "specs/inventory.yaml"])
         .expect_code(1)
         .stdout_has("openapi body /id");
