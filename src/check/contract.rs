@@ -37,6 +37,8 @@ pub(crate) struct Sent<'a> {
 /// The response as it came back.
 pub(crate) struct Got<'a> {
     pub status: u16,
+    /// A response to HEAD: its headers describe a body that is never sent.
+    pub head: bool,
     pub headers: &'a reqwest::header::HeaderMap,
     pub body: &'a [u8],
     /// The body parsed as JSON, or why it is not JSON.
@@ -194,7 +196,7 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
             out.extend(text_value(spec, schema, &values, false, &subject));
         }
     }
-    if !declared.content.is_empty() {
+    if !declared.content.is_empty() && !got.head {
         let content_type = got
             .headers
             .get(reqwest::header::CONTENT_TYPE)
@@ -324,4 +326,100 @@ fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, 
             v
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// A spec from text, loaded as a collection names it.
+    fn spec(text: &str) -> Spec {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join("api.yaml"), text).expect("write");
+        let mut sources = Sources::default();
+        let span = crate::source::Span::default();
+        crate::openapi::load("api.yaml", &root, &root, &mut sources, Some(span)).expect("the spec loads")
+    }
+
+    const API: &str = r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /things/{id}:
+    get:
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: integer } }
+        - { name: code, in: query, schema: { type: string } }
+        - { name: ids, in: query, explode: false, schema: { type: array, items: { type: integer } } }
+      responses:
+        "200": { description: ok, content: { application/json: { schema: { type: object, required: [a] } } } }
+        4XX: { description: refused }
+        default: { description: other }
+"#;
+
+    fn got<'a>(status: u16, headers: &'a reqwest::header::HeaderMap, json: &'a Result<Value, String>) -> Got<'a> {
+        Got {
+            status,
+            head: false,
+            headers,
+            body: b"",
+            json,
+        }
+    }
+
+    #[test]
+    fn a_status_falls_under_its_code_then_its_range_then_default() {
+        let spec = spec(API);
+        let op = &spec.operations[0];
+        let headers = reqwest::header::HeaderMap::new();
+        let json = Ok(serde_json::json!({}));
+        let declared = |status| response(&spec, op, &got(status, &headers, &json), false).declared;
+        assert_eq!(declared(404), Some(StatusKey::Range(4)));
+        assert_eq!(declared(503), Some(StatusKey::Default));
+        // 200 declares JSON: a response with no Content-Type and an empty body passes.
+        assert_eq!(declared(200), Some(StatusKey::Code(200)));
+    }
+
+    #[test]
+    fn a_head_response_has_no_body_to_check() {
+        let spec = spec(API);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().expect("header"));
+        let not_json = Err("an empty body".to_owned());
+        let mut g = got(200, &headers, &not_json);
+        g.body = b"x";
+        assert_eq!(response(&spec, &spec.operations[0], &g, false).violations.len(), 1);
+        g.head = true;
+        assert!(response(&spec, &spec.operations[0], &g, false).violations.is_empty());
+    }
+
+    #[test]
+    fn parameters_are_read_as_text_numbers_or_lists() {
+        let spec = spec(API);
+        let op = &spec.operations[0];
+        let check = |url: &str, id: &str| {
+            let url = url::Url::parse(url).expect("url");
+            let m = Match {
+                operation: 0,
+                params: vec![("id".into(), id.into())],
+            };
+            let sent = Sent {
+                url: &url,
+                headers: &[],
+                body: None,
+            };
+            request(&spec, op, &m, &sent)
+                .into_iter()
+                .map(|v| v.subject)
+                .collect::<Vec<_>>()
+        };
+        // `007` is text for a string, `7` a number for an integer, `1,2` a list.
+        assert!(check("http://h/things/7?code=007&ids=1,2", "7").is_empty());
+        assert_eq!(
+            check("http://h/things/x?ids=1,b", "x"),
+            vec!["openapi request path id", "openapi request query ids"]
+        );
+    }
 }

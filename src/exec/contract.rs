@@ -62,6 +62,7 @@ pub(super) fn check(
     let resp = &received.resp;
     let got = Got {
         status: resp.status,
+        head: prepared.method == reqwest::Method::HEAD,
         headers: &resp.headers,
         body: &resp.body,
         json: received.json(),
