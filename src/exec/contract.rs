@@ -15,6 +15,7 @@ use crate::session::Prepared;
 pub(super) fn check(
     contract: &Contract,
     step: StepContract,
+    base_url: Option<&str>,
     prepared: &Prepared,
     received: &Received,
     line: usize,
@@ -22,16 +23,22 @@ pub(super) fn check(
 ) -> (Option<Hit>, Option<String>) {
     let spec = &contract.spec;
     let method = prepared.method.as_str();
+    // The path after the `servers` prefix, or else after the base URL's own path (which
+    // `validate` matched the step's URL without).
+    let find = || {
+        let path = prepared.url.path();
+        spec.find(method, path).or_else(|| {
+            let base = url::Url::parse(base_url?).ok()?;
+            let rest = path.strip_prefix(base.path().trim_end_matches('/'))?;
+            spec.find(method, rest)
+        })
+    };
     let found = match step.operation {
-        Some(op) => Some(
-            spec.find(method, prepared.url.path())
-                .filter(|m| m.operation == op)
-                .unwrap_or(crate::openapi::Match {
-                    operation: op,
-                    params: Vec::new(),
-                }),
-        ),
-        None => spec.find(method, prepared.url.path()),
+        Some(op) => Some(find().filter(|m| m.operation == op).unwrap_or(crate::openapi::Match {
+            operation: op,
+            params: Vec::new(),
+        })),
+        None => find(),
     };
     let Some(found) = found else {
         checks.fail(

@@ -91,6 +91,7 @@ impl Cx<'_> {
                 (Some(contract), true) => super::contract::check(
                     contract,
                     r.contract,
+                    self.base_url.as_deref(),
                     &prepared,
                     &received,
                     at.step.span.line(),

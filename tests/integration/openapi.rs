@@ -545,3 +545,34 @@ fn the_openapi_flag_applies_to_collections_without_their_own() {
         .expect_code(2)
         .stderr_has("cannot read the OpenAPI document `specs/nope.yaml`");
 }
+
+/// A base URL whose path is not the spec's `servers` path (a gateway prefix): the step
+/// is matched after it, at run time as in `validate`.
+#[test]
+fn a_base_url_path_other_than_the_servers_one_is_taken_off_before_matching() {
+    let server = TestServer::start(axum::Router::new().route(
+        "/gateway/items/{id}",
+        get(|| async {
+            json_response(
+                StatusCode::OK,
+                json!({"id": "one", "name": "lamp", "price": 1, "tags": []}),
+                true,
+            )
+        }),
+    ));
+    let p = Project::new();
+    p.file("specs/inventory.yaml", INVENTORY);
+    p.file("specs/schemas.yaml", INVENTORY_SCHEMAS);
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}/gateway\nopenapi: specs/inventory.yaml\nsteps:\n  - request: {{ url: /items/1 }}\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "c.yaml"])
+        .expect_code(1)
+        .stdout_has("openapi body /id")
+        .stdout_lacks("no operation matches")
+        .stdout_has("OpenAPI coverage: 1/3 operations, 1/5 responses");
+}
