@@ -514,6 +514,22 @@ fn coverage_is_reported_gated_and_merged_across_reports() {
     p.sortie(&["coverage", "a.json", "b.json", "--min-coverage", "90"])
         .expect_code(1)
         .stdout_has("coverage gate failed");
+    // A report of a run without a spec has nothing to merge; a missing one is invalid input.
+    p.file(
+        "plain.yaml",
+        &format!(
+            "base_url: {}/api\nsteps:\n  - request: {{ url: /items/1 }}\n",
+            server.url()
+        ),
+    );
+    p.sortie(&["run", "plain.yaml", "--report-json", "plain.json"])
+        .expect_code(0);
+    p.sortie(&["coverage", "plain.json"])
+        .expect_code(2)
+        .stderr_has("no OpenAPI coverage in these reports");
+    p.sortie(&["coverage", "nope.json"])
+        .expect_code(2)
+        .stderr_has("cannot read the report `nope.json`");
 }
 
 #[test]
