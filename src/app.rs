@@ -30,6 +30,7 @@ pub(crate) fn main(command: Command) -> u8 {
         Command::List(args) => list(&args),
         Command::Schema => schema(),
         Command::Import(kind) => import(kind),
+        Command::Coverage(args) => coverage(&args),
         Command::Completions { shell } => {
             crate::cli::completions(shell, &mut std::io::stdout().lock());
             exit::PASSED
@@ -169,7 +170,8 @@ fn load_checked(args: &CheckArgs) -> Option<Loaded> {
             return None;
         }
     };
-    let options = LoadOptions::checking(file_root);
+    let mut options = LoadOptions::checking(file_root);
+    options.openapi.clone_from(&args.openapi);
     load_all(&args.paths, &options).map(|(loaded, _)| loaded)
 }
 
@@ -251,6 +253,39 @@ fn tags(tags: &[String]) -> String {
     }
 }
 
+/// `sortie coverage REPORT...`: the merged OpenAPI coverage of JSON reports, gated by
+/// `--min-coverage`.
+fn coverage(args: &crate::cli::CoverageArgs) -> u8 {
+    let merged = match crate::openapi::coverage::merge_reports(&args.reports) {
+        Ok(m) => m,
+        Err(d) => return invalid(&d),
+    };
+    if merged.is_empty() {
+        return invalid(&Diagnostic::new(
+            "no OpenAPI coverage in these reports: were they written by runs with an OpenAPI spec?",
+        ));
+    }
+    let mut passed = true;
+    for c in &merged {
+        let figures = c.figures();
+        println!("OpenAPI coverage: {} ({})", figures.text(), c.spec);
+        for op in c.operations.iter().filter(|o| !o.covered) {
+            println!("  not covered: {}", op.operation);
+        }
+        if let Some(min) = args.min_coverage
+            && figures.percent() < min
+        {
+            println!(
+                "coverage gate failed: {:.1}% of the operations of {} are covered, below --min-coverage {min}%",
+                figures.percent(),
+                c.spec
+            );
+            passed = false;
+        }
+    }
+    if passed { exit::PASSED } else { exit::FAILED }
+}
+
 fn schema() -> u8 {
     println!("{}", crate::schema_json());
     exit::PASSED
@@ -301,6 +336,7 @@ async fn run_loaded(config: RunConfig, loaded: Loaded, renderer: Renderer) -> u8
             || config.curl.is_some(),
         whole_steps: config.report_json.is_some() || config.report_html.is_some(),
         update_snapshots: config.update_snapshots,
+        min_coverage: config.min_coverage,
     };
     spawn_signal_handler(&rc);
 

@@ -61,6 +61,8 @@ pub(crate) enum Command {
     /// Write a collection from curl commands, a HAR file, a Postman collection or an OpenAPI document.
     #[command(subcommand)]
     Import(ImportKind),
+    /// Merge the OpenAPI coverage of JSON reports (of sharded runs against one spec).
+    Coverage(CoverageArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "\
 Install:
@@ -77,7 +79,7 @@ Install:
     #[command(after_help = "Example: sortie man run | man -l -")]
     Man {
         /// The command whose page to print (default: the page of `sortie`).
-        #[arg(value_parser = ["run", "validate", "list", "schema", "import", "completions", "man"])]
+        #[arg(value_parser = ["run", "validate", "list", "schema", "import", "coverage", "completions", "man"])]
         command: Option<String>,
     },
 }
@@ -140,6 +142,21 @@ pub(crate) struct CheckArgs {
     /// Files read by collections must resolve inside this folder.
     #[arg(long, value_name = "DIR")]
     pub file_root: Option<PathBuf>,
+    /// Match every request step to an operation of this OpenAPI document (a collection's
+    /// `openapi:` wins).
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+}
+
+/// Arguments of `coverage`.
+#[derive(Debug, Args)]
+pub(crate) struct CoverageArgs {
+    /// JSON reports written by `sortie run --report-json`.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Exit 1 when the merged operation coverage is below PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    pub min_coverage: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +248,12 @@ pub(crate) struct RunArgs {
     /// Files read by collections must resolve inside this folder (default: the current one).
     #[arg(help_heading = RUNNING, long, value_name = "DIR")]
     pub file_root: Option<PathBuf>,
+    /// Check every exchange against this OpenAPI 3 document (a collection's `openapi:` wins).
+    #[arg(help_heading = RUNNING, long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// Fail the run (exit 1) when OpenAPI operation coverage is below PCT percent.
+    #[arg(help_heading = RUNNING, long, value_name = "PCT", value_parser = percent)]
+    pub min_coverage: Option<f64>,
 
     /// More detail: -v request and response headers, -vv bodies too.
     #[arg(help_heading = OUTPUT, short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
@@ -241,6 +264,16 @@ pub(crate) struct RunArgs {
     /// When to color the output (NO_COLOR is honoured with `auto`).
     #[arg(help_heading = OUTPUT, long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// A percentage from 0 to 100 (`80`, `87.5`, `80%`).
+fn percent(text: &str) -> Result<f64, String> {
+    text.trim()
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=100.0).contains(p))
+        .ok_or_else(|| format!("`{text}` is not a percentage from 0 to 100"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

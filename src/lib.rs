@@ -16,6 +16,7 @@ mod jsondoc;
 mod jsonpath;
 mod load;
 mod model;
+mod openapi;
 mod outcome;
 mod plan;
 mod preflight;

@@ -144,6 +144,10 @@ pub(crate) struct StepOutcome {
     pub exchanges: Vec<ExchangeSummary>,
     /// What the snapshot writer does with this step's snapshot file.
     pub snapshot: Option<SnapshotWrite>,
+    /// What the exchange adds to OpenAPI coverage: its operation and status.
+    pub contract: Option<crate::openapi::coverage::Hit>,
+    /// Shown under the step without failing it (`undeclared_status: warn`).
+    pub warnings: Vec<String>,
 }
 
 /// A snapshot file to write or tidy, decided by the executor, done by a reporter
@@ -213,6 +217,8 @@ impl StepOutcome {
             captures: Vec::new(),
             exchanges: Vec::new(),
             snapshot: None,
+            contract: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -257,6 +263,10 @@ pub(crate) struct RunOutcome {
     pub duration: Duration,
     /// True when the run was interrupted (Ctrl-C, SIGTERM) or stopped by `--fail-fast`.
     pub interrupted: bool,
+    /// The coverage of each OpenAPI spec the run checked against.
+    pub openapi: Vec<crate::openapi::coverage::Coverage>,
+    /// Why `--min-coverage` failed the run.
+    pub coverage_failed: Option<String>,
 }
 
 /// Counts of step statuses.
@@ -316,8 +326,8 @@ impl RunOutcome {
         Counts::of(self.collections.iter().flat_map(|c| &c.steps))
     }
 
-    /// True when no step failed or errored.
+    /// True when no step failed or errored and the coverage gate (if any) passed.
     pub(crate) fn success(&self) -> bool {
-        self.counts().problems() == 0
+        self.counts().problems() == 0 && self.coverage_failed.is_none()
     }
 }

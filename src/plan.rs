@@ -73,6 +73,8 @@ pub struct CollectionPlan {
     /// The top-level names its templates read (included files' too), sorted: what a `--var`
     /// can change.
     pub reads: Vec<String>,
+    /// The OpenAPI spec its exchanges are checked against.
+    pub(crate) contract: Option<crate::openapi::Contract>,
 }
 
 /// Settings of the collection's HTTP session.
@@ -154,6 +156,18 @@ pub struct RequestPlan {
     pub extract: Vec<ExtractPlan>,
     pub retry_until: Option<(u32, Duration)>,
     pub snapshot: Option<SnapshotPlan>,
+    pub contract: StepContract,
+}
+
+/// How a request step is checked against its collection's OpenAPI spec.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepContract {
+    /// False without a spec, and for `openapi: false`.
+    pub enabled: bool,
+    /// Check the request too (false for `openapi: { requests: false }`).
+    pub requests: bool,
+    /// The operation named by `operation:`; else the URL sent is matched.
+    pub operation: Option<usize>,
 }
 
 /// `expect.snapshot`, compiled: where the stored response lives and what it leaves out.

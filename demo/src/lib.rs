@@ -124,6 +124,7 @@ fn router() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .route("/login", post(accounts::login))
         .route("/me", get(accounts::me))
         .route("/users", get(accounts::list_users).post(accounts::create_user))
@@ -271,7 +272,7 @@ async fn index() -> Json<Value> {
         "name": "Sortie demo API",
         "docs": "Every route answers JSON unless it says otherwise.",
         "public": [
-            "POST /login", "GET /health", "GET /pets", "GET /pets/{id}",
+            "POST /login", "GET /health", "GET /openapi.json", "GET /pets", "GET /pets/{id}",
             "ANY /echo[/...]", "GET /cookies", "GET /cookies/set?name=value",
             "GET /slow?ms=N", "GET /flaky?key=K&fail=N", "GET /limited?key=K",
             "GET /redirect?to=/path", "GET /redirect/loop", "GET /status/{code}",
@@ -287,6 +288,13 @@ async fn index() -> Json<Value> {
 }
 
 /// `GET /health`: always up.
+/// The OpenAPI document of the public routes, as the fifth onboarding collection reads it.
+const OPENAPI: &str = include_str!("../../collections/specs/demo-api.json");
+
+async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
 async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }

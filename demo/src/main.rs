@@ -37,7 +37,16 @@ enum Command {
 }
 
 /// The words that make `sortie-demo run` pass its arguments on unchanged.
-const SORTIE_SUBCOMMANDS: &[&str] = &["run", "validate", "list", "schema", "completions", "man", "help"];
+const SORTIE_SUBCOMMANDS: &[&str] = &[
+    "run",
+    "validate",
+    "list",
+    "schema",
+    "coverage",
+    "completions",
+    "man",
+    "help",
+];
 
 fn main() -> ExitCode {
     match Cli::parse().command {

@@ -2,6 +2,7 @@
 //! equality, diffs for failures, and JSON Schema. Pure functions, no HTTP.
 
 pub(crate) mod build;
+pub(crate) mod contract;
 pub(crate) mod css;
 pub(crate) mod diff;
 pub(crate) mod equal;

@@ -45,6 +45,27 @@ impl Schema {
         }
     }
 
+    /// A validator built elsewhere (an OpenAPI spec's, against its registry).
+    pub(crate) fn from_validator(validator: jsonschema::Validator) -> Schema {
+        Schema {
+            validator: Arc::new(validator),
+        }
+    }
+
+    /// At most [`MAX_ERRORS`] errors, each as (JSON pointer into the document, message,
+    /// absolute location of the failed keyword when the schema has one).
+    pub(crate) fn violations(&self, doc: &Value) -> Vec<(String, String, Option<String>)> {
+        self.validator
+            .iter_errors(doc)
+            .take(MAX_ERRORS)
+            .map(|err| {
+                let location = err.absolute_keyword_location().map(|u| u.as_str().to_owned());
+                let message = cut(&err.to_string(), MESSAGE_CHARS);
+                (err.instance_path().as_str().to_owned(), message, location)
+            })
+            .collect()
+    }
+
     /// A failed schema check as a person reads it: how many errors, then
     /// each on its own line with its JSON pointer. None when valid.
     pub fn failure(&self, doc: &Value) -> Option<String> {

@@ -36,6 +36,8 @@ pub struct LoadOptions {
     pub secret_values: Vec<(String, String)>,
     /// The names the environment (with `--env-file`) defines.
     pub env_names: std::collections::BTreeSet<String>,
+    /// `--openapi`: the spec of every collection that names none.
+    pub openapi: Option<PathBuf>,
 }
 
 impl LoadOptions {
@@ -48,6 +50,7 @@ impl LoadOptions {
             secrets: Vec::new(),
             secret_values: Vec::new(),
             env_names: std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect(),
+            openapi: None,
         }
     }
 }
@@ -85,6 +88,8 @@ pub(crate) struct RunConfig {
     pub color: bool,
     pub quiet: bool,
     pub verbose: u8,
+    /// `--min-coverage`: the lowest OpenAPI operation coverage (percent) that passes.
+    pub min_coverage: Option<f64>,
 }
 
 /// Builds the run's configuration; an error is invalid input (exit 2).
@@ -189,6 +194,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
             secrets: args.secrets.clone(),
             secret_values,
             env_names: env.keys().cloned().collect(),
+            openapi: args.openapi.clone(),
         },
         vars,
         var_flags,
@@ -219,6 +225,7 @@ pub(crate) fn run_config(args: &RunArgs) -> Result<RunConfig, Diagnostic> {
         color,
         quiet: args.quiet,
         verbose: args.verbose,
+        min_coverage: args.min_coverage,
     })
 }
 

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use crate::diagnostic::Diagnostic;
 
 /// The JSON report version this reader understands (the writer's `report::json::VERSION`),
-/// and the oldest it still reads: the fields it needs are the same in both.
-const VERSION: u32 = 2;
+/// and the oldest it still reads: the fields it needs are the same in all.
+const VERSION: u32 = 3;
 const OLDEST: u32 = 1;
 
 /// A step's status as the report writes it.

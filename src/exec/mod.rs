@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 mod causes;
+mod contract;
 mod flow;
 mod not_run;
 mod prepare;
@@ -71,6 +72,8 @@ pub(crate) struct RunContext {
     pub whole_steps: bool,
     /// `--update-snapshots`: a missing or different snapshot is written, not failed.
     pub update_snapshots: bool,
+    /// `--min-coverage`: the lowest OpenAPI operation coverage (percent) that passes.
+    pub min_coverage: Option<f64>,
 }
 
 impl RunContext {

@@ -44,7 +44,7 @@ impl Cx<'_> {
         // The Authorization header the auth layer added (digest, OAuth2), shown masked.
         let mut authorization = None;
         let mut polled = Vec::new();
-        let (received, mut checks, mut snapshot) = loop {
+        let (received, mut checks, mut snapshot, hit, warning) = loop {
             poll += 1;
             // Boxed: sending (both transports, auth round trips, retries) is most of this
             // future's size, which every step would otherwise copy about twice.
@@ -87,8 +87,20 @@ impl Cx<'_> {
             let snapshot = r.snapshot.as_ref().map(|plan| {
                 super::snapshot::check(plan, &at.place.items, &received, self.rc.update_snapshots, &mut checks)
             });
+            let (hit, warning) = match (&self.plan.contract, r.contract.enabled) {
+                (Some(contract), true) => super::contract::check(
+                    contract,
+                    r.contract,
+                    self.base_url.as_deref(),
+                    &prepared,
+                    &received,
+                    at.step.span.line(),
+                    &mut checks,
+                ),
+                _ => (None, None),
+            };
             if checks.is_ok() || poll >= polls || self.rc.stopped() {
-                break (received, checks, snapshot);
+                break (received, checks, snapshot, hit, warning);
             }
             polled = received.resp.exchanges.clone();
             if let Some((_, interval)) = r.retry_until {
@@ -172,6 +184,8 @@ impl Cx<'_> {
         outcome.attempts = attempts;
         outcome.captures = shown;
         outcome.snapshot = snapshot;
+        outcome.contract = hit;
+        outcome.warnings.extend(warning);
         outcome
     }
 

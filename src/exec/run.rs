@@ -9,6 +9,7 @@ use futures_util::StreamExt as _;
 use super::not_run::unstarted;
 use super::{RunContext, run_collection};
 use crate::event::{Event, Live, Watch};
+use crate::openapi::coverage::Coverage;
 use crate::outcome::{CollectionOutcome, RunOutcome, StepOutcome};
 use crate::plan::CollectionPlan;
 use crate::source::Sources;
@@ -68,10 +69,14 @@ pub(crate) async fn run(
             outcomes.push(outcome);
         }
     }
+    let openapi = coverage(collections, &outcomes);
+    let coverage_failed = rc.min_coverage.and_then(|min| gate(&openapi, min));
     let run = RunOutcome {
         collections: outcomes,
         duration: clock.elapsed(),
         interrupted: rc.interrupted(),
+        openapi,
+        coverage_failed,
     };
     emit(&Event::RunFinished(&run));
     run
@@ -90,4 +95,41 @@ fn replay(outcome: &CollectionOutcome, emit: &mut dyn FnMut(&Event<'_>)) {
         });
     }
     emit(&Event::CollectionFinished);
+}
+
+/// The coverage of every spec the collections check against, from the steps' outcomes.
+fn coverage(collections: &[&CollectionPlan], outcomes: &[CollectionOutcome]) -> Vec<Coverage> {
+    let mut specs: Vec<(&crate::openapi::Spec, Vec<usize>)> = Vec::new();
+    for c in collections.iter().filter_map(|c| c.contract.as_ref()) {
+        match specs.iter_mut().find(|(s, _)| std::ptr::eq(*s, &*c.spec)) {
+            Some((_, ignored)) => ignored.extend(&c.ignored),
+            None => specs.push((&c.spec, c.ignored.clone())),
+        }
+    }
+    let mut out: Vec<Coverage> = specs.iter().map(|(s, ignored)| Coverage::new(s, ignored)).collect();
+    for hit in outcomes
+        .iter()
+        .flat_map(|c| &c.steps)
+        .filter_map(|s| s.contract.as_ref())
+    {
+        if let Some(c) = out.iter_mut().find(|c| *c.spec == *hit.spec) {
+            c.record(hit);
+        }
+    }
+    out
+}
+
+/// Why `--min-coverage` fails the run, if it does.
+fn gate(coverage: &[Coverage], min: f64) -> Option<String> {
+    let low: Vec<String> = coverage
+        .iter()
+        .filter(|c| c.figures().percent() < min)
+        .map(|c| format!("{:.1}% of the operations of {}", c.figures().percent(), c.spec))
+        .collect();
+    if coverage.is_empty() {
+        return Some(format!(
+            "--min-coverage {min}% needs an OpenAPI spec: no collection checks against one"
+        ));
+    }
+    (!low.is_empty()).then(|| format!("OpenAPI coverage below --min-coverage {min}%: {}", low.join(", ")))
 }

@@ -376,6 +376,7 @@ impl Received {
     /// will read it as JSON.
     pub(super) async fn parse_ahead(&self, r: &RequestPlan) {
         let reads_json = r.schema.is_some()
+            || r.contract.enabled
             || r.expect.iter().any(|e| matches!(e.subject, Subject::Json(_)))
             || r.extract.iter().any(|x| matches!(x.source, ExtractSource::Json(_)));
         if !reads_json || self.resp.body.len() < PARSE_APART {

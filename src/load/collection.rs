@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::read::{self, Errors, Fields, scalar_hint};
-use crate::load::{auth, expect};
+use crate::load::{auth, contract, expect};
 use crate::model::COLLECTION_KEYS;
 use crate::model::{
     Collection, Defaults, GraphQl, Parallel, Part, Redirects, Request, Retry, RetryUntil, Step, Timeout, TimeoutParts,
@@ -34,6 +34,8 @@ const STEP_KEYS: &[&str] = &[
     "expect",
     "extract",
     "retry_until",
+    "operation",
+    "openapi",
     "group",
     "parallel",
     "steps",
@@ -101,6 +103,7 @@ pub(crate) fn collection(errs: &mut Errors, root: &Node) -> Option<Collection> {
             .map(|s| s.value),
         tags: f.get("tags").and_then(|n| read::strings(errs, "tags", n)),
         base_url: f.get("base_url").and_then(|n| read::string(errs, "base_url", n)),
+        openapi: f.get("openapi").and_then(|n| contract::collection(errs, n)),
         vars: f.get("vars").and_then(|n| read::any_map(errs, "vars", n)),
         secrets: f.get("secrets").and_then(|n| read::strings(errs, "secrets", n)),
         defaults: f.get("defaults").and_then(|n| defaults(errs, n)),
@@ -163,6 +166,7 @@ pub(crate) fn fragment(errs: &mut Errors, root: &Node) -> Option<Collection> {
             description: None,
             tags: None,
             base_url: None,
+            openapi: None,
             vars: None,
             secrets: None,
             defaults: None,
@@ -259,12 +263,24 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
     // Keys that belong to another kind of step.
     // `parallel` runs the iterations of a request step's `for_each`, or a group's units.
     let (own, this): (&[&str], &str) = match kind {
-        Some("request") => (&["expect", "extract", "retry_until", "parallel"], "a request step"),
+        Some("request") => (
+            &["expect", "extract", "retry_until", "parallel", "operation", "openapi"],
+            "a request step",
+        ),
         Some("group") => (&["parallel", "steps"], "a group"),
         Some("include") => (&["vars"], "an include"),
         _ => (&[], ""),
     };
-    for key in ["expect", "extract", "retry_until", "parallel", "steps", "vars"] {
+    for key in [
+        "expect",
+        "extract",
+        "retry_until",
+        "parallel",
+        "steps",
+        "vars",
+        "operation",
+        "openapi",
+    ] {
         if kind.is_some()
             && !own.contains(&key)
             && let Some(span) = f.key_span(key)
@@ -300,6 +316,8 @@ fn step(errs: &mut Errors, node: &Node) -> Option<Step> {
         retry_until: f
             .get("retry_until")
             .and_then(|n| retry_until(errs, f.key_span("retry_until").unwrap_or(n.span), n)),
+        operation: f.get("operation").and_then(|n| read::string(errs, "operation", n)),
+        openapi: f.get("openapi").and_then(|n| contract::step(errs, n)),
         group: f.get("group").and_then(|n| read::string(errs, "group", n)),
         parallel: f.get("parallel").and_then(|n| parallel(errs, n)),
         steps: f.get("steps").and_then(|n| steps(errs, "steps", n)),

@@ -4,6 +4,7 @@
 pub(crate) mod auth;
 pub(crate) mod collection;
 pub(crate) mod compile;
+pub(crate) mod contract;
 pub(crate) mod expect;
 mod names;
 pub(crate) mod planner;
@@ -12,6 +13,7 @@ pub(crate) mod request;
 pub(crate) mod schema;
 mod secrets;
 pub(crate) mod snapshot;
+mod specs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,9 +107,11 @@ pub fn load(files: &[PathBuf], renderer: &Renderer, options: &LoadOptions) -> Lo
         schemas: std::cell::RefCell::default(),
         reads: std::cell::RefCell::default(),
     };
+    let contracts = specs::contracts(&parsed, &compiler.file_root, options, &mut sources, &mut errors);
     let mut planner = planner::Planner::new(compiler, &mut sources, options.timeout);
     planner.secret_names = secret_names.clone();
-    for (file, display, model, base_url_written) in &parsed {
+    for ((file, display, model, base_url_written), contract) in parsed.iter().zip(contracts) {
+        planner.contract = contract;
         let mut errs = Errors::default();
         let collection = planner.collection(&mut errs, *file, display, model, *base_url_written);
         errors.extend(errs.0);

@@ -50,6 +50,8 @@ pub(crate) struct Planner<'a> {
     /// Included files by canonical path, read and parsed once however often they are
     /// included (and their errors said once); `None` when reading or parsing failed.
     included: HashMap<PathBuf, Option<Included>>,
+    /// The OpenAPI contract of the collection being planned.
+    pub contract: Option<crate::openapi::Contract>,
 }
 
 /// An included file as read: its id, its YAML tree and its steps as written.
@@ -69,6 +71,7 @@ impl<'a> Planner<'a> {
             planned: 0,
             over_budget: None,
             included: HashMap::new(),
+            contract: None,
         }
     }
 
@@ -125,6 +128,7 @@ impl<'a> Planner<'a> {
             steps,
             teardown,
             reads: reads.into_iter().collect(),
+            contract: self.contract.clone(),
         }
     }
 
@@ -224,7 +228,9 @@ impl<'a> Planner<'a> {
             Some(Parallel::Max(n)) => n as usize,
         };
         let kind = if let Some(r) = &s.request {
+            let contract = crate::load::contract::request_step(errs, self.contract.as_ref(), s);
             request(c, errs, dir, s, r, d).map(|mut r| {
+                r.contract = contract;
                 if let Some(snap) = s.expect.as_ref().and_then(|e| e.snapshot.as_ref()) {
                     let collection = &self.include_stack[0];
                     r.snapshot = snapshot::plan(c, errs, self.sources, collection, s, snap, &mut self.snapshots);
@@ -365,6 +371,12 @@ fn read_include(errs: &mut Errors, sources: &mut Sources, path: &Path, inc: &Spa
 fn ignored_in_include(errs: &mut Errors, root: &crate::model::Node) {
     let NodeKind::Map(entries) = &root.kind else { return };
     for (key, _) in entries {
+        if key.as_str() == Some("openapi") {
+            errs.push(
+                Diagnostic::at("`openapi` has no effect in an included file", key.span)
+                    .with_help("included steps are checked against the including collection's spec: name it there"),
+            );
+        }
         if let Some(k) = key.as_str().filter(|k| ["base_url", "defaults", "secrets"].contains(k)) {
             errs.push(
                 Diagnostic::at(format!("`{k}` has no effect in an included file"), key.span).with_help(format!(

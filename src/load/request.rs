@@ -428,6 +428,7 @@ pub(crate) fn request(
         retry_until,
         // Named by the planner, which knows the collection and the other snapshots.
         snapshot: None,
+        contract: crate::plan::StepContract::default(),
     })
 }
 

@@ -5,10 +5,12 @@
 //! a file is reported with its place; the planner (`load/plan`) compiles them.
 
 mod node;
+mod openapi;
 mod schema;
 pub(crate) mod step;
 
 pub use node::{Node, NodeKind};
+pub(crate) use openapi::{OpenApi, StepOpenApi};
 pub(crate) use schema::{DurationValue, Map, strip_null};
 pub(crate) use step::{
     ApiKeyAuth, Auth, BasicAuth, Body, BytesExpect, Expect, ExpectValue, Extract, ExtractSpec, GraphQl, OAuth2Auth,
@@ -26,6 +28,7 @@ pub(crate) const COLLECTION_KEYS: &[&str] = &[
     "description",
     "tags",
     "base_url",
+    "openapi",
     "vars",
     "secrets",
     "defaults",
@@ -45,6 +48,8 @@ pub(crate) struct Collection {
     pub tags: Option<Vec<Spanned<String>>>,
     /// Joined to every relative request URL. A template.
     pub base_url: Option<Spanned<String>>,
+    /// The OpenAPI document every exchange is checked against.
+    pub openapi: Option<OpenApi>,
     /// Evaluated top to bottom; later vars may use earlier ones.
     pub vars: Option<Map<Node>>,
     /// Names of variables whose values are shown as `***` in every output.

@@ -111,8 +111,22 @@ pub(crate) fn step_rules(schema: &mut Schema) {
     // As the loader's "`{key}` belongs to …, not to …".
     let kinds = [
         ("request", ["steps", "vars"].as_slice()),
-        ("group", &["expect", "extract", "retry_until", "vars"]),
-        ("include", &["expect", "extract", "retry_until", "parallel", "steps"]),
+        (
+            "group",
+            &["expect", "extract", "retry_until", "vars", "operation", "openapi"],
+        ),
+        (
+            "include",
+            &[
+                "expect",
+                "extract",
+                "retry_until",
+                "parallel",
+                "steps",
+                "operation",
+                "openapi",
+            ],
+        ),
     ];
     let rules: Vec<serde_json::Value> = kinds
         .iter()

@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 
+use super::openapi::StepOpenApi;
 use super::schema::{DurationValue, Map};
 use crate::model::Node;
 use crate::source::{Span, Spanned};
@@ -39,6 +40,9 @@ pub(crate) struct Step {
     pub extract: Option<Map<Extract>>,
     /// Re-send until `expect` holds.
     pub retry_until: Option<RetryUntil>,
+    /// The OpenAPI operationId this request is checked against, whatever its URL.
+    pub operation: Option<Spanned<String>>,
+    pub openapi: Option<StepOpenApi>,
 
     /// A group's name: its steps run as one unit, in order (or concurrently with `parallel`).
     pub group: Option<Spanned<String>>,

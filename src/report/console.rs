@@ -207,6 +207,11 @@ pub(crate) fn format_step(step: &StepOutcome, options: &ConsoleOptions) -> Strin
         }
     }
     out.push('\n');
+    for warning in &step.warnings {
+        out.push_str(BLOCK);
+        paint(&mut out, color, YELLOW, "warning:");
+        let _ = writeln!(out, " {}", clean(warning));
+    }
     if options.verbose >= 1
         && let Some(description) = &step.description
     {
@@ -306,6 +311,19 @@ pub(crate) fn format_summary(run: &RunOutcome, color: bool) -> String {
                 step.line
             );
         }
+    }
+    // Last, as CI logs are read from the bottom: the coverage, then its gate.
+    for c in &run.openapi {
+        let figures = c.figures().text();
+        if run.openapi.len() == 1 {
+            let _ = writeln!(out, "OpenAPI coverage: {figures}");
+        } else {
+            let _ = writeln!(out, "OpenAPI coverage: {figures} ({})", clean(&c.spec));
+        }
+    }
+    if let Some(why) = &run.coverage_failed {
+        paint(&mut out, color, RED, "coverage gate failed:");
+        let _ = writeln!(out, " {}", clean(why));
     }
     out
 }
@@ -642,6 +660,8 @@ mod tests {
             )],
             duration: Duration::from_millis(15),
             interrupted: false,
+            openapi: Vec::new(),
+            coverage_failed: None,
         };
         let options = ConsoleOptions {
             quiet: true,

@@ -65,6 +65,7 @@ pub(crate) fn render_html(run: &RunOutcome) -> String {
     if run.collections.is_empty() {
         out.push_str("<p class=\"empty\">No collection ran.</p>\n");
     }
+    push_coverage(&mut out, run);
     for (index, collection) in run.collections.iter().enumerate() {
         push_collection(&mut out, index, collection);
     }
@@ -134,6 +135,48 @@ fn push_ratio_bar(out: &mut String, counts: Counts) {
 }
 
 /// Links to every failed or errored step.
+/// Each OpenAPI spec's coverage, with the operations no step exchanged with and the
+/// statuses received that the spec does not declare.
+fn push_coverage(out: &mut String, run: &RunOutcome) {
+    for c in &run.openapi {
+        let _ = write!(
+            out,
+            "<section class=\"coverage\">\n<h2>OpenAPI coverage: {}</h2>\n<p class=\"where\">{}</p>\n",
+            escape(&c.figures().text()),
+            escape(&c.spec)
+        );
+        if let Some(why) = &run.coverage_failed {
+            let _ = writeln!(out, "<p class=\"failed\">{}</p>", escape(why));
+        }
+        let uncovered: Vec<String> = c
+            .operations
+            .iter()
+            .filter(|o| !o.covered)
+            .map(|o| format!("<li>{}</li>", escape(&o.operation)))
+            .collect();
+        if !uncovered.is_empty() {
+            let _ = writeln!(out, "<h3>Not covered</h3>\n<ul>{}</ul>", uncovered.join(""));
+        }
+        let undeclared: Vec<String> = c
+            .operations
+            .iter()
+            .filter(|o| !o.undeclared.is_empty())
+            .map(|o| {
+                let codes: Vec<String> = o.undeclared.iter().map(u16::to_string).collect();
+                format!("<li>{}: {}</li>", escape(&o.operation), codes.join(", "))
+            })
+            .collect();
+        if !undeclared.is_empty() {
+            let _ = writeln!(
+                out,
+                "<h3>Undeclared statuses received</h3>\n<ul>{}</ul>",
+                undeclared.join("")
+            );
+        }
+        out.push_str("</section>\n");
+    }
+}
+
 fn push_problems(out: &mut String, run: &RunOutcome) {
     let mut items = String::new();
     for (c, collection) in run.collections.iter().enumerate() {

@@ -61,6 +61,8 @@ fn an_empty_run_still_renders() {
         collections: Vec::new(),
         duration: Duration::ZERO,
         interrupted: true,
+        openapi: Vec::new(),
+        coverage_failed: None,
     };
     let html = render_html(&run);
     assert!(html.contains("Interrupted"));

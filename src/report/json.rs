@@ -16,22 +16,23 @@ use crate::text::cut;
 /// It changes when a field is added, removed or changes meaning. 2: a step's
 /// `description` and `exchanges` (each request sent, with its timings); a request's
 /// `headers` are every header sent (names as on the wire), no longer only the step's own.
-pub(crate) const VERSION: u32 = 2;
+/// 3: OpenAPI coverage (`openapi`, `coverage_failed`) and a step's `warnings`.
+pub(crate) const VERSION: u32 = 3;
 
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Sortie JSON report", extend("$id" = "https://sortie.dev/schemas/report.schema.json"))]
 pub(crate) struct JsonReport {
-    /// The report format version: 2.
-    #[schemars(extend("const" = 2))]
+    /// The report format version: 3.
+    #[schemars(extend("const" = 3))]
     pub version: u32,
     /// Always `sortie`.
     #[schemars(extend("const" = "sortie"))]
     pub tool: String,
     /// The version of sortie that wrote the report.
     pub tool_version: String,
-    /// True when no step failed or errored.
+    /// True when no step failed or errored (and the `--min-coverage` gate, if any, passed).
     pub success: bool,
     /// True when the run was interrupted (Ctrl-C, SIGTERM) or stopped by `--fail-fast`.
     pub interrupted: bool,
@@ -41,6 +42,13 @@ pub(crate) struct JsonReport {
     pub summary: Summary,
     /// Every collection run, in the order they ran.
     pub collections: Vec<CollectionReport>,
+    /// The coverage of each OpenAPI spec the run checked against (absent without one);
+    /// `sortie coverage` merges these sections.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openapi: Vec<crate::openapi::coverage::Coverage>,
+    /// Why `--min-coverage` failed the run, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_failed: Option<String>,
 }
 
 /// How many steps ended which way.
@@ -121,6 +129,10 @@ pub(crate) struct StepReport {
     /// Every request sent, in order (redirect hops, auth round trips, retries and
     /// polls each one of their own), with where its time went.
     pub exchanges: Vec<ExchangeReport>,
+    /// Shown under the step without failing it (an undeclared status with
+    /// `undeclared_status: warn`); absent when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One request sent and the status it got.
@@ -233,6 +245,8 @@ pub(crate) fn from_run(run: &RunOutcome) -> JsonReport {
         duration_ms: millis(run.duration),
         summary,
         collections: run.collections.iter().map(collection).collect(),
+        openapi: run.openapi.clone(),
+        coverage_failed: run.coverage_failed.clone(),
     }
 }
 
@@ -321,6 +335,7 @@ fn step(s: &StepOutcome) -> StepReport {
                 },
             })
             .collect(),
+        warnings: s.warnings.clone(),
     }
 }
 

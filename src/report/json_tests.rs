@@ -105,10 +105,10 @@ fn ci_never_rewrites_the_schema() {
 /// from the types: one line per object, `?` for a field that may be absent
 /// or null, `[T]` for a list, `a|b` for the allowed strings.
 const DOCUMENTED: &str = "\
-report: version 2, tool \"sortie\", tool_version string, success boolean, interrupted boolean, duration_ms number, summary Summary, collections [Collection]
+report: version 3, tool \"sortie\", tool_version string, success boolean, interrupted boolean, duration_ms number, summary Summary, collections [Collection], openapi [Coverage]?, coverage_failed string?
 Summary: steps integer, passed integer, failed integer, errored integer, skipped integer
 Collection: name string, file string, tags [string], started string, duration_ms number, summary Summary, steps [Step]
-Step: name string, phase setup|steps|teardown, file string, line integer, description string?, status passed|failed|errored|skipped, message string?, duration_ms number, attempts integer, request Request?, response Response?, captures [Capture], expectations [Expectation], exchanges [Exchange]
+Step: name string, phase setup|steps|teardown, file string, line integer, description string?, status passed|failed|errored|skipped, message string?, duration_ms number, attempts integer, request Request?, response Response?, captures [Capture], expectations [Expectation], exchanges [Exchange], warnings [string]?
 Exchange: method string, url string, status integer, timings Timings
 Timings: dns_ms number?, connect_ms number?, tls_ms number?, ttfb_ms number, download_ms number, total_ms number
 Request: method string, url string, headers [Header], body_excerpt string?, curl string
@@ -116,6 +116,9 @@ Header: name string, value string
 Response: status integer, headers [Header], body_excerpt string, size integer, duration_ms number
 Capture: name string, value string
 Expectation: subject string, predicate string, expected string, actual string, passed boolean, line integer, diff string?
+Coverage: spec string, operations [OperationCoverage]
+OperationCoverage: operation string, operation_id string?, covered boolean, responses [ResponseCoverage], undeclared [integer]
+ResponseCoverage: status string, covered boolean
 ";
 
 /// The committed schema in the notation of `DOCUMENTED`.
@@ -220,6 +223,8 @@ fn reports_validate_against_the_schema() {
         collections: Vec::new(),
         duration: Duration::ZERO,
         interrupted: true,
+        openapi: Vec::new(),
+        coverage_failed: None,
     };
     assert!(validator.is_valid(&serde_json::to_value(from_run(&empty)).expect("serializes")));
 }
@@ -228,7 +233,7 @@ fn reports_validate_against_the_schema() {
 fn the_schema_rejects_what_a_report_never_holds() {
     let validator = validator();
     let mut value = serde_json::to_value(from_run(&run())).expect("serializes");
-    value["version"] = 1.into();
+    value["version"] = 4.into();
     assert!(!validator.is_valid(&value), "another version");
     let mut value = serde_json::to_value(from_run(&run())).expect("serializes");
     value["collections"][1]["steps"][0]["status"] = "fine".into();

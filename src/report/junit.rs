@@ -284,6 +284,8 @@ mod tests {
             )],
             duration: Duration::from_millis(50),
             interrupted: false,
+            openapi: Vec::new(),
+            coverage_failed: None,
         };
 
         let xml = render_junit(&run).expect("serializes");

@@ -117,6 +117,8 @@ pub(crate) mod fixtures {
             captures: Vec::new(),
             exchanges: Vec::new(),
             snapshot: None,
+            contract: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -276,6 +278,8 @@ pub(crate) mod fixtures {
             collections: vec![auth, pets],
             duration: Duration::from_millis(1320),
             interrupted: false,
+            openapi: Vec::new(),
+            coverage_failed: None,
         }
     }
 
@@ -346,6 +350,8 @@ mod tests {
             collections: Vec::new(),
             duration: Duration::ZERO,
             interrupted: false,
+            openapi: Vec::new(),
+            coverage_failed: None,
         };
         let error = reporters
             .event(&Event::RunFinished(&run))

@@ -29,7 +29,7 @@ use self::error::describe;
 pub(crate) use self::error::{SendError, chain};
 pub(crate) use self::outgoing::pairs as header_pairs;
 use self::redirect::Hop;
-use self::request_body::RequestBody;
+pub(crate) use self::request_body::RequestBody;
 pub(crate) use self::timing::{Exchange, Timings};
 use crate::plan::{SessionPlan, Timeouts};
 use crate::text::human;

@@ -189,6 +189,11 @@ const BEYOND_THE_SCHEMA: &[(&str, &[&str])] = &[
     ),
     ("jsonpath-unclosed.yaml", &["6:9", "7:9", "8:9", "10:22"]),
     ("many-errors.yaml", &["6:22", "12:20"]),
+    // What the OpenAPI spec a collection names declares.
+    ("openapi-long-form.yaml", &["5:12"]),
+    ("openapi-no-match.yaml", &["4:21"]),
+    ("openapi-unknown-operation.yaml", &["4:16"]),
+    ("openapi-without-spec.yaml", &["3:16"]),
     // Whether any of setup, steps and teardown lists a step.
     ("no-steps.yaml", &["3:8"]),
     // The same, and a predicate's value rules, for `not`, `all`, `format`, `before`, `after`.

@@ -740,13 +740,20 @@ fn the_swagger_petstore_imports_bodies_and_security_from_the_spec() {
     );
     let text = p.read("petstore3.collection.yaml");
     assert!(text.contains("    description: Returns a single pet.\n"), "{text}");
+    // The collection checks every exchange against the spec it came from: each step
+    // is matched to its operation before anything is sent.
+    assert!(text.contains("\nopenapi: "), "{text}");
     p.sortie(&["validate", "petstore3.collection.yaml"]).expect_code(0);
     let base = format!("{}/api/v3", server.url());
+    // The recorder answers `{}` to everything, which the spec's responses refuse: every
+    // request is still sent, and the run fails on the contract, not on the requests.
     p.sortie_env(
         &[("BASE_URL", &base), ("TOKEN", "tok-1"), ("API_KEY", "key-1")],
         &["run", "petstore3.collection.yaml"],
     )
-    .expect_code(0);
+    .expect_code(1)
+    .stdout_has("openapi body /: expected the schema at petstore3.yaml:")
+    .stdout_lacks("openapi request");
     let got = seen.lock().expect("lock").clone();
     assert_eq!(got.len(), 19, "one request per operation");
     let find = |method: &str, target: &str| {

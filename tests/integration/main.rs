@@ -20,6 +20,7 @@ mod flow;
 mod http;
 mod importers;
 mod messages;
+mod openapi;
 mod outputs;
 mod packaging;
 mod pinned;

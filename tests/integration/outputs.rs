@@ -37,7 +37,7 @@ fn the_json_report_holds_every_step_with_its_exchange_and_checks() {
     p.sortie(&["run", "pets.yaml", "--report-json", "out/report.json"])
         .expect_code(1);
     let report = json_report(&p.path("out/report.json"));
-    assert_eq!(report["version"], 2);
+    assert_eq!(report["version"], 3);
     assert_eq!(report["tool"], "sortie");
     assert_eq!(report["success"], false);
     assert_eq!(

@@ -2,6 +2,28 @@
 
 use crate::support::{Project, TestServer, demo, normalize};
 
+/// The demo serves the OpenAPI document the fifth onboarding collection names.
+#[test]
+fn the_demo_serves_its_openapi_document() {
+    let demo = demo();
+    let p = Project::new();
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/collections/specs/demo-api.json"))
+        .expect("the demo spec");
+    p.file("spec.json", &spec);
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\nsteps:\n  - request: {{ url: /openapi.json }}\n    expect:\n      headers: {{ Content-Type: application/json }}\n      json:\n        $.openapi: 3.1.0\n        $.paths: {{ contains: \"/pets/{{id}}\" }}\n",
+            demo.url()
+        ),
+    );
+    // The document itself is not an operation of the API it describes.
+    p.sortie(&["run", "c.yaml", "--openapi", "spec.json"])
+        .expect_code(2)
+        .stderr_has("`GET /openapi.json` matches no operation of `spec.json`");
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+}
+
 #[test]
 fn the_onboarding_collections_pass() {
     let demo = demo();
@@ -21,6 +43,11 @@ fn the_onboarding_collections_pass() {
     );
     // Every step passes but one: the tutorial's `if` example, off unless asked for.
     assert!(stdout.contains(" passed, 0 failed, 0 errored, 1 skipped"), "{stdout}");
+    // The fifth checks every exchange against the demo's own OpenAPI document.
+    assert!(
+        stdout.ends_with("OpenAPI coverage: 3/5 operations, 5/7 responses\n"),
+        "{stdout}"
+    );
     let skipped: Vec<&str> = stdout.lines().filter(|l| l.contains("skipped:")).collect();
     assert_eq!(
         skipped,

@@ -1,0 +1,425 @@
+//! An exchange against its OpenAPI operation: what was sent (parameters, JSON
+//! body) and what came back (status, content type, headers, body). Pure: each
+//! violation becomes one failed expectation in the caller.
+
+use serde_json::Value;
+
+use crate::openapi::{Compiled, In, Match, MediaType, Operation, Spec, StatusKey, essence, is_json};
+
+/// One way the exchange breaks the contract.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Violation {
+    /// `openapi status`, `openapi body /id`, `openapi request query limit`, ...
+    pub subject: String,
+    /// `declared`, `exists`, `schema`, `json`.
+    pub predicate: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+fn violation(subject: String, predicate: &str, expected: String, actual: String) -> Violation {
+    Violation {
+        subject,
+        predicate: predicate.into(),
+        expected,
+        actual,
+    }
+}
+
+/// The request as it was sent.
+pub(crate) struct Sent<'a> {
+    pub url: &'a url::Url,
+    pub headers: &'a [(String, String)],
+    /// None when there was no body or it streamed from a file.
+    pub body: Option<&'a [u8]>,
+}
+
+/// The response as it came back.
+pub(crate) struct Got<'a> {
+    pub status: u16,
+    /// A response to HEAD: its headers describe a body that is never sent.
+    pub head: bool,
+    pub headers: &'a reqwest::header::HeaderMap,
+    pub body: &'a [u8],
+    /// The body parsed as JSON, or why it is not JSON.
+    pub json: &'a Result<Value, String>,
+}
+
+/// What the response check found: its violations, the declared response it
+/// fell under (for coverage), and a warning for `undeclared_status: warn`.
+pub(crate) struct ResponseCheck {
+    pub violations: Vec<Violation>,
+    pub declared: Option<StatusKey>,
+    pub warning: Option<String>,
+}
+
+/// Headers OpenAPI says a parameter list ignores: they are described elsewhere.
+const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
+
+/// The request's parameters and JSON body against the operation.
+pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let query: Vec<(String, String)> = sent
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    for p in &op.params {
+        let values: Vec<String> = match p.location {
+            // A step that names its operation may send another path: nothing to read.
+            In::Path if m.params.is_empty() => continue,
+            In::Path => m
+                .params
+                .iter()
+                .filter(|(n, _)| *n == p.name)
+                .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+                .collect(),
+            In::Query => query
+                .iter()
+                .filter(|(k, _)| *k == p.name)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            In::Header => {
+                if IGNORED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str()) {
+                    continue;
+                }
+                sent.headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            }
+            // Cookies come from the session's jar as well as from the step: not checked.
+            In::Cookie => continue,
+        };
+        let subject = format!("openapi request {} {}", p.location.name(), p.name);
+        if values.is_empty() {
+            if p.required {
+                out.push(violation(
+                    subject,
+                    "exists",
+                    format!("present: {} requires it", op.key()),
+                    "absent".into(),
+                ));
+            }
+            continue;
+        }
+        if let Some(schema) = &p.schema {
+            out.extend(text_value(spec, schema, &values, p.explode, &subject));
+        }
+    }
+    if let Some(body) = &op.body {
+        let content_type = sent
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.as_str());
+        match (sent.body, content_type) {
+            (None | Some([]), _) if body.required => out.push(violation(
+                "openapi request body".into(),
+                "exists",
+                format!("a body: {} requires one", op.key()),
+                "no body".into(),
+            )),
+            (Some(bytes), Some(ct)) if !bytes.is_empty() => match MediaType::find(&body.content, ct) {
+                None => out.push(violation(
+                    "openapi request Content-Type".into(),
+                    "declared",
+                    declared_types(&body.content),
+                    essence(ct),
+                )),
+                Some(media) if is_json(&media.name) || is_json(&essence(ct)) => {
+                    if let Some(schema) = &media.schema {
+                        match serde_json::from_slice::<Value>(bytes) {
+                            Ok(doc) => out.extend(document(spec, schema, &doc, "openapi request body")),
+                            Err(e) => out.push(violation(
+                                "openapi request body".into(),
+                                "json",
+                                format!("a JSON body, as `{}` says", media.name),
+                                format!("not JSON: {e}"),
+                            )),
+                        }
+                    }
+                }
+                Some(_) => {}
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The response against the operation's declared responses.
+pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclared: bool) -> ResponseCheck {
+    let mut out = Vec::new();
+    let Some(declared) = op.response(got.status) else {
+        let codes: Vec<String> = op.responses.iter().map(|r| r.status.text()).collect();
+        let expected = if codes.is_empty() {
+            format!("a status {} declares (it declares none)", op.key())
+        } else {
+            format!("a status {} declares: {}", op.key(), codes.join(", "))
+        };
+        let actual = got.status.to_string();
+        if warn_undeclared {
+            return ResponseCheck {
+                violations: Vec::new(),
+                declared: None,
+                warning: Some(format!("OpenAPI: status {actual} is not declared; expected {expected}")),
+            };
+        }
+        out.push(violation("openapi status".into(), "declared", expected, actual));
+        return ResponseCheck {
+            violations: out,
+            declared: None,
+            warning: None,
+        };
+    };
+    let status = declared.status.text();
+    for h in &declared.headers {
+        let subject = format!("openapi header {}", h.name);
+        let values: Vec<String> = got
+            .headers
+            .get_all(h.name.as_str())
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if values.is_empty() {
+            if h.required {
+                out.push(violation(
+                    subject,
+                    "exists",
+                    format!("present: {} {status} requires it", op.key()),
+                    "absent".into(),
+                ));
+            }
+        } else if let Some(schema) = &h.schema {
+            out.extend(text_value(spec, schema, &values, false, &subject));
+        }
+    }
+    if !declared.content.is_empty() && !got.head {
+        let content_type = got
+            .headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        match content_type {
+            None if got.body.is_empty() => {}
+            None => out.push(violation(
+                "openapi Content-Type".into(),
+                "declared",
+                declared_types(&declared.content),
+                "no Content-Type".into(),
+            )),
+            Some(ct) => match MediaType::find(&declared.content, &ct) {
+                None => out.push(violation(
+                    "openapi Content-Type".into(),
+                    "declared",
+                    declared_types(&declared.content),
+                    essence(&ct),
+                )),
+                Some(media) => {
+                    if let Some(schema) = &media.schema {
+                        if is_json(&media.name) || is_json(&essence(&ct)) {
+                            match got.json {
+                                Ok(doc) => out.extend(document(spec, schema, doc, "openapi body")),
+                                Err(why) => out.push(violation(
+                                    "openapi body".into(),
+                                    "json",
+                                    format!("a JSON body, as `{}` in {} says", media.name, schema.place),
+                                    why.clone(),
+                                )),
+                            }
+                        } else {
+                            let text = Value::String(String::from_utf8_lossy(got.body).into_owned());
+                            out.extend(document(spec, schema, &text, "openapi body"));
+                        }
+                    }
+                }
+            },
+        }
+    }
+    ResponseCheck {
+        violations: out,
+        declared: Some(declared.status),
+        warning: None,
+    }
+}
+
+fn declared_types(content: &[MediaType]) -> String {
+    let names: Vec<&str> = content.iter().map(|m| m.name.as_str()).collect();
+    format!("a declared content type: {}", names.join(", "))
+}
+
+/// A document against a schema: one violation per error, naming its JSON pointer and the
+/// place in the spec of the keyword that failed.
+fn document(spec: &Spec, schema: &Compiled, doc: &Value, subject: &str) -> Vec<Violation> {
+    let compiled = match schema.get() {
+        Ok(s) => s,
+        Err(why) => {
+            return vec![violation(
+                subject.to_owned(),
+                "schema",
+                format!("the schema at {}", schema.place),
+                why.to_owned(),
+            )];
+        }
+    };
+    // Most documents are valid: the cheap check first, the errors only when there are some.
+    if compiled.is_valid(doc) {
+        return Vec::new();
+    }
+    compiled
+        .violations(doc)
+        .into_iter()
+        .map(|(pointer, message, location)| {
+            let place = location
+                .and_then(|l| spec.place_of(&l))
+                .unwrap_or_else(|| schema.place.clone());
+            let pointer = if pointer.is_empty() { "/".to_owned() } else { pointer };
+            violation(
+                format!("{subject} {pointer}"),
+                "schema",
+                format!("the schema at {place}"),
+                message,
+            )
+        })
+        .collect()
+}
+
+/// A parameter or header value (text) against its schema: as a string first, then as
+/// the number, boolean or null it spells, then as a list (repeated, or comma-separated).
+fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, subject: &str) -> Vec<Violation> {
+    let scalar = |s: &str| match serde_json::from_str::<Value>(s) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+        _ => Value::String(s.to_owned()),
+    };
+    let valid = |v: &Value| schema.get().is_ok_and(|s| s.is_valid(v));
+    // The forms in order of likelihood, each built only when the one before fails.
+    let shown = if let [value] = values {
+        let one = scalar(value);
+        if valid(&one) {
+            return Vec::new();
+        }
+        // A text that spells a number may still be meant as text (`007`).
+        if !one.is_string() && valid(&Value::String(value.clone())) {
+            return Vec::new();
+        }
+        let items: Vec<Value> = if explode {
+            vec![one.clone()]
+        } else {
+            value.split(',').map(scalar).collect()
+        };
+        if valid(&Value::Array(items)) {
+            return Vec::new();
+        }
+        one
+    } else {
+        let list = Value::Array(values.iter().map(|s| scalar(s)).collect());
+        if valid(&list) {
+            return Vec::new();
+        }
+        list
+    };
+    document(spec, schema, &shown, subject)
+        .into_iter()
+        .map(|mut v| {
+            v.subject = subject.to_owned();
+            v
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    /// A spec from text, loaded as a collection names it.
+    fn spec(text: &str) -> Spec {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        std::fs::write(root.join("api.yaml"), text).expect("write");
+        let mut sources = Sources::default();
+        let span = crate::source::Span::default();
+        crate::openapi::load("api.yaml", &root, &root, &mut sources, Some(span)).expect("the spec loads")
+    }
+
+    const API: &str = r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /things/{id}:
+    get:
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: integer } }
+        - { name: code, in: query, schema: { type: string } }
+        - { name: ids, in: query, explode: false, schema: { type: array, items: { type: integer } } }
+      responses:
+        "200": { description: ok, content: { application/json: { schema: { type: object, required: [a] } } } }
+        4XX: { description: refused }
+        default: { description: other }
+"#;
+
+    fn got<'a>(status: u16, headers: &'a reqwest::header::HeaderMap, json: &'a Result<Value, String>) -> Got<'a> {
+        Got {
+            status,
+            head: false,
+            headers,
+            body: b"",
+            json,
+        }
+    }
+
+    #[test]
+    fn a_status_falls_under_its_code_then_its_range_then_default() {
+        let spec = spec(API);
+        let op = &spec.operations[0];
+        let headers = reqwest::header::HeaderMap::new();
+        let json = Ok(serde_json::json!({}));
+        let declared = |status| response(&spec, op, &got(status, &headers, &json), false).declared;
+        assert_eq!(declared(404), Some(StatusKey::Range(4)));
+        assert_eq!(declared(503), Some(StatusKey::Default));
+        // 200 declares JSON: a response with no Content-Type and an empty body passes.
+        assert_eq!(declared(200), Some(StatusKey::Code(200)));
+    }
+
+    #[test]
+    fn a_head_response_has_no_body_to_check() {
+        let spec = spec(API);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().expect("header"));
+        let not_json = Err("an empty body".to_owned());
+        let mut g = got(200, &headers, &not_json);
+        g.body = b"x";
+        assert_eq!(response(&spec, &spec.operations[0], &g, false).violations.len(), 1);
+        g.head = true;
+        assert!(response(&spec, &spec.operations[0], &g, false).violations.is_empty());
+    }
+
+    #[test]
+    fn parameters_are_read_as_text_numbers_or_lists() {
+        let spec = spec(API);
+        let op = &spec.operations[0];
+        let check = |url: &str, id: &str| {
+            let url = url::Url::parse(url).expect("url");
+            let m = Match {
+                operation: 0,
+                params: vec![("id".into(), id.into())],
+            };
+            let sent = Sent {
+                url: &url,
+                headers: &[],
+                body: None,
+            };
+            request(&spec, op, &m, &sent)
+                .into_iter()
+                .map(|v| v.subject)
+                .collect::<Vec<_>>()
+        };
+        // `007` is text for a string, `7` a number for an integer, `1,2` a list.
+        assert!(check("http://h/things/7?code=007&ids=1,2", "7").is_empty());
+        assert_eq!(
+            check("http://h/things/x?ids=1,b", "x"),
+            vec!["openapi request path id", "openapi request query ids"]
+        );
+    }
+}
