@@ -132,7 +132,7 @@ fn digest_passes_against_httpbin_md5_sha256_and_a_stale_nonce() {
     assert_eq!(junit(&p.path("j.xml")).tests, 10);
     run.stdout_lacks("passwd\"");
     // The Authorization header is shown, masked.
-    run.stdout_has("Authorization: ***");
+    run.stdout_has("authorization: ***");
 }
 
 #[test]

@@ -217,7 +217,7 @@ fn the_tap_report_reads_in_a_tap_parser() {
         "{failed}"
     );
     assert!(
-        failed["curl"].as_str().expect("text").starts_with("curl -X POST"),
+        failed["curl"].as_str().expect("text").starts_with("curl -L -X POST"),
         "{failed}"
     );
     assert_eq!(tests[1]["yaml"]["severity"], "error");
