@@ -419,9 +419,49 @@ fn undeclared_status_warn_passes_the_step_and_shows_the_warning() {
             server.url()
         ),
     );
-    p.sortie(&["run", "c.yaml"])
-        .expect_code(0)
-        .stdout_has("warning: OpenAPI: status 500 is not declared");
+    p.sortie(&[
+        "run",
+        "c.yaml",
+        "--report-json",
+        "r.json",
+        "--junit",
+        "j.xml",
+        "--report-html",
+        "r.html",
+        "--report-tap",
+        "r.tap",
+    ])
+    .expect_code(0)
+    .stdout_has("warning: OpenAPI: status 500 is not declared");
+    let warning = "OpenAPI: status 500 is not declared";
+    let report = json_report(&p.path("r.json"));
+    let warnings = &report["collections"][0]["steps"][0]["warnings"];
+    assert!(
+        warnings[0].as_str().is_some_and(|w| w.starts_with(warning)),
+        "{warnings}"
+    );
+    // JUnit: in the passed testcase's system-out.
+    let junit = p.read("j.xml");
+    let case = junit.split("<testcase").nth(1).expect("a testcase");
+    assert!(!case.contains("<failure"), "{junit}");
+    assert!(case.contains(&format!("<system-out>warning: {warning}")), "{junit}");
+    // HTML: under the step, which opens to show it.
+    let html = p.read("r.html");
+    let step = html
+        .split("<details class=\"step passed\"")
+        .nth(1)
+        .and_then(|s| s.split("</details>").next())
+        .expect("the step");
+    assert!(step.starts_with(" id=") && step.contains(" open>"), "{step}");
+    assert!(
+        step.contains(&format!("<pre class=\"message warning\">warning: {warning}")),
+        "{step}"
+    );
+    // TAP: a diagnostic line after the test point.
+    let tap = p.read("r.tap");
+    let lines: Vec<&str> = tap.lines().collect();
+    let point = lines.iter().position(|l| l.starts_with("ok 1 - ")).expect("ok 1");
+    assert!(lines[point + 1].starts_with(&format!("# warning: {warning}")), "{tap}");
 }
 
 #[test]
