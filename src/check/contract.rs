@@ -32,6 +32,11 @@ pub(crate) struct Sent<'a> {
     pub headers: &'a [(String, String)],
     /// None when there was no body or it streamed from a file.
     pub body: Option<&'a [u8]>,
+    /// The parts of a multipart body, by name: a text part's value, or None for a
+    /// file part (its content is not read).
+    pub parts: &'a [(String, Option<String>)],
+    /// The body streams from a file (`body_file`): it is sent, but not read here.
+    pub streamed: bool,
 }
 
 /// The response as it came back.
@@ -114,36 +119,30 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| v.as_str());
-        match (sent.body, content_type) {
-            (None | Some([]), _) if body.required => out.push(violation(
+        let sent_body = !sent.parts.is_empty() || sent.body.is_some_and(|b| !b.is_empty());
+        match content_type {
+            // A body streamed from a file (`body_file`) is not read, nor missing.
+            _ if !sent_body && body.required && !sent.streamed => out.push(violation(
                 "openapi request body".into(),
                 "exists",
                 format!("a body: {} requires one", op.key()),
                 "no body".into(),
             )),
-            (Some(bytes), Some(ct)) if !bytes.is_empty() => match MediaType::find(&body.content, ct) {
+            _ if !sent_body => {}
+            None => {}
+            Some(ct) => match MediaType::find(&body.content, ct) {
                 None => out.push(violation(
                     "openapi request Content-Type".into(),
                     "declared",
                     declared_types(&body.content),
                     essence(ct),
                 )),
-                Some(media) if is_json(&media.name) || is_json(&essence(ct)) => {
+                Some(media) => {
                     if let Some(schema) = &media.schema {
-                        match serde_json::from_slice::<Value>(bytes) {
-                            Ok(doc) => out.extend(document(spec, schema, &doc, "openapi request body")),
-                            Err(e) => out.push(violation(
-                                "openapi request body".into(),
-                                "json",
-                                format!("a JSON body, as `{}` says", media.name),
-                                format!("not JSON: {e}"),
-                            )),
-                        }
+                        out.extend(request_body(spec, schema, &media.name, &essence(ct), sent));
                     }
                 }
-                Some(_) => {}
             },
-            _ => {}
         }
     }
     out
@@ -242,6 +241,133 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
         declared: Some(declared.status),
         warning: None,
     }
+}
+
+/// A request body against the schema of its declared media type: JSON parsed, a
+/// URL-encoded form or multipart parts read as an object of their fields; any other
+/// media type is not read.
+fn request_body(spec: &Spec, schema: &Compiled, declared: &str, sent_type: &str, sent: &Sent<'_>) -> Vec<Violation> {
+    const SUBJECT: &str = "openapi request body";
+    if is_json(declared) || is_json(sent_type) {
+        let Some(bytes) = sent.body else {
+            return Vec::new();
+        };
+        return match serde_json::from_slice::<Value>(bytes) {
+            Ok(doc) => document(spec, schema, &doc, SUBJECT),
+            Err(e) => vec![violation(
+                SUBJECT.into(),
+                "json",
+                format!("a JSON body, as `{declared}` says"),
+                format!("not JSON: {e}"),
+            )],
+        };
+    }
+    let fields: Vec<(String, Option<String>)> = match sent_type {
+        "application/x-www-form-urlencoded" => match sent.body {
+            Some(bytes) => url::form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
+                .collect(),
+            None => return Vec::new(),
+        },
+        // Only parts Sortie built are known; a multipart body written by hand is not parsed.
+        "multipart/form-data" if !sent.parts.is_empty() => sent.parts.to_vec(),
+        _ => return Vec::new(),
+    };
+    form_fields(spec, schema, &fields, SUBJECT)
+}
+
+/// How a form field's text is read as JSON, tried in this order until its schema agrees.
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// The number, boolean or null it spells, else text.
+    Scalar,
+    Text,
+    /// A list (its values repeated, or one value alone).
+    List,
+}
+
+/// Form fields (by name; None for a file part) as an object against a schema. Each
+/// field is read as the number or boolean it spells, then as text, then as a list,
+/// moving on only while the schema finds fault with that field: the property's type
+/// decides, as for a query parameter.
+fn form_fields(spec: &Spec, schema: &Compiled, fields: &[(String, Option<String>)], subject: &str) -> Vec<Violation> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in fields {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    let values =
+        |name: &str| -> Vec<&Option<String>> { fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect() };
+    let read = |text: &Option<String>, how: Reading| match text {
+        // A file part stands as a string: its content is not read.
+        None => Value::String(String::new()),
+        Some(t) if how == Reading::Text => Value::String(t.clone()),
+        Some(t) => match serde_json::from_str::<Value>(t) {
+            Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+            _ => Value::String(t.clone()),
+        },
+    };
+    let build = |readings: &[Reading]| -> Value {
+        let mut object = serde_json::Map::new();
+        for (name, how) in names.iter().zip(readings) {
+            let all = values(name);
+            let value = match (how, all.as_slice()) {
+                (Reading::List, _) => Value::Array(all.iter().map(|v| read(v, Reading::Scalar)).collect()),
+                (_, [one]) => read(one, *how),
+                // A repeated field is a list however it is read.
+                _ => Value::Array(all.iter().map(|v| read(v, *how)).collect()),
+            };
+            object.insert((*name).to_owned(), value);
+        }
+        Value::Object(object)
+    };
+    let Ok(compiled) = schema.get() else {
+        return document(spec, schema, &build(&vec![Reading::Scalar; names.len()]), subject);
+    };
+    let mut readings = vec![Reading::Scalar; names.len()];
+    let mut doc = build(&readings);
+    for _ in 0..2 {
+        if compiled.is_valid(&doc) {
+            return Vec::new();
+        }
+        let faulted = faulted_fields(compiled, &doc);
+        let mut moved = false;
+        for (name, how) in names.iter().zip(readings.iter_mut()) {
+            if faulted.iter().any(|f| f == name) {
+                *how = match how {
+                    Reading::Scalar => Reading::Text,
+                    Reading::Text | Reading::List => Reading::List,
+                };
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+        doc = build(&readings);
+    }
+    // A field no reading satisfies is shown as read first, not as a list of one.
+    let faulted = faulted_fields(compiled, &doc);
+    for (name, how) in names.iter().zip(readings.iter_mut()) {
+        if *how == Reading::List && values(name).len() == 1 && faulted.iter().any(|f| f == name) {
+            *how = Reading::Scalar;
+        }
+    }
+    document(spec, schema, &build(&readings), subject)
+}
+
+/// The top-level fields of an object that a schema finds fault with (from the errors'
+/// instance pointers).
+fn faulted_fields(compiled: &crate::check::Schema, doc: &Value) -> Vec<String> {
+    compiled
+        .violations(doc)
+        .into_iter()
+        .filter_map(|(pointer, _, _)| {
+            let first = pointer.strip_prefix('/')?.split('/').next()?;
+            Some(first.replace("~1", "/").replace("~0", "~"))
+        })
+        .collect()
 }
 
 fn declared_types(content: &[MediaType]) -> String {
@@ -409,6 +535,8 @@ paths:
                 url: &url,
                 headers: &[],
                 body: None,
+                parts: &[],
+                streamed: false,
             };
             request(&spec, op, &m, &sent)
                 .into_iter()

@@ -57,10 +57,24 @@ pub(super) fn check(
     let op = &spec.operations[found.operation];
     if step.requests && contract.requests {
         let body = prepared.body.as_ref().and_then(crate::session::RequestBody::in_memory);
+        let parts: Vec<(String, Option<String>)> = prepared
+            .replay
+            .form
+            .iter()
+            .map(|p| {
+                let value = match &p.content {
+                    crate::session::curl::PartContent::Value(v) => Some(v.clone()),
+                    crate::session::curl::PartContent::File(_) => None,
+                };
+                (p.name.clone(), value)
+            })
+            .collect();
         let sent = Sent {
             url: &prepared.url,
             headers: &prepared.headers,
             body: body.as_deref(),
+            parts: &parts,
+            streamed: prepared.body.is_some() && body.is_none(),
         };
         for v in contract::request(spec, op, &found, &sent) {
             checks.fail(&v.subject, &v.predicate, &v.expected, &v.actual, None, line);

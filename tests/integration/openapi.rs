@@ -632,3 +632,87 @@ fn a_base_url_path_other_than_the_servers_one_is_taken_off_before_matching() {
         .stdout_lacks("no operation matches")
         .stdout_has("OpenAPI coverage: 1/3 operations, 1/5 responses");
 }
+
+const FORMS: &str = include_str!("../fixtures/openapi/forms.yaml");
+
+/// A server that answers 204 to every request of the forms spec, whatever was sent:
+/// what these tests check is the request.
+fn forms_project(steps: &str) -> (TestServer, Project) {
+    let ok = || async { StatusCode::NO_CONTENT };
+    let server = TestServer::start(axum::Router::new().route("/login", post(ok)).route("/upload", post(ok)));
+    let p = Project::new();
+    p.file("specs/forms.yaml", FORMS);
+    p.file("lamp.txt", "a lamp\n");
+    p.file(
+        "c.yaml",
+        &format!("base_url: {}\nopenapi: specs/forms.yaml\nsteps:\n{steps}", server.url()),
+    );
+    (server, p)
+}
+
+/// Each step's failed expectations' subjects, sorted and without repeats.
+fn subjects(report: &Value) -> Vec<(String, Vec<String>)> {
+    failures(report)
+        .into_iter()
+        .map(|(name, failed)| {
+            let mut s: Vec<String> = failed
+                .iter()
+                .filter_map(|e| e["subject"].as_str().map(str::to_owned))
+                .collect();
+            s.sort();
+            s.dedup();
+            (name, s)
+        })
+        .collect()
+}
+
+#[test]
+fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
+    let steps = r#"  - name: good form
+    request: { method: POST, url: /login, form: { user: ann, remember: "true", age: "30", code: "007" } }
+  - name: bad form
+    request: { method: POST, url: /login, form: { user: a, remember: maybe, age: x } }
+  - name: form missing a field
+    request: { method: POST, url: /login, form: { user: ann } }
+  - name: good multipart
+    request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: "3" }, { name: file, file: lamp.txt }] }
+  - name: bad multipart
+    request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: many }] }
+  - name: undeclared media type
+    request: { method: POST, url: /login, json: { user: ann, remember: true } }
+"#;
+    let (_server, p) = forms_project(steps);
+    p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
+    let got = subjects(&json_report(&p.path("r.json")));
+    let want: Vec<(&str, Vec<&str>)> = vec![
+        // Text fields read as the boolean, number or text their property's type says.
+        ("good form", vec![]),
+        (
+            "bad form",
+            vec![
+                "openapi request body /age",
+                "openapi request body /remember",
+                "openapi request body /user",
+            ],
+        ),
+        // `remember` is required: the object's own failure.
+        ("form missing a field", vec!["openapi request body /"]),
+        // A file part is a string; a text part read as the integer it spells.
+        ("good multipart", vec![]),
+        (
+            "bad multipart",
+            vec!["openapi request body /", "openapi request body /count"],
+        ),
+        ("undeclared media type", vec!["openapi request Content-Type"]),
+    ];
+    let want: Vec<(String, Vec<String>)> = want
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s.into_iter().map(str::to_owned).collect()))
+        .collect();
+    assert_eq!(got, want);
+    let report = p.read("r.json");
+    assert!(
+        report.contains("application/x-www-form-urlencoded") && report.contains("the schema at specs/forms.yaml:"),
+        "{report}"
+    );
+}
