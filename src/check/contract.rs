@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::openapi::{Compiled, In, Match, MediaType, Operation, Spec, StatusKey, essence, is_json};
+use crate::openapi::{Compiled, In, Match, MediaType, Operation, Shape, Spec, StatusKey, Style, essence, is_json};
 
 /// One way the exchange breaks the contract.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,8 @@ pub(crate) struct Sent<'a> {
     pub parts: &'a [(String, Option<String>)],
     /// The body streams from a file (`body_file`): it is sent, but not read here.
     pub streamed: bool,
+    /// The cookies sent (the step's and the session's jar's), by name.
+    pub cookies: &'a [(String, String)],
 }
 
 /// The response as it came back.
@@ -70,35 +72,46 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     for p in &op.params {
-        let values: Vec<String> = match p.location {
+        let read = match p.location {
             // A step that names its operation may send another path: nothing to read.
             In::Path if m.params.is_empty() => continue,
-            In::Path => m
-                .params
-                .iter()
-                .filter(|(n, _)| *n == p.name)
-                .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
-                .collect(),
-            In::Query => query
-                .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.clone())
-                .collect(),
+            In::Path => Read::Values(
+                m.params
+                    .iter()
+                    .filter(|(n, _)| *n == p.name)
+                    .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+                    .collect(),
+                Some(','),
+            ),
+            In::Query => query_param(op, p, &query),
             In::Header => {
                 if IGNORED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str()) {
                     continue;
                 }
-                sent.headers
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                    .map(|(_, v)| v.clone())
-                    .collect()
+                Read::Values(
+                    sent.headers
+                        .iter()
+                        .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                    Some(','),
+                )
             }
-            // Cookies come from the session's jar as well as from the step: not checked.
-            In::Cookie => continue,
+            In::Cookie => Read::Values(
+                sent.cookies
+                    .iter()
+                    .filter(|(k, _)| *k == p.name)
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+                (!p.explode).then_some(','),
+            ),
         };
         let subject = format!("openapi request {} {}", p.location.name(), p.name);
-        if values.is_empty() {
+        let absent = match &read {
+            Read::Values(values, _) => values.is_empty(),
+            Read::Fields(fields) => fields.is_empty(),
+        };
+        if absent {
             if p.required {
                 out.push(violation(
                     subject,
@@ -110,7 +123,10 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             continue;
         }
         if let Some(schema) = &p.schema {
-            out.extend(text_value(spec, schema, &values, p.explode, &subject));
+            match read {
+                Read::Values(values, split) => out.extend(text_value(spec, schema, &values, split, &subject)),
+                Read::Fields(fields) => out.extend(form_fields(spec, schema, &fields, &subject)),
+            }
         }
     }
     if let Some(body) = &op.body {
@@ -146,6 +162,66 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
         }
     }
     out
+}
+
+/// A parameter's value as sent.
+enum Read {
+    /// Its values (repeated), each split at the delimiter when there is one.
+    Values(Vec<String>, Option<char>),
+    /// An object written as several fields (`deepObject`, an exploded `form` object).
+    Fields(Vec<(String, Option<String>)>),
+}
+
+/// A query parameter as its `style` and `explode` write it.
+fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, String)]) -> Read {
+    let named = || query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.clone());
+    match (p.style, p.shape) {
+        // `filter[name]=x&filter[age]=3`
+        (Style::DeepObject, _) => Read::Fields(
+            query
+                .iter()
+                .filter_map(|(k, v)| {
+                    let inner = k.strip_prefix(p.name.as_str())?.strip_prefix('[')?;
+                    let (field, _) = inner.split_once(']')?;
+                    Some((field.to_owned(), Some(v.clone())))
+                })
+                .collect(),
+        ),
+        // `name=x&age=3`: every query field no other parameter declares.
+        (Style::Form, Shape::Object) if p.explode => Read::Fields(
+            query
+                .iter()
+                .filter(|(k, _)| {
+                    !op.params.iter().any(|q| {
+                        q.location == In::Query
+                            && (q.name == *k
+                                || (q.style == Style::DeepObject && k.starts_with(&format!("{}[", q.name))))
+                    })
+                })
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect(),
+        ),
+        // `filter=name,x,age,3`
+        (Style::Form, Shape::Object) => Read::Fields(
+            named()
+                .flat_map(|v| {
+                    let items: Vec<String> = v.split(',').map(str::to_owned).collect();
+                    items
+                        .chunks(2)
+                        .map(|kv| (kv[0].clone(), Some(kv.get(1).cloned().unwrap_or_default())))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+        ),
+        (style, _) => {
+            let delimiter = match style {
+                Style::SpaceDelimited => ' ',
+                Style::PipeDelimited => '|',
+                _ => ',',
+            };
+            Read::Values(named().collect(), (!p.explode).then_some(delimiter))
+        }
+    }
 }
 
 /// The response against the operation's declared responses.
@@ -192,7 +268,7 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
                 ));
             }
         } else if let Some(schema) = &h.schema {
-            out.extend(text_value(spec, schema, &values, false, &subject));
+            out.extend(text_value(spec, schema, &values, Some(','), &subject));
         }
     }
     if !declared.content.is_empty() && !got.head {
@@ -413,7 +489,7 @@ fn document(spec: &Spec, schema: &Compiled, doc: &Value, subject: &str) -> Vec<V
 
 /// A parameter or header value (text) against its schema: as a string first, then as
 /// the number, boolean or null it spells, then as a list (repeated, or comma-separated).
-fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, subject: &str) -> Vec<Violation> {
+fn text_value(spec: &Spec, schema: &Compiled, values: &[String], split: Option<char>, subject: &str) -> Vec<Violation> {
     let scalar = |s: &str| match serde_json::from_str::<Value>(s) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
         _ => Value::String(s.to_owned()),
@@ -429,10 +505,9 @@ fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, 
         if !one.is_string() && valid(&Value::String(value.clone())) {
             return Vec::new();
         }
-        let items: Vec<Value> = if explode {
-            vec![one.clone()]
-        } else {
-            value.split(',').map(scalar).collect()
+        let items: Vec<Value> = match split {
+            Some(delimiter) => value.split(delimiter).map(scalar).collect(),
+            None => vec![one.clone()],
         };
         if valid(&Value::Array(items)) {
             return Vec::new();
@@ -537,6 +612,7 @@ paths:
                 body: None,
                 parts: &[],
                 streamed: false,
+                cookies: &[],
             };
             request(&spec, op, &m, &sent)
                 .into_iter()

@@ -7,7 +7,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::pointer::get;
 use super::read::{At, Reader};
-use super::{Compiled, In, MediaType, Operation, Param, RequestBody, ResponseSpec, StatusKey};
+use super::{Compiled, In, MediaType, Operation, Param, RequestBody, ResponseSpec, Shape, StatusKey, Style};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{Node, NodeKind};
 
@@ -176,6 +176,8 @@ impl<'r> Builder<'r, '_> {
                     location: p.location,
                     required: p.required,
                     explode: p.explode,
+                    style: p.style,
+                    shape: p.shape,
                     schema: p.schema.clone(),
                 });
             }
@@ -317,9 +319,19 @@ impl<'r> Builder<'r, '_> {
             }
             None => location == In::Path,
         };
-        let explode = get(node, "explode").map_or(matches!(location, In::Query | In::Cookie), |n| {
-            n.kind == NodeKind::Bool(true)
-        });
+        let style = match get(node, "style").and_then(Node::as_str) {
+            Some("form") => Style::Form,
+            Some("spaceDelimited") => Style::SpaceDelimited,
+            Some("pipeDelimited") => Style::PipeDelimited,
+            Some("deepObject") => Style::DeepObject,
+            Some("simple" | "matrix" | "label") => Style::Simple,
+            // The defaults: `form` for query and cookie, `simple` for path and header.
+            _ if matches!(location, In::Query | In::Cookie) => Style::Form,
+            _ => Style::Simple,
+        };
+        // `explode` defaults to true for `form` only.
+        let explode = get(node, "explode").map_or(style == Style::Form, |n| n.kind == NodeKind::Bool(true));
+        let shape = get(node, "schema").map_or(Shape::Other, |s| self.shape(at, s));
         let schema = match (get(node, "schema"), get(node, "content")) {
             (Some(s), _) => self.compile(&at.child("schema"), s),
             (None, Some(content)) => {
@@ -333,8 +345,24 @@ impl<'r> Builder<'r, '_> {
             location,
             required,
             explode,
+            style,
+            shape,
             schema,
         })
+    }
+
+    /// Whether a parameter's schema is an object, read from its `type` (or its
+    /// `properties`) through `$ref`s; a broken `$ref` is reported when it compiles.
+    fn shape(&self, at: &At, schema: &Node) -> Shape {
+        let Ok((_, node)) = self.reader.deref(at.child("schema"), schema) else {
+            return Shape::Other;
+        };
+        let object = match get(node, "type").map(|t| &t.kind) {
+            Some(NodeKind::Seq(types)) => types.iter().any(|t| t.as_str() == Some("object")),
+            Some(_) => get(node, "type").and_then(Node::as_str) == Some("object"),
+            None => get(node, "properties").is_some(),
+        };
+        if object { Shape::Object } else { Shape::Other }
     }
 
     fn content(&mut self, at: &At, content: Option<&Node>) -> Vec<MediaType> {

@@ -639,7 +639,13 @@ const FORMS: &str = include_str!("../fixtures/openapi/forms.yaml");
 /// what these tests check is the request.
 fn forms_project(steps: &str) -> (TestServer, Project) {
     let ok = || async { StatusCode::NO_CONTENT };
-    let server = TestServer::start(axum::Router::new().route("/login", post(ok)).route("/upload", post(ok)));
+    let server = TestServer::start(
+        axum::Router::new()
+            .route("/login", post(ok))
+            .route("/upload", post(ok))
+            .route("/search", get(ok))
+            .route("/point", get(ok)),
+    );
     let p = Project::new();
     p.file("specs/forms.yaml", FORMS);
     p.file("lamp.txt", "a lamp\n");
@@ -715,4 +721,50 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
         report.contains("application/x-www-form-urlencoded") && report.contains("the schema at specs/forms.yaml:"),
         "{report}"
     );
+}
+
+#[test]
+fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_writes_them() {
+    let steps = r#"  - name: good styles
+    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: abcd, theme: dark } }
+  - name: bad styles
+    request: { url: "/search?filter[age]=old&filter[colour]=red&tags=red%20green&ids=1|x&range=from,1", cookies: { session: abc, theme: pink } }
+  - name: no session cookie
+    request: { url: /search }
+  - name: exploded object
+    request: { url: "/point?x=1&y=2&verbose=true" }
+  - name: exploded object, wrong
+    request: { url: "/point?x=1&y=b&verbose=true" }
+  - name: exploded object, absent
+    request: { url: "/point?verbose=true" }
+"#;
+    let (_server, p) = forms_project(steps);
+    p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
+    let got = subjects(&json_report(&p.path("r.json")));
+    let want: Vec<(&str, Vec<&str>)> = vec![
+        ("good styles", vec![]),
+        (
+            "bad styles",
+            vec![
+                "openapi request cookie session",
+                "openapi request cookie theme",
+                // `colour` is not a property of the closed object; `age` is not an integer.
+                "openapi request query filter /",
+                "openapi request query filter /age",
+                "openapi request query ids",
+                "openapi request query range /",
+                "openapi request query tags",
+            ],
+        ),
+        ("no session cookie", vec!["openapi request cookie session"]),
+        // The object's fields are the query fields no other parameter declares.
+        ("exploded object", vec![]),
+        ("exploded object, wrong", vec!["openapi request query point /y"]),
+        ("exploded object, absent", vec!["openapi request query point"]),
+    ];
+    let want: Vec<(String, Vec<String>)> = want
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s.into_iter().map(str::to_owned).collect()))
+        .collect();
+    assert_eq!(got, want);
 }
