@@ -319,16 +319,7 @@ impl<'r> Builder<'r, '_> {
             }
             None => location == In::Path,
         };
-        let style = match get(node, "style").and_then(Node::as_str) {
-            Some("form") => Style::Form,
-            Some("spaceDelimited") => Style::SpaceDelimited,
-            Some("pipeDelimited") => Style::PipeDelimited,
-            Some("deepObject") => Style::DeepObject,
-            Some("simple" | "matrix" | "label") => Style::Simple,
-            // The defaults: `form` for query and cookie, `simple` for path and header.
-            _ if matches!(location, In::Query | In::Cookie) => Style::Form,
-            _ => Style::Simple,
-        };
+        let style = self.style(get(node, "style"), location);
         // `explode` defaults to true for `form` only.
         let explode = get(node, "explode").map_or(style == Style::Form, |n| n.kind == NodeKind::Bool(true));
         let shape = get(node, "schema").map_or(Shape::Other, |s| self.shape(at, s));
@@ -349,6 +340,52 @@ impl<'r> Builder<'r, '_> {
             shape,
             schema,
         })
+    }
+
+    /// A parameter's `style`, which must be one its place allows; the default of its
+    /// place (`form` for query and cookie, `simple` for path and header) when unwritten.
+    fn style(&mut self, node: Option<&Node>, location: In) -> Style {
+        let allowed: &[&str] = match location {
+            In::Path => &["simple", "matrix", "label"],
+            In::Query => &["form", "spaceDelimited", "pipeDelimited", "deepObject"],
+            In::Header => &["simple"],
+            In::Cookie => &["form"],
+        };
+        let default = if matches!(location, In::Query | In::Cookie) {
+            Style::Form
+        } else {
+            Style::Simple
+        };
+        let Some(node) = node else {
+            return default;
+        };
+        let Some(name) = node.as_str().filter(|n| allowed.contains(n)) else {
+            let found = node
+                .as_str()
+                .map_or_else(|| node.describe().to_string(), |n| format!("`{n}`"));
+            let styles: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+            let which = match styles.as_slice() {
+                [only] => format!("its only style is {only}"),
+                _ => format!("one of {}", styles.join(", ")),
+            };
+            let mut d = Diagnostic::at(
+                format!("{found} is not a style of a {} parameter: {which}", location.name()),
+                node.span,
+            );
+            if let Some(m) = node.as_str().and_then(|n| did_you_mean(n, allowed.iter().copied())) {
+                d = d.with_help(format!("did you mean `{m}`?"));
+            }
+            self.errs.push(d);
+            return default;
+        };
+        match name {
+            "form" => Style::Form,
+            "spaceDelimited" => Style::SpaceDelimited,
+            "pipeDelimited" => Style::PipeDelimited,
+            "deepObject" => Style::DeepObject,
+            // `matrix` and `label` are read as `simple`.
+            _ => Style::Simple,
+        }
     }
 
     /// Whether a parameter's schema is an object, read from its `type` (or its
