@@ -626,4 +626,56 @@ paths:
             vec!["openapi request path id", "openapi request query ids"]
         );
     }
+
+    #[test]
+    fn form_fields_are_read_as_their_properties_types_say() {
+        let spec = spec(
+            r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /f:
+    post:
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                n: { type: integer }
+                code: { type: string }
+                roles: { type: array, items: { type: string } }
+      responses: { "204": { description: ok } }
+"#,
+        );
+        let op = &spec.operations[0];
+        let check = |body: &str| {
+            let url = url::Url::parse("http://h/f").expect("url");
+            let headers = [(
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            )];
+            let m = Match {
+                operation: 0,
+                params: Vec::new(),
+            };
+            let sent = Sent {
+                url: &url,
+                headers: &headers,
+                body: Some(body.as_bytes()),
+                parts: &[],
+                streamed: false,
+                cookies: &[],
+            };
+            request(&spec, op, &m, &sent)
+        };
+        // A number for `n`, text for `code` (`007` stays text), a list of one or of two for `roles`.
+        assert!(check("n=3&code=007&roles=a").is_empty());
+        assert!(check("roles=a&roles=b").is_empty());
+        // A field no reading satisfies is shown as first read, not as a list of one.
+        let wrong = check("n=x");
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].subject, "openapi request body /n");
+        assert!(wrong[0].actual.starts_with("\"x\""), "{wrong:?}");
+    }
 }
