@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::openapi::{Compiled, In, Match, MediaType, Operation, Spec, StatusKey, essence, is_json};
+use crate::openapi::{Compiled, In, Match, MediaType, Operation, Shape, Spec, StatusKey, Style, essence, is_json};
 
 /// One way the exchange breaks the contract.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +32,13 @@ pub(crate) struct Sent<'a> {
     pub headers: &'a [(String, String)],
     /// None when there was no body or it streamed from a file.
     pub body: Option<&'a [u8]>,
+    /// The parts of a multipart body, by name: a text part's value, or None for a
+    /// file part (its content is not read).
+    pub parts: &'a [(String, Option<String>)],
+    /// The body streams from a file (`body_file`): it is sent, but not read here.
+    pub streamed: bool,
+    /// The cookies sent (the step's and the session's jar's), by name.
+    pub cookies: &'a [(String, String)],
 }
 
 /// The response as it came back.
@@ -65,35 +72,46 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     for p in &op.params {
-        let values: Vec<String> = match p.location {
+        let read = match p.location {
             // A step that names its operation may send another path: nothing to read.
             In::Path if m.params.is_empty() => continue,
-            In::Path => m
-                .params
-                .iter()
-                .filter(|(n, _)| *n == p.name)
-                .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
-                .collect(),
-            In::Query => query
-                .iter()
-                .filter(|(k, _)| *k == p.name)
-                .map(|(_, v)| v.clone())
-                .collect(),
+            In::Path => Read::Values(
+                m.params
+                    .iter()
+                    .filter(|(n, _)| *n == p.name)
+                    .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+                    .collect(),
+                Some(','),
+            ),
+            In::Query => query_param(op, p, &query),
             In::Header => {
                 if IGNORED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str()) {
                     continue;
                 }
-                sent.headers
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                    .map(|(_, v)| v.clone())
-                    .collect()
+                Read::Values(
+                    sent.headers
+                        .iter()
+                        .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                    Some(','),
+                )
             }
-            // Cookies come from the session's jar as well as from the step: not checked.
-            In::Cookie => continue,
+            In::Cookie => Read::Values(
+                sent.cookies
+                    .iter()
+                    .filter(|(k, _)| *k == p.name)
+                    .map(|(_, v)| v.clone())
+                    .collect(),
+                (!p.explode).then_some(','),
+            ),
         };
         let subject = format!("openapi request {} {}", p.location.name(), p.name);
-        if values.is_empty() {
+        let absent = match &read {
+            Read::Values(values, _) => values.is_empty(),
+            Read::Fields(fields) => fields.is_empty(),
+        };
+        if absent {
             if p.required {
                 out.push(violation(
                     subject,
@@ -105,7 +123,10 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             continue;
         }
         if let Some(schema) = &p.schema {
-            out.extend(text_value(spec, schema, &values, p.explode, &subject));
+            match read {
+                Read::Values(values, split) => out.extend(text_value(spec, schema, &values, split, &subject)),
+                Read::Fields(fields) => out.extend(form_fields(spec, schema, &fields, &subject)),
+            }
         }
     }
     if let Some(body) = &op.body {
@@ -114,39 +135,93 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| v.as_str());
-        match (sent.body, content_type) {
-            (None | Some([]), _) if body.required => out.push(violation(
+        let sent_body = !sent.parts.is_empty() || sent.body.is_some_and(|b| !b.is_empty());
+        match content_type {
+            // A body streamed from a file (`body_file`) is not read, nor missing.
+            _ if !sent_body && body.required && !sent.streamed => out.push(violation(
                 "openapi request body".into(),
                 "exists",
                 format!("a body: {} requires one", op.key()),
                 "no body".into(),
             )),
-            (Some(bytes), Some(ct)) if !bytes.is_empty() => match MediaType::find(&body.content, ct) {
+            _ if !sent_body => {}
+            None => {}
+            Some(ct) => match MediaType::find(&body.content, ct) {
                 None => out.push(violation(
                     "openapi request Content-Type".into(),
                     "declared",
                     declared_types(&body.content),
                     essence(ct),
                 )),
-                Some(media) if is_json(&media.name) || is_json(&essence(ct)) => {
+                Some(media) => {
                     if let Some(schema) = &media.schema {
-                        match serde_json::from_slice::<Value>(bytes) {
-                            Ok(doc) => out.extend(document(spec, schema, &doc, "openapi request body")),
-                            Err(e) => out.push(violation(
-                                "openapi request body".into(),
-                                "json",
-                                format!("a JSON body, as `{}` says", media.name),
-                                format!("not JSON: {e}"),
-                            )),
-                        }
+                        out.extend(request_body(spec, schema, &media.name, &essence(ct), sent));
                     }
                 }
-                Some(_) => {}
             },
-            _ => {}
         }
     }
     out
+}
+
+/// A parameter's value as sent.
+enum Read {
+    /// Its values (repeated), each split at the delimiter when there is one.
+    Values(Vec<String>, Option<char>),
+    /// An object written as several fields (`deepObject`, an exploded `form` object).
+    Fields(Vec<(String, Option<String>)>),
+}
+
+/// A query parameter as its `style` and `explode` write it.
+fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, String)]) -> Read {
+    let named = || query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.clone());
+    match (p.style, p.shape) {
+        // `filter[name]=x&filter[age]=3`
+        (Style::DeepObject, _) => Read::Fields(
+            query
+                .iter()
+                .filter_map(|(k, v)| {
+                    let inner = k.strip_prefix(p.name.as_str())?.strip_prefix('[')?;
+                    let (field, _) = inner.split_once(']')?;
+                    Some((field.to_owned(), Some(v.clone())))
+                })
+                .collect(),
+        ),
+        // `name=x&age=3`: every query field no other parameter declares.
+        (Style::Form, Shape::Object) if p.explode => Read::Fields(
+            query
+                .iter()
+                .filter(|(k, _)| {
+                    !op.params.iter().any(|q| {
+                        q.location == In::Query
+                            && (q.name == *k
+                                || (q.style == Style::DeepObject && k.starts_with(&format!("{}[", q.name))))
+                    })
+                })
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect(),
+        ),
+        // `filter=name,x,age,3`
+        (Style::Form, Shape::Object) => Read::Fields(
+            named()
+                .flat_map(|v| {
+                    let items: Vec<String> = v.split(',').map(str::to_owned).collect();
+                    items
+                        .chunks(2)
+                        .map(|kv| (kv[0].clone(), Some(kv.get(1).cloned().unwrap_or_default())))
+                        .collect::<Vec<_>>()
+                })
+                .collect(),
+        ),
+        (style, _) => {
+            let delimiter = match style {
+                Style::SpaceDelimited => ' ',
+                Style::PipeDelimited => '|',
+                _ => ',',
+            };
+            Read::Values(named().collect(), (!p.explode).then_some(delimiter))
+        }
+    }
 }
 
 /// The response against the operation's declared responses.
@@ -193,7 +268,7 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
                 ));
             }
         } else if let Some(schema) = &h.schema {
-            out.extend(text_value(spec, schema, &values, false, &subject));
+            out.extend(text_value(spec, schema, &values, Some(','), &subject));
         }
     }
     if !declared.content.is_empty() && !got.head {
@@ -244,6 +319,133 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
     }
 }
 
+/// A request body against the schema of its declared media type: JSON parsed, a
+/// URL-encoded form or multipart parts read as an object of their fields; any other
+/// media type is not read.
+fn request_body(spec: &Spec, schema: &Compiled, declared: &str, sent_type: &str, sent: &Sent<'_>) -> Vec<Violation> {
+    const SUBJECT: &str = "openapi request body";
+    if is_json(declared) || is_json(sent_type) {
+        let Some(bytes) = sent.body else {
+            return Vec::new();
+        };
+        return match serde_json::from_slice::<Value>(bytes) {
+            Ok(doc) => document(spec, schema, &doc, SUBJECT),
+            Err(e) => vec![violation(
+                SUBJECT.into(),
+                "json",
+                format!("a JSON body, as `{declared}` says"),
+                format!("not JSON: {e}"),
+            )],
+        };
+    }
+    let fields: Vec<(String, Option<String>)> = match sent_type {
+        "application/x-www-form-urlencoded" => match sent.body {
+            Some(bytes) => url::form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
+                .collect(),
+            None => return Vec::new(),
+        },
+        // Only parts Sortie built are known; a multipart body written by hand is not parsed.
+        "multipart/form-data" if !sent.parts.is_empty() => sent.parts.to_vec(),
+        _ => return Vec::new(),
+    };
+    form_fields(spec, schema, &fields, SUBJECT)
+}
+
+/// How a form field's text is read as JSON, tried in this order until its schema agrees.
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// The number, boolean or null it spells, else text.
+    Scalar,
+    Text,
+    /// A list (its values repeated, or one value alone).
+    List,
+}
+
+/// Form fields (by name; None for a file part) as an object against a schema. Each
+/// field is read as the number or boolean it spells, then as text, then as a list,
+/// moving on only while the schema finds fault with that field: the property's type
+/// decides, as for a query parameter.
+fn form_fields(spec: &Spec, schema: &Compiled, fields: &[(String, Option<String>)], subject: &str) -> Vec<Violation> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in fields {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    let values =
+        |name: &str| -> Vec<&Option<String>> { fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect() };
+    let read = |text: &Option<String>, how: Reading| match text {
+        // A file part stands as a string: its content is not read.
+        None => Value::String(String::new()),
+        Some(t) if how == Reading::Text => Value::String(t.clone()),
+        Some(t) => match serde_json::from_str::<Value>(t) {
+            Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+            _ => Value::String(t.clone()),
+        },
+    };
+    let build = |readings: &[Reading]| -> Value {
+        let mut object = serde_json::Map::new();
+        for (name, how) in names.iter().zip(readings) {
+            let all = values(name);
+            let value = match (how, all.as_slice()) {
+                (Reading::List, _) => Value::Array(all.iter().map(|v| read(v, Reading::Scalar)).collect()),
+                (_, [one]) => read(one, *how),
+                // A repeated field is a list however it is read.
+                _ => Value::Array(all.iter().map(|v| read(v, *how)).collect()),
+            };
+            object.insert((*name).to_owned(), value);
+        }
+        Value::Object(object)
+    };
+    let Ok(compiled) = schema.get() else {
+        return document(spec, schema, &build(&vec![Reading::Scalar; names.len()]), subject);
+    };
+    let mut readings = vec![Reading::Scalar; names.len()];
+    let mut doc = build(&readings);
+    for _ in 0..2 {
+        if compiled.is_valid(&doc) {
+            return Vec::new();
+        }
+        let faulted = faulted_fields(compiled, &doc);
+        let mut moved = false;
+        for (name, how) in names.iter().zip(readings.iter_mut()) {
+            if faulted.iter().any(|f| f == name) {
+                *how = match how {
+                    Reading::Scalar => Reading::Text,
+                    Reading::Text | Reading::List => Reading::List,
+                };
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+        doc = build(&readings);
+    }
+    // A field no reading satisfies is shown as read first, not as a list of one.
+    let faulted = faulted_fields(compiled, &doc);
+    for (name, how) in names.iter().zip(readings.iter_mut()) {
+        if *how == Reading::List && values(name).len() == 1 && faulted.iter().any(|f| f == name) {
+            *how = Reading::Scalar;
+        }
+    }
+    document(spec, schema, &build(&readings), subject)
+}
+
+/// The top-level fields of an object that a schema finds fault with (from the errors'
+/// instance pointers).
+fn faulted_fields(compiled: &crate::check::Schema, doc: &Value) -> Vec<String> {
+    compiled
+        .violations(doc)
+        .into_iter()
+        .filter_map(|(pointer, _, _)| {
+            let first = pointer.strip_prefix('/')?.split('/').next()?;
+            Some(first.replace("~1", "/").replace("~0", "~"))
+        })
+        .collect()
+}
+
 fn declared_types(content: &[MediaType]) -> String {
     let names: Vec<&str> = content.iter().map(|m| m.name.as_str()).collect();
     format!("a declared content type: {}", names.join(", "))
@@ -287,7 +489,7 @@ fn document(spec: &Spec, schema: &Compiled, doc: &Value, subject: &str) -> Vec<V
 
 /// A parameter or header value (text) against its schema: as a string first, then as
 /// the number, boolean or null it spells, then as a list (repeated, or comma-separated).
-fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, subject: &str) -> Vec<Violation> {
+fn text_value(spec: &Spec, schema: &Compiled, values: &[String], split: Option<char>, subject: &str) -> Vec<Violation> {
     let scalar = |s: &str| match serde_json::from_str::<Value>(s) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
         _ => Value::String(s.to_owned()),
@@ -303,10 +505,9 @@ fn text_value(spec: &Spec, schema: &Compiled, values: &[String], explode: bool, 
         if !one.is_string() && valid(&Value::String(value.clone())) {
             return Vec::new();
         }
-        let items: Vec<Value> = if explode {
-            vec![one.clone()]
-        } else {
-            value.split(',').map(scalar).collect()
+        let items: Vec<Value> = match split {
+            Some(delimiter) => value.split(delimiter).map(scalar).collect(),
+            None => vec![one.clone()],
         };
         if valid(&Value::Array(items)) {
             return Vec::new();
@@ -409,6 +610,9 @@ paths:
                 url: &url,
                 headers: &[],
                 body: None,
+                parts: &[],
+                streamed: false,
+                cookies: &[],
             };
             request(&spec, op, &m, &sent)
                 .into_iter()
@@ -421,5 +625,57 @@ paths:
             check("http://h/things/x?ids=1,b", "x"),
             vec!["openapi request path id", "openapi request query ids"]
         );
+    }
+
+    #[test]
+    fn form_fields_are_read_as_their_properties_types_say() {
+        let spec = spec(
+            r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /f:
+    post:
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                n: { type: integer }
+                code: { type: string }
+                roles: { type: array, items: { type: string } }
+      responses: { "204": { description: ok } }
+"#,
+        );
+        let op = &spec.operations[0];
+        let check = |body: &str| {
+            let url = url::Url::parse("http://h/f").expect("url");
+            let headers = [(
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            )];
+            let m = Match {
+                operation: 0,
+                params: Vec::new(),
+            };
+            let sent = Sent {
+                url: &url,
+                headers: &headers,
+                body: Some(body.as_bytes()),
+                parts: &[],
+                streamed: false,
+                cookies: &[],
+            };
+            request(&spec, op, &m, &sent)
+        };
+        // A number for `n`, text for `code` (`007` stays text), a list of one or of two for `roles`.
+        assert!(check("n=3&code=007&roles=a").is_empty());
+        assert!(check("roles=a&roles=b").is_empty());
+        // A field no reading satisfies is shown as first read, not as a list of one.
+        let wrong = check("n=x");
+        assert_eq!(wrong.len(), 1, "{wrong:?}");
+        assert_eq!(wrong[0].subject, "openapi request body /n");
+        assert!(wrong[0].actual.starts_with("\"x\""), "{wrong:?}");
     }
 }

@@ -57,10 +57,42 @@ pub(super) fn check(
     let op = &spec.operations[found.operation];
     if step.requests && contract.requests {
         let body = prepared.body.as_ref().and_then(crate::session::RequestBody::in_memory);
+        let parts: Vec<(String, Option<String>)> = prepared
+            .replay
+            .form
+            .iter()
+            .map(|p| {
+                let value = match &p.content {
+                    crate::session::curl::PartContent::Value(v) => Some(v.clone()),
+                    crate::session::curl::PartContent::File(_) => None,
+                };
+                (p.name.clone(), value)
+            })
+            .collect();
+        // The `Cookie` header as sent: the step's cookies and the jar's.
+        let cookies: Vec<(String, String)> = received
+            .resp
+            .sent
+            .get_all(reqwest::header::COOKIE)
+            .iter()
+            .flat_map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .split(';')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                Some((k.to_owned(), v.to_owned()))
+            })
+            .collect();
         let sent = Sent {
             url: &prepared.url,
             headers: &prepared.headers,
             body: body.as_deref(),
+            parts: &parts,
+            streamed: prepared.body.is_some() && body.is_none(),
+            cookies: &cookies,
         };
         for v in contract::request(spec, op, &found, &sent) {
             checks.fail(&v.subject, &v.predicate, &v.expected, &v.actual, None, line);

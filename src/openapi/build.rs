@@ -7,7 +7,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::pointer::get;
 use super::read::{At, Reader};
-use super::{Compiled, In, MediaType, Operation, Param, RequestBody, ResponseSpec, StatusKey};
+use super::{Compiled, In, MediaType, Operation, Param, RequestBody, ResponseSpec, Shape, StatusKey, Style};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{Node, NodeKind};
 
@@ -176,6 +176,8 @@ impl<'r> Builder<'r, '_> {
                     location: p.location,
                     required: p.required,
                     explode: p.explode,
+                    style: p.style,
+                    shape: p.shape,
                     schema: p.schema.clone(),
                 });
             }
@@ -317,9 +319,10 @@ impl<'r> Builder<'r, '_> {
             }
             None => location == In::Path,
         };
-        let explode = get(node, "explode").map_or(matches!(location, In::Query | In::Cookie), |n| {
-            n.kind == NodeKind::Bool(true)
-        });
+        let style = self.style(get(node, "style"), location);
+        // `explode` defaults to true for `form` only.
+        let explode = get(node, "explode").map_or(style == Style::Form, |n| n.kind == NodeKind::Bool(true));
+        let shape = get(node, "schema").map_or(Shape::Other, |s| self.shape(at, s));
         let schema = match (get(node, "schema"), get(node, "content")) {
             (Some(s), _) => self.compile(&at.child("schema"), s),
             (None, Some(content)) => {
@@ -333,8 +336,70 @@ impl<'r> Builder<'r, '_> {
             location,
             required,
             explode,
+            style,
+            shape,
             schema,
         })
+    }
+
+    /// A parameter's `style`, which must be one its place allows; the default of its
+    /// place (`form` for query and cookie, `simple` for path and header) when unwritten.
+    fn style(&mut self, node: Option<&Node>, location: In) -> Style {
+        let allowed: &[&str] = match location {
+            In::Path => &["simple", "matrix", "label"],
+            In::Query => &["form", "spaceDelimited", "pipeDelimited", "deepObject"],
+            In::Header => &["simple"],
+            In::Cookie => &["form"],
+        };
+        let default = if matches!(location, In::Query | In::Cookie) {
+            Style::Form
+        } else {
+            Style::Simple
+        };
+        let Some(node) = node else {
+            return default;
+        };
+        let Some(name) = node.as_str().filter(|n| allowed.contains(n)) else {
+            let found = node
+                .as_str()
+                .map_or_else(|| node.describe().to_string(), |n| format!("`{n}`"));
+            let styles: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+            let which = match styles.as_slice() {
+                [only] => format!("its only style is {only}"),
+                _ => format!("one of {}", styles.join(", ")),
+            };
+            let mut d = Diagnostic::at(
+                format!("{found} is not a style of a {} parameter: {which}", location.name()),
+                node.span,
+            );
+            if let Some(m) = node.as_str().and_then(|n| did_you_mean(n, allowed.iter().copied())) {
+                d = d.with_help(format!("did you mean `{m}`?"));
+            }
+            self.errs.push(d);
+            return default;
+        };
+        match name {
+            "form" => Style::Form,
+            "spaceDelimited" => Style::SpaceDelimited,
+            "pipeDelimited" => Style::PipeDelimited,
+            "deepObject" => Style::DeepObject,
+            // `matrix` and `label` are read as `simple`.
+            _ => Style::Simple,
+        }
+    }
+
+    /// Whether a parameter's schema is an object, read from its `type` (or its
+    /// `properties`) through `$ref`s; a broken `$ref` is reported when it compiles.
+    fn shape(&self, at: &At, schema: &Node) -> Shape {
+        let Ok((_, node)) = self.reader.deref(at.child("schema"), schema) else {
+            return Shape::Other;
+        };
+        let object = match get(node, "type").map(|t| &t.kind) {
+            Some(NodeKind::Seq(types)) => types.iter().any(|t| t.as_str() == Some("object")),
+            Some(_) => get(node, "type").and_then(Node::as_str) == Some("object"),
+            None => get(node, "properties").is_some(),
+        };
+        if object { Shape::Object } else { Shape::Other }
     }
 
     fn content(&mut self, at: &At, content: Option<&Node>) -> Vec<MediaType> {

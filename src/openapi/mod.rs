@@ -94,7 +94,29 @@ pub(crate) struct Param {
     pub required: bool,
     /// `form`/`simple` with `explode`: how an array value is written.
     pub explode: bool,
+    /// How the value is written: `style`, or the default of its place.
+    pub style: Style,
+    /// What the schema says the value is, as far as its `type` (or `properties`/`items`)
+    /// tells without compiling it: an object is written as several fields.
+    pub shape: Shape,
     pub schema: Option<Arc<Compiled>>,
+}
+
+/// A parameter's `style`. `matrix` and `label` are read as `simple`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Simple,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+}
+
+/// The kind of value a parameter's schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Object,
+    Other,
 }
 
 /// A schema of the spec, with where the spec writes it; compiled once, on first use.

@@ -257,7 +257,12 @@ fn push_timeline(out: &mut String, index: usize, c: &CollectionOutcome) {
 
 fn push_step(out: &mut String, id: &str, step: &StepOutcome, slowest: Duration) {
     let class = step.status.name();
-    let open = if step.status.is_problem() { " open" } else { "" };
+    // A warning is read like a problem: its step opens.
+    let open = if step.status.is_problem() || !step.warnings.is_empty() {
+        " open"
+    } else {
+        ""
+    };
     let width = if slowest.is_zero() || step.status == StepStatus::Skipped {
         0.0
     } else {
@@ -302,6 +307,9 @@ fn push_step_body(out: &mut String, step: &StepOutcome) {
             "error"
         };
         let _ = writeln!(out, "<pre class=\"message {class}\">{}</pre>", escape(message));
+    }
+    for warning in &step.warnings {
+        let _ = writeln!(out, "<pre class=\"message warning\">warning: {}</pre>", escape(warning));
     }
     push_expectations(out, step);
     if let Some(request) = &step.request {

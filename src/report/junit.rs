@@ -88,13 +88,24 @@ fn test_case(collection: &str, step: &StepOutcome) -> TestCase {
     case.set_time(step.duration);
     case.extra.insert(xml("file"), xml(&step.file));
     case.extra.insert(xml("line"), xml(&step.line.to_string()));
-    if step.status.is_problem()
-        && let Some(out) = system_out(step)
-    {
-        case.set_system_out(xml(&out));
-    } else if let Some(description) = &step.description {
+    let mut out = if step.status.is_problem() {
+        system_out(step)
+    } else {
         // Any other step carries its description alone: the suite reads as documentation.
-        case.set_system_out(xml(&clean(description)));
+        step.description.as_deref().map(|d| clean(d).into_owned())
+    };
+    // Warnings (`undeclared_status: warn`) do not fail the step: system-out is where they show.
+    if !step.warnings.is_empty() {
+        let text = out.get_or_insert_with(String::new);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for warning in &step.warnings {
+            let _ = writeln!(text, "warning: {}", clean(warning));
+        }
+    }
+    if let Some(out) = out {
+        case.set_system_out(xml(&out));
     }
     case
 }

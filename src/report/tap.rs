@@ -52,6 +52,10 @@ fn point(out: &mut String, n: usize, collection: &str, step: &StepOutcome) {
             diagnostics(out, step);
         }
     }
+    // After the YAML block, which must follow its test point directly.
+    for warning in &step.warnings {
+        let _ = writeln!(out, "# warning: {}", one_line(warning));
+    }
 }
 
 /// The YAML block under a `not ok`, indented two spaces. Every string is

@@ -419,9 +419,49 @@ fn undeclared_status_warn_passes_the_step_and_shows_the_warning() {
             server.url()
         ),
     );
-    p.sortie(&["run", "c.yaml"])
-        .expect_code(0)
-        .stdout_has("warning: OpenAPI: status 500 is not declared");
+    p.sortie(&[
+        "run",
+        "c.yaml",
+        "--report-json",
+        "r.json",
+        "--junit",
+        "j.xml",
+        "--report-html",
+        "r.html",
+        "--report-tap",
+        "r.tap",
+    ])
+    .expect_code(0)
+    .stdout_has("warning: OpenAPI: status 500 is not declared");
+    let warning = "OpenAPI: status 500 is not declared";
+    let report = json_report(&p.path("r.json"));
+    let warnings = &report["collections"][0]["steps"][0]["warnings"];
+    assert!(
+        warnings[0].as_str().is_some_and(|w| w.starts_with(warning)),
+        "{warnings}"
+    );
+    // JUnit: in the passed testcase's system-out.
+    let junit = p.read("j.xml");
+    let case = junit.split("<testcase").nth(1).expect("a testcase");
+    assert!(!case.contains("<failure"), "{junit}");
+    assert!(case.contains(&format!("<system-out>warning: {warning}")), "{junit}");
+    // HTML: under the step, which opens to show it.
+    let html = p.read("r.html");
+    let step = html
+        .split("<details class=\"step passed\"")
+        .nth(1)
+        .and_then(|s| s.split("</details>").next())
+        .expect("the step");
+    assert!(step.starts_with(" id=") && step.contains(" open>"), "{step}");
+    assert!(
+        step.contains(&format!("<pre class=\"message warning\">warning: {warning}")),
+        "{step}"
+    );
+    // TAP: a diagnostic line after the test point.
+    let tap = p.read("r.tap");
+    let lines: Vec<&str> = tap.lines().collect();
+    let point = lines.iter().position(|l| l.starts_with("ok 1 - ")).expect("ok 1");
+    assert!(lines[point + 1].starts_with(&format!("# warning: {warning}")), "{tap}");
 }
 
 #[test]
@@ -591,4 +631,140 @@ fn a_base_url_path_other_than_the_servers_one_is_taken_off_before_matching() {
         .stdout_has("openapi body /id")
         .stdout_lacks("no operation matches")
         .stdout_has("OpenAPI coverage: 1/3 operations, 1/5 responses");
+}
+
+const FORMS: &str = include_str!("../fixtures/openapi/forms.yaml");
+
+/// A server that answers 204 to every request of the forms spec, whatever was sent:
+/// what these tests check is the request.
+fn forms_project(steps: &str) -> (TestServer, Project) {
+    let ok = || async { StatusCode::NO_CONTENT };
+    let server = TestServer::start(
+        axum::Router::new()
+            .route("/login", post(ok))
+            .route("/upload", post(ok))
+            .route("/search", get(ok))
+            .route("/point", get(ok)),
+    );
+    let p = Project::new();
+    p.file("specs/forms.yaml", FORMS);
+    p.file("lamp.txt", "a lamp\n");
+    p.file(
+        "c.yaml",
+        &format!("base_url: {}\nopenapi: specs/forms.yaml\nsteps:\n{steps}", server.url()),
+    );
+    (server, p)
+}
+
+/// Each step's failed expectations' subjects, sorted and without repeats.
+fn subjects(report: &Value) -> Vec<(String, Vec<String>)> {
+    failures(report)
+        .into_iter()
+        .map(|(name, failed)| {
+            let mut s: Vec<String> = failed
+                .iter()
+                .filter_map(|e| e["subject"].as_str().map(str::to_owned))
+                .collect();
+            s.sort();
+            s.dedup();
+            (name, s)
+        })
+        .collect()
+}
+
+#[test]
+fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
+    let steps = r#"  - name: good form
+    request: { method: POST, url: /login, form: { user: ann, remember: "true", age: "30", code: "007" } }
+  - name: bad form
+    request: { method: POST, url: /login, form: { user: a, remember: maybe, age: x } }
+  - name: form missing a field
+    request: { method: POST, url: /login, form: { user: ann } }
+  - name: good multipart
+    request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: "3" }, { name: file, file: lamp.txt }] }
+  - name: bad multipart
+    request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: many }] }
+  - name: undeclared media type
+    request: { method: POST, url: /login, json: { user: ann, remember: true } }
+"#;
+    let (_server, p) = forms_project(steps);
+    p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
+    let got = subjects(&json_report(&p.path("r.json")));
+    let want: Vec<(&str, Vec<&str>)> = vec![
+        // Text fields read as the boolean, number or text their property's type says.
+        ("good form", vec![]),
+        (
+            "bad form",
+            vec![
+                "openapi request body /age",
+                "openapi request body /remember",
+                "openapi request body /user",
+            ],
+        ),
+        // `remember` is required: the object's own failure.
+        ("form missing a field", vec!["openapi request body /"]),
+        // A file part is a string; a text part read as the integer it spells.
+        ("good multipart", vec![]),
+        (
+            "bad multipart",
+            vec!["openapi request body /", "openapi request body /count"],
+        ),
+        ("undeclared media type", vec!["openapi request Content-Type"]),
+    ];
+    let want: Vec<(String, Vec<String>)> = want
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s.into_iter().map(str::to_owned).collect()))
+        .collect();
+    assert_eq!(got, want);
+    let report = p.read("r.json");
+    assert!(
+        report.contains("application/x-www-form-urlencoded") && report.contains("the schema at specs/forms.yaml:"),
+        "{report}"
+    );
+}
+
+#[test]
+fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_writes_them() {
+    let steps = r#"  - name: good styles
+    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: abcd, theme: dark } }
+  - name: bad styles
+    request: { url: "/search?filter[age]=old&filter[colour]=red&tags=red%20green&ids=1|x&range=from,1", cookies: { session: abc, theme: pink } }
+  - name: no session cookie
+    request: { url: /search }
+  - name: exploded object
+    request: { url: "/point?x=1&y=2&verbose=true" }
+  - name: exploded object, wrong
+    request: { url: "/point?x=1&y=b&verbose=true" }
+  - name: exploded object, absent
+    request: { url: "/point?verbose=true" }
+"#;
+    let (_server, p) = forms_project(steps);
+    p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
+    let got = subjects(&json_report(&p.path("r.json")));
+    let want: Vec<(&str, Vec<&str>)> = vec![
+        ("good styles", vec![]),
+        (
+            "bad styles",
+            vec![
+                "openapi request cookie session",
+                "openapi request cookie theme",
+                // `colour` is not a property of the closed object; `age` is not an integer.
+                "openapi request query filter /",
+                "openapi request query filter /age",
+                "openapi request query ids",
+                "openapi request query range /",
+                "openapi request query tags",
+            ],
+        ),
+        ("no session cookie", vec!["openapi request cookie session"]),
+        // The object's fields are the query fields no other parameter declares.
+        ("exploded object", vec![]),
+        ("exploded object, wrong", vec!["openapi request query point /y"]),
+        ("exploded object, absent", vec!["openapi request query point"]),
+    ];
+    let want: Vec<(String, Vec<String>)> = want
+        .into_iter()
+        .map(|(n, s)| (n.to_owned(), s.into_iter().map(str::to_owned).collect()))
+        .collect();
+    assert_eq!(got, want);
 }
