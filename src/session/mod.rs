@@ -346,7 +346,10 @@ impl Session {
                 // counts from the last byte read rather than from the start of the upload.
                 Some(h1) if url.scheme() == "http" && streamed.is_none() => {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
-                    let (head, sent, timings) = h1.send(method, url, headers, hop_body, t, &self.jar).await?;
+                    // Each transport's future boxed: held inline, both would be part of
+                    // every send's state, which the executor moves about.
+                    let (head, sent, timings) =
+                        Box::pin(h1.send(method, url, headers, hop_body, t, &self.jar)).await?;
                     (Head::H1(head), sent, timings)
                 }
                 _ => {
@@ -366,7 +369,7 @@ impl Session {
                         builder = builder.body(b);
                     }
                     // reqwest's read timeout covers the wait for the response head too.
-                    match timing::measured(builder.send()).await {
+                    match Box::pin(timing::measured(builder.send())).await {
                         (Ok(r), measured) => {
                             outgoing::finish(&mut hop_headers, url, r.version(), body_len);
                             let timings = timing::from_reqwest(measured, hop_started.elapsed());
