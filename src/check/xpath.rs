@@ -309,6 +309,22 @@ impl<'a> xpath_eval::Node<'a> for XNode<'a> {
         }
     }
 
+    /// Compared in place: a name test runs on every node a step walks.
+    fn has_expanded_name(self, namespace_uri: Option<&str>, local_name: &str) -> bool {
+        match self {
+            XNode::Tree(n) if n.is_element() => {
+                n.tag_name().name() == local_name && n.tag_name().namespace() == namespace_uri
+            }
+            XNode::Attribute(n, i) => n
+                .attributes()
+                .nth(i)
+                .is_some_and(|a| a.name() == local_name && a.namespace() == namespace_uri),
+            _ => self
+                .expanded_name()
+                .is_some_and(|name| name.local_name == local_name && name.namespace_uri.as_deref() == namespace_uri),
+        }
+    }
+
     fn string_value(self) -> String {
         match self {
             XNode::Tree(n) => match n.node_type() {
@@ -352,6 +368,11 @@ mod tests {
         assert_eq!(q("//m:Total"), Some(json!("12.50")));
         assert_eq!(q("//m:Item"), Some(json!(["pen", "ink"])));
         assert_eq!(q("//m:Item/@sku"), Some(json!(["x", "y"])));
+        assert_eq!(
+            q("//m:Item[2] | //m:Item/@sku | //m:Total"),
+            Some(json!(["12.50", "x", "ink", "y"])),
+            "a union is in document order: an element, then its attributes, then what follows"
+        );
         assert_eq!(q("count(//m:Item)"), Some(json!(2)));
         assert_eq!(q("sum(//m:Total) * 2"), Some(json!(25)));
         assert_eq!(q("//m:Total div 4"), Some(json!(3.125)));
