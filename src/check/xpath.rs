@@ -121,11 +121,15 @@ fn check(expr: &Expr) -> Result<(), String> {
         | Expr::Equality(a, _, b)
         | Expr::Relational(a, _, b)
         | Expr::Additive(a, _, b)
-        | Expr::Multiplicative(a, _, b)
-        | Expr::Union(a, b) => check(a).and_then(|()| check(b)),
+        | Expr::Multiplicative(a, _, b) => check(a).and_then(|()| check(b)),
+        Expr::Union(a, b) if !(is_node_set(a) && is_node_set(b)) => Err("`|` joins node-sets only".to_owned()),
+        Expr::Union(a, b) => check(a).and_then(|()| check(b)),
         Expr::Negate(a) => check(a),
         Expr::Path(PathExpr::Location(l)) => check_path(l),
         Expr::Path(PathExpr::Filter(f)) => check_filter(f),
+        Expr::Path(PathExpr::FilterLocation(f, _)) if !primary_is_node_set(&f.primary) => {
+            Err("a path continues from a node-set only".to_owned())
+        }
         Expr::Path(PathExpr::FilterLocation(f, l)) => check_filter(f).and_then(|()| check_path(l)),
     }
 }
@@ -135,6 +139,9 @@ fn check_path(l: &xpath_eval::LocationPath) -> Result<(), String> {
 }
 
 fn check_filter(f: &xpath_eval::FilterExpr) -> Result<(), String> {
+    if !f.predicates.is_empty() && !primary_is_node_set(&f.primary) {
+        return Err("a predicate `[...]` filters a node-set only".to_owned());
+    }
     f.predicates.iter().try_for_each(check)?;
     match &f.primary {
         PrimaryExpr::Variable(name) => Err(format!("variables such as `${}` are not supported", name.local)),
@@ -157,6 +164,12 @@ fn check_filter(f: &xpath_eval::FilterExpr) -> Result<(), String> {
                 };
                 return Err(format!("`{name}()` takes {wanted} argument(s), not {got}"));
             }
+            // The evaluator would refuse these only once a body comes.
+            if matches!(name.as_str(), "count" | "sum" | "local-name" | "namespace-uri" | "name")
+                && call.args.first().is_some_and(|a| !is_node_set(a))
+            {
+                return Err(format!("`{name}()` takes a node-set, such as `{name}(//item)`"));
+            }
             call.args.iter().try_for_each(check)
         }
     }
@@ -166,11 +179,15 @@ fn is_node_set(expr: &Expr) -> bool {
     match expr {
         Expr::Union(..) => true,
         Expr::Path(PathExpr::Location(_) | PathExpr::FilterLocation(..)) => true,
-        Expr::Path(PathExpr::Filter(f)) => match &f.primary {
-            PrimaryExpr::Parenthesized(e) => is_node_set(e),
-            PrimaryExpr::Function(call) => call.name.prefix.is_none() && call.name.local == "id",
-            _ => false,
-        },
+        Expr::Path(PathExpr::Filter(f)) => primary_is_node_set(&f.primary),
+        _ => false,
+    }
+}
+
+fn primary_is_node_set(p: &PrimaryExpr) -> bool {
+    match p {
+        PrimaryExpr::Parenthesized(e) => is_node_set(e),
+        PrimaryExpr::Function(call) => call.name.prefix.is_none() && call.name.local == "id",
         _ => false,
     }
 }
@@ -399,6 +416,21 @@ mod tests {
         );
         assert!(err("concat('a')").ends_with("takes at least 2 argument(s), not 1"));
         assert!(err("$x").contains("variables"));
+        assert!(err("count('a')").ends_with("`count()` takes a node-set, such as `count(//item)`"));
+        assert!(err("sum(1)").contains("takes a node-set"));
+        assert!(err("'a' | //b").ends_with("`|` joins node-sets only"));
+        assert!(
+            err("('a')[1]").ends_with("filters a node-set only"),
+            "{}",
+            err("('a')[1]")
+        );
+        assert!(
+            err("('a')/b").ends_with("continues from a node-set only"),
+            "{}",
+            err("('a')/b")
+        );
+        assert!(XPathQuery::parse("(//a)[1]/@b | id('x')/c").is_ok());
+        assert!(XPathQuery::parse("count(//a | //b) + sum((//n)[position() < 3])").is_ok());
     }
 
     #[test]
