@@ -291,6 +291,8 @@ pub enum Subject {
     Var(Tpl),
     /// A CSS selector on an HTML body.
     Css(crate::check::css::CssQuery),
+    /// An XPath expression on an XML body.
+    Xml(crate::check::xpath::XPathQuery),
 }
 
 impl Subject {
@@ -302,8 +304,10 @@ impl Subject {
             return;
         }
         // A cookie attribute (`sid[Max-Age]`, `sid[Secure]`) keeps its number or flag.
-        let attribute = matches!(self, Subject::Cookie(c) if c.ends_with(']'));
-        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body | Subject::Css(_) = self
+        // So does an XPath that computes a number or a boolean (`count(//item)`).
+        let attribute = matches!(self, Subject::Cookie(c) if c.ends_with(']'))
+            || matches!(self, Subject::Xml(q) if !q.selects_nodes());
+        if let Subject::Header(_) | Subject::Cookie(_) | Subject::Body | Subject::Css(_) | Subject::Xml(_) = self
             && !attribute
             && let Predicate::Equals(value) | Predicate::NotEquals(value) = predicate
             && (value.is_number() || value.is_boolean())
@@ -329,6 +333,7 @@ impl Subject {
             Subject::Version => "version".into(),
             Subject::Var(t) => format!("var {}", t.template.source()),
             Subject::Css(q) => format!("html {}", q.as_str()),
+            Subject::Xml(q) => format!("xml {}", q.as_str()),
         }
     }
 }
@@ -366,4 +371,5 @@ pub enum ExtractSource {
     Status,
     Regex(Arc<regex::Regex>),
     Css(crate::check::css::CssQuery),
+    Xml(crate::check::xpath::XPathQuery),
 }

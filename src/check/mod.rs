@@ -9,6 +9,7 @@ pub(crate) mod equal;
 pub(crate) mod moment;
 pub(crate) mod predicate;
 pub(crate) mod schema;
+pub(crate) mod xpath;
 
 pub use build::build_predicate;
 pub(crate) use build::{kind, regex_error};

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::flow::render_value;
 use super::secrets::Secrets;
 use crate::check::predicate::json_text;
+use crate::check::xpath::XmlDoc;
 use crate::check::{self, Mismatch, build_predicate};
 use crate::outcome::{Expectation, LISTED_TEXT};
 use crate::plan::{CheckPlan, ExtractPlan, ExtractSource, RequestPlan, StatusClass, StepPlan, Subject};
@@ -46,6 +47,8 @@ pub(super) fn verify(
     let body_text = || String::from_utf8_lossy(&resp.body).into_owned();
     // Parsed for the first CSS selector, and only then.
     let mut html: Option<scraper::Html> = None;
+    // Parsed for the first XPath, and only then; a body that is not XML fails each.
+    let mut xml: Option<Result<XmlDoc<'_>, String>> = None;
     for e in &r.expect {
         // A node of the body is borrowed: it may be most of a large document.
         let actual: Result<Option<Cow<'_, Value>>, String> = match &e.subject {
@@ -80,6 +83,10 @@ pub(super) fn verify(
                 let doc = html.get_or_insert_with(|| scraper::Html::parse_document(&body_text()));
                 Ok(q.select(doc).map(Cow::Owned))
             }
+            Subject::Xml(q) => match xml.get_or_insert_with(|| XmlDoc::parse(&resp.body)) {
+                Ok(doc) => q.select(doc).map(|v| v.map(Cow::Owned)),
+                Err(msg) => Err(msg.clone()),
+            },
             // Checked once the step's captures are made: `verify_vars`.
             Subject::Var(_) => continue,
         };
@@ -108,10 +115,10 @@ fn run_checks(
     let actual = match actual {
         Ok(a) => a,
         Err(msg) => {
-            let wanted = if matches!(e.subject, Subject::Var(_)) {
-                "a value"
-            } else {
-                "a JSON body"
+            let wanted = match e.subject {
+                Subject::Var(_) => "a value",
+                Subject::Xml(_) => "an XML body",
+                _ => "a JSON body",
             };
             checks.fail(subject, "equals", wanted, &msg, None, e.span.line());
             return;
@@ -204,6 +211,7 @@ pub(super) fn extract<'p>(
     let resp = &received.resp;
     let mut captures = Vec::new();
     let mut html: Option<scraper::Html> = None;
+    let mut xml: Option<Result<XmlDoc<'_>, String>> = None;
     for x in &r.extract {
         let found: Result<Option<Value>, String> = match &x.source {
             ExtractSource::Json(path) => received.json_at(path).map(|v| v.map(Cow::into_owned)),
@@ -215,6 +223,10 @@ pub(super) fn extract<'p>(
                     html.get_or_insert_with(|| scraper::Html::parse_document(&String::from_utf8_lossy(&resp.body)));
                 Ok(q.select(doc))
             }
+            ExtractSource::Xml(q) => match xml.get_or_insert_with(|| XmlDoc::parse(&resp.body)) {
+                Ok(doc) => q.select(doc),
+                Err(msg) => Err(msg.clone()),
+            },
             ExtractSource::Regex(re) => {
                 let body = String::from_utf8_lossy(&resp.body);
                 // The first group when the pattern has one (an optional group that
@@ -254,7 +266,14 @@ pub(super) fn extract<'p>(
                 captures.push((x, v));
             }
             Ok(None) => checks.fail(&subject, "exists", "a match", "no match", None, x.span.line()),
-            Err(msg) => checks.fail(&subject, "parse", "a JSON body", &msg, None, x.span.line()),
+            Err(msg) => {
+                let wanted = if matches!(x.source, ExtractSource::Xml(_)) {
+                    "an XML body"
+                } else {
+                    "a JSON body"
+                };
+                checks.fail(&subject, "parse", wanted, &msg, None, x.span.line());
+            }
         }
     }
     captures

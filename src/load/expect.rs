@@ -25,11 +25,12 @@ const EXPECT_KEYS: &[&str] = &[
     "redirects",
     "version",
     "html",
+    "xml",
     "vars",
 ];
 const SNAPSHOT_KEYS: &[&str] = &["ignore", "headers"];
 const BYTES_KEYS: &[&str] = &["length", "sha256", "md5", "file"];
-const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex", "css"];
+const EXTRACT_KEYS: &[&str] = &["json", "header", "cookie", "status", "regex", "css", "xpath"];
 
 pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
     if let NodeKind::Int(_) = node.kind {
@@ -61,6 +62,7 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
             "html",
             "`html: { \"input[name=csrf]::attr(value)\": { exists: true } }`",
         ),
+        ("xml", "`xml: { \"count(//item)\": 3 }`"),
     ] {
         if let Some(n) = f.get(key).filter(|n| is_empty_map(n)) {
             errs.push(
@@ -99,6 +101,9 @@ pub(crate) fn expect(errs: &mut Errors, node: &Node) -> Option<Expect> {
         html: f
             .get("html")
             .and_then(|n| read::map(errs, "html", n, |errs, _, v| Some(expect_value(errs, v)))),
+        xml: f
+            .get("xml")
+            .and_then(|n| read::map(errs, "xml", n, |errs, _, v| Some(expect_value(errs, v)))),
         vars: f
             .get("vars")
             .and_then(|n| read::map(errs, "vars", n, |errs, _, v| Some(expect_value(errs, v)))),
@@ -158,6 +163,7 @@ fn subject_word(key: &str) -> &'static str {
         "json" => "JSONPath",
         "vars" => "variable or expression",
         "html" => "CSS selector",
+        "xml" => "XPath",
         _ => "cookie name",
     }
 }
@@ -395,9 +401,10 @@ fn extract(errs: &mut Errors, node: &Node) -> Option<Extract> {
         status: f.get("status").and_then(|n| read::boolean(errs, "status", n)),
         regex: f.get("regex").and_then(|n| read::string(errs, "regex", n)),
         css: f.get("css").and_then(|n| read::string(errs, "css", n)),
+        xpath: f.get("xpath").and_then(|n| read::string(errs, "xpath", n)),
     };
     f.finish(errs);
-    Some(Extract::Spec(spec))
+    Some(Extract::Spec(Box::new(spec)))
 }
 
 /// The load-time error of predicate `name` with the value `node`, pointed at

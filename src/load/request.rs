@@ -356,6 +356,12 @@ pub(crate) fn request(
             Err(msg) => errs.push(Diagnostic::at(msg, selector.span)),
         }
     }
+    for (path, v) in e.xml.iter().flat_map(Map::iter) {
+        match crate::check::xpath::XPathQuery::parse(&path.value) {
+            Ok(q) => expect.extend(expectation(c, errs, Subject::Xml(q), path, v)),
+            Err(msg) => errs.push(Diagnostic::at(msg, path.span)),
+        }
+    }
     for (key, v) in e.vars.iter().flat_map(Map::iter) {
         let node = Node {
             span: key.span,
@@ -713,6 +719,15 @@ fn extract_source(c: &Compiler, errs: &mut Errors, x: &Extract) -> Option<Extrac
             if let Some(q) = &s.css {
                 return match crate::check::css::CssQuery::parse(&q.value) {
                     Ok(q) => Some(ExtractSource::Css(q)),
+                    Err(msg) => {
+                        errs.push(Diagnostic::at(msg, q.span));
+                        None
+                    }
+                };
+            }
+            if let Some(q) = &s.xpath {
+                return match crate::check::xpath::XPathQuery::parse(&q.value) {
+                    Ok(q) => Some(ExtractSource::Xml(q)),
                     Err(msg) => {
                         errs.push(Diagnostic::at(msg, q.span));
                         None

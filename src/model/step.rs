@@ -285,6 +285,9 @@ pub(crate) struct Expect {
     /// CSS selector (`::attr(NAME)` for an attribute) on an HTML body → expectation.
     #[schemars(extend("minProperties" = 1))]
     pub html: Option<Map<ExpectValue>>,
+    /// XPath 1.0 on an XML body (`//m:Order/@id`, `count(//item)`) → expectation.
+    #[schemars(extend("minProperties" = 1))]
+    pub xml: Option<Map<ExpectValue>>,
     /// Variables once this step's captures are made: a name or an expression
     /// (`total`, `items | length`, `price | number`) → expectation.
     #[schemars(extend("minProperties" = 1))]
@@ -361,7 +364,8 @@ impl schemars::JsonSchema for ExpectValue {
 #[schemars(untagged, transform = super::schema::capture)]
 pub(crate) enum Extract {
     Path(Spanned<String>),
-    Spec(ExtractSpec),
+    // Boxed: a spec has a field per source, a path one string.
+    Spec(Box<ExtractSpec>),
 }
 
 #[derive(Debug, Clone, Default, JsonSchema)]
@@ -375,4 +379,6 @@ pub(crate) struct ExtractSpec {
     pub regex: Option<Spanned<String>>,
     /// A CSS selector on an HTML body: `input[name=csrf]::attr(value)`.
     pub css: Option<Spanned<String>>,
+    /// An XPath 1.0 expression on an XML body: `//m:Order/@id`.
+    pub xpath: Option<Spanned<String>>,
 }

@@ -437,3 +437,131 @@ steps:
         "the captured token is sent"
     );
 }
+
+/// A SOAP-like service: an order is created in an envelope with two namespaces,
+/// then read back as plain XML under the id the envelope gave.
+fn soap(got: &crate::importers::Got) -> (u16, &'static str, String) {
+    let xml = "application/xml";
+    match got.target.as_str() {
+        "/soap" => (
+            200,
+            "text/xml; charset=utf-8",
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="urn:shop">
+  <soap:Body>
+    <m:CreateOrderResponse>
+      <m:Order id="A-17" status="paid">
+        <m:Total currency="EUR">12.50</m:Total>
+        <m:Item sku="p-1">pen</m:Item>
+        <m:Item sku="i-2">ink</m:Item>
+      </m:Order>
+    </m:CreateOrderResponse>
+  </soap:Body>
+</soap:Envelope>"#
+                .to_owned(),
+        ),
+        "/orders/A-17" => (200, xml, "<order id=\"A-17\"><state>shipped</state></order>".to_owned()),
+        "/broken" => (200, xml, "<order>\n  <state>shipped</order>".to_owned()),
+        _ => (404, xml, "<error/>".to_owned()),
+    }
+}
+
+#[test]
+fn xpath_checks_and_captures_from_xml() {
+    let (server, seen) = crate::importers::recorder(soap);
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: "{}"
+steps:
+  - name: create
+    request: {{ method: POST, url: /soap, headers: {{ SOAPAction: CreateOrder }}, body: "<Create/>" }}
+    expect:
+      xml:
+        /soap:Envelope/soap:Body/m:CreateOrderResponse/m:Order/@status: paid
+        "//m:Total": "12.50"
+        "//m:Total/@currency": EUR
+        "//m:Item": [pen, ink]
+        "//m:Item/@sku": {{ contains: i-2 }}
+        "count(//m:Item)": 2
+        "count(//m:Item) = 2": true
+        "sum(//m:Total) > 10": true
+        "concat(//m:Item[1], '/', //m:Item[2])": pen/ink
+        "//m:Refund": {{ exists: false }}
+    extract:
+      order: {{ xpath: "//m:Order/@id" }}
+  - name: follow
+    request: {{ url: "/orders/{{{{ order }}}}" }}
+    expect:
+      xml:
+        /order/state: shipped
+        /order/@id: "{{{{ order }}}}"
+  - name: wrong
+    request: {{ url: "/orders/{{{{ order }}}}" }}
+    expect:
+      xml:
+        /order/state: delivered
+        "count(/order/state)": 3
+        /order/note: {{ exists: true }}
+  - name: broken
+    request: {{ url: /broken }}
+    expect:
+      xml:
+        /order/state: shipped
+        "count(//state)": 1
+    extract:
+      state: {{ xpath: /order/state }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json"]);
+    run.expect_code(1);
+    run.stdout_has("✓ create");
+    run.stdout_has("✓ follow");
+    assert_eq!(
+        seen.lock().unwrap()[1].target,
+        "/orders/A-17",
+        "the id captured from the envelope's attribute is sent\n{}",
+        run.stdout
+    );
+    let report = crate::support::json_report(&p.path("r.json"));
+    let failed = |step: usize| -> Vec<String> {
+        report["collections"][0]["steps"][step]["expectations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["passed"] == false)
+            .map(|c| format!("{} | {} | {}", c["subject"], c["expected"], c["actual"]))
+            .collect()
+    };
+    assert_eq!(failed(0), Vec::<String>::new(), "{}", run.stdout);
+    let xml_checks = report["collections"][0]["steps"][0]["expectations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["subject"].as_str().is_some_and(|s| s.starts_with("xml ")))
+        .count();
+    assert_eq!(xml_checks, 10, "every XPath was checked\n{}", run.stdout);
+    run.stdout_has(r#"xml /order/state: expected "delivered", got "shipped""#);
+    assert_eq!(failed(1), Vec::<String>::new(), "{}", run.stdout);
+    assert_eq!(
+        failed(2),
+        [
+            r#""xml /order/state" | "\"delivered\"" | "\"shipped\"""#,
+            r#""xml count(/order/state)" | "3" | "1""#,
+            r#""xml /order/note" | "a match" | "no match""#,
+        ],
+        "{}",
+        run.stdout
+    );
+    let broken = failed(3);
+    assert_eq!(broken.len(), 3, "both expectations and the capture fail: {broken:#?}");
+    for f in &broken {
+        assert!(
+            f.contains("an XML body") && f.contains("the body is not well-formed XML") && f.contains("at 2:17"),
+            "where the tags cross: {f}"
+        );
+    }
+}
