@@ -198,6 +198,9 @@ impl fmt::Debug for XPathQuery {
     }
 }
 
+/// The deepest nesting of an XML body that XPath queries (the root counts).
+const MAX_XML_DEPTH: usize = 512;
+
 /// A parsed XML body.
 pub(crate) struct XmlDoc<'input> {
     doc: roxmltree::Document<'input>,
@@ -208,9 +211,23 @@ impl<'input> XmlDoc<'input> {
     pub(crate) fn parse(body: &'input [u8]) -> Result<XmlDoc<'input>, String> {
         let text = std::str::from_utf8(body).map_err(|e| format!("the body is not UTF-8 text: {e}"))?;
         // No DTD: no entity expansion, so no "billion laughs".
-        roxmltree::Document::parse_with_options(text, roxmltree::ParsingOptions::default())
-            .map(|doc| XmlDoc { doc })
-            .map_err(|e| format!("the body is not well-formed XML: {e}"))
+        let doc = roxmltree::Document::parse_with_options(text, roxmltree::ParsingOptions::default())
+            .map_err(|e| format!("the body is not well-formed XML: {e}"))?;
+        // Axes such as `ancestor::` walk the depth for every node: a body of a
+        // million nested elements would take hours. JSON has the same kind of limit.
+        // Nodes come in document order, each after its parent: one pass, a depth each.
+        let mut depths = vec![0u32; doc.descendants().len()];
+        for node in doc.descendants().skip(1) {
+            let parent = node.parent().map_or(0, |p| depths[p.id().get_usize()]);
+            let depth = parent + u32::from(node.is_element());
+            if depth as usize > MAX_XML_DEPTH {
+                return Err(format!(
+                    "an XML body nested more than {MAX_XML_DEPTH} elements deep, too deep to query"
+                ));
+            }
+            depths[node.id().get_usize()] = depth;
+        }
+        Ok(XmlDoc { doc })
     }
 
     /// The namespace `prefix` is first bound to in the document.
@@ -449,5 +466,16 @@ mod tests {
             err(bomb)
         );
         assert!(XmlDoc::parse(b"\xff<a/>").is_err());
+    }
+
+    #[test]
+    fn a_body_nested_too_deep_is_refused_before_any_query() {
+        let nested = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(XmlDoc::parse(nested(MAX_XML_DEPTH - 1).as_bytes()).is_ok());
+        let deep = nested(200_000);
+        let Err(e) = XmlDoc::parse(deep.as_bytes()) else {
+            panic!("a body 200,000 deep was parsed")
+        };
+        assert_eq!(e, "an XML body nested more than 512 elements deep, too deep to query");
     }
 }

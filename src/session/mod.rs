@@ -348,8 +348,7 @@ impl Session {
                     let hop_body = hop_body.unwrap_or_else(|| reqwest::Body::from(Bytes::new()));
                     // Each transport's future boxed: held inline, both would be part of
                     // every send's state, which the executor moves about.
-                    let (head, sent, timings) =
-                        Box::pin(h1.send(method, url, headers, hop_body, t, &self.jar)).await?;
+                    let (head, sent, timings) = Box::pin(h1.send(method, url, headers, hop_body, t, &self.jar)).await?;
                     (Head::H1(head), sent, timings)
                 }
                 _ => {
