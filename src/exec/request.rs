@@ -318,7 +318,7 @@ impl Cx<'_> {
         scope: &Scope,
     ) -> RequestSummary {
         let redactor = self.secrets.lock();
-        let mut headers: Vec<(String, String)> = match response {
+        let headers: Vec<(String, String)> = match response {
             Some(r) => crate::session::header_pairs(&r.sent)
                 .into_iter()
                 .map(|(n, v)| {
@@ -326,18 +326,24 @@ impl Cx<'_> {
                     (n, shown)
                 })
                 .collect(),
-            None => p
-                .headers
-                .iter()
-                .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
-                .map(|(n, v)| (n.clone(), redactor.header(n, v)))
-                .collect(),
+            // No response: the headers the session would have sent (nothing may have gone
+            // out, when the connection failed), else the ones the step made.
+            None => match self.session.headers_for(p, authorization) {
+                Some(pairs) => pairs
+                    .into_iter()
+                    .map(|(n, v)| {
+                        let shown = redactor.header(&n, &v);
+                        (n, shown)
+                    })
+                    .collect(),
+                None => p
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| authorization.is_none() || !n.eq_ignore_ascii_case("authorization"))
+                    .map(|(n, v)| (n.clone(), redactor.header(n, v)))
+                    .collect(),
+            },
         };
-        if response.is_none()
-            && let Some(value) = authorization
-        {
-            headers.push(("Authorization".into(), redactor.header("authorization", value)));
-        }
         let url = redactor.string(p.url.as_str());
         let body = p.body.as_ref().map(|b| excerpt(&b.excerpt(usize::MAX), &redactor));
         // curl is given the headers that went out, unless a redirect took them elsewhere.

@@ -258,6 +258,28 @@ impl Session {
     }
 
     /// The cookies the jar would send to `url`, as `name=value` pairs.
+    /// The headers `req`'s first hop goes out with (the session's defaults and the
+    /// jar's cookies included, `Host` and `Content-Length` as the transport adds
+    /// them), for a request that got no response to show them; `None` when a
+    /// header of the step is not valid on the wire.
+    pub(crate) fn headers_for(&self, req: &Prepared, authorization: Option<&str>) -> Option<Vec<(String, String)>> {
+        let mut own = header_map(&req.headers).ok()?;
+        if let Some(value) = authorization {
+            let mut value = HeaderValue::from_str(value).ok()?;
+            value.set_sensitive(true);
+            own.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let mut all = outgoing::headers(&own, &req.url, &self.jar, None);
+        // A body in memory has its length; one streamed from files is left without.
+        let body_len = req
+            .body
+            .as_ref()
+            .and_then(RequestBody::in_memory)
+            .map_or(0, |b| b.len() as u64);
+        outgoing::finish(&mut all, &req.url, reqwest::Version::HTTP_11, body_len);
+        Some(header_pairs(&all))
+    }
+
     /// The most bytes a response body may have (`--max-body`).
     pub(crate) fn max_body(&self) -> u64 {
         self.options.max_body

@@ -171,7 +171,7 @@ steps:
         "{out}"
     );
     assert!(
-        out.contains("Authorization: ***"),
+        out.contains("authorization: ***"),
         "a placeholder token is still a credential: {out}"
     );
     assert!(out.contains("dry run: 2 requests rendered; nothing was sent"), "{out}");

@@ -277,3 +277,39 @@ fn encoded_answers_keep_their_headers_over_tls() {
     let server = HttpsServer::start(&pki, false, recording(&log));
     encoded_answers_keep_their_headers_in_reports(&p, &server.url(), "defaults:\n  tls: { cacert: certs/ca.pem }\n");
 }
+
+#[test]
+fn a_request_that_got_no_response_shows_the_headers_it_went_out_with() {
+    // A closed port: the connection is refused, nothing answers.
+    let url = format!("http://127.0.0.1:{}", crate::support::closed_port());
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {url}\nsteps:\n  - name: refused\n    request:\n      url: /x\n      headers: {{ X-Trace: abc }}\n      auth: {{ bearer: s3cr3t-token }}\n"
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml", "--report-json", "r.json", "-v"]);
+    run.expect_code(1);
+    let report = json_report(&p.path("r.json"));
+    let step = &report["collections"][0]["steps"][0];
+    assert_eq!(step["status"], "errored");
+    let headers = pairs(&step["request"]["headers"]);
+    let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+    // The session's own headers, not only the step's.
+    for name in [
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "x-trace",
+        "authorization",
+        "host",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {headers:?}");
+    }
+    assert!(
+        headers.contains(&("authorization".to_owned(), "***".to_owned())),
+        "{headers:?}"
+    );
+    run.stdout_has("> user-agent: sortie/").stdout_lacks("s3cr3t-token");
+}
