@@ -276,3 +276,43 @@ fn the_cut_never_moves_back_before_the_limit() {
     // there ends before the cut and does not hold it.
     assert_eq!(r.excerpt("✓ab-secretcdef", 14), (Cow::Owned("***cd".to_owned()), 14));
 }
+
+#[test]
+fn automata_are_rebuilt_only_when_the_pending_secrets_outnumber_the_built_ones() {
+    // How many secrets the automata hold after the next use.
+    let built = |r: &Redactor| {
+        let _ = r.ranges("x");
+        r.known.automata.get().map(|a| (a.free_len, a.whole_len))
+    };
+    let mut r = Redactor::default();
+    // Ten long secrets (free text) and six short ones (whole values only).
+    for i in 0..10 {
+        r.add(&format!("long-secret-{i:02}"));
+    }
+    for i in 0..6 {
+        r.add(&format!("s{i}"));
+    }
+    assert_eq!(built(&r), Some((10, 6)), "the first use builds with every secret");
+    let mut next = 0;
+    let mut add = |r: &mut Redactor, n: usize| {
+        for _ in 0..n {
+            r.add(&format!("later-secret-{next:03}"));
+            next += 1;
+        }
+    };
+    // Sixteen pending (as many as built, and the floor of 16) are searched one by one.
+    add(&mut r, 16);
+    assert_eq!(built(&r), Some((10, 6)));
+    // The seventeenth outnumbers them: rebuilt with all 33.
+    add(&mut r, 1);
+    assert_eq!(built(&r), Some((27, 6)));
+    // Then up to 33 more wait; the 34th makes 67.
+    add(&mut r, 33);
+    assert_eq!(built(&r), Some((27, 6)));
+    add(&mut r, 1);
+    assert_eq!(built(&r), Some((61, 6)));
+    // Whatever waits is masked all the same.
+    add(&mut r, 5);
+    assert_eq!(r.string("x later-secret-055 y"), "x *** y");
+    assert_eq!(r.string("x later-secret-056 y"), "x later-secret-056 y");
+}
