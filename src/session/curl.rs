@@ -213,17 +213,7 @@ fn literal(s: &str) -> String {
 
 /// `SORTIE_` and a header or cookie name in capitals.
 fn derived(prefix: &str, name: &str) -> String {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("SORTIE_{prefix}{name}")
+    format!("SORTIE_{prefix}{}", var_name(name, true))
 }
 
 /// The curl command for `req`.
