@@ -99,12 +99,15 @@ pub(super) fn check(
         }
     }
     let resp = &received.resp;
+    // The body is parsed (once, shared with the step's other checks) only when the
+    // response falls under a declared JSON media type with a schema.
+    let json = || received.json();
     let got = Got {
         status: resp.status,
         head: prepared.method == reqwest::Method::HEAD,
         headers: &resp.headers,
         body: &resp.body,
-        json: received.json(),
+        json: &json,
     };
     let result = contract::response(spec, op, &got, contract.warn_undeclared);
     for v in result.violations {
