@@ -86,7 +86,7 @@ impl In {
 }
 
 /// A parameter (or a response header, whose `name` is the header's).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Param {
     pub name: String,
     pub location: In,
