@@ -2,6 +2,8 @@
 //! body) and what came back (status, content type, headers, body). Pure: each
 //! violation becomes one failed expectation in the caller.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::openapi::{Compiled, In, Match, MediaType, Operation, Shape, Spec, StatusKey, Style, essence, is_json};
@@ -34,11 +36,11 @@ pub(crate) struct Sent<'a> {
     pub body: Option<&'a [u8]>,
     /// The parts of a multipart body, by name: a text part's value, or None for a
     /// file part (its content is not read).
-    pub parts: &'a [(String, Option<String>)],
+    pub parts: &'a [(&'a str, Option<&'a str>)],
     /// The body streams from a file (`body_file`): it is sent, but not read here.
     pub streamed: bool,
     /// The cookies sent (the step's and the session's jar's), by name.
-    pub cookies: &'a [(String, String)],
+    pub cookies: &'a [(&'a str, &'a str)],
 }
 
 /// The response as it came back.
@@ -48,8 +50,9 @@ pub(crate) struct Got<'a> {
     pub head: bool,
     pub headers: &'a reqwest::header::HeaderMap,
     pub body: &'a [u8],
-    /// The body parsed as JSON, or why it is not JSON.
-    pub json: &'a Result<Value, String>,
+    /// The body parsed as JSON, or why it is not JSON: called only when a declared
+    /// JSON media type has a schema, so no other response is parsed for the contract.
+    pub json: &'a dyn Fn() -> &'a Result<Value, String>,
 }
 
 /// What the response check found: its violations, the declared response it
@@ -66,11 +69,8 @@ const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 /// The request's parameters and JSON body against the operation.
 pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
-    let query: Vec<(String, String)> = sent
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    // Borrowed from the URL unless a name or value had to be decoded.
+    let query: Vec<(Cow<'_, str>, Cow<'_, str>)> = sent.url.query_pairs().collect();
     for p in &op.params {
         let read = match p.location {
             // A step that names its operation may send another path: nothing to read.
@@ -79,20 +79,20 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
                 m.params
                     .iter()
                     .filter(|(n, _)| *n == p.name)
-                    .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+                    .map(|(_, v)| percent_encoding::percent_decode_str(v).decode_utf8_lossy())
                     .collect(),
                 Some(','),
             ),
             In::Query => query_param(op, p, &query),
             In::Header => {
-                if IGNORED_HEADERS.contains(&p.name.to_ascii_lowercase().as_str()) {
+                if IGNORED_HEADERS.iter().any(|h| p.name.eq_ignore_ascii_case(h)) {
                     continue;
                 }
                 Read::Values(
                     sent.headers
                         .iter()
                         .filter(|(k, _)| k.eq_ignore_ascii_case(&p.name))
-                        .map(|(_, v)| v.clone())
+                        .map(|(_, v)| Cow::Borrowed(v.as_str()))
                         .collect(),
                     Some(','),
                 )
@@ -101,7 +101,7 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
                 sent.cookies
                     .iter()
                     .filter(|(k, _)| *k == p.name)
-                    .map(|(_, v)| v.clone())
+                    .map(|(_, v)| Cow::Borrowed(*v))
                     .collect(),
                 (!p.explode).then_some(','),
             ),
@@ -146,35 +146,41 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             )),
             _ if !sent_body => {}
             None => {}
-            Some(ct) => match MediaType::find(&body.content, ct) {
-                None => out.push(violation(
-                    "openapi request Content-Type".into(),
-                    "declared",
-                    declared_types(&body.content),
-                    essence(ct),
-                )),
-                Some(media) => {
-                    if let Some(schema) = &media.schema {
-                        out.extend(request_body(spec, schema, &media.name, &essence(ct), sent));
+            Some(ct) => {
+                let ct = essence(ct);
+                match MediaType::find(&body.content, &ct) {
+                    None => out.push(violation(
+                        "openapi request Content-Type".into(),
+                        "declared",
+                        declared_types(&body.content),
+                        ct,
+                    )),
+                    Some(media) => {
+                        if let Some(schema) = &media.schema {
+                            out.extend(request_body(spec, schema, &media.name, &ct, sent));
+                        }
                     }
                 }
-            },
+            }
         }
     }
     out
 }
 
-/// A parameter's value as sent.
-enum Read {
+/// A parameter's value as sent, borrowed from the request where it was not decoded.
+enum Read<'s> {
     /// Its values (repeated), each split at the delimiter when there is one.
-    Values(Vec<String>, Option<char>),
+    Values(Vec<Cow<'s, str>>, Option<char>),
     /// An object written as several fields (`deepObject`, an exploded `form` object).
-    Fields(Vec<(String, Option<String>)>),
+    Fields(Vec<Field<'s>>),
 }
 
+/// A form field or an object's field: its name, and its text (None for a file part).
+type Field<'s> = (Cow<'s, str>, Option<Cow<'s, str>>);
+
 /// A query parameter as its `style` and `explode` write it.
-fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, String)]) -> Read {
-    let named = || query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.clone());
+fn query_param<'s>(op: &Operation, p: &crate::openapi::Param, query: &'s [(Cow<'_, str>, Cow<'_, str>)]) -> Read<'s> {
+    let named = || query.iter().filter(|(k, _)| *k == p.name).map(|(_, v)| v.as_ref());
     match (p.style, p.shape) {
         // `filter[name]=x&filter[age]=3`
         (Style::DeepObject, _) => Read::Fields(
@@ -183,7 +189,7 @@ fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, Stri
                 .filter_map(|(k, v)| {
                     let inner = k.strip_prefix(p.name.as_str())?.strip_prefix('[')?;
                     let (field, _) = inner.split_once(']')?;
-                    Some((field.to_owned(), Some(v.clone())))
+                    Some((Cow::Borrowed(field), Some(Cow::Borrowed(v.as_ref()))))
                 })
                 .collect(),
         ),
@@ -195,20 +201,26 @@ fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, Stri
                     !op.params.iter().any(|q| {
                         q.location == In::Query
                             && (q.name == *k
-                                || (q.style == Style::DeepObject && k.starts_with(&format!("{}[", q.name))))
+                                || (q.style == Style::DeepObject
+                                    && k.strip_prefix(q.name.as_str()).is_some_and(|r| r.starts_with('['))))
                     })
                 })
-                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .map(|(k, v)| (Cow::Borrowed(k.as_ref()), Some(Cow::Borrowed(v.as_ref()))))
                 .collect(),
         ),
         // `filter=name,x,age,3`
         (Style::Form, Shape::Object) => Read::Fields(
             named()
                 .flat_map(|v| {
-                    let items: Vec<String> = v.split(',').map(str::to_owned).collect();
+                    let items: Vec<&str> = v.split(',').collect();
                     items
                         .chunks(2)
-                        .map(|kv| (kv[0].clone(), Some(kv.get(1).cloned().unwrap_or_default())))
+                        .map(|kv| {
+                            (
+                                Cow::Borrowed(kv[0]),
+                                Some(Cow::Borrowed(kv.get(1).copied().unwrap_or_default())),
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
                 .collect(),
@@ -219,7 +231,7 @@ fn query_param(op: &Operation, p: &crate::openapi::Param, query: &[(String, Stri
                 Style::PipeDelimited => '|',
                 _ => ',',
             };
-            Read::Values(named().collect(), (!p.explode).then_some(delimiter))
+            Read::Values(named().map(Cow::Borrowed).collect(), (!p.explode).then_some(delimiter))
         }
     }
 }
@@ -252,11 +264,11 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
     let status = declared.status.text();
     for h in &declared.headers {
         let subject = format!("openapi header {}", h.name);
-        let values: Vec<String> = got
+        let values: Vec<Cow<'_, str>> = got
             .headers
             .get_all(h.name.as_str())
             .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
             .collect();
         if values.is_empty() {
             if h.required {
@@ -272,10 +284,11 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
         }
     }
     if !declared.content.is_empty() && !got.head {
+        // Read once, without its parameters, in lower case.
         let content_type = got
             .headers
             .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            .map(|v| essence(&String::from_utf8_lossy(v.as_bytes())));
         match content_type {
             None if got.body.is_empty() => {}
             None => out.push(violation(
@@ -289,12 +302,12 @@ pub(crate) fn response(spec: &Spec, op: &Operation, got: &Got<'_>, warn_undeclar
                     "openapi Content-Type".into(),
                     "declared",
                     declared_types(&declared.content),
-                    essence(&ct),
+                    ct,
                 )),
                 Some(media) => {
                     if let Some(schema) = &media.schema {
-                        if is_json(&media.name) || is_json(&essence(&ct)) {
-                            match got.json {
+                        if is_json(&media.name) || is_json(&ct) {
+                            match (got.json)() {
                                 Ok(doc) => out.extend(document(spec, schema, doc, "openapi body")),
                                 Err(why) => out.push(violation(
                                     "openapi body".into(),
@@ -338,15 +351,17 @@ fn request_body(spec: &Spec, schema: &Compiled, declared: &str, sent_type: &str,
             )],
         };
     }
-    let fields: Vec<(String, Option<String>)> = match sent_type {
+    let fields: Vec<Field<'_>> = match sent_type {
         "application/x-www-form-urlencoded" => match sent.body {
-            Some(bytes) => url::form_urlencoded::parse(bytes)
-                .map(|(k, v)| (k.into_owned(), Some(v.into_owned())))
-                .collect(),
+            Some(bytes) => url::form_urlencoded::parse(bytes).map(|(k, v)| (k, Some(v))).collect(),
             None => return Vec::new(),
         },
         // Only parts Sortie built are known; a multipart body written by hand is not parsed.
-        "multipart/form-data" if !sent.parts.is_empty() => sent.parts.to_vec(),
+        "multipart/form-data" if !sent.parts.is_empty() => sent
+            .parts
+            .iter()
+            .map(|&(k, v)| (Cow::Borrowed(k), v.map(Cow::Borrowed)))
+            .collect(),
         _ => return Vec::new(),
     };
     form_fields(spec, schema, &fields, SUBJECT)
@@ -366,22 +381,23 @@ enum Reading {
 /// field is read as the number or boolean it spells, then as text, then as a list,
 /// moving on only while the schema finds fault with that field: the property's type
 /// decides, as for a query parameter.
-fn form_fields(spec: &Spec, schema: &Compiled, fields: &[(String, Option<String>)], subject: &str) -> Vec<Violation> {
+fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &str) -> Vec<Violation> {
     let mut names: Vec<&str> = Vec::new();
     for (name, _) in fields {
-        if !names.contains(&name.as_str()) {
-            names.push(name);
+        if !names.contains(&name.as_ref()) {
+            names.push(name.as_ref());
         }
     }
-    let values =
-        |name: &str| -> Vec<&Option<String>> { fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect() };
-    let read = |text: &Option<String>, how: Reading| match text {
+    let values = |name: &str| -> Vec<&Option<Cow<'_, str>>> {
+        fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect()
+    };
+    let read = |text: &Option<Cow<'_, str>>, how: Reading| match text {
         // A file part stands as a string: its content is not read.
         None => Value::String(String::new()),
-        Some(t) if how == Reading::Text => Value::String(t.clone()),
+        Some(t) if how == Reading::Text => Value::String(t.to_string()),
         Some(t) => match serde_json::from_str::<Value>(t) {
             Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
-            _ => Value::String(t.clone()),
+            _ => Value::String(t.to_string()),
         },
     };
     let build = |readings: &[Reading]| -> Value {
@@ -489,7 +505,13 @@ fn document(spec: &Spec, schema: &Compiled, doc: &Value, subject: &str) -> Vec<V
 
 /// A parameter or header value (text) against its schema: as a string first, then as
 /// the number, boolean or null it spells, then as a list (repeated, or comma-separated).
-fn text_value(spec: &Spec, schema: &Compiled, values: &[String], split: Option<char>, subject: &str) -> Vec<Violation> {
+fn text_value(
+    spec: &Spec,
+    schema: &Compiled,
+    values: &[Cow<'_, str>],
+    split: Option<char>,
+    subject: &str,
+) -> Vec<Violation> {
     let scalar = |s: &str| match serde_json::from_str::<Value>(s) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
         _ => Value::String(s.to_owned()),
@@ -497,12 +519,12 @@ fn text_value(spec: &Spec, schema: &Compiled, values: &[String], split: Option<c
     let valid = |v: &Value| schema.get().is_ok_and(|s| s.is_valid(v));
     // The forms in order of likelihood, each built only when the one before fails.
     let shown = if let [value] = values {
-        let one = scalar(value);
+        let one = scalar(value.as_ref());
         if valid(&one) {
             return Vec::new();
         }
         // A text that spells a number may still be meant as text (`007`).
-        if !one.is_string() && valid(&Value::String(value.clone())) {
+        if !one.is_string() && valid(&Value::String(value.to_string())) {
             return Vec::new();
         }
         let items: Vec<Value> = match split {
@@ -560,7 +582,11 @@ paths:
         default: { description: other }
 "#;
 
-    fn got<'a>(status: u16, headers: &'a reqwest::header::HeaderMap, json: &'a Result<Value, String>) -> Got<'a> {
+    fn got<'a>(
+        status: u16,
+        headers: &'a reqwest::header::HeaderMap,
+        json: &'a dyn Fn() -> &'a Result<Value, String>,
+    ) -> Got<'a> {
         Got {
             status,
             head: false,
@@ -575,7 +601,8 @@ paths:
         let spec = spec(API);
         let op = &spec.operations[0];
         let headers = reqwest::header::HeaderMap::new();
-        let json = Ok(serde_json::json!({}));
+        let json: Result<Value, String> = Ok(serde_json::json!({}));
+        let json = || &json;
         let declared = |status| response(&spec, op, &got(status, &headers, &json), false).declared;
         assert_eq!(declared(404), Some(StatusKey::Range(4)));
         assert_eq!(declared(503), Some(StatusKey::Default));
@@ -588,7 +615,8 @@ paths:
         let spec = spec(API);
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("content-type", "application/json".parse().expect("header"));
-        let not_json = Err("an empty body".to_owned());
+        let not_json: Result<Value, String> = Err("an empty body".to_owned());
+        let not_json = || &not_json;
         let mut g = got(200, &headers, &not_json);
         g.body = b"x";
         assert_eq!(response(&spec, &spec.operations[0], &g, false).violations.len(), 1);

@@ -57,34 +57,30 @@ pub(super) fn check(
     let op = &spec.operations[found.operation];
     if step.requests && contract.requests {
         let body = prepared.body.as_ref().and_then(crate::session::RequestBody::in_memory);
-        let parts: Vec<(String, Option<String>)> = prepared
+        let parts: Vec<(&str, Option<&str>)> = prepared
             .replay
             .form
             .iter()
             .map(|p| {
                 let value = match &p.content {
-                    crate::session::curl::PartContent::Value(v) => Some(v.clone()),
+                    crate::session::curl::PartContent::Value(v) => Some(v.as_str()),
                     crate::session::curl::PartContent::File(_) => None,
                 };
-                (p.name.clone(), value)
+                (p.name.as_str(), value)
             })
             .collect();
-        // The `Cookie` header as sent: the step's cookies and the jar's.
-        let cookies: Vec<(String, String)> = received
+        // The `Cookie` header as sent: the step's cookies and the jar's, borrowed from it.
+        let cookie_headers: Vec<std::borrow::Cow<'_, str>> = received
             .resp
             .sent
             .get_all(reqwest::header::COOKIE)
             .iter()
-            .flat_map(|v| {
-                String::from_utf8_lossy(v.as_bytes())
-                    .split(';')
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .filter_map(|pair| {
-                let (k, v) = pair.trim().split_once('=')?;
-                Some((k.to_owned(), v.to_owned()))
-            })
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        let cookies: Vec<(&str, &str)> = cookie_headers
+            .iter()
+            .flat_map(|h| h.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
             .collect();
         let sent = Sent {
             url: &prepared.url,
@@ -99,12 +95,15 @@ pub(super) fn check(
         }
     }
     let resp = &received.resp;
+    // The body is parsed (once, shared with the step's other checks) only when the
+    // response falls under a declared JSON media type with a schema.
+    let json = || received.json();
     let got = Got {
         status: resp.status,
         head: prepared.method == reqwest::Method::HEAD,
         headers: &resp.headers,
         body: &resp.body,
-        json: received.json(),
+        json: &json,
     };
     let result = contract::response(spec, op, &got, contract.warn_undeclared);
     for v in result.violations {

@@ -171,15 +171,7 @@ impl<'r> Builder<'r, '_> {
         // An operation's parameter overrides the path item's of the same name and place.
         for p in shared {
             if !params.iter().any(|q| q.name == p.name && q.location == p.location) {
-                params.push(Param {
-                    name: p.name.clone(),
-                    location: p.location,
-                    required: p.required,
-                    explode: p.explode,
-                    style: p.style,
-                    shape: p.shape,
-                    schema: p.schema.clone(),
-                });
+                params.push(p.clone());
             }
         }
         let body = get(node, "requestBody").and_then(|b| {

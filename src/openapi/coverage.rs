@@ -185,12 +185,12 @@ pub(crate) fn merge_reports(paths: &[std::path::PathBuf]) -> Result<Vec<Coverage
     let mut merged: Vec<Coverage> = Vec::new();
     for path in paths {
         let text = crate::files::read_text(path, "the report")?;
-        let report: serde_json::Value = serde_json::from_str(&text)
+        let mut report: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Diagnostic::new(format!("`{}` is not a JSON report: {e}", path.display())))?;
-        let Some(sections) = report.get("openapi") else {
+        let Some(sections) = report.get_mut("openapi").map(serde_json::Value::take) else {
             continue;
         };
-        let sections: Vec<Coverage> = serde_json::from_value(sections.clone()).map_err(|e| {
+        let sections: Vec<Coverage> = serde_json::from_value(sections).map_err(|e| {
             Diagnostic::new(format!(
                 "the `openapi` section of `{}` cannot be read: {e}",
                 path.display()

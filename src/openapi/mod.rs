@@ -16,8 +16,7 @@ use std::sync::Arc;
 pub(crate) use read::load;
 
 use crate::check::Schema;
-use crate::model::{Node, NodeKind};
-use crate::source::Span;
+use crate::model::Node;
 
 /// A loaded and compiled spec. Shared by every collection that names it.
 #[derive(Debug)]
@@ -87,7 +86,7 @@ impl In {
 }
 
 /// A parameter (or a response header, whose `name` is the header's).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Param {
     pub name: String,
     pub location: In,
@@ -290,31 +289,11 @@ impl Spec {
     pub(crate) fn place_of(&self, location: &str) -> Option<String> {
         let (uri, fragment) = location.split_once('#').unwrap_or((location, ""));
         let file = self.files.get(uri)?;
-        let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
-        let mut node = &file.root;
-        let mut last = node.span;
-        for token in decoded.split('/').skip(1) {
-            let token = token.replace("~1", "/").replace("~0", "~");
-            let next = match &node.kind {
-                NodeKind::Map(entries) => entries.iter().find(|(k, _)| pointer::key_is(k, &token)).map(|(_, v)| v),
-                NodeKind::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
-                _ => None,
-            };
-            // A keyword's own value may be a scalar: the place is the schema that holds it.
-            match next {
-                Some(n) => {
-                    last = n.span;
-                    node = n;
-                }
-                None => break,
-            }
-        }
-        Some(format!("{}:{}", file.display, line_of(last)))
+        // A keyword the file does not hold as written (a bound the 3.0 dialect translated)
+        // is placed at the schema that holds it: the deepest node the pointer reaches.
+        let (node, _) = pointer::walk(&file.root, fragment);
+        Some(format!("{}:{}", file.display, node.span.line()))
     }
-}
-
-fn line_of(span: Span) -> usize {
-    span.line()
 }
 
 /// A collection's contract: the spec and how it is applied.

@@ -33,19 +33,21 @@ pub(super) fn collect_refs(node: &Node, out: &mut Vec<(String, Span)>) {
     }
 }
 
-/// Why a JSON pointer selects nothing: the part that is missing, and what is there instead.
-pub(super) struct Missing {
+/// Why a JSON pointer selects nothing: the part that is missing, and the map it is
+/// missing from (its keys are the did-you-mean's candidates).
+pub(super) struct Missing<'n> {
     token: String,
-    candidates: Vec<String>,
+    map: Option<&'n [(Node, Node)]>,
 }
 
-impl Missing {
+impl Missing<'_> {
     pub(super) fn at(self, value: &str, span: Span) -> Diagnostic {
         let d = Diagnostic::at(
             format!("`$ref` `{value}` points at nothing: there is no `{}`", self.token),
             span,
         );
-        match did_you_mean(&self.token, self.candidates.iter().map(String::as_str)) {
+        let candidates: Vec<String> = self.map.unwrap_or_default().iter().map(|(k, _)| k.key_text()).collect();
+        match did_you_mean(&self.token, candidates.iter().map(String::as_str)) {
             Some(m) => d.with_help(format!("did you mean `{m}`?")),
             None => d,
         }
@@ -53,40 +55,38 @@ impl Missing {
 }
 
 /// The node a URI fragment (a JSON pointer) selects.
-pub(super) fn pointer<'n>(node: &'n Node, fragment: &str) -> Result<&'n Node, Missing> {
+pub(super) fn pointer<'n>(node: &'n Node, fragment: &str) -> Result<&'n Node, Missing<'n>> {
+    match walk(node, fragment) {
+        (found, None) => Ok(found),
+        (_, Some(missing)) => Err(missing),
+    }
+}
+
+/// The deepest node a URI fragment (a JSON pointer) reaches, and what it misses
+/// below it when it stops short.
+pub(super) fn walk<'n>(node: &'n Node, fragment: &str) -> (&'n Node, Option<Missing<'n>>) {
     let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
     let mut node = node;
-    if decoded.is_empty() {
-        return Ok(node);
-    }
     for token in decoded.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
-        node = match &node.kind {
-            NodeKind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| key_is(k, &token))
-                .map(|(_, v)| v)
-                .ok_or_else(|| Missing {
-                    candidates: entries.iter().map(|(k, _)| k.key_text()).collect(),
-                    token: token.clone(),
-                })?,
-            NodeKind::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)).ok_or(Missing {
-                token: token.clone(),
-                candidates: Vec::new(),
-            })?,
-            _ => {
-                return Err(Missing {
-                    token,
-                    candidates: Vec::new(),
-                });
-            }
+        let (next, map) = match &node.kind {
+            NodeKind::Map(entries) => (
+                entries.iter().find(|(k, _)| key_is(k, &token)).map(|(_, v)| v),
+                Some(entries.as_slice()),
+            ),
+            NodeKind::Seq(items) => (token.parse::<usize>().ok().and_then(|i| items.get(i)), None),
+            _ => (None, None),
         };
+        match next {
+            Some(n) => node = n,
+            None => return (node, Some(Missing { token, map })),
+        }
     }
-    Ok(node)
+    (node, None)
 }
 
 /// Whether a map key is `token`, without making text of a string key.
-pub(super) fn key_is(key: &Node, token: &str) -> bool {
+fn key_is(key: &Node, token: &str) -> bool {
     match key.as_str() {
         Some(k) => k == token,
         None => key.key_text() == token,

@@ -134,7 +134,6 @@ fn push_ratio_bar(out: &mut String, counts: Counts) {
     out.push_str("</div>\n");
 }
 
-/// Links to every failed or errored step.
 /// Each OpenAPI spec's coverage, with the operations no step exchanged with and the
 /// statuses received that the spec does not declare.
 fn push_coverage(out: &mut String, run: &RunOutcome) {
@@ -177,6 +176,7 @@ fn push_coverage(out: &mut String, run: &RunOutcome) {
     }
 }
 
+/// Links to every failed or errored step.
 fn push_problems(out: &mut String, run: &RunOutcome) {
     let mut items = String::new();
     for (c, collection) in run.collections.iter().enumerate() {
