@@ -9,22 +9,31 @@
 use serde_json::{Map, Value};
 
 /// Rewrites a whole spec document in place. `v30` says whether it is 3.0.
-/// Every object is visited: the few keywords rewritten mean nothing elsewhere.
+/// Every object is visited: the few keywords rewritten mean nothing elsewhere,
+/// but in a map of property names (`properties`, …) the keys are names.
 pub(super) fn translate(value: &mut Value, v30: bool) {
+    translate_in(value, v30, false);
+}
+
+/// [`translate`]; `names` when `value` is one of the maps of schema names.
+fn translate_in(value: &mut Value, v30: bool, names: bool) {
     match value {
         Value::Object(map) => {
-            if v30 {
-                nullable(map);
-                exclusive(map, "exclusiveMinimum", "minimum");
-                exclusive(map, "exclusiveMaximum", "maximum");
-                map.remove("example");
+            if !names {
+                if v30 {
+                    nullable(map);
+                    exclusive(map, "exclusiveMinimum", "minimum");
+                    exclusive(map, "exclusiveMaximum", "maximum");
+                    map.remove("example");
+                }
+                int_range(map);
             }
-            int_range(map);
-            for v in map.values_mut() {
-                translate(v, v30);
+            for (k, v) in map.iter_mut() {
+                let child_names = !names && super::pointer::SCHEMA_NAME_MAPS.contains(&k.as_str());
+                translate_in(v, v30, child_names);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| translate(v, v30)),
+        Value::Array(items) => items.iter_mut().for_each(|v| translate_in(v, v30, false)),
         _ => {}
     }
 }
@@ -98,6 +107,18 @@ mod tests {
                 "b": {"type": "integer", "exclusiveMinimum": 1, "maximum": 9},
                 "c": {"enum": ["a", null]},
             })
+        );
+    }
+
+    #[test]
+    fn a_property_named_like_a_keyword_is_a_property() {
+        let mut v = json!({"type": "object", "required": ["example"], "example": {"example": 1},
+            "properties": {"example": {"type": "string", "nullable": true}, "nullable": {"type": "boolean"}}});
+        translate(&mut v, true);
+        assert_eq!(
+            v,
+            json!({"type": "object", "required": ["example"],
+                "properties": {"example": {"type": ["string", "null"]}, "nullable": {"type": "boolean"}}})
         );
     }
 

@@ -12,23 +12,32 @@ pub(super) fn get<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
     }
 }
 
+/// Keys whose value maps names to schemas: there a key is a property's (or a
+/// definition's) name, never a keyword, so a property may be called `example`.
+pub(super) const SCHEMA_NAME_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "definitions", "schemas"];
+
 /// Every `$ref` string in a file with its span; examples are data, not followed.
 pub(super) fn collect_refs(node: &Node, out: &mut Vec<(String, Span)>) {
+    collect_refs_in(node, false, out);
+}
+
+/// [`collect_refs`]; `names` when `node` is one of [`SCHEMA_NAME_MAPS`].
+fn collect_refs_in(node: &Node, names: bool, out: &mut Vec<(String, Span)>) {
     match &node.kind {
         NodeKind::Map(entries) => {
             for (k, v) in entries {
                 match k.as_str() {
-                    Some("$ref") => {
+                    Some("$ref") if !names => {
                         if let Some(s) = v.as_str() {
                             out.push((s.to_owned(), v.span));
                         }
                     }
-                    Some("example" | "examples") => {}
-                    _ => collect_refs(v, out),
+                    Some("example" | "examples") if !names => {}
+                    key => collect_refs_in(v, !names && key.is_some_and(|k| SCHEMA_NAME_MAPS.contains(&k)), out),
                 }
             }
         }
-        NodeKind::Seq(items) => items.iter().for_each(|i| collect_refs(i, out)),
+        NodeKind::Seq(items) => items.iter().for_each(|i| collect_refs_in(i, false, out)),
         _ => {}
     }
 }
@@ -90,5 +99,23 @@ fn key_is(key: &Node, token: &str) -> bool {
     match key.as_str() {
         Some(k) => k == token,
         None => key.key_text() == token,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_are_collected_except_in_examples_but_a_property_may_be_called_example() {
+        let node = crate::yaml::parse(
+            crate::source::FileId(0),
+            "a: { $ref: '#/x' }\nexample: { $ref: '#/data' }\nschema:\n  properties:\n    example: { $ref: 'other.yaml#/Ex' }\n    $ref: { type: string }\n",
+        )
+        .unwrap();
+        let mut found = Vec::new();
+        collect_refs(&node, &mut found);
+        let refs: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(refs, ["#/x", "other.yaml#/Ex"]);
     }
 }
