@@ -257,7 +257,6 @@ impl Session {
         Ok(url)
     }
 
-    /// The cookies the jar would send to `url`, as `name=value` pairs.
     /// The headers `req`'s first hop goes out with (the session's defaults and the
     /// jar's cookies included, `Host` and `Content-Length` as the transport adds
     /// them), for a request that got no response to show them; `None` when a
@@ -285,6 +284,7 @@ impl Session {
         self.options.max_body
     }
 
+    /// The cookies the jar would send to `url`, as `name=value` pairs.
     pub(crate) fn cookies_for(&self, url: &Url) -> Vec<(String, String)> {
         use reqwest::cookie::CookieStore;
         let Some(header) = self.jar.cookies(url) else {
@@ -477,18 +477,25 @@ impl Session {
             };
             by_scheme.or_else(|| var(&["ALL_PROXY", "all_proxy"]))
         })?;
-        let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
-        let bypassed = var(&["NO_PROXY", "no_proxy"]).is_some_and(|list| {
-            list.split(',').map(str::trim).any(|entry| {
-                let entry = entry.trim_start_matches('.');
-                entry == "*" || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
-            })
-        });
-        if bypassed {
+        let host = url.host_str()?;
+        if var(&["NO_PROXY", "no_proxy"]).is_some_and(|list| no_proxy_names(&list, host)) {
             return None;
         }
         Url::parse(&proxy).ok()
     }
+}
+
+/// Whether a `NO_PROXY` list names `host`: `*`, the host itself, or a domain
+/// it is in (`example.com` and `.example.com` both cover `api.example.com`).
+/// An IPv6 host may be written with or without its brackets.
+fn no_proxy_names(list: &str, host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.');
+        entry == "*"
+            || (!entry.is_empty()
+                && (host == entry || host.strip_suffix(entry).is_some_and(|rest| rest.ends_with('.'))))
+    })
 }
 
 /// Whether the environment names a proxy for plain http (reqwest reads these
@@ -657,5 +664,28 @@ mod tests {
                 .cookies_for(&Url::parse("http://other.test/").unwrap())
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn no_proxy_names_a_host_its_domains_or_everything() {
+        for (list, host) in [
+            ("*", "api.example.com"),
+            ("other.test, api.example.com", "api.example.com"),
+            ("example.com", "api.example.com"),
+            (".example.com", "api.example.com"),
+            ("localhost,::1", "[::1]"),
+        ] {
+            assert!(no_proxy_names(list, host), "{list:?} names {host:?}");
+        }
+        for (list, host) in [
+            ("", "api.example.com"),
+            (" , .", "api.example.com"),
+            ("ample.com", "api.example.com"),
+            ("api.example.com", "example.com"),
+            ("example.com.evil", "example.com"),
+            ("other.test", "api.example.com"),
+        ] {
+            assert!(!no_proxy_names(list, host), "{list:?} does not name {host:?}");
+        }
     }
 }
