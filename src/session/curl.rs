@@ -607,6 +607,33 @@ mod tests {
     }
 
     #[test]
+    fn each_unnamed_secret_gets_a_variable_of_its_own_and_keeps_it() {
+        let mut redactor = Redactor::default();
+        redactor.add("tok-aaaaaa");
+        redactor.add("tok-bbbbbb");
+        let c = cmd_with(
+            "GET",
+            "http://h/",
+            &[("x-a", "tok-aaaaaa"), ("x-b", "tok-bbbbbb"), ("x-c", "tok-aaaaaa")],
+            None,
+            &Replay::default(),
+            &redactor,
+            &[],
+        );
+        assert_eq!(
+            c.text,
+            r#"curl http://h/ -H 'x-a: '"$SORTIE_SECRET" -H 'x-b: '"$SORTIE_SECRET_2" -H 'x-c: '"$SORTIE_SECRET""#
+        );
+        assert_eq!(
+            c.vars,
+            [
+                ("SORTIE_SECRET".into(), "a secret the run obtained".into()),
+                ("SORTIE_SECRET_2".into(), "a secret the run obtained".into())
+            ]
+        );
+    }
+
+    #[test]
     fn a_credential_header_no_secret_is_found_in_is_a_variable_whole() {
         let c = cmd(
             "GET",

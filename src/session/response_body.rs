@@ -141,6 +141,16 @@ mod tests {
     }
 
     #[test]
+    fn without_a_declared_length_the_room_taken_is_what_came() {
+        let mut buf = BodyBuf::new(None, 1 << 20, 1 << 20).unwrap();
+        buf.push(Bytes::from(vec![b'a'; 10])).unwrap();
+        buf.push(Bytes::from(vec![b'b'; 1000])).unwrap();
+        let room = buf.rest.capacity();
+        assert!((1010..2020).contains(&room), "{room}");
+        assert_eq!(buf.finish().len(), 1010);
+    }
+
+    #[test]
     fn a_declared_length_over_the_cap_fails_before_reading() {
         assert!(BodyBuf::new(Some(10), 10, 10).is_ok());
         assert!(BodyBuf::new(None, 10, 10).is_ok());

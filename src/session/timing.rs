@@ -178,6 +178,19 @@ mod tests {
         assert_eq!((t.dns, t.connect, t.ttfb), (None, None, ms(4)));
     }
 
+    #[test]
+    fn the_total_is_every_phase_added_up() {
+        let ms = Duration::from_millis;
+        let t = Timings {
+            dns: Some(ms(1)),
+            connect: Some(ms(2)),
+            tls: Some(ms(4)),
+            ttfb: ms(8),
+            download: ms(16),
+        };
+        assert_eq!(t.total(), ms(31));
+    }
+
     #[tokio::test]
     async fn only_a_measured_send_records() {
         record(|m| m.dns = Some(Duration::from_millis(1)));
