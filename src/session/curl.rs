@@ -720,6 +720,98 @@ mod tests {
     }
 
     #[test]
+    fn headers_unlike_those_curl_writes_itself_are_kept() {
+        let c = cmd(
+            "POST",
+            "http://h:8080/",
+            &[
+                ("host", "other.test"),
+                ("accept", "application/json"),
+                ("accept-encoding", "identity"),
+                ("content-type", "multipart/form-data; boundary=b"),
+            ],
+            Some("--b--"),
+            &Replay::default(),
+        );
+        assert_eq!(
+            c.text,
+            "curl -X POST http://h:8080/ -H 'host: other.test' -H 'accept: application/json' \
+             -H 'accept-encoding: identity' -H 'content-type: multipart/form-data; boundary=b' --data-binary --b--"
+        );
+    }
+
+    #[test]
+    fn an_oauth2_bearer_token_is_the_token_variable_and_other_headers_keep_their_names() {
+        let mut redactor = Redactor::default();
+        redactor.add("tok-123456");
+        redactor.add_header("x-api-key");
+        let replay = Replay {
+            oauth2_token_url: Some("http://auth.test/token".into()),
+            ..Replay::default()
+        };
+        let c = cmd_with(
+            "GET",
+            "http://h/",
+            &[("authorization", "Bearer tok-123456"), ("x-api-key", "k")],
+            None,
+            &replay,
+            &redactor,
+            &[],
+        );
+        assert_eq!(
+            c.text,
+            r#"curl http://h/ -H 'authorization: ''Bearer '"$SORTIE_OAUTH2_TOKEN" -H 'x-api-key: '"$SORTIE_X_API_KEY""#
+        );
+        assert_eq!(
+            c.vars,
+            [
+                (
+                    "SORTIE_OAUTH2_TOKEN".into(),
+                    "an OAuth2 access token (client credentials grant at http://auth.test/token)".into()
+                ),
+                ("SORTIE_X_API_KEY".into(), "the value of header x-api-key".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn proxy_credentials_go_to_proxy_user_and_a_proxy_without_them_is_left_as_is() {
+        let url = Url::parse("http://h/").unwrap();
+        let proxied = |proxy: &str| {
+            command(
+                &Request {
+                    method: "GET",
+                    url: &url,
+                    headers: &[],
+                    body: None,
+                    replay: &Replay::default(),
+                    options: &Options {
+                        proxy: Some(proxy.to_owned()),
+                        ..Options::default()
+                    },
+                },
+                &Secrets {
+                    redactor: &Redactor::default(),
+                    named: &[],
+                },
+            )
+            .text
+        };
+        assert_eq!(
+            proxied("http://u:pw-secret@proxy.test:3128"),
+            r#"curl --proxy http://proxy.test:3128/ --proxy-user u:"$SORTIE_PROXY_PASSWORD" http://h/"#
+        );
+        assert_eq!(
+            proxied("http://u@proxy.test:3128"),
+            r#"curl --proxy http://proxy.test:3128/ --proxy-user u:"$SORTIE_PROXY_PASSWORD" http://h/"#
+        );
+        assert_eq!(
+            proxied("http://proxy.test:3128"),
+            "curl --proxy http://proxy.test:3128 http://h/"
+        );
+    }
+
+    #[test]
     fn the_comment_lists_the_variables() {
         assert_eq!(vars_comment(&[]), "");
         let text = vars_comment(&[("SORTIE_PASSWORD".into(), "variable `password`".into())]);
