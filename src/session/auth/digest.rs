@@ -576,6 +576,22 @@ mod tests {
     }
 
     #[test]
+    fn a_stray_character_between_parameters_is_skipped_and_an_empty_last_value_is_empty() {
+        let digest = |params: &[(&str, &str)]| RawChallenge {
+            scheme: "Digest".into(),
+            params: params.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+        };
+        assert_eq!(
+            parse_challenges(r#"Digest realm="r", @, nonce="n""#),
+            [digest(&[("realm", "r"), ("nonce", "n")])]
+        );
+        assert_eq!(
+            parse_challenges("Digest realm=x, opaque="),
+            [digest(&[("realm", "x"), ("opaque", "")])]
+        );
+    }
+
+    #[test]
     fn challenges_split_at_each_scheme() {
         let all = parse_challenges("Bearer, Negotiate YWJj==, Digest a=1, b=\"2,3\", Basic realm=x");
         assert_eq!(
