@@ -241,6 +241,48 @@ fn digest_costs_one_extra_round_trip_then_goes_pre_emptively_with_a_growing_nc()
     assert_eq!(d.challenges.load(Ordering::SeqCst), 1);
 }
 
+#[test]
+fn a_nextnonce_on_the_answered_challenge_is_the_nonce_of_the_next_request() {
+    // Challenges with n1; accepts an answer with n1 saying `nextnonce="n2"`, then n2.
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let handler = move |headers: HeaderMap| {
+        let record = record.clone();
+        async move {
+            let nonce = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|a| a.split(", ").find_map(|kv| kv.split_once("nonce=\"")))
+                .map(|(_, v)| v.trim_end_matches('"').to_owned());
+            record.lock().unwrap().push(nonce.clone().unwrap_or_default());
+            match nonce.as_deref() {
+                Some("n1") => ([("authentication-info", "nextnonce=\"n2\"")], "ok").into_response(),
+                Some("n2") => "ok".into_response(),
+                _ => (
+                    StatusCode::UNAUTHORIZED,
+                    [(
+                        header::WWW_AUTHENTICATE,
+                        "Digest realm=\"r\", qop=\"auth\", nonce=\"n1\"",
+                    )],
+                )
+                    .into_response(),
+            }
+        }
+    };
+    let server = TestServer::start(Router::new().route("/r", get(handler)));
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: {}\ndefaults:\n  auth: {{ digest: {{ username: user, password: pass }} }}\nsteps:\n{}",
+            server.url(),
+            steps(2, "/r", "{ status: 200 }")
+        ),
+    );
+    p.sortie(&["run", "c.yaml"]).expect_code(0);
+    assert_eq!(*seen.lock().unwrap(), ["", "n1", "n2"]);
+}
+
 /// The demo's token endpoint and protected route, with the demo client.
 const OAUTH_DEFAULTS: &str = "defaults:\n  auth: { oauth2: { token_url: /oauth/token, client_id: demo-client, client_secret: demo-secret, scope: \"read write\" } }\n";
 
