@@ -138,6 +138,31 @@ impl HttpsServer {
     }
 }
 
+/// A TLS server that completes the handshake, asking for no client
+/// certificate, then closes the connection: as a server that wanted one may.
+fn closing_tls_server(pki: &Pki) -> (tokio::runtime::Runtime, SocketAddr) {
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![pki.server_cert.clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (runtime, listener, addr) = crate::support::loopback();
+    runtime.spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls).await;
+                }
+            });
+        }
+    });
+    (runtime, addr)
+}
+
 /// Serves HTTP/1.1 or HTTP/2 (whichever the connection speaks) with `router`.
 pub(crate) async fn serve_connection<IO>(io: IO, router: Router)
 where
@@ -237,6 +262,30 @@ fn mutual_tls_needs_the_client_certificate_and_key() {
     );
     p.sortie(&["run", "c.yaml"]).expect_code(0);
     assert_eq!(server.hits(), 2);
+}
+
+#[test]
+fn a_closed_tls_connection_suggests_a_client_certificate_only_when_none_was_given() {
+    let p = Project::new();
+    let (_runtime, addr) = closing_tls_server(&pki(&p));
+    let url = format!("https://{addr}");
+    let hint = "does it want a client certificate? --cert FILE --key FILE";
+    one_step(&p, &url, "");
+    let run = p.sortie(&["run", "c.yaml", "--cacert", "certs/ca.pem"]);
+    run.expect_code(1);
+    run.stdout_has(hint);
+    let cert = ["--cert", "certs/client.pem", "--key", "certs/client.key"];
+    let run = p.sortie(&[&["run", "c.yaml", "--cacert", "certs/ca.pem"][..], &cert[..]].concat());
+    run.expect_code(1);
+    run.stdout_has("request failed:").stdout_lacks(hint);
+    one_step(
+        &p,
+        &url,
+        "defaults:\n  tls: { cacert: certs/ca.pem, cert: certs/client.pem, key: certs/client.key }\n",
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    run.stdout_has("request failed:").stdout_lacks(hint);
 }
 
 #[test]
