@@ -158,6 +158,29 @@ fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
 }
 
 #[test]
+fn a_streamed_upload_goes_through_the_other_transport_with_the_same_body_faults() {
+    // A body sent from a file goes through reqwest, not Sortie's own HTTP/1.1 client:
+    // its response body faults must read the same.
+    let closed = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+    let stalled = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+        let _ = s.flush();
+        let _ = read_head(&mut s);
+    });
+    let p = Project::new();
+    p.file("up.txt", "x");
+    let upload = ", method: POST, body_file: up.txt, timeout: { read: 300ms }";
+    collection(&p, &closed.url(), upload);
+    let run = run_faulty(&p);
+    run.stdout_has("error reading the response body")
+        .stdout_lacks("read timeout");
+    collection(&p, &stalled.url(), upload);
+    let run = run_faulty(&p);
+    run.stdout_has("the server stopped sending the body for 300ms (read timeout)");
+}
+
+#[test]
 fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
     let server = RawServer::start(|mut s| {
         let _ = read_head(&mut s);
