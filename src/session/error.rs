@@ -74,25 +74,18 @@ pub(super) fn describe(
         );
     }
     if let Some(at) = root.find("received fatal alert") {
-        let hint = if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
-            " (does the server want a client certificate? --cert FILE --key FILE)"
-        } else {
-            ""
-        };
         return SendError::unreachable(
-            format!("TLS handshake with {host}:{port} failed: {}{hint}", &root[at..]),
+            format!(
+                "TLS handshake with {host}:{port} failed: {}{}",
+                &root[at..],
+                alert_hint(&root)
+            ),
             false,
             url,
         );
     }
     if e.is_connect() {
-        let reason = if root.contains("Connection refused") {
-            "connection refused".to_owned()
-        } else if root.contains("dns error") || root.contains("failed to lookup") {
-            format!("cannot resolve host `{host}`")
-        } else {
-            root
-        };
+        let reason = connect_reason(root, host);
         return SendError::unreachable(format!("could not connect to {whom}{host}:{port}: {reason}"), true, url);
     }
     // With TLS 1.3 a server that refuses the client's certificate (or its
@@ -137,6 +130,26 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
+/// What to add to a TLS alert that may mean the server wants a client certificate.
+fn alert_hint(root: &str) -> &'static str {
+    if root.contains("CertificateRequired") || root.contains("HandshakeFailure") {
+        " (does the server want a client certificate? --cert FILE --key FILE)"
+    } else {
+        ""
+    }
+}
+
+/// Why a connection could not be opened, from the error's text.
+fn connect_reason(root: String, host: &str) -> String {
+    if root.contains("Connection refused") {
+        "connection refused".to_owned()
+    } else if root.contains("dns error") || root.contains("failed to lookup") {
+        format!("cannot resolve host `{host}`")
+    } else {
+        root
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +176,25 @@ mod tests {
             e = Some(Box::new(E(m, e)));
         }
         *e.unwrap()
+    }
+
+    #[test]
+    fn alerts_and_connect_errors_are_said_plainly() {
+        let hint = " (does the server want a client certificate? --cert FILE --key FILE)";
+        assert_eq!(alert_hint("received fatal alert: CertificateRequired"), hint);
+        assert_eq!(alert_hint("received fatal alert: HandshakeFailure"), hint);
+        assert_eq!(alert_hint("received fatal alert: ProtocolVersion"), "");
+        let reason = |root: &str| connect_reason(root.to_owned(), "h.test");
+        assert_eq!(
+            reason("tcp connect error: Connection refused (os error 111)"),
+            "connection refused"
+        );
+        assert_eq!(reason("dns error: no record"), "cannot resolve host `h.test`");
+        assert_eq!(
+            reason("failed to lookup address information"),
+            "cannot resolve host `h.test`"
+        );
+        assert_eq!(reason("Network is unreachable"), "Network is unreachable");
     }
 
     #[test]

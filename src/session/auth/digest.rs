@@ -592,6 +592,26 @@ mod tests {
     }
 
     #[test]
+    fn a_token68_is_not_taken_for_parameters_even_at_the_end() {
+        let scheme = |name: &str| RawChallenge {
+            scheme: name.into(),
+            params: vec![],
+        };
+        assert_eq!(
+            parse_challenges("Negotiate YWJj, Digest realm=x"),
+            [
+                scheme("Negotiate"),
+                RawChallenge {
+                    scheme: "Digest".into(),
+                    params: vec![("realm".into(), "x".into())],
+                }
+            ]
+        );
+        assert_eq!(parse_challenges("Negotiate YWJj"), [scheme("Negotiate")]);
+        assert_eq!(parse_challenges("Digest realm="), [scheme("Digest")]);
+    }
+
+    #[test]
     fn challenges_split_at_each_scheme() {
         let all = parse_challenges("Bearer, Negotiate YWJj==, Digest a=1, b=\"2,3\", Basic realm=x");
         assert_eq!(
