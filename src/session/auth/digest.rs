@@ -609,6 +609,14 @@ mod tests {
         );
         assert_eq!(parse_challenges("Negotiate YWJj"), [scheme("Negotiate")]);
         assert_eq!(parse_challenges("Digest realm="), [scheme("Digest")]);
+        // An unterminated quoted value ending in a backslash keeps it.
+        assert_eq!(
+            parse_challenges(r#"Digest realm="a\"b\"#),
+            [RawChallenge {
+                scheme: "Digest".into(),
+                params: vec![("realm".into(), r#"a"b\"#.into())],
+            }]
+        );
     }
 
     #[test]
