@@ -181,6 +181,19 @@ fn a_streamed_upload_goes_through_the_other_transport_with_the_same_body_faults(
 }
 
 #[test]
+fn a_connection_closed_before_the_response_over_plain_http_gets_no_tls_advice() {
+    // Through reqwest (a streamed upload), as https and proxied requests go.
+    let server = RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+    });
+    let p = Project::new();
+    p.file("up.txt", "x");
+    collection(&p, &server.url(), ", method: POST, body_file: up.txt");
+    let run = run_faulty(&p);
+    run.stdout_has("request failed:").stdout_lacks("client certificate");
+}
+
+#[test]
 fn a_body_that_is_not_utf8_still_checks_and_reports_stay_well_formed() {
     let server = RawServer::start(|mut s| {
         let _ = read_head(&mut s);
