@@ -875,6 +875,30 @@ fn closing_server() -> RawServer {
 }
 
 #[test]
+fn sequential_requests_to_one_origin_share_one_kept_alive_connection() {
+    // Answers every request on a connection until the client closes it.
+    let server = RawServer::start(|mut s| {
+        while !read_head(&mut s).is_empty() {
+            if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").is_err() {
+                break;
+            }
+        }
+    });
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            "base_url: \"{}\"\nsteps:\n  - request: {{ url: /a }}\n  - request: {{ url: /b }}\n  - request: {{ method: POST, url: /c, body: x }}\n  - request: {{ url: /d }}\n",
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(0);
+    run.stdout_has("4 passed");
+    assert_eq!(server.hits(), 1, "connections opened");
+}
+
+#[test]
 fn a_safe_request_on_a_connection_the_server_closed_is_sent_again_once() {
     let server = closing_server();
     let p = Project::new();
