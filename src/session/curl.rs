@@ -812,6 +812,44 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_value_part_is_a_form_field_quoted_when_curl_would_read_it_as_a_file() {
+        let part = |value: &str| FormPart {
+            name: "note".into(),
+            content: PartContent::Value(value.into()),
+            filename: None,
+            content_type: Some("text/plain".into()),
+        };
+        let replay = Replay {
+            form: vec![part("@not a file"), part("plain")],
+            ..Replay::default()
+        };
+        let c = cmd("POST", "http://h/up", &[], Some("ignored"), &replay);
+        assert_eq!(
+            c.text,
+            r#"curl -X POST http://h/up -F 'note="@not a file";type=text/plain' -F 'note=plain;type=text/plain'"#
+        );
+    }
+
+    #[test]
+    fn a_cookie_with_a_secret_inside_is_the_cookie_variable_and_an_unknown_session_cookie_too() {
+        let mut redactor = Redactor::default();
+        redactor.add("tok-123456");
+        let c = cmd_with(
+            "GET",
+            "http://h/",
+            &[("cookie", "pref=x-tok-123456-y; sid=unknown1; theme=dark")],
+            None,
+            &Replay::default(),
+            &redactor,
+            &[],
+        );
+        assert_eq!(
+            c.text,
+            r#"curl http://h/ -b pref=x-"$SORTIE_COOKIE_PREF"-y'; 'sid="$SORTIE_COOKIE_SID"'; 'theme=dark"#
+        );
+    }
+
+    #[test]
     fn the_comment_lists_the_variables() {
         assert_eq!(vars_comment(&[]), "");
         let text = vars_comment(&[("SORTIE_PASSWORD".into(), "variable `password`".into())]);
