@@ -191,6 +191,9 @@ fn an_excerpt_is_cut_after_a_secret_or_url_credentials_it_would_split() {
     assert_eq!(r.excerpt("see http://h/a@b", 13).0, "see http://h/");
     // A character is never cut in two.
     assert_eq!(r.excerpt("aé", 2), (Cow::Borrowed("a"), 1));
+    // Nor is the stretch looked through for secrets past the cut (here 304 bytes on).
+    let text = format!("a{}", "€".repeat(400));
+    assert_eq!(r.excerpt(&text, 10), (Cow::Borrowed(&text[..10]), 10));
 }
 
 #[test]
