@@ -131,6 +131,8 @@ fn the_start_of_a_secret_before_a_cut_mark_is_masked() {
     assert_eq!(r.string(r#""xx s3cr3t-va…" and more"#), r#""xx ***…" and more"#);
     // One character tells nothing: left as it is.
     assert_eq!(r.string("xx s…"), "xx s…");
+    // The whole secret before the mark, after a byte that could start it.
+    assert_eq!(r.string("xx ss3cr3t-value…"), "xx s***…");
     // A cut in an escape.
     assert_eq!(r.string("q=my%2…"), "q=***…");
     assert_eq!(r.string(r#"{"q":"my\u00…"#), r#"{"q":"***…"#);
