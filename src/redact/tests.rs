@@ -193,6 +193,9 @@ fn an_excerpt_is_cut_after_a_secret_or_url_credentials_it_would_split() {
     assert_eq!(r.excerpt("see http://h/a@b", 13).0, "see http://h/");
     // A character is never cut in two.
     assert_eq!(r.excerpt("aé", 2), (Cow::Borrowed("a"), 1));
+    // A secret escaped whole is looked for as far past the cut as its longest form reaches.
+    let escaped: String = "s3cr3t-value".chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+    assert_eq!(r.excerpt(&format!("xx {escaped} yy"), 8).0, "xx ***");
     // Nor is the stretch looked through for secrets past the cut (here 304 bytes on).
     let text = format!("a{}", "€".repeat(400));
     assert_eq!(r.excerpt(&text, 10), (Cow::Borrowed(&text[..10]), 10));
@@ -320,4 +323,15 @@ fn automata_are_rebuilt_only_when_the_pending_secrets_outnumber_the_built_ones()
     add(&mut r, 5);
     assert_eq!(r.string("x later-secret-055 y"), "x *** y");
     assert_eq!(r.string("x later-secret-056 y"), "x later-secret-056 y");
+}
+
+#[test]
+fn a_url_has_credentials_only_with_a_user_and_an_unfinished_escape_is_text() {
+    assert!(Redactor::has_url_credentials("see http://user:pw@h/x"));
+    assert!(!Redactor::has_url_credentials("see http://h/x?a=b@c"));
+    assert!(!Redactor::has_url_credentials("no url, user:pw@h"));
+    let r = with(&["s3cr3t-value"]);
+    for text in ["xx%4", "xx%", "x41 and %zz"] {
+        assert_eq!(r.string(text), text);
+    }
 }
