@@ -335,3 +335,12 @@ fn a_url_has_credentials_only_with_a_user_and_an_unfinished_escape_is_text() {
         assert_eq!(r.string(text), text);
     }
 }
+
+#[test]
+fn a_secret_with_control_characters_is_masked_in_its_json_escaped_form() {
+    // A private key's line breaks, and the other one-letter JSON escapes.
+    let r = with(&["key\u{8}a\u{c}b\nc\rd\te-1234"]);
+    assert_eq!(r.string(r#"{"k":"key\ba\fb\nc\rd\te-1234"}"#), r#"{"k":"***"}"#);
+    // A backslash at the very end is no escape.
+    assert_eq!(r.string("tail\\"), "tail\\");
+}
