@@ -105,6 +105,8 @@ fn a_short_secret_is_masked_only_where_it_stands_whole() {
         "curl -H 'Accept: application/json'",
         "12345 and 01234",
         r#"{"c": 1}"#,
+        // A word before a comma is no value.
+        "a c, d",
     ] {
         assert_eq!(r.text(text), text);
     }
