@@ -100,6 +100,11 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
         },
         "not" => match value {
             Value::Object(map) if !map.is_empty() => Predicate::Not(predicates(map)?),
+            Value::Object(_) => {
+                return Err(
+                    "`not: {}` checks nothing: give a map of predicates, such as `not: { type: null }`".to_owned(),
+                );
+            }
             _ => {
                 return Err(format!(
                     "`not` expects a map of predicates, such as `not: {{ type: null }}`, found {}",
@@ -113,6 +118,11 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
                 for item in items {
                     match item {
                         Value::Object(map) if !map.is_empty() => inner.extend(predicates(map)?),
+                        Value::Object(_) => {
+                            return Err("`{}` in `all` checks nothing: give each map a predicate, such as \
+                                 `all: [{ contains: a }, { contains: b }]`"
+                                .to_owned());
+                        }
                         _ => {
                             return Err(format!(
                                 "`all` expects a list of predicate maps, such as \
@@ -123,6 +133,12 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
                     }
                 }
                 Predicate::All(inner)
+            }
+            Value::Array(_) => {
+                return Err(
+                    "`all: []` checks nothing: list predicate maps, such as `all: [{ contains: a }, { contains: b }]`"
+                        .to_owned(),
+                );
             }
             _ => {
                 return Err(format!(
@@ -182,6 +198,7 @@ pub(crate) fn kind(v: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::moment::{Format, Moment};
     use super::*;
     use serde_json::json;
 
@@ -313,6 +330,83 @@ mod tests {
             "`length: {}` checks nothing: give a number or a predicate, such as `{ gt: 0 }`"
         );
         assert_eq!(refused("equal", json!(1)), "unknown predicate `equal`");
+    }
+
+    #[test]
+    fn not_and_all_take_maps_of_predicates_and_refuse_empty_ones() {
+        assert_eq!(
+            built("not", json!({"type": "null", "equals": 1})),
+            Predicate::Not(vec![Predicate::Type(JsonType::Null), Predicate::Equals(json!(1))])
+        );
+        assert_eq!(
+            built("all", json!([{"contains": "a"}, {"gt": 1, "lt": 5}])),
+            Predicate::All(vec![
+                Predicate::Contains(json!("a")),
+                Predicate::Gt(json!(1)),
+                Predicate::Lt(json!(5)),
+            ])
+        );
+        assert_eq!(
+            refused("not", json!({})),
+            "`not: {}` checks nothing: give a map of predicates, such as `not: { type: null }`"
+        );
+        assert_eq!(
+            refused("not", json!([])),
+            "`not` expects a map of predicates, such as `not: { type: null }`, found a list"
+        );
+        assert_eq!(
+            refused("not", json!({"gt": "x"})),
+            "`gt` expects a number, found a string"
+        );
+        assert_eq!(
+            refused("all", json!([])),
+            "`all: []` checks nothing: list predicate maps, such as `all: [{ contains: a }, { contains: b }]`"
+        );
+        assert_eq!(
+            refused("all", json!([{"equals": 1}, {}])),
+            "`{}` in `all` checks nothing: give each map a predicate, such as `all: [{ contains: a }, { contains: b }]`"
+        );
+        assert_eq!(
+            refused("all", json!([{"equals": 1}, 2])),
+            "`all` expects a list of predicate maps, such as `all: [{ contains: a }, { contains: b }]`, \
+             found a number in it"
+        );
+        assert_eq!(
+            refused("all", json!({"equals": 1})),
+            "`all` expects a list of predicate maps, such as `all: [{ contains: a }, { contains: b }]`, \
+             found a map"
+        );
+        assert_eq!(
+            refused("all", json!([{"le": null}])),
+            "`le` expects a number, found null"
+        );
+    }
+
+    #[test]
+    fn moments_keep_their_side_and_formats_their_name() {
+        let now = |side: &str| built(side, json!("now - 1d"));
+        assert_eq!(
+            now("before"),
+            Predicate::Before(Moment::parse(&json!("now - 1d")).unwrap())
+        );
+        assert_eq!(
+            now("after"),
+            Predicate::After(Moment::parse(&json!("now - 1d")).unwrap())
+        );
+        assert_ne!(now("before"), now("after"));
+        assert_eq!(
+            refused("after", json!("now * 2")),
+            "`after`: `now * 2`: write `now`, `now - 1d` or `now + 2h`"
+        );
+        assert_eq!(
+            built("format", json!("uuid")),
+            Predicate::Format(Format::of("uuid").unwrap())
+        );
+        assert!(refused("format", json!(1.5)).starts_with("unknown format `1.5`: expected one of "));
+        assert_eq!(
+            refused("format", json!(null)),
+            "`format` expects a format name, found null"
+        );
     }
 
     #[test]

@@ -413,7 +413,7 @@ pub(crate) fn predicate_error(name: &str, node: &Node, msg: String) -> Diagnosti
     // `all: [{ contains: a }, { contians: b }]` → the map at fault, read as `not`'s.
     if let ("all", NodeKind::Seq(items)) = (name, &node.kind) {
         for item in items {
-            if !matches!(item.kind, NodeKind::Map(_)) {
+            if !matches!(&item.kind, NodeKind::Map(entries) if !entries.is_empty()) {
                 return Diagnostic::at(msg, item.span);
             }
             if let Err(m) = build_predicate("not", &item.to_json()) {
