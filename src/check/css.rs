@@ -102,4 +102,19 @@ mod tests {
         );
         assert!(CssQuery::parse("li::attr()").is_err());
     }
+
+    #[test]
+    fn a_query_keeps_its_source_and_says_why_it_does_not_parse() {
+        let q = CssQuery::parse("form input[name=csrf]::attr(value)").unwrap();
+        assert_eq!(q.as_str(), "form input[name=csrf]::attr(value)");
+        assert_eq!(format!("{q:?}"), "CssQuery(form input[name=csrf]::attr(value))");
+        assert_eq!(
+            CssQuery::parse("li[").unwrap_err(),
+            "invalid CSS selector `li[`: Unexpected EOL"
+        );
+        assert_eq!(
+            CssQuery::parse("li::attr( )").unwrap_err(),
+            "`::attr()` needs an attribute name, such as `::attr(value)`"
+        );
+    }
 }

@@ -191,6 +191,22 @@ mod tests {
     }
 
     #[test]
+    fn exponents_past_an_i64_saturate_on_their_own_side() {
+        let huge = "1e99999999999999999999"; // the exponent overflows an i64
+        let tiny = "1e-99999999999999999999";
+        assert_eq!(compare_numbers(&num(huge), &num("1e400")), Ordering::Greater);
+        assert_eq!(compare_numbers(&num(tiny), &num("1e-400")), Ordering::Less);
+        assert_eq!(compare_numbers(&num(tiny), &num("0")), Ordering::Greater);
+        assert_eq!(compare_numbers(&num(&format!("-{tiny}")), &num("0")), Ordering::Less);
+        assert_eq!(Decimal::parse(huge).exponent, 1 << 62);
+        assert_eq!(Decimal::parse(tiny).exponent, -(1 << 62));
+        assert_eq!(Decimal::parse("1e+7").exponent, 7);
+        // `PartialOrd` agrees with `Ord`.
+        assert!(Decimal::parse("2") < Decimal::parse("2.5"));
+        assert!(Decimal::parse("-1") > Decimal::parse("-1.5"));
+    }
+
+    #[test]
     fn fractions_order_against_integers() {
         assert_eq!(compare_numbers(&num("2"), &num("2.5")), Ordering::Less);
         assert_eq!(compare_numbers(&num("3"), &num("2.5")), Ordering::Greater);

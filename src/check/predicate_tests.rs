@@ -327,6 +327,8 @@ fn types() {
         (JsonType::Array, json!([]), json!({})),
         (JsonType::Object, json!({}), json!([])),
         (JsonType::Null, json!(null), json!(0)),
+        (JsonType::Float, json!(1.5), json!(3)),
+        (JsonType::Float, json!(3.0), json!("1.5")),
     ];
     for (t, good, bad) in cases {
         ok(&Predicate::Type(t), good);
@@ -474,10 +476,59 @@ fn predicates_equal_only_their_own_kind_with_the_same_value() {
         Predicate::OneOf(vec![json!(2)]),
         Predicate::Empty(false),
         Predicate::Empty(true),
+        Predicate::Format(Format::of("date").unwrap()),
+        Predicate::Before(Moment::parse(&json!("2024-05-01")).unwrap()),
+        Predicate::After(Moment::parse(&json!("now - 1d")).unwrap()),
     ];
+    assert_eq!(others.len(), kinds.len());
     for (a, b) in kinds.iter().zip(&others) {
         assert_ne!(a, b);
     }
+    // `not` and `all` compare their predicates, in order.
+    let a = vec![Predicate::Exists(true), Predicate::Gt(json!(1))];
+    let b = vec![Predicate::Gt(json!(1)), Predicate::Exists(true)];
+    assert_eq!(Predicate::Not(a.clone()), Predicate::Not(a.clone()));
+    assert_eq!(Predicate::All(a.clone()), Predicate::All(a.clone()));
+    assert_ne!(Predicate::Not(a.clone()), Predicate::Not(b.clone()));
+    assert_ne!(Predicate::All(a.clone()), Predicate::All(b));
+    assert_ne!(Predicate::Not(a.clone()), Predicate::All(a));
+}
+
+#[test]
+fn formats_are_named_in_what_was_expected() {
+    let uuid = Predicate::Format(Format::of("uuid").unwrap());
+    ok(&uuid, json!("67e55044-10b1-426f-9247-bb680e5fe0c8"));
+    assert_eq!(text(&uuid, json!("x")), r#"format: expected format uuid, actual "x""#);
+    assert_eq!(format!("{uuid:?}"), "Format(Format(uuid))");
+}
+
+#[test]
+fn before_and_after_are_strict_and_read_every_kind_of_instant() {
+    let day = |p: fn(Moment) -> Predicate| p(Moment::parse(&json!("2024-05-01")).unwrap());
+    let (before, after) = (day(Predicate::Before), day(Predicate::After));
+    ok(&before, json!("2024-04-30T23:59:59Z"));
+    ok(&before, json!(1_714_521_599)); // Unix seconds
+    fails(&before, json!("2024-05-01T00:00:00Z"));
+    fails(&before, json!("2024-05-01T02:00:00+02:00")); // the same instant
+    fails(&before, json!("2024-05-02"));
+    ok(&after, json!("2024-05-01T00:00:01Z"));
+    fails(&after, json!("2024-05-01"));
+    fails(&after, json!(1_714_521_599));
+    assert_eq!(
+        text(&after, json!("2024-04-30")),
+        r#"after: expected after 2024-05-01, actual "2024-04-30""#
+    );
+    // `now` is read when the check runs.
+    let an_hour = |p: fn(Moment) -> Predicate| p(Moment::parse(&json!("now - 1h")).unwrap());
+    ok(
+        &an_hour(Predicate::After),
+        json!(chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).to_rfc3339()),
+    );
+    fails(
+        &an_hour(Predicate::Before),
+        json!(chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).to_rfc3339()),
+    );
+    ok(&an_hour(Predicate::Before), json!("2000-01-01"));
 }
 
 #[test]

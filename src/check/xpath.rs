@@ -420,6 +420,43 @@ mod tests {
         assert!(XPathQuery::parse("//m:Item").unwrap().selects_nodes());
         assert!(XPathQuery::parse("(//a | //b)").unwrap().selects_nodes());
         assert!(!XPathQuery::parse("count(//a)").unwrap().selects_nodes());
+        assert_eq!(XPathQuery::parse("//m:Item/@sku").unwrap().as_str(), "//m:Item/@sku");
+    }
+
+    #[test]
+    fn axes_reach_parents_namespaces_and_processing_instructions() {
+        let body = r#"<?xml version="1.0"?><?style href="a.css"?><r xmlns:m="urn:m"><m:a x="1">t</m:a></r>"#;
+        let doc = XmlDoc::parse(body.as_bytes()).unwrap();
+        let q = |s: &str| XPathQuery::parse(s).unwrap().select(&doc).unwrap();
+        assert_eq!(q("name(//m:a/..)"), Some(json!("r")));
+        assert_eq!(
+            q("name(//@x/..)"),
+            Some(json!("m:a")),
+            "an attribute's parent is its element"
+        );
+        assert_eq!(q("/r/namespace::*[name()='m']"), Some(json!("urn:m")));
+        assert_eq!(
+            q("count(//text()/namespace::*)"),
+            Some(json!(0)),
+            "only elements have namespaces"
+        );
+        assert_eq!(q("count(//text()/@*)"), Some(json!(0)), "only elements have attributes");
+        assert_eq!(q("name(/processing-instruction())"), Some(json!("style")));
+        assert_eq!(q("/processing-instruction('style')"), Some(json!(r#"href="a.css""#)));
+        let query = XPathQuery::parse("//m:a").unwrap();
+        assert_eq!(format!("{query:?}"), "XPathQuery(//m:a)");
+    }
+
+    #[test]
+    fn whole_numbers_are_integers_while_a_double_holds_them_exactly() {
+        assert_eq!(number(3.0), json!(3));
+        assert_eq!(number(-8.9e15), json!(-8_900_000_000_000_000_i64));
+        // From 9e15 on (near 2^53) a double no longer holds every integer: it stays a double.
+        assert!(!number(9.0e15).is_i64(), "{}", number(9.0e15));
+        assert!(!number(-9.0e15).is_i64(), "{}", number(-9.0e15));
+        assert_eq!(number(0.5), json!(0.5));
+        assert_eq!(number(f64::INFINITY), json!("Infinity"));
+        assert_eq!(number(f64::NEG_INFINITY), json!("-Infinity"));
     }
 
     #[test]
@@ -471,7 +508,8 @@ mod tests {
     #[test]
     fn a_body_nested_too_deep_is_refused_before_any_query() {
         let nested = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
-        assert!(XmlDoc::parse(nested(MAX_XML_DEPTH - 1).as_bytes()).is_ok());
+        assert!(XmlDoc::parse(nested(MAX_XML_DEPTH).as_bytes()).is_ok());
+        assert!(XmlDoc::parse(nested(MAX_XML_DEPTH + 1).as_bytes()).is_err());
         let deep = nested(200_000);
         let Err(e) = XmlDoc::parse(deep.as_bytes()) else {
             panic!("a body 200,000 deep was parsed")
