@@ -135,10 +135,10 @@ pub(crate) fn request(spec: &Spec, op: &Operation, m: &Match, sent: &Sent<'_>) -
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
             .map(|(_, v)| v.as_str());
-        let sent_body = !sent.parts.is_empty() || sent.body.is_some_and(|b| !b.is_empty());
+        // A body streamed from a file (`body_file`) is sent, with its Content-Type, but not read.
+        let sent_body = sent.streamed || !sent.parts.is_empty() || sent.body.is_some_and(|b| !b.is_empty());
         match content_type {
-            // A body streamed from a file (`body_file`) is not read, nor missing.
-            _ if !sent_body && body.required && !sent.streamed => out.push(violation(
+            _ if !sent_body && body.required => out.push(violation(
                 "openapi request body".into(),
                 "exists",
                 format!("a body: {} requires one", op.key()),

@@ -639,12 +639,28 @@ const FORMS: &str = include_str!("../fixtures/openapi/forms.yaml");
 /// what these tests check is the request.
 fn forms_project(steps: &str) -> (TestServer, Project) {
     let ok = || async { StatusCode::NO_CONTENT };
+    // Note 1 as the spec says, 2 with a wrong field, 3 empty and 4 text, both without a Content-Type.
+    let note = |id: u32| -> Response {
+        let bare = |body: &'static str| Response::new(axum::body::Body::from(body));
+        match id {
+            1 => (StatusCode::OK, axum::Json(json!({"text": "hi"}))).into_response(),
+            2 => (StatusCode::OK, axum::Json(json!({"text": 5}))).into_response(),
+            3 => bare(""),
+            _ => bare("hello"),
+        }
+    };
     let server = TestServer::start(
         axum::Router::new()
             .route("/login", post(ok))
             .route("/upload", post(ok))
             .route("/search", get(ok))
-            .route("/point", get(ok)),
+            .route("/point", get(ok))
+            .route("/notes", post(ok))
+            .route(
+                "/notes/{id}",
+                get(move |UrlPath(id): UrlPath<u32>| async move { note(id) }),
+            )
+            .route("/legacy/note", get(move || async move { note(1) })),
     );
     let p = Project::new();
     p.file("specs/forms.yaml", FORMS);
@@ -726,13 +742,13 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
 #[test]
 fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_writes_them() {
     let steps = r#"  - name: good styles
-    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: abcd, theme: dark } }
+    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: abcd, theme: dark, prefs: "1,2" } }
   - name: bad styles
     request: { url: "/search?filter[age]=old&filter[colour]=red&tags=red%20green&ids=1|x&range=from,1", cookies: { session: abc, theme: pink } }
   - name: no session cookie
     request: { url: /search }
   - name: exploded object
-    request: { url: "/point?x=1&y=2&verbose=true" }
+    request: { url: "/point?x=1&y=2&verbose=true&opts[unit]=cm" }
   - name: exploded object, wrong
     request: { url: "/point?x=1&y=b&verbose=true" }
   - name: exploded object, absent
@@ -767,4 +783,106 @@ fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_wr
         .map(|(n, s)| (n.to_owned(), s.into_iter().map(str::to_owned).collect()))
         .collect();
     assert_eq!(got, want);
+}
+
+/// A failed expectation as (subject, expected, actual).
+type Failed = (String, String, String);
+
+/// What decides whether a body is there, read, or parsed as JSON, on both sides.
+#[test]
+fn bodies_missing_streamed_hand_written_or_under_a_wildcard_type_are_judged_as_sent() {
+    let steps = r#"  - name: required body missing
+    request: { method: POST, url: /login }
+  - name: streamed body
+    request: { method: POST, url: /login, headers: { Content-Type: application/x-www-form-urlencoded }, body_file: lamp.txt }
+  - name: streamed body of an undeclared type
+    request: { method: POST, url: /login, headers: { Content-Type: text/plain }, body_file: lamp.txt }
+  - name: hand-written multipart
+    request:
+      method: POST
+      url: /upload
+      headers: { Content-Type: "multipart/form-data; boundary=xyz" }
+      body: "--xyz\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\nmany\r\n--xyz--\r\n"
+  - name: optional body absent
+    request: { method: POST, url: /notes, headers: { Content-Type: text/plain } }
+  - name: JSON under a wildcard
+    request: { method: POST, url: /notes, json: { text: 5 } }
+  - name: JSON answer under a wildcard
+    request: { url: /notes/1 }
+  - name: wrong JSON answer under a wildcard
+    request: { url: /notes/2 }
+  - name: empty answer without a type
+    request: { url: /notes/3 }
+  - name: answer without a type
+    request: { url: /notes/4 }
+  - name: operation named, path not its own
+    operation: getNote
+    request: { url: /legacy/note }
+"#;
+    let (server, p) = forms_project(steps);
+    p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
+    let report = json_report(&p.path("r.json"));
+    let got: Vec<(String, Vec<Failed>)> = failures(&report)
+        .into_iter()
+        .map(|(name, failed)| {
+            let failed = failed
+                .iter()
+                .map(|e| {
+                    let field = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                    (field("subject"), field("expected"), field("actual"))
+                })
+                .collect();
+            (name, failed)
+        })
+        .collect();
+    let one = |subject: &str, expected: &str, actual: &str| vec![(subject.into(), expected.into(), actual.into())];
+    let want: Vec<(String, Vec<Failed>)> = vec![
+        (
+            "required body missing".into(),
+            one("openapi request body", "a body: POST /login requires one", "no body"),
+        ),
+        // Sent but not read: its type is checked, its content is not.
+        ("streamed body".into(), vec![]),
+        (
+            "streamed body of an undeclared type".into(),
+            one(
+                "openapi request Content-Type",
+                "a declared content type: application/x-www-form-urlencoded",
+                "text/plain",
+            ),
+        ),
+        // Only the parts Sortie builds are known: a body written by hand is not parsed.
+        ("hand-written multipart".into(), vec![]),
+        ("optional body absent".into(), vec![]),
+        (
+            "JSON under a wildcard".into(),
+            one(
+                "openapi request body /text",
+                "the schema at specs/forms.yaml:109",
+                "5 is not of type \"string\"",
+            ),
+        ),
+        ("JSON answer under a wildcard".into(), vec![]),
+        (
+            "wrong JSON answer under a wildcard".into(),
+            one(
+                "openapi body /text",
+                "the schema at specs/forms.yaml:109",
+                "5 is not of type \"string\"",
+            ),
+        ),
+        ("empty answer without a type".into(), vec![]),
+        (
+            "answer without a type".into(),
+            one(
+                "openapi Content-Type",
+                "a declared content type: application/*",
+                "no Content-Type",
+            ),
+        ),
+        // The operation's path parameter is not looked for in another path.
+        ("operation named, path not its own".into(), vec![]),
+    ];
+    assert_eq!(got, want);
+    assert_eq!(server.hits(), 11, "every step was sent");
 }
