@@ -197,4 +197,14 @@ mod tests {
         assert!(Moment::parse(&json!("yesterday")).is_err());
         assert!(Moment::parse(&json!(true)).is_err());
     }
+
+    #[test]
+    fn now_moved_past_the_calendar_stops_at_its_end_on_its_own_side() {
+        let at = |v: &str| Moment::parse(&json!(v)).unwrap();
+        assert_eq!(at("now - 300000y").resolve(), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(at("now + 300000y").resolve(), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(at("now - 300000y").text(), "now - 300000y");
+        assert_eq!(at(" 2024-05-01 ").text(), "2024-05-01");
+        assert_eq!(Moment::parse(&json!(1714521600)).unwrap().text(), "1714521600");
+    }
 }

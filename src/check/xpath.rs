@@ -435,6 +435,8 @@ mod tests {
             "an attribute's parent is its element"
         );
         assert_eq!(q("/r/namespace::*[name()='m']"), Some(json!("urn:m")));
+        assert_eq!(q("/r/namespace::m"), Some(json!("urn:m")));
+        assert_eq!(q("/r/namespace::z"), None);
         assert_eq!(
             q("count(//text()/namespace::*)"),
             Some(json!(0)),
