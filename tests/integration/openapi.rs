@@ -693,11 +693,11 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
     let steps = r#"  - name: good form
     request: { method: POST, url: /login, form: { user: ann, remember: "true", age: "30", code: "007" } }
   - name: bad form
-    request: { method: POST, url: /login, form: { user: a, remember: maybe, age: x } }
+    request: { method: POST, url: /login, form: { user: a, remember: maybe, age: "3.5" } }
   - name: form missing a field
     request: { method: POST, url: /login, form: { user: ann } }
   - name: good multipart
-    request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: "3" }, { name: file, file: lamp.txt }] }
+    request: { method: POST, url: /upload, multipart: [{ name: title, value: "1984" }, { name: count, value: "3" }, { name: file, file: lamp.txt }] }
   - name: bad multipart
     request: { method: POST, url: /upload, multipart: [{ name: title, value: Lamp }, { name: count, value: many }] }
   - name: undeclared media type
@@ -705,7 +705,15 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
 "#;
     let (_server, p) = forms_project(steps);
     p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
-    let got = subjects(&json_report(&p.path("r.json")));
+    let report = json_report(&p.path("r.json"));
+    let got = subjects(&report);
+    // A field no reading satisfies is shown as read first: the number it spells.
+    let age = failures(&report)[1]
+        .1
+        .iter()
+        .find(|e| e["subject"] == "openapi request body /age")
+        .map(|e| e["actual"].clone());
+    assert_eq!(age, Some(json!("3.5 is not of type \"integer\"")));
     let want: Vec<(&str, Vec<&str>)> = vec![
         // Text fields read as the boolean, number or text their property's type says.
         ("good form", vec![]),
@@ -719,7 +727,8 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
         ),
         // `remember` is required: the object's own failure.
         ("form missing a field", vec!["openapi request body /"]),
-        // A file part is a string; a text part read as the integer it spells.
+        // A file part is a string; a text part read as the integer it spells, or as
+        // text (`1984`) where its property is a string.
         ("good multipart", vec![]),
         (
             "bad multipart",
@@ -742,11 +751,13 @@ fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
 #[test]
 fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_writes_them() {
     let steps = r#"  - name: good styles
-    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: abcd, theme: dark, prefs: "1,2" } }
+    request: { url: "/search?filter[name]=ann&filter[age]=30&tags=red%20blue&ids=1|2|3&range=from,1,to,5", cookies: { session: "1234", theme: dark, prefs: "1,2" } }
   - name: bad styles
     request: { url: "/search?filter[age]=old&filter[colour]=red&tags=red%20green&ids=1|x&range=from,1", cookies: { session: abc, theme: pink } }
   - name: no session cookie
     request: { url: /search }
+  - name: numeric session too short
+    request: { url: /search, cookies: { session: "12" } }
   - name: exploded object
     request: { url: "/point?x=1&y=2&verbose=true&opts[unit]=cm" }
   - name: exploded object, wrong
@@ -773,6 +784,8 @@ fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_wr
             ],
         ),
         ("no session cookie", vec!["openapi request cookie session"]),
+        // `1234` above passes as the text it also is; `12` is too short as text and not a string as a number.
+        ("numeric session too short", vec!["openapi request cookie session"]),
         // The object's fields are the query fields no other parameter declares.
         ("exploded object", vec![]),
         ("exploded object, wrong", vec!["openapi request query point /y"]),
