@@ -435,7 +435,8 @@ fn stands_whole(b: &[u8], r: Range<usize>) -> bool {
     false
 }
 
-/// Ranges sorted, overlapping ones merged, each widened to whole characters.
+/// Ranges sorted, overlapping or touching ones merged (one mask, not `******`),
+/// each widened to whole characters.
 fn merge(text: &str, mut found: Vec<Range<usize>>) -> Vec<Range<usize>> {
     found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     let mut out: Vec<Range<usize>> = Vec::with_capacity(found.len());
@@ -445,7 +446,7 @@ fn merge(text: &str, mut found: Vec<Range<usize>>) -> Vec<Range<usize>> {
             continue;
         }
         match out.last_mut() {
-            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
             _ => out.push(r),
         }
     }
