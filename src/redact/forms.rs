@@ -270,7 +270,12 @@ mod tests {
     #[test]
     fn finds_escapes_left_incomplete_by_a_cut() {
         assert_eq!(partial_escape(b"ab\\"), 1);
+        assert_eq!(partial_escape(b"ab\\u"), 2);
+        assert_eq!(partial_escape(b"ab\\u0"), 3);
         assert_eq!(partial_escape(b"ab\\u00"), 4);
+        assert_eq!(partial_escape(b"ab\\u004"), 5);
+        assert_eq!(partial_escape(b"\\u004"), 5);
+        assert_eq!(partial_escape(b"ab\\u0041"), 0);
         assert_eq!(partial_escape(b"ab%"), 1);
         assert_eq!(partial_escape(b"ab%4"), 2);
         assert_eq!(partial_escape(b"ab%41"), 0);
