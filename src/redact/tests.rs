@@ -349,8 +349,13 @@ fn a_secret_with_control_characters_is_masked_in_its_json_escaped_form() {
 
 #[test]
 fn a_long_secret_spelled_like_a_url_scheme_leaves_the_scheme_and_touching_secrets_share_a_mask() {
-    let r = with(&["verylongscheme", "s3cr3t-token-a", "s3cr3t-token-b"]);
+    let r = with(&["verylongscheme", "s3cr3t-token-a", "s3cr3t-token-b", "verylonghostname"]);
     assert_eq!(r.string("verylongscheme://h/verylongscheme"), "verylongscheme://h/***");
+    // After credentials too, the host is the host.
+    assert_eq!(
+        r.string("https://user@verylonghostname:8443/verylonghostname"),
+        "https://***@verylonghostname:8443/***"
+    );
     assert_eq!(r.string("x s3cr3t-token-as3cr3t-token-b y"), "x *** y");
     assert_eq!(r.string("x s3cr3t-token-a s3cr3t-token-b y"), "x *** *** y");
 }
