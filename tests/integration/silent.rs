@@ -492,3 +492,40 @@ fn an_empty_text_to_contain_or_start_with_checks_nothing_and_never_passes() {
         .stderr_has("d.yaml:4:");
     assert_eq!(server.hits(), hits);
 }
+
+/// A token endpoint that cannot be reached is down like any server: a later request
+/// to it is skipped, and so is a step that needs what the failed step would capture.
+#[test]
+fn an_unreachable_oauth2_token_endpoint_is_down_for_later_steps() {
+    let closed = closed_port();
+    let server = server();
+    let p = Project::new();
+    p.file(
+        "c.yaml",
+        &format!(
+            r#"base_url: {}
+defaults:
+  auth: {{ oauth2: {{ token_url: "http://127.0.0.1:{closed}/token", client_id: app, client_secret: s3cr3t-client }} }}
+steps:
+  - name: Call
+    request: {{ url: /ok }}
+    extract: {{ id: $.id }}
+  - name: Uses its capture
+    request: {{ url: "/ok?id={{{{ id }}}}", auth: none }}
+  - name: The token server itself
+    request: {{ url: "http://127.0.0.1:{closed}/health", auth: none }}
+"#,
+            server.url()
+        ),
+    );
+    let run = p.sortie(&["run", "c.yaml"]);
+    run.expect_code(1);
+    let down = format!("127.0.0.1:{closed} unreachable, see step 'Call'");
+    run.stdout_has(format!(
+        "! Call  error: OAuth2 token request to http://127.0.0.1:{closed}/token: "
+    ));
+    run.stdout_has(format!("- Uses its capture  skipped: {down}\n"));
+    run.stdout_has(format!("- The token server itself  skipped: {down}\n"));
+    run.stdout_lacks("s3cr3t-client");
+    assert_eq!(server.hits(), 0, "{}", run.stdout);
+}
