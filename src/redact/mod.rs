@@ -416,7 +416,7 @@ fn stands_whole(b: &[u8], r: Range<usize>) -> bool {
         let rest = after.trim_ascii_start();
         return rest.is_empty() || matches!(rest[0], b',' | b'}' | b']');
     }
-    // A parameter value: `?client_id=c&`, `a=1&c=x`, `sid=c;`.
+    // A parameter value: `?client_id=c&`, `a=1&c=x`, `sid=c;`, and `?=c` (no name).
     if before.last() == Some(&b'=') {
         let key = &before[..before.len() - 1];
         let name_len = key
@@ -430,7 +430,7 @@ fn stands_whole(b: &[u8], r: Range<usize>) -> bool {
         let closes = after.first().is_none_or(|&c| {
             matches!(c, b'&' | b'#' | b';' | b'"' | b'\'' | b'<' | b',' | b')') || c.is_ascii_whitespace()
         });
-        return name_len > 0 && opens && closes;
+        return opens && closes;
     }
     false
 }

@@ -107,6 +107,10 @@ fn a_short_secret_is_masked_only_where_it_stands_whole() {
         r#"{"c": 1}"#,
         // A word before a comma is no value.
         "a c, d",
+        // After a colon with no space it is a port, not a value.
+        "localhost:1234",
+        // A comparison is no parameter.
+        "a==c",
     ] {
         assert_eq!(r.text(text), text);
     }
@@ -118,6 +122,11 @@ fn a_short_secret_is_masked_only_where_it_stands_whole() {
         (r#"{"client_id":"c","pin":1234}"#, r#"{"client_id":"***","pin":***}"#),
         (r#"["a", "c"]"#, r#"["a", "***"]"#),
         ("client_id: c", "client_id: ***"),
+        // A parameter after a space, as a command line writes it.
+        ("curl -d client_id=c https://h", "curl -d client_id=*** https://h"),
+        // A parameter with no name is still a parameter: masking is the safe side.
+        ("/token?=c&x=1", "/token?=***&x=1"),
+        ("=c", "=***"),
         (r#""{\"id\":\"c\"}""#, r#""{\"id\":\"***\"}""#),
     ] {
         assert_eq!(r.text(text), shown, "{text}");
