@@ -373,14 +373,16 @@ enum Reading {
     /// The number, boolean or null it spells, else text.
     Scalar,
     Text,
-    /// A list (its values repeated, or one value alone).
+    /// A list (its values repeated, or one value alone) of what they spell.
     List,
+    /// A list of texts: `roles=12` for an array of strings.
+    TextList,
 }
 
 /// Form fields (by name; None for a file part) as an object against a schema. Each
-/// field is read as the number or boolean it spells, then as text, then as a list,
-/// moving on only while the schema finds fault with that field: the property's type
-/// decides, as for a query parameter.
+/// field is read as the number or boolean it spells, then as text, then as a list of
+/// what its values spell, then as a list of texts, moving on only while the schema
+/// finds fault with that field: the property's type decides, as for a query parameter.
 fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &str) -> Vec<Violation> {
     let mut names: Vec<&str> = Vec::new();
     for (name, _) in fields {
@@ -406,6 +408,7 @@ fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &s
             let all = values(name);
             let value = match (how, all.as_slice()) {
                 (Reading::List, _) => Value::Array(all.iter().map(|v| read(v, Reading::Scalar)).collect()),
+                (Reading::TextList, _) => Value::Array(all.iter().map(|v| read(v, Reading::Text)).collect()),
                 (_, [one]) => read(one, *how),
                 // A repeated field is a list however it is read.
                 _ => Value::Array(all.iter().map(|v| read(v, *how)).collect()),
@@ -419,7 +422,7 @@ fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &s
     };
     let mut readings = vec![Reading::Scalar; names.len()];
     let mut doc = build(&readings);
-    for _ in 0..2 {
+    for _ in 0..3 {
         if compiled.is_valid(&doc) {
             return Vec::new();
         }
@@ -429,7 +432,8 @@ fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &s
             if faulted.iter().any(|f| f == name) {
                 *how = match how {
                     Reading::Scalar => Reading::Text,
-                    Reading::Text | Reading::List => Reading::List,
+                    Reading::Text => Reading::List,
+                    Reading::List | Reading::TextList => Reading::TextList,
                 };
                 moved = true;
             }
@@ -442,7 +446,10 @@ fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &s
     // A field no reading satisfies is shown as read first, not as a list of one.
     let faulted = faulted_fields(compiled, &doc);
     for (name, how) in names.iter().zip(readings.iter_mut()) {
-        if *how == Reading::List && values(name).len() == 1 && faulted.iter().any(|f| f == name) {
+        if matches!(how, Reading::List | Reading::TextList)
+            && values(name).len() == 1
+            && faulted.iter().any(|f| f == name)
+        {
             *how = Reading::Scalar;
         }
     }
@@ -517,6 +524,9 @@ fn text_value(
         _ => Value::String(s.to_owned()),
     };
     let valid = |v: &Value| schema.get().is_ok_and(|s| s.is_valid(v));
+    fn texts<S: AsRef<str>>(items: &[S]) -> Value {
+        Value::Array(items.iter().map(|s| Value::String(s.as_ref().to_owned())).collect())
+    }
     // The forms in order of likelihood, each built only when the one before fails.
     let shown = if let [value] = values {
         let one = scalar(value.as_ref());
@@ -527,17 +537,18 @@ fn text_value(
         if !one.is_string() && valid(&Value::String(value.to_string())) {
             return Vec::new();
         }
-        let items: Vec<Value> = match split {
-            Some(delimiter) => value.split(delimiter).map(scalar).collect(),
-            None => vec![one.clone()],
+        let items: Vec<&str> = match split {
+            Some(delimiter) => value.split(delimiter).collect(),
+            None => vec![value.as_ref()],
         };
-        if valid(&Value::Array(items)) {
+        // A list of what the items spell, then of texts (`names=12` for an array of strings).
+        if valid(&Value::Array(items.iter().map(|s| scalar(s)).collect())) || valid(&texts(&items)) {
             return Vec::new();
         }
         one
     } else {
         let list = Value::Array(values.iter().map(|s| scalar(s)).collect());
-        if valid(&list) {
+        if valid(&list) || valid(&texts(values)) {
             return Vec::new();
         }
         list

@@ -691,7 +691,7 @@ fn subjects(report: &Value) -> Vec<(String, Vec<String>)> {
 #[test]
 fn form_and_multipart_bodies_are_checked_against_their_media_types_schema() {
     let steps = r#"  - name: good form
-    request: { method: POST, url: /login, form: { user: ann, remember: "true", age: "30", code: "007" } }
+    request: { method: POST, url: /login, form: { user: ann, remember: "true", age: "30", code: "007", roles: "12" } }
   - name: bad form
     request: { method: POST, url: /login, form: { user: a, remember: maybe, age: "3.5" } }
   - name: form missing a field
@@ -758,6 +758,10 @@ fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_wr
     request: { url: /search }
   - name: numeric session too short
     request: { url: /search, cookies: { session: "12" } }
+  - name: names that spell numbers
+    request: { url: "/search?names=12", cookies: { session: "1234" } }
+  - name: repeated names that spell numbers
+    request: { url: "/search?names=12&names=x&names=34", cookies: { session: "1234" } }
   - name: exploded object
     request: { url: "/point?x=1&y=2&verbose=true&opts[unit]=cm" }
   - name: exploded object, wrong
@@ -786,6 +790,9 @@ fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_wr
         ("no session cookie", vec!["openapi request cookie session"]),
         // `1234` above passes as the text it also is; `12` is too short as text and not a string as a number.
         ("numeric session too short", vec!["openapi request cookie session"]),
+        // An array of strings takes texts that spell numbers, alone or repeated.
+        ("names that spell numbers", vec![]),
+        ("repeated names that spell numbers", vec![]),
         // The object's fields are the query fields no other parameter declares.
         ("exploded object", vec![]),
         ("exploded object, wrong", vec!["openapi request query point /y"]),
@@ -871,7 +878,7 @@ fn bodies_missing_streamed_hand_written_or_under_a_wildcard_type_are_judged_as_s
             "JSON under a wildcard".into(),
             one(
                 "openapi request body /text",
-                "the schema at specs/forms.yaml:109",
+                "the schema at specs/forms.yaml:110",
                 "5 is not of type \"string\"",
             ),
         ),
@@ -880,7 +887,7 @@ fn bodies_missing_streamed_hand_written_or_under_a_wildcard_type_are_judged_as_s
             "wrong JSON answer under a wildcard".into(),
             one(
                 "openapi body /text",
-                "the schema at specs/forms.yaml:109",
+                "the schema at specs/forms.yaml:110",
                 "5 is not of type \"string\"",
             ),
         ),
