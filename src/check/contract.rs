@@ -379,6 +379,18 @@ enum Reading {
     TextList,
 }
 
+impl Reading {
+    /// The reading to try when this one fails; none after the last.
+    fn next(self) -> Option<Reading> {
+        match self {
+            Reading::Scalar => Some(Reading::Text),
+            Reading::Text => Some(Reading::List),
+            Reading::List => Some(Reading::TextList),
+            Reading::TextList => None,
+        }
+    }
+}
+
 /// Form fields (by name; None for a file part) as an object against a schema. Each
 /// field is read as the number or boolean it spells, then as text, then as a list of
 /// what its values spell, then as a list of texts, moving on only while the schema
@@ -422,19 +434,15 @@ fn form_fields(spec: &Spec, schema: &Compiled, fields: &[Field<'_>], subject: &s
     };
     let mut readings = vec![Reading::Scalar; names.len()];
     let mut doc = build(&readings);
-    for _ in 0..3 {
+    loop {
         if compiled.is_valid(&doc) {
             return Vec::new();
         }
         let faulted = faulted_fields(compiled, &doc);
         let mut moved = false;
         for (name, how) in names.iter().zip(readings.iter_mut()) {
-            if faulted.iter().any(|f| f == name) {
-                *how = match how {
-                    Reading::Scalar => Reading::Text,
-                    Reading::Text => Reading::List,
-                    Reading::List | Reading::TextList => Reading::TextList,
-                };
+            if let Some(next) = how.next().filter(|_| faulted.iter().any(|f| f == name)) {
+                *how = next;
                 moved = true;
             }
         }
