@@ -10,6 +10,10 @@ use crate::diagnostic::did_you_mean;
 
 const JSON_TYPES: [&str; 8] = JsonType::NAMES;
 
+/// The examples `not` and `all` messages give.
+const NOT_EXAMPLE: &str = "`not: { type: null }`";
+const ALL_EXAMPLE: &str = "`all: [{ contains: a }, { contains: b }]`";
+
 /// An empty prefix or suffix holds for every string: a template that rendered
 /// empty would check nothing and pass.
 fn not_empty(name: &str, text: String) -> Result<String, String> {
@@ -101,13 +105,13 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
         "not" => match value {
             Value::Object(map) if !map.is_empty() => Predicate::Not(predicates(map)?),
             Value::Object(_) => {
-                return Err(
-                    "`not: {}` checks nothing: give a map of predicates, such as `not: { type: null }`".to_owned(),
-                );
+                return Err(format!(
+                    "`not: {{}}` checks nothing: give a map of predicates, such as {NOT_EXAMPLE}"
+                ));
             }
             _ => {
                 return Err(format!(
-                    "`not` expects a map of predicates, such as `not: {{ type: null }}`, found {}",
+                    "`not` expects a map of predicates, such as {NOT_EXAMPLE}, found {}",
                     kind(value)
                 ));
             }
@@ -119,14 +123,13 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
                     match item {
                         Value::Object(map) if !map.is_empty() => inner.extend(predicates(map)?),
                         Value::Object(_) => {
-                            return Err("`{}` in `all` checks nothing: give each map a predicate, such as \
-                                 `all: [{ contains: a }, { contains: b }]`"
-                                .to_owned());
+                            return Err(format!(
+                                "`{{}}` in `all` checks nothing: give each map a predicate, such as {ALL_EXAMPLE}"
+                            ));
                         }
                         _ => {
                             return Err(format!(
-                                "`all` expects a list of predicate maps, such as \
-                                 `all: [{{ contains: a }}, {{ contains: b }}]`, found {} in it",
+                                "`all` expects a list of predicate maps, such as {ALL_EXAMPLE}, found {} in it",
                                 kind(item)
                             ));
                         }
@@ -135,15 +138,13 @@ pub fn build_predicate(name: &str, value: &Value) -> Result<Predicate, String> {
                 Predicate::All(inner)
             }
             Value::Array(_) => {
-                return Err(
-                    "`all: []` checks nothing: list predicate maps, such as `all: [{ contains: a }, { contains: b }]`"
-                        .to_owned(),
-                );
+                return Err(format!(
+                    "`all: []` checks nothing: list predicate maps, such as {ALL_EXAMPLE}"
+                ));
             }
             _ => {
                 return Err(format!(
-                    "`all` expects a list of predicate maps, such as `all: [{{ contains: a }}, {{ contains: b }}]`, \
-                     found {}",
+                    "`all` expects a list of predicate maps, such as {ALL_EXAMPLE}, found {}",
                     kind(value)
                 ));
             }
