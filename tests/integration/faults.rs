@@ -133,15 +133,22 @@ fn a_redirect_loop_stops_at_the_limit() {
     run.stdout_has("too many redirects: more than 3 (follow_redirects)");
 }
 
+/// A response whose Content-Length promises 90 bytes more than it sends.
+const SHORT_BODY: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b";
+
+/// Sends [`SHORT_BODY`] and keeps the connection open: the other 90 bytes never come.
+fn stalled_short_body() -> RawServer {
+    RawServer::start(|mut s| {
+        let _ = read_head(&mut s);
+        let _ = s.write_all(SHORT_BODY);
+        let _ = s.flush();
+        let _ = read_head(&mut s);
+    })
+}
+
 #[test]
 fn a_content_length_longer_than_the_body_on_an_open_connection_hits_the_read_timeout() {
-    let server = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
-        let _ = s.flush();
-        // The connection stays open: the other 90 bytes never come.
-        let _ = read_head(&mut s);
-    });
+    let server = stalled_short_body();
     let p = Project::new();
     collection(&p, &server.url(), ", timeout: { read: 300ms }");
     let run = run_faulty(&p);
@@ -150,7 +157,7 @@ fn a_content_length_longer_than_the_body_on_an_open_connection_hits_the_read_tim
 
 #[test]
 fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
-    let server = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+    let server = RawServer::answer(SHORT_BODY);
     let p = Project::new();
     collection(&p, &server.url(), "");
     let run = run_faulty(&p);
@@ -161,13 +168,8 @@ fn a_content_length_longer_than_the_body_then_closed_is_a_body_error() {
 fn a_streamed_upload_goes_through_the_other_transport_with_the_same_body_faults() {
     // A body sent from a file goes through reqwest, not Sortie's own HTTP/1.1 client:
     // its response body faults must read the same.
-    let closed = RawServer::answer(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
-    let stalled = RawServer::start(|mut s| {
-        let _ = read_head(&mut s);
-        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
-        let _ = s.flush();
-        let _ = read_head(&mut s);
-    });
+    let closed = RawServer::answer(SHORT_BODY);
+    let stalled = stalled_short_body();
     let p = Project::new();
     p.file("up.txt", "x");
     let upload = ", method: POST, body_file: up.txt, timeout: { read: 300ms }";
