@@ -473,6 +473,15 @@ mod tests {
         cmd_with(method, url, headers, body, replay, &Redactor::default(), &[])
     }
 
+    /// `GET http://h/` with `headers`, where the run obtained `secrets`.
+    fn get_with_secrets(secrets: &[&str], headers: &[(&str, &str)]) -> Command {
+        let mut redactor = Redactor::default();
+        for secret in secrets {
+            redactor.add(secret);
+        }
+        cmd_with("GET", "http://h/", headers, None, &Replay::default(), &redactor, &[])
+    }
+
     fn cmd_with(
         method: &str,
         url: &str,
@@ -608,17 +617,9 @@ mod tests {
 
     #[test]
     fn each_unnamed_secret_gets_a_variable_of_its_own_and_keeps_it() {
-        let mut redactor = Redactor::default();
-        redactor.add("tok-aaaaaa");
-        redactor.add("tok-bbbbbb");
-        let c = cmd_with(
-            "GET",
-            "http://h/",
+        let c = get_with_secrets(
+            &["tok-aaaaaa", "tok-bbbbbb"],
             &[("x-a", "tok-aaaaaa"), ("x-b", "tok-bbbbbb"), ("x-c", "tok-aaaaaa")],
-            None,
-            &Replay::default(),
-            &redactor,
-            &[],
         );
         assert_eq!(
             c.text,
@@ -832,16 +833,9 @@ mod tests {
 
     #[test]
     fn a_cookie_with_a_secret_inside_is_the_cookie_variable_and_an_unknown_session_cookie_too() {
-        let mut redactor = Redactor::default();
-        redactor.add("tok-123456");
-        let c = cmd_with(
-            "GET",
-            "http://h/",
+        let c = get_with_secrets(
+            &["tok-123456"],
             &[("cookie", "pref=x-tok-123456-y; sid=unknown1; theme=dark")],
-            None,
-            &Replay::default(),
-            &redactor,
-            &[],
         );
         assert_eq!(
             c.text,
