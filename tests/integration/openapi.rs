@@ -129,6 +129,24 @@ fn failures(report: &Value) -> Vec<(String, Vec<Value>)> {
         .collect()
 }
 
+/// A failed expectation as (subject, expected, actual).
+type Failed = (String, String, String);
+
+/// The failed expectations of each step, by step name, as (subject, expected, actual).
+fn failed(report: &Value) -> Vec<(String, Vec<Failed>)> {
+    let field = |e: &Value, k: &str| e[k].as_str().unwrap_or_default().to_owned();
+    failures(report)
+        .into_iter()
+        .map(|(name, failed)| {
+            let failed = failed
+                .iter()
+                .map(|e| (field(e, "subject"), field(e, "expected"), field(e, "actual")))
+                .collect();
+            (name, failed)
+        })
+        .collect()
+}
+
 fn steps_for(ids: &[(u32, &str)]) -> String {
     ids.iter()
         .map(|(id, name)| {
@@ -157,22 +175,14 @@ fn each_wrong_response_is_one_failed_expectation_naming_the_pointer_and_the_sche
     run.expect_code(1);
     assert_eq!(server.hits(), cases.len());
     let report = json_report(&p.path("r.json"));
-    let by_name = failures(&report);
-    let find = |name: &str| -> Vec<(String, String, String)> {
+    let by_name = failed(&report);
+    let find = |name: &str| -> Vec<Failed> {
         by_name
             .iter()
             .find(|(n, _)| n == name)
             .unwrap_or_else(|| panic!("step {name}"))
             .1
-            .iter()
-            .map(|e| {
-                (
-                    e["subject"].as_str().unwrap_or_default().to_owned(),
-                    e["expected"].as_str().unwrap_or_default().to_owned(),
-                    e["actual"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect()
+            .clone()
     };
     assert_eq!(find("valid"), vec![], "a response as the spec says passes");
     // schemas.yaml line 6 is `id`'s schema, 3 the closed object's `additionalProperties`.
@@ -805,9 +815,6 @@ fn deep_object_delimited_object_and_cookie_parameters_are_read_as_their_style_wr
     assert_eq!(got, want);
 }
 
-/// A failed expectation as (subject, expected, actual).
-type Failed = (String, String, String);
-
 /// What decides whether a body is there, read, or parsed as JSON, on both sides.
 #[test]
 fn bodies_missing_streamed_hand_written_or_under_a_wildcard_type_are_judged_as_sent() {
@@ -842,19 +849,7 @@ fn bodies_missing_streamed_hand_written_or_under_a_wildcard_type_are_judged_as_s
     let (server, p) = forms_project(steps);
     p.sortie(&["run", "c.yaml", "--report-json", "r.json"]).expect_code(1);
     let report = json_report(&p.path("r.json"));
-    let got: Vec<(String, Vec<Failed>)> = failures(&report)
-        .into_iter()
-        .map(|(name, failed)| {
-            let failed = failed
-                .iter()
-                .map(|e| {
-                    let field = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
-                    (field("subject"), field("expected"), field("actual"))
-                })
-                .collect();
-            (name, failed)
-        })
-        .collect();
+    let got = failed(&report);
     let one = |subject: &str, expected: &str, actual: &str| vec![(subject.into(), expected.into(), actual.into())];
     let want: Vec<(String, Vec<Failed>)> = vec![
         (
