@@ -58,6 +58,27 @@ pub(crate) fn pki(p: &Project) -> Pki {
     }
 }
 
+/// The test server's certificate; with `client_auth`, a client certificate
+/// signed by the test CA is required.
+fn server_config(pki: &Pki, client_auth: bool) -> rustls::ServerConfig {
+    let provider = provider();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pki.ca_der.clone()).unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
+    builder.with_single_cert(vec![pki.server_cert.clone()], key).unwrap()
+}
+
 /// A loopback HTTPS server offering h2 and http/1.1 by ALPN; counts
 /// requests, failed handshakes, and the HTTP versions it saw.
 pub(crate) struct HttpsServer {
@@ -72,22 +93,7 @@ impl HttpsServer {
     /// `router` answers every request; with `client_auth`, a client
     /// certificate signed by the test CA is required.
     pub fn start(pki: &Pki, client_auth: bool, router: Router) -> HttpsServer {
-        let provider = provider();
-        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .unwrap();
-        let builder = if client_auth {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add(pki.ca_der.clone()).unwrap();
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .unwrap();
-            builder.with_client_cert_verifier(verifier)
-        } else {
-            builder.with_no_client_auth()
-        };
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
-        let mut config = builder.with_single_cert(vec![pki.server_cert.clone()], key).unwrap();
+        let mut config = server_config(pki, client_auth);
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
 
@@ -141,14 +147,7 @@ impl HttpsServer {
 /// A TLS server that completes the handshake, asking for no client
 /// certificate, then closes the connection: as a server that wanted one may.
 fn closing_tls_server(pki: &Pki) -> (tokio::runtime::Runtime, SocketAddr) {
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
-    let config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![pki.server_cert.clone()], key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(pki, false)));
     let (runtime, listener, addr) = crate::support::loopback();
     runtime.spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
